@@ -1,0 +1,233 @@
+namespace TvRelu.Core
+
+open System
+open System.Collections.Generic
+open TvRelu.Core.Numerics
+open TvRelu.Core.Arrangements
+
+/// A cell of the arrangement: a dual region of THEORY.md §3, where every neuron has a fixed
+/// activation pattern and the certificate is linear.
+type Region =
+    { /// Index of the cell in its arrangement.
+      Index: int
+      /// The sign vector (no zero): + on the active set S.
+      Signs: SignVector
+      /// A unit vector strictly inside the cell.
+      Interior: float[] }
+
+/// The central arrangement {H_h} in R^{d+1} of the data's augmented inputs, with all its cells.
+/// Rows whose augmented inputs define the same hyperplane (duplicate x_i) share one hyperplane h.
+[<Sealed>]
+type Arrangement internal (normals: float[][], rowToHyperplane: int[], table: Enumeration.CellTable) =
+    let n = table.Dim
+    let words = table.Words
+    let m = normals.Length
+    let unitNormals = normals |> Array.map (fun u -> Dense.scale (1.0 / Dense.norm u) u)
+
+    // Neighbour lookup by Zobrist hash: the cell across hyperplane h has hash ⊕ key(h).
+    let index =
+        lazy
+            (let d = Dictionary<uint64, int>(table.Count)
+             let next = Array.create table.Count -1
+             for c in 0 .. table.Count - 1 do
+                 match d.TryGetValue table.Lo.[c] with
+                 | true, head ->
+                     next.[c] <- head
+                     d.[table.Lo.[c]] <- c
+                 | _ -> d.[table.Lo.[c]] <- c
+             d, next)
+
+    let findFlipped (c: int) (h: int) =
+        let d, next = index.Value
+        let target = table.Lo.[c] ^^^ fst (Enumeration.keyOf h)
+        let mutable found = -1
+        match d.TryGetValue target with
+        | true, head ->
+            let mutable e = head
+            while e >= 0 && found < 0 do
+                let mutable same = true
+                for w in 0 .. words - 1 do
+                    let flip = if w = (h >>> 6) then 1UL <<< (h &&& 63) else 0UL
+                    if table.Bits.[e * words + w] <> (table.Bits.[c * words + w] ^^^ flip) then same <- false
+                if same then found <- e
+                e <- next.[e]
+        | _ -> ()
+        found
+
+    // Facets are memoised per cell: the certificate asks for them at every column-generation step.
+    let facetCache: int[][] = Array.zeroCreate table.Count
+
+    let facetsOf (c: int) =
+        match facetCache.[c] with
+        | null ->
+            let f = [| for h in 0 .. m - 1 do if findFlipped c h >= 0 then yield h |]
+            facetCache.[c] <- f
+            f
+        | f -> f
+
+    // A breadth-first spanning tree of the cell adjacency graph: each cell other than the root
+    // is its parent with one sign flipped, so v_C can be updated across one facet (§3).
+    let tree =
+        lazy
+            (let parent = Array.create table.Count -1
+             let via = Array.create table.Count -1
+             let order = ResizeArray<int>(table.Count)
+             let seen = Array.zeroCreate table.Count
+             for root in 0 .. table.Count - 1 do
+                 if not seen.[root] then
+                     seen.[root] <- true
+                     order.Add root
+                     let queue = Queue<int>()
+                     queue.Enqueue root
+                     while queue.Count > 0 do
+                         let c = queue.Dequeue()
+                         for h in facetsOf c do
+                             let e = findFlipped c h
+                             if not seen.[e] then
+                                 seen.[e] <- true
+                                 parent.[e] <- c
+                                 via.[e] <- h
+                                 order.Add e
+                                 queue.Enqueue e
+             parent, via, order.ToArray())
+
+    /// d + 1.
+    member _.AmbientDimension = n
+    /// Number of distinct hyperplanes m (≤ N).
+    member _.HyperplaneCount = m
+    /// The augmented input x̃ of hyperplane h (of its first row).
+    member _.Normal(h: int) = Array.copy normals.[h]
+    /// For each data row, the index of its hyperplane.
+    member _.RowToHyperplane = Array.copy rowToHyperplane
+    /// Number of cells (dual regions) on the sphere.
+    member _.CellCount = table.Count
+    /// Cell c.
+    member _.Cell(c: int) =
+        let pos = Array.sub table.Bits (c * words) words
+        { Index = c; Signs = SignVector(m, pos, Array.zeroCreate words); Interior = table.Point c }
+    /// All cells.
+    member this.Cells = Seq.init table.Count this.Cell
+    /// Cells with a non-empty active set S (the all-negative cell, if any, has no active neuron).
+    member _.CellsWithActiveNeurons =
+        let mutable empty = 0
+        for c in 0 .. table.Count - 1 do
+            let mutable any = false
+            for w in 0 .. words - 1 do
+                if table.Bits.[c * words + w] <> 0UL then any <- true
+            if not any then empty <- empty + 1
+        table.Count - empty
+    /// The non-redundant facets of cell c: the hyperplanes across which a neighbouring cell lies.
+    member _.Facets(c: int) = Array.copy (facetsOf c)
+    member internal _.FacetsRaw(c: int) = facetsOf c
+    member internal _.NeighbourAcross(c: int, h: int) = findFlipped c h
+    member internal _.IsActive(c: int, h: int) = table.Bit(c, h)
+    member internal _.NormalsRaw = normals
+    member internal _.UnitNormalsRaw = unitNormals
+    member internal _.RowMap = rowToHyperplane
+    member internal _.Table = table
+    member internal _.SpanningTree = tree.Value
+
+/// Building arrangements and counting their cells.
+module Arrangement =
+
+    /// Distinct hyperplanes of a list of normals (same tolerance as the enumeration) and the map
+    /// from each normal to its hyperplane.
+    let internal distinctHyperplanes (normals: float[][]) =
+        let units = normals |> Array.map (fun u -> Dense.scale (1.0 / Dense.norm u) u)
+        let reps = ResizeArray<int>()
+        let map =
+            units
+            |> Array.mapi (fun i u ->
+                let found =
+                    reps
+                    |> Seq.tryFindIndex (fun r ->
+                        let v = units.[r]
+                        let mutable a = 0.0
+                        let mutable b = 0.0
+                        for k in 0 .. u.Length - 1 do
+                            a <- a + (u.[k] - v.[k]) * (u.[k] - v.[k])
+                            b <- b + (u.[k] + v.[k]) * (u.[k] + v.[k])
+                        sqrt a <= Enumeration.parallelTolerance || sqrt b <= Enumeration.parallelTolerance)
+                match found with
+                | Some h -> h
+                | None ->
+                    reps.Add i
+                    reps.Count - 1)
+        reps.ToArray(), map
+
+    /// The arrangement of arbitrary non-zero normals in R^n (used for tests and for restrictions).
+    let ofNormals (normals: float[][]) =
+        if normals.Length = 0 then invalidArg "normals" "an arrangement needs at least one hyperplane"
+        let n = normals.[0].Length
+        if normals |> Array.exists (fun u -> u.Length <> n || Dense.norm u = 0.0 || Array.exists (Double.IsFinite >> not) u) then
+            invalidArg "normals" "normals must be finite, non-zero and of one length"
+        let reps, map = distinctHyperplanes normals
+        let hyper = reps |> Array.map (fun i -> Array.copy normals.[i])
+        let units = hyper |> Array.map (fun u -> Dense.scale (1.0 / Dense.norm u) u)
+        let klo, khi = Enumeration.keys units.Length
+        let table =
+            if n >= 3 then Enumeration.incremental units klo khi n
+            else
+                let points = Enumeration.interiorPoints units n
+                let words = max 1 ((units.Length + 63) / 64)
+                let t = Enumeration.CellTable(n, words, klo, khi)
+                for p in points do
+                    let c = t.Add(p, -1)
+                    for h in 0 .. units.Length - 1 do
+                        if Dense.dot p units.[h] > 0.0 then t.SetBit(c, h)
+                t
+        Arrangement(hyper, map, table)
+
+    /// The arrangement of a data set's augmented inputs x̃_i = (x_i, 1) (THEORY.md §3).
+    let ofDataset (data: Dataset) = ofNormals data.AugmentedRaw
+
+    /// Cover's count 2 Σ_{k=0}^{d} C(m−1, k): the number of cells of m central hyperplanes in
+    /// general position in R^{d+1} (THEORY.md §3). Exact, as a big integer.
+    let coverCount (hyperplanes: int) (d: int) =
+        if hyperplanes = 0 then 1I
+        else
+            let mutable c = 1I
+            let mutable s = 1I
+            for k in 1 .. d do
+                c <- c * bigint (hyperplanes - k) / bigint k
+                s <- s + c
+            2I * s
+
+    /// Whether the hyperplanes are in general position: every min(m, d + 1) of the normals are
+    /// linearly independent. Checked directly on all subsets (not inferred from the cell count,
+    /// so that Cover's formula stays an independent oracle); None when there are more subsets
+    /// than `maxSubsets`.
+    let generalPosition (maxSubsets: int64) (arr: Arrangement) : bool option =
+        let normals = arr.UnitNormalsRaw
+        let m = normals.Length
+        let n = arr.AmbientDimension
+        let k = min m n
+        let mutable count = 1.0
+        for i in 0 .. k - 1 do
+            count <- count * float (m - i) / float (i + 1)
+        if count > float maxSubsets then None
+        else
+            let idx = Array.init k id
+            let mutable ok = true
+            let mutable fin = false
+            while ok && not fin do
+                if Dense.rank n [| for i in idx -> normals.[i] |] < k then ok <- false
+                // next k-subset in lexicographic order
+                let mutable i = k - 1
+                while i >= 0 && idx.[i] = m - k + i do
+                    i <- i - 1
+                if i < 0 then fin <- true
+                else
+                    idx.[i] <- idx.[i] + 1
+                    for j in i + 1 .. k - 1 do
+                        idx.[j] <- idx.[j - 1] + 1
+            Some ok
+
+    /// The sign vector of a direction θ, with zero where |⟨θ̂, x̂_h⟩| ≤ tol (unit vectors).
+    let signsOf (tol: float) (arr: Arrangement) (theta: float[]) =
+        let u = Dense.scale (1.0 / Dense.norm theta) theta
+        arr.UnitNormalsRaw
+        |> Array.map (fun nh ->
+            let s = Dense.dot u nh
+            if abs s <= tol then 0 elif s > 0.0 then 1 else -1)
+        |> SignVector.OfArray

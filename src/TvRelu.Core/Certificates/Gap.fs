@@ -1,0 +1,54 @@
+namespace TvRelu.Core
+
+open TvRelu.Core.Numerics
+
+/// The certified optimality gap of a candidate measure (THEORY.md §2).
+type Assessment =
+    { /// J(μ) = ½‖Kμ − y‖² + λ‖μ‖_TV.
+      Objective: float
+      /// D(q̂) = ⟨y, q̂⟩ − ½‖q̂‖² for the feasible q̂ = q / max(1, s): a lower bound on J*.
+      DualObjective: float
+      /// J(μ) − D(q̂) ≥ J(μ) − J* ≥ 0.
+      Gap: float
+      /// s = sup_θ |η_μ(θ)|, exact over the whole sphere (§3).
+      CertificateSup: float
+      /// The tolerance the gap was compared with.
+      Tolerance: float
+      /// Gap ≤ Tolerance, with the exact supremum: the library's meaning of "certified" (§8, floating point).
+      Certified: bool
+      /// The residual q = y − Kμ.
+      Residual: float[] }
+
+/// Optimality gaps certified by the exact supremum.
+module Gap =
+
+    /// The default tolerance max(1e-10, 1e-9 · J).
+    let defaultTolerance (objective: float) = max 1e-10 (1e-9 * abs objective)
+
+    /// Assesses μ: with q = y − Kμ and s = sup|η_μ|, q̂ = q / max(1, s) is dual feasible, so
+    /// 0 ≤ J(μ) − J* ≤ J(μ) − D(q̂). When s ≤ 1 the gap is written λ‖μ‖ − ⟨Kμ, q⟩, which equals
+    /// J − D(q) without the cancellation of two large terms.
+    let assess (arr: Arrangement) (data: Dataset) (lambda: float) (tolerance: float option) (mu: Measure) =
+        let q = Measure.residual data mu
+        let cert = Certificate.ofDual arr data lambda q
+        let s, _, _ = Certificate.supremumAbs cert
+        let y = data.LabelsRaw
+        let tv = Measure.totalVariation mu
+        let qq = Dense.dot q q
+        let j = 0.5 * qq + lambda * tv
+        let gap, dual =
+            if s <= 1.0 then
+                let kmu = Array.init y.Length (fun i -> y.[i] - q.[i])
+                let g = lambda * tv - Dense.dot kmu q
+                max g 0.0, j - max g 0.0
+            else
+                let d = Dense.dot y q / s - 0.5 * qq / (s * s)
+                max (j - d) 0.0, d
+        let tol = defaultArg tolerance (defaultTolerance j)
+        { Objective = j
+          DualObjective = dual
+          Gap = gap
+          CertificateSup = s
+          Tolerance = tol
+          Certified = gap <= tol
+          Residual = q }

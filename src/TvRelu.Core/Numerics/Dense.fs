@@ -1,0 +1,111 @@
+namespace TvRelu.Core.Numerics
+
+open MathNet.Numerics.LinearAlgebra
+
+/// Small dense kernels on plain arrays, plus the few MathNet helpers the core needs
+/// (MathNet.Numerics.FSharp is not available here, so this module is that thin layer).
+/// The dimensions met in this library are tiny (d + 1 ≤ 6), so plain loops beat
+/// allocating MathNet matrices in hot paths; MathNet is used where a decomposition
+/// (SVD, QR) has to be robust rather than fast.
+module Dense =
+
+    /// ⟨a, b⟩.
+    let inline dot (a: float[]) (b: float[]) =
+        let mutable s = 0.0
+        for i in 0 .. a.Length - 1 do
+            s <- s + a.[i] * b.[i]
+        s
+
+    /// Euclidean norm, guarded against overflow for the huge-scale inputs users feed in.
+    let norm (a: float[]) =
+        let mutable m = 0.0
+        for x in a do
+            m <- max m (abs x)
+        if m = 0.0 || System.Double.IsInfinity m then m
+        else
+            let mutable s = 0.0
+            for x in a do
+                let t = x / m
+                s <- s + t * t
+            m * sqrt s
+
+    /// a · s.
+    let scale (s: float) (a: float[]) = Array.map (fun x -> s * x) a
+
+    /// a + s · b.
+    let axpy (s: float) (b: float[]) (a: float[]) = Array.init a.Length (fun i -> a.[i] + s * b.[i])
+
+    /// a − b.
+    let sub (a: float[]) (b: float[]) = Array.init a.Length (fun i -> a.[i] - b.[i])
+
+    /// a / ‖a‖, or None for the zero vector.
+    let normalize (a: float[]) =
+        let n = norm a
+        if n = 0.0 then None else Some(scale (1.0 / n) a)
+
+    /// ‖a − b‖.
+    let distance (a: float[]) (b: float[]) = norm (sub a b)
+
+    /// Σ_i c_i · rows_i (a row combination).
+    let combine (rows: float[][]) (coefficients: float[]) (dim: int) =
+        let r = Array.zeroCreate dim
+        for i in 0 .. rows.Length - 1 do
+            let c = coefficients.[i]
+            if c <> 0.0 then
+                let row = rows.[i]
+                for k in 0 .. dim - 1 do
+                    r.[k] <- r.[k] + c * row.[k]
+        r
+
+    /// A MathNet matrix whose rows are the given arrays.
+    let ofRows (cols: int) (rows: float[][]) : Matrix<float> =
+        if rows.Length = 0 then Matrix<float>.Build.Dense(0, cols)
+        else Matrix<float>.Build.DenseOfRowArrays(rows)
+
+    /// Numerical rank by SVD with the usual tolerance max(m, n) · ε · σ_max,
+    /// floored by an absolute tolerance relative to the largest row norm.
+    let rank (cols: int) (rows: float[][]) =
+        if rows.Length = 0 then 0
+        else
+            let m = ofRows cols rows
+            let s = m.Svd(false).S
+            if s.Count = 0 then 0
+            else
+                let smax = s.[0]
+                let tol = float (max rows.Length cols) * 1e-13 * max smax 1e-300
+                s |> Seq.filter (fun x -> x > tol) |> Seq.length
+
+    /// An orthonormal basis (as columns, returned as an array of column vectors) of the
+    /// null space {θ : ⟨r, θ⟩ = 0 for every row r}, by SVD.
+    let nullSpace (cols: int) (rows: float[][]) : float[][] =
+        if rows.Length = 0 then
+            Array.init cols (fun j -> Array.init cols (fun i -> if i = j then 1.0 else 0.0))
+        else
+            let m = ofRows cols rows
+            // Pad to a square matrix so that the full V of the SVD is returned.
+            let padded =
+                if m.RowCount >= cols then m
+                else m.Stack(Matrix<float>.Build.Dense(cols - m.RowCount, cols))
+            let svd = padded.Svd(true)
+            let s = svd.S
+            let smax = if s.Count > 0 then s.[0] else 0.0
+            let tol = float (max rows.Length cols) * 1e-13 * max smax 1e-300
+            let r = s |> Seq.filter (fun x -> x > tol) |> Seq.length
+            let vt = svd.VT
+            [| for j in r .. cols - 1 -> Array.init cols (fun i -> vt.[j, i]) |]
+
+    /// Solves the symmetric positive (semi)definite system A x = b by SVD-based pseudo-inverse,
+    /// which is the safe choice for the Newton systems of the polishing step, whose matrices
+    /// become singular exactly when the minimiser is not unique (THEORY.md §5).
+    let solveSymmetric (a: float[,]) (b: float[]) =
+        let m = Matrix<float>.Build.DenseOfArray a
+        let v = Vector<float>.Build.DenseOfArray b
+        let svd = m.Svd(true)
+        let s = svd.S
+        let smax = if s.Count > 0 then s.[0] else 0.0
+        let tol = float b.Length * 1e-14 * max smax 1e-300
+        let ut = svd.U.Transpose() * v
+        let w = Vector<float>.Build.Dense(b.Length)
+        for i in 0 .. s.Count - 1 do
+            if s.[i] > tol then w.[i] <- ut.[i] / s.[i]
+        (svd.VT.Transpose() * w).ToArray()
