@@ -1,0 +1,193 @@
+namespace TvRelu.Core
+
+open System
+open System.Diagnostics
+open TvRelu.Core.Numerics
+open TvRelu.Core.Solver
+
+/// Settings of the exact solver. The defaults are the library's promise: a certified gap of at
+/// most max(1e-10, 1e-9 · J).
+type SolverOptions =
+    { /// Certified-gap tolerance; None for max(1e-10, 1e-9 · J).
+      Tolerance: float option
+      /// Column-generation rounds before giving up (the result is then reported as not certified).
+      MaxRounds: int
+      /// Points with |η| ≥ 1 − SaturationTolerance form the saturation set Σ.
+      SaturationTolerance: float
+      /// A saturation point closer than this to a hyperplane (unit normals) is on a boundary.
+      BoundaryTolerance: float
+      /// Most violating (cell, sign) columns added per round.
+      ColumnsPerRound: int
+      /// Also enumerate the faces of every dimension, for the face bound of §3.
+      CountFaces: bool }
+
+    /// The defaults.
+    static member Default =
+        { Tolerance = None
+          MaxRounds = 200
+          SaturationTolerance = 1e-6
+          BoundaryTolerance = 1e-9
+          ColumnsPerRound = 8
+          CountFaces = false }
+
+/// The sparsity bounds of §3 next to the observed |Σ|.
+type SparsityBounds =
+    { SaturationPoints: int
+      TwiceActiveCells: int
+      Faces: int option
+      DataPoints: int }
+
+/// Wall-clock split of a solve.
+type Timings =
+    { Enumeration: TimeSpan
+      Solve: TimeSpan
+      Certification: TimeSpan }
+
+/// A certified solution of P_λ (THEORY.md §1–§5).
+type Solution =
+    { Lambda: float
+      Measure: Measure
+      Assessment: Assessment
+      Saturation: SaturationPoint[]
+      Cells: int
+      CellsWithActiveNeurons: int
+      Bounds: SparsityBounds
+      Uniqueness: UniquenessVerdict
+      /// Column-generation rounds used.
+      Rounds: int
+      Timings: Timings }
+
+/// The exact solver: column generation over the cells of the exact finite reformulation (§4),
+/// priced by the exact certificate supremum (§3) and stopped only on a certified gap (§2).
+module Solve =
+
+    /// The problem's convention, stated in every output.
+    [<Literal>]
+    let convention = "J(mu) = 1/2 |K mu - y|^2 + lambda |mu|_TV over signed measures on S^d, inputs augmented as (x, 1)"
+
+    /// λ_max = sup_θ |⟨y, φ(θ)⟩|: for λ ≥ λ_max the zero measure is optimal (η_0 = ⟨y, φ⟩/λ has sup ≤ 1).
+    let lambdaMax (arr: Arrangement) (data: Dataset) =
+        let s, _, _ = Certificate.supremumAbs (Certificate.ofDual arr data 1.0 data.LabelsRaw)
+        s
+
+    type internal State =
+        { Blocks: Block[]
+          U: float[] }
+
+    let internal measureOf (n: int) (state: State) =
+        Measure.ofAtoms n (state.Blocks |> Array.mapi (fun b blk -> Array.sub state.U (b * n) n, float blk.Sign))
+
+    let internal run (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) (start: State) =
+        if not (lambda > 0.0) || Double.IsInfinity lambda || Double.IsNaN lambda then
+            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        let n = arr.AmbientDimension
+        let y = data.LabelsRaw
+        let yy = Dense.dot y y
+        let mutable state = start
+        let mutable rounds = 0
+        let mutable budget = 2000
+        let mutable result = None
+        let certWatch = Stopwatch()
+        let solveWatch = Stopwatch()
+        let assess mu =
+            certWatch.Start()
+            let a = Gap.assess arr data lambda options.Tolerance mu
+            certWatch.Stop()
+            a
+        let mutable mu = measureOf n state
+        let mutable assessment = assess mu
+        while result.IsNone do
+            if assessment.Certified || rounds >= options.MaxRounds then result <- Some(mu, assessment)
+            else
+                rounds <- rounds + 1
+                // Pricing: the most violating (cell, sign) columns not yet in the working set.
+                certWatch.Start()
+                let cert = Certificate.ofDual arr data lambda assessment.Residual
+                let fresh =
+                    Certificate.violators cert 1.0
+                    |> Array.filter (fun (c, s, _) -> not (state.Blocks |> Array.exists (fun b -> b.Cell = c && b.Sign = s)))
+                    |> Array.truncate options.ColumnsPerRound
+                certWatch.Stop()
+                solveWatch.Start()
+                if fresh.Length = 0 then budget <- budget * 4
+                let added = fresh |> Array.map (fun (c, s, _) -> Restricted.block arr data c s)
+                // Drop blocks that have stayed at zero, so the working set tracks the support.
+                let keep =
+                    [| for b in 0 .. state.Blocks.Length - 1 do
+                           if Dense.norm (Array.sub state.U (b * n) n) > 0.0 then yield b |]
+                let blocks = Array.append (keep |> Array.map (fun b -> state.Blocks.[b])) added
+                let u0 = Array.append (keep |> Array.collect (fun b -> Array.sub state.U (b * n) n)) (Array.zeroCreate (added.Length * n))
+                let q, c = Restricted.gram n y blocks
+                let u = Restricted.fista n blocks q c yy lambda u0 budget
+                let u = defaultArg (Restricted.polish n blocks q c yy lambda u) u
+                state <- { Blocks = blocks; U = u }
+                solveWatch.Stop()
+                mu <- measureOf n state
+                assessment <- assess mu
+        let mu, assessment = result.Value
+        mu, assessment, rounds, state, solveWatch.Elapsed, certWatch.Elapsed
+
+    let internal finish (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) enumTime faces (mu: Measure, assessment: Assessment, rounds, _state, solveTime: TimeSpan, certTime: TimeSpan) =
+        let sw = Stopwatch.StartNew()
+        let cert = Certificate.ofDual arr data lambda assessment.Residual
+        let sat = Certificate.saturation options.SaturationTolerance options.BoundaryTolerance cert
+        // Amplitudes of the solution on Σ; an atom off Σ (only possible when not certified) joins it.
+        let atoms = mu.AtomsRaw
+        let points = ResizeArray(sat |> Array.map (fun s -> s.Direction, s.Sign))
+        let amps = ResizeArray(Array.zeroCreate<float> sat.Length)
+        for a in atoms do
+            match points |> Seq.tryFindIndex (fun (d, s) -> s = sign a.Amplitude && Dense.distance d a.Direction <= 1e-6) with
+            | Some j -> amps.[j] <- amps.[j] + a.Amplitude
+            | None ->
+                points.Add((a.Direction, sign a.Amplitude))
+                amps.Add a.Amplitude
+        let uniq = Uniqueness.decide data (points.ToArray()) (amps.ToArray())
+        sw.Stop()
+        let active = arr.CellsWithActiveNeurons
+        { Lambda = lambda
+          Measure = mu
+          Assessment = assessment
+          Saturation = sat
+          Cells = arr.CellCount
+          CellsWithActiveNeurons = active
+          Bounds = { SaturationPoints = sat.Length; TwiceActiveCells = 2 * active; Faces = faces; DataPoints = data.Count }
+          Uniqueness = uniq
+          Rounds = rounds
+          Timings = { Enumeration = enumTime; Solve = solveTime; Certification = certTime + sw.Elapsed } }
+
+    let internal prepare (data: Dataset) (options: SolverOptions) =
+        let sw = Stopwatch.StartNew()
+        let arr = Arrangement.ofDataset data
+        let faces =
+            if options.CountFaces then Some(Faces.enumerate arr |> Array.length) else None
+        sw.Stop()
+        arr, faces, sw.Elapsed
+
+    /// Solves P_λ on a prepared arrangement.
+    let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) =
+        let n = arr.AmbientDimension
+        run arr data lambda options { Blocks = [||]; U = [||] }
+        |> finish arr data lambda options TimeSpan.Zero None
+        |> fun s -> ignore n; s
+
+    /// Solves P_λ(y): the global minimiser with its certified gap, saturation set, bounds and
+    /// uniqueness status.
+    let solve (data: Dataset) (lambda: float) (options: SolverOptions) =
+        if not (lambda > 0.0) || Double.IsInfinity lambda || Double.IsNaN lambda then
+            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        let arr, faces, enumTime = prepare data options
+        run arr data lambda options { Blocks = [||]; U = [||] }
+        |> finish arr data lambda options enumTime faces
+
+    /// Solves along a list of λ, largest first, warm-starting each solve from the previous working set
+    /// (the support moves little between nearby λ, so most columns are already priced in).
+    let path (data: Dataset) (lambdas: float[]) (options: SolverOptions) =
+        if lambdas.Length = 0 then invalidArg "lambdas" "the path needs at least one λ"
+        lambdas |> Array.iter (fun l -> if not (l > 0.0) || Double.IsInfinity l then invalidArg "lambdas" (sprintf "λ must be positive and finite (got %g)" l))
+        let arr, faces, enumTime = prepare data options
+        let sorted = lambdas |> Array.sortDescending
+        let mutable state = { Blocks = [||]; U = [||] }
+        [| for l in sorted do
+               let (mu, a, r, st, ts, tc) = run arr data l options state
+               state <- st
+               yield finish arr data l options enumTime faces (mu, a, r, st, ts, tc) |]
