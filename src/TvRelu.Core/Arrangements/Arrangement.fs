@@ -24,34 +24,40 @@ type Arrangement internal (normals: float[][], rowToHyperplane: int[], table: En
     let m = normals.Length
     let unitNormals = normals |> Array.map (fun u -> Dense.scale (1.0 / Dense.norm u) u)
 
-    // Neighbour lookup by Zobrist hash: the cell across hyperplane h has hash ⊕ key(h).
-    let index =
-        lazy
-            (let d = Dictionary<uint64, int>(table.Count)
-             let next = Array.create table.Count -1
-             for c in 0 .. table.Count - 1 do
-                 match d.TryGetValue table.Lo.[c] with
-                 | true, head ->
-                     next.[c] <- head
-                     d.[table.Lo.[c]] <- c
-                 | _ -> d.[table.Lo.[c]] <- c
-             d, next)
+    // Neighbour lookup by Zobrist hash: the cell across hyperplane h has hash ⊕ key(h). Built on
+    // first use (enumeration alone never needs it); `next` chains the (astronomically rare) equal keys.
+    let keys = Array.init m (fun h -> fst (Enumeration.keyOf h))
+    let mutable index: Dictionary<uint64, int> = null
+    let mutable next: int[] = null
+    let buildIndex () =
+        let d = Dictionary<uint64, int>(table.Count)
+        let nx = Array.create table.Count -1
+        for c in 0 .. table.Count - 1 do
+            match d.TryGetValue table.Lo.[c] with
+            | true, head ->
+                nx.[c] <- head
+                d.[table.Lo.[c]] <- c
+            | _ -> d.[table.Lo.[c]] <- c
+        next <- nx
+        index <- d
 
     let findFlipped (c: int) (h: int) =
-        let d, next = index.Value
-        let target = table.Lo.[c] ^^^ fst (Enumeration.keyOf h)
+        if isNull index then lock table buildIndex
+        let bits = table.Bits
         let mutable found = -1
-        match d.TryGetValue target with
-        | true, head ->
-            let mutable e = head
+        let mutable e = -1
+        if index.TryGetValue(table.Lo.[c] ^^^ keys.[h], &e) then
+            let hw = h >>> 6
+            let hb = 1UL <<< (h &&& 63)
             while e >= 0 && found < 0 do
                 let mutable same = true
-                for w in 0 .. words - 1 do
-                    let flip = if w = (h >>> 6) then 1UL <<< (h &&& 63) else 0UL
-                    if table.Bits.[e * words + w] <> (table.Bits.[c * words + w] ^^^ flip) then same <- false
+                let mutable w = 0
+                while same && w < words do
+                    let flip = if w = hw then hb else 0UL
+                    if bits.[e * words + w] <> (bits.[c * words + w] ^^^ flip) then same <- false
+                    w <- w + 1
                 if same then found <- e
                 e <- next.[e]
-        | _ -> ()
         found
 
     // Facets are memoised per cell: the certificate asks for them at every column-generation step.

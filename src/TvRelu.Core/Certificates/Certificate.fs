@@ -114,6 +114,26 @@ module Certificate =
         Array.Sort(Array.map (fun x -> -x) norms, order)
         order, norms
 
+    /// The k largest closed-cell maxima of ±η, best first, as (cell, sign, projection), by branch and
+    /// bound: cells are visited by decreasing ‖v_C‖, which bounds ‖Π_{K_C}(±v_C)‖, and the scan stops
+    /// once that bound cannot beat the k-th value held or the threshold. Exact: every cell that could
+    /// enter the list is projected.
+    let top (k: int) (threshold: float) (cert: Certificate) =
+        let order, norms = byPieceNorm cert
+        let held = ResizeArray<int * int * Projection>()
+        let kth () = if held.Count < k then threshold else (let _, _, p = held.[held.Count - 1] in max threshold p.Norm)
+        let mutable i = 0
+        while i < order.Length && norms.[order.[i]] > kth () do
+            let c = order.[i]
+            for sign in [ 1; -1 ] do
+                let p = cellExtreme cert (float sign) c
+                if p.Norm > kth () then
+                    let at = held.FindIndex(fun (_, _, q) -> q.Norm < p.Norm)
+                    if at < 0 then held.Add((c, sign, p)) else held.Insert(at, (c, sign, p))
+                    if held.Count > k then held.RemoveAt(held.Count - 1)
+            i <- i + 1
+        held.ToArray()
+
     let private extreme (cert: Certificate) (sign: float) =
         let order, norms = byPieceNorm cert
         let mutable best = 0.0
@@ -138,14 +158,16 @@ module Certificate =
     /// −inf_θ η(θ), exactly, as a non-negative number (the supremum of −η).
     let infimum (cert: Certificate) = extreme cert -1.0
 
-    /// sup_θ |η(θ)| = max(sup η, −inf η).
+    /// sup_θ |η(θ)| = max(sup η, −inf η), in one branch-and-bound pass.
     let supremumAbs (cert: Certificate) =
-        let s = supremum cert
-        let i = infimum cert
-        if s.Value >= i.Value then s.Value, s, 1 else i.Value, i, -1
+        match top 1 0.0 cert with
+        | [| (c, sign, p) |] ->
+            p.Norm, { Value = p.Norm; Argument = Dense.scale (1.0 / p.Norm) p.Point; Cell = c }, sign
+        | _ ->
+            let n = cert.Arrangement.AmbientDimension
+            0.0, { Value = 0.0; Argument = Array.init n (fun k -> if k = n - 1 then -1.0 else 0.0); Cell = -1 }, 1
 
     /// The (cell, sign) pairs whose closed-cell maximum of sign · η exceeds the threshold, best first.
-    /// This is the pricing step of column generation (THEORY.md §4).
     let violators (cert: Certificate) (threshold: float) =
         let order, norms = byPieceNorm cert
         [| for c in order do

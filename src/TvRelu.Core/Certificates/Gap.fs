@@ -25,14 +25,12 @@ module Gap =
     /// The default tolerance max(1e-10, 1e-9 · J).
     let defaultTolerance (objective: float) = max 1e-10 (1e-9 * abs objective)
 
-    /// Assesses μ: with q = y − Kμ and s = sup|η_μ|, q̂ = q / max(1, s) is dual feasible, so
-    /// 0 ≤ J(μ) − J* ≤ J(μ) − D(q̂). When s ≤ 1 the gap is written λ‖μ‖ − ⟨Kμ, q⟩, which equals
-    /// J − D(q) without the cancellation of two large terms.
-    let assess (arr: Arrangement) (data: Dataset) (lambda: float) (tolerance: float option) (mu: Measure) =
-        let q = Measure.residual data mu
-        let cert = Certificate.ofDual arr data lambda q
-        let s, _, _ = Certificate.supremumAbs cert
-        let y = data.LabelsRaw
+    /// The gap of μ from its own certificate (whose dual vector must be y − Kμ) and the exact sup|η|.
+    let ofCertificate (cert: Certificate) (supAbs: float) (tolerance: float option) (mu: Measure) =
+        let q = cert.DualRaw
+        let lambda = cert.Lambda
+        let s = supAbs
+        let y = cert.Data.LabelsRaw
         let tv = Measure.totalVariation mu
         let qq = Dense.dot q q
         let j = 0.5 * qq + lambda * tv
@@ -51,4 +49,12 @@ module Gap =
           CertificateSup = s
           Tolerance = tol
           Certified = gap <= tol
-          Residual = q }
+          Residual = Array.copy q }
+
+    /// Assesses μ: with q = y − Kμ and s = sup|η_μ|, q̂ = q / max(1, s) is dual feasible, so
+    /// 0 ≤ J(μ) − J* ≤ J(μ) − D(q̂). When s ≤ 1 the gap is written λ‖μ‖ − ⟨Kμ, q⟩, which equals
+    /// J − D(q) without the cancellation of two large terms.
+    let assess (arr: Arrangement) (data: Dataset) (lambda: float) (tolerance: float option) (mu: Measure) =
+        let cert = Certificate.ofMeasure arr data lambda mu
+        let s, _, _ = Certificate.supremumAbs cert
+        ofCertificate cert s tolerance mu

@@ -135,101 +135,165 @@ module internal Restricted =
             x <- xn
         x
 
-    /// Newton polishing on the support of u: each non-zero block is restricted to the subspace of the
-    /// facets it lies on, where the objective is smooth, and Newton's method (with backtracking, and a
-    /// pseudo-inverse where the minimiser is not unique) drives the gradient to rounding level.
-    /// Returns None when the polished point leaves a cone or does not improve the objective: the
-    /// certificate, not this step, decides optimality, so a refused polish costs only time.
-    let polish (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (yy: float) (lambda: float) (u: float[]) =
+    /// Active-set Newton polishing of the restricted problem, from the FISTA point u.
+    ///
+    /// On the support P, each block u_b lives on a face of its cone, the subspace of the facets F_b it
+    /// touches, where the objective is smooth (u_b ≠ 0); Newton's method runs there, with a ratio test
+    /// that stops at the first facet the step would cross (which then joins F_b). At a stationary point
+    /// the multipliers of −∇_b − λ û_b = Σ_{i ∈ F_b} ν_i a_i must be non-negative (a negative one leaves
+    /// F_b), and every block left at zero must satisfy its own certificate ‖Π_{K_b}(−∇_b)‖ ≤ λ (the worst
+    /// violator enters P along Π_{K_b}(−∇_b), which lowers the objective to first order). These are the
+    /// KKT conditions of the restricted problem, so the loop ends at its minimiser to rounding. It returns
+    /// None when it cannot improve on u; the certificate, not this step, decides optimality.
+    let polish (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (yy: float) (lambda: float) (u0: float[]) =
         let nb = blocks.Length
-        let norms = Array.init nb (fun b -> Dense.norm (Array.sub u (b * n) n))
-        let scale = Array.max (Array.append norms [| 0.0 |])
-        if scale = 0.0 then None
+        let blockOf (u: float[]) b = Array.sub u (b * n) n
+        let u = Array.copy u0
+        let norm0 = Array.init nb (fun b -> Dense.norm (blockOf u b))
+        if Array.forall (fun x -> x = 0.0) norm0 then None
         else
-            let support = [| for b in 0 .. nb - 1 do if norms.[b] > 1e-10 * scale then yield b |]
             // Blocks of adjacent cells whose atoms sit at the same boundary point are one atom.
-            let merged = ResizeArray<int * float[]>()
-            for b in support do
-                let ub = Array.sub u (b * n) n
-                let th = Dense.scale (1.0 / norms.[b]) ub
-                match merged |> Seq.tryFindIndex (fun (a, v) -> blocks.[a].Sign = blocks.[b].Sign && Dense.distance (Dense.scale (1.0 / Dense.norm v) v) th <= 1e-7) with
-                | Some k ->
-                    let a, v = merged.[k]
-                    merged.[k] <- a, Dense.axpy 1.0 ub v
-                | None -> merged.Add((b, ub))
-            let pieces =
-                merged
-                |> Seq.choose (fun (b, ub) ->
-                    let th = Dense.scale (1.0 / Dense.norm ub) ub
-                    let active = blocks.[b].Normals |> Array.filter (fun a -> abs (Dense.dot a th) <= 1e-7)
-                    let basis = Dense.nullSpace n active
-                    if basis.Length = 0 then None else Some(b, basis, basis |> Array.map (fun v -> Dense.dot v ub)))
-                |> Seq.toArray
-            let dims = pieces |> Array.map (fun (_, v, _) -> v.Length)
-            let offs = Array.scan (+) 0 dims
-            let total = offs.[pieces.Length]
-            // Reduced quadratic: H0 = PᵀQP, c0 = Pᵀc with P mapping z to the stacked u.
-            let expand (z: float[]) =
-                let full = Array.zeroCreate (nb * n)
-                pieces |> Array.iteri (fun p (b, basis, _) ->
-                    for k in 0 .. basis.Length - 1 do
-                        let zk = z.[offs.[p] + k]
-                        for i in 0 .. n - 1 do
-                            full.[b * n + i] <- full.[b * n + i] + zk * basis.[k].[i])
-                full
-            let cols = Array.init total (fun j -> expand (Array.init total (fun i -> if i = j then 1.0 else 0.0)))
-            let qcols = cols |> Array.map (fun col -> Array.init (nb * n) (fun i -> let mutable s = 0.0 in (for j in 0 .. nb * n - 1 do s <- s + q.[i, j] * col.[j]); s))
-            let h0 = Array2D.init total total (fun i j -> Dense.dot cols.[i] qcols.[j])
-            let c0 = cols |> Array.map (fun col -> Dense.dot col c)
-            let f (z: float[]) =
-                let mutable s = 0.0
-                for i in 0 .. total - 1 do
-                    let mutable r = 0.0
-                    for j in 0 .. total - 1 do
-                        r <- r + h0.[i, j] * z.[j]
-                    s <- s + z.[i] * (0.5 * r - c0.[i])
-                for p in 0 .. pieces.Length - 1 do
-                    s <- s + lambda * Dense.norm (Array.sub z offs.[p] dims.[p])
-                s + 0.5 * yy
-            let mutable z = Array.concat (pieces |> Array.map (fun (_, _, z0) -> z0))
-            let mutable fin = false
-            let mutable iter = 0
-            let mutable failed = false
-            while not fin && not failed && iter < 60 do
-                iter <- iter + 1
-                let grad = Array.init total (fun i -> let mutable r = -c0.[i] in (for j in 0 .. total - 1 do r <- r + h0.[i, j] * z.[j]); r)
-                let hess = Array2D.copy h0
-                for p in 0 .. pieces.Length - 1 do
-                    let zp = Array.sub z offs.[p] dims.[p]
-                    let nz = Dense.norm zp
-                    if nz <= 1e-300 then failed <- true
+            for b in 0 .. nb - 1 do
+                if norm0.[b] > 0.0 then
+                    let tb = Dense.scale (1.0 / norm0.[b]) (blockOf u b)
+                    for a in 0 .. b - 1 do
+                        let ua = blockOf u a
+                        let na = Dense.norm ua
+                        if na > 0.0 && blocks.[a].Sign = blocks.[b].Sign && Dense.distance (Dense.scale (1.0 / na) ua) tb <= 1e-7 && Dense.norm (blockOf u b) > 0.0 then
+                            Array.blit (Dense.axpy 1.0 (blockOf u b) ua) 0 u (a * n) n
+                            Array.blit (Array.zeroCreate n) 0 u (b * n) n
+            let faces =
+                Array.init nb (fun b ->
+                    let ub = blockOf u b
+                    let nu = Dense.norm ub
+                    if nu = 0.0 then Set.empty
                     else
-                        for i in 0 .. dims.[p] - 1 do
-                            grad.[offs.[p] + i] <- grad.[offs.[p] + i] + lambda * zp.[i] / nz
-                            for j in 0 .. dims.[p] - 1 do
-                                let id = if i = j then 1.0 else 0.0
-                                hess.[offs.[p] + i, offs.[p] + j] <- hess.[offs.[p] + i, offs.[p] + j] + lambda * (id - zp.[i] * zp.[j] / (nz * nz)) / nz
-                if not failed then
-                    let step = Dense.solveSymmetric hess grad
-                    let f0 = f z
-                    let mutable a = 1.0
-                    let mutable accepted = false
-                    while not accepted && a > 1e-12 do
-                        let zn = Dense.axpy -a step z
-                        if f zn <= f0 then
-                            accepted <- true
-                            if Dense.norm (Dense.sub zn z) <= 1e-15 * (1.0 + Dense.norm z) then fin <- true
-                            z <- zn
-                        else a <- 0.5 * a
-                    if not accepted then fin <- true
-            if failed then None
-            else
-                let full = expand z
-                let feasible =
-                    pieces |> Array.forall (fun (b, _, _) ->
-                        let ub = Array.sub full (b * n) n
+                        blocks.[b].Normals
+                        |> Array.indexed
+                        |> Array.filter (fun (_, a) -> abs (Dense.dot a ub) <= 1e-7 * nu)
+                        |> Array.map fst
+                        |> Set.ofArray)
+            let fObj (v: float[]) = objective n q c yy lambda v
+            let startObj = fObj u0
+            let mutable iter = 0
+            let mutable fin = false
+            while not fin && iter < 200 do
+                iter <- iter + 1
+                let support = [| for b in 0 .. nb - 1 do if Dense.norm (blockOf u b) > 0.0 then yield b |]
+                let bases =
+                    support |> Array.map (fun b ->
+                        Dense.nullSpace n [| for i in faces.[b] -> blocks.[b].Normals.[i] |])
+                // A block whose face is the apex alone cannot carry mass: drop it.
+                let empty = Array.tryFindIndex (fun (v: float[][]) -> v.Length = 0) bases
+                match empty with
+                | Some k ->
+                    let b = support.[k]
+                    Array.blit (Array.zeroCreate n) 0 u (b * n) n
+                    faces.[b] <- Set.empty
+                | None ->
+                    let dims = bases |> Array.map Array.length
+                    let offs = Array.scan (+) 0 dims
+                    let total = offs.[support.Length]
+                    // Columns of P (reduced → stacked coordinates), and QP.
+                    let col j =
+                        let k = (Array.findIndexBack (fun o -> o <= j) offs.[0 .. support.Length - 1])
+                        let b = support.[k]
+                        let v = bases.[k].[j - offs.[k]]
+                        let full = Array.zeroCreate (nb * n)
+                        Array.blit v 0 full (b * n) n
+                        full
+                    let cols = Array.init total col
+                    let g = gradient q c u
+                    let qcols = cols |> Array.map (fun cj -> Array.init (nb * n) (fun i -> let mutable s = 0.0 in (for j in 0 .. nb * n - 1 do s <- s + q.[i, j] * cj.[j]); s))
+                    let hess = Array2D.init total total (fun i j -> Dense.dot cols.[i] qcols.[j])
+                    let grad = Array.init total (fun i -> Dense.dot cols.[i] g)
+                    support |> Array.iteri (fun k b ->
+                        let ub = blockOf u b
                         let nu = Dense.norm ub
-                        nu > 0.0 && blocks.[b].Normals |> Array.forall (fun a -> Dense.dot a ub <= 1e-9 * nu))
-                if feasible && objective n q c yy lambda full <= objective n q c yy lambda u + 1e-14 * (1.0 + abs (objective n q c yy lambda u)) then
-                    Some full
-                else None
+                        let z = bases.[k] |> Array.map (fun v -> Dense.dot v ub)
+                        for i in 0 .. dims.[k] - 1 do
+                            grad.[offs.[k] + i] <- grad.[offs.[k] + i] + lambda * z.[i] / nu
+                            for j in 0 .. dims.[k] - 1 do
+                                let id = if i = j then 1.0 else 0.0
+                                hess.[offs.[k] + i, offs.[k] + j] <- hess.[offs.[k] + i, offs.[k] + j] + lambda * (id - z.[i] * z.[j] / (nu * nu)) / nu)
+                    // A little Levenberg damping keeps the step a descent direction when atoms of
+                    // adjacent thin cells make the Hessian nearly singular.
+                    let mutable dmax = 0.0
+                    for i in 0 .. total - 1 do
+                        dmax <- max dmax hess.[i, i]
+                    for i in 0 .. total - 1 do
+                        hess.[i, i] <- hess.[i, i] + 1e-12 * dmax
+                    let step = Dense.solveSymmetric hess grad
+                    let du = Dense.scale -1.0 (Dense.combine cols step (nb * n))
+                    let stepNorm = Dense.norm du
+                    let unorm = Dense.norm u
+                    let uBefore = Array.copy u
+                    if stepNorm > 1e-10 * (1.0 + unorm) then
+                        // Ratio test against the facets not in F_b.
+                        let mutable alphaMax = 1.0
+                        let mutable blocking = None
+                        for b in support do
+                            let ub = blockOf u b
+                            let db = blockOf du b
+                            blocks.[b].Normals |> Array.iteri (fun i a ->
+                                if not (faces.[b].Contains i) then
+                                    let rate = Dense.dot a db
+                                    if rate > 0.0 then
+                                        let slack = -(Dense.dot a ub)
+                                        let alpha = max 0.0 slack / rate
+                                        if alpha < alphaMax then
+                                            alphaMax <- alpha
+                                            blocking <- Some(b, i))
+                        let f0 = fObj u
+                        let mutable a = alphaMax
+                        let mutable accepted = false
+                        while not accepted && a > 1e-14 do
+                            let un = Dense.axpy a du u
+                            if fObj un <= f0 then
+                                accepted <- true
+                                Array.blit un 0 u 0 u.Length
+                            else a <- 0.5 * a
+                        match blocking with
+                        | Some(b, i) when accepted && a = alphaMax -> faces.[b] <- faces.[b].Add i
+                        | _ -> ()
+                    // No progress along the Newton direction means stationarity to rounding: go on to
+                    // the multiplier and zero-block checks.
+                    if stepNorm > 1e-10 * (1.0 + unorm) && Dense.norm (Dense.sub u uBefore) > 1e-6 * stepNorm then ()
+                    else
+                        // Stationary on the faces: release a facet with a negative multiplier, else
+                        // admit the worst zero block violating its certificate, else done.
+                        let mutable released = false
+                        for k in 0 .. support.Length - 1 do
+                            let b = support.[k]
+                            if not released && not faces.[b].IsEmpty then
+                                let ub = blockOf u b
+                                let r = Dense.axpy (-lambda / Dense.norm ub) ub (Dense.scale -1.0 (blockOf g b))
+                                let idx = faces.[b] |> Set.toArray
+                                let normals = idx |> Array.map (fun i -> blocks.[b].Normals.[i])
+                                let nu = Dense.solveSymmetric (Array2D.init idx.Length idx.Length (fun i j -> Dense.dot normals.[i] normals.[j])) (normals |> Array.map (fun a -> Dense.dot a r))
+                                let worst = Array.minBy snd (Array.zip idx nu)
+                                if snd worst < -1e-10 * (lambda + Dense.norm r) then
+                                    faces.[b] <- faces.[b].Remove(fst worst)
+                                    released <- true
+                        if not released then
+                            let mutable worst = -1
+                            let mutable worstValue = lambda * (1.0 + 1e-12)
+                            let mutable worstDir = [||]
+                            for b in 0 .. nb - 1 do
+                                if Dense.norm (blockOf u b) = 0.0 then
+                                    let p = Cone.project blocks.[b].Normals (Dense.scale -1.0 (blockOf g b))
+                                    if p.Norm > worstValue then
+                                        worstValue <- p.Norm
+                                        worst <- b
+                                        worstDir <- Dense.scale (1.0 / p.Norm) p.Point
+                            if worst < 0 then fin <- true
+                            else
+                                let scale = max 1e-300 (Seq.max (seq { for b in 0 .. nb - 1 -> Dense.norm (blockOf u b) }))
+                                Array.blit (Dense.scale (1e-6 * scale) worstDir) 0 u (worst * n) n
+                                faces.[worst] <-
+                                    blocks.[worst].Normals
+                                    |> Array.indexed
+                                    |> Array.filter (fun (_, a) -> abs (Dense.dot a worstDir) <= 1e-9)
+                                    |> Array.map fst
+                                    |> Set.ofArray
+            if fObj u <= startObj + 1e-14 * (1.0 + abs startObj) then Some u else None

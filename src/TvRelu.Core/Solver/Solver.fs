@@ -89,27 +89,28 @@ module Solve =
         let mutable result = None
         let certWatch = Stopwatch()
         let solveWatch = Stopwatch()
-        let assess mu =
+        // One branch-and-bound scan per round serves both the gap (its best value is sup|η|) and the
+        // pricing (its next values are the most violating columns).
+        let price (state: State) mu =
             certWatch.Start()
-            let a = Gap.assess arr data lambda options.Tolerance mu
+            let cert = Certificate.ofMeasure arr data lambda mu
+            let best = Certificate.top (options.ColumnsPerRound + state.Blocks.Length + 1) 0.0 cert
+            let sup = if best.Length = 0 then 0.0 else (let _, _, p = best.[0] in p.Norm)
+            let a = Gap.ofCertificate cert sup options.Tolerance mu
             certWatch.Stop()
-            a
+            a, best
         let mutable mu = measureOf n state
-        let mutable assessment = assess mu
+        let mutable assessment, best = price state mu
         while result.IsNone do
             if assessment.Certified || rounds >= options.MaxRounds then result <- Some(mu, assessment)
             else
                 rounds <- rounds + 1
-                // Pricing: the most violating (cell, sign) columns not yet in the working set.
-                certWatch.Start()
-                let cert = Certificate.ofDual arr data lambda assessment.Residual
                 let fresh =
-                    Certificate.violators cert 1.0
-                    |> Array.filter (fun (c, s, _) -> not (state.Blocks |> Array.exists (fun b -> b.Cell = c && b.Sign = s)))
+                    best
+                    |> Array.filter (fun (c, s, p) -> p.Norm > 1.0 && not (state.Blocks |> Array.exists (fun b -> b.Cell = c && b.Sign = s)))
                     |> Array.truncate options.ColumnsPerRound
-                certWatch.Stop()
                 solveWatch.Start()
-                if fresh.Length = 0 then budget <- budget * 4
+                if fresh.Length = 0 then budget <- min (budget * 4) 1_000_000
                 let added = fresh |> Array.map (fun (c, s, _) -> Restricted.block arr data c s)
                 // Drop blocks that have stayed at zero, so the working set tracks the support.
                 let keep =
@@ -123,7 +124,9 @@ module Solve =
                 state <- { Blocks = blocks; U = u }
                 solveWatch.Stop()
                 mu <- measureOf n state
-                assessment <- assess mu
+                let a, b = price state mu
+                assessment <- a
+                best <- b
         let mu, assessment = result.Value
         mu, assessment, rounds, state, solveWatch.Elapsed, certWatch.Elapsed
 
