@@ -1,0 +1,45 @@
+/// BenchmarkDotNet suites for cell enumeration and the certified solver.
+module TvRelu.Benchmarks.Suites
+
+open BenchmarkDotNet.Attributes
+open TvRelu.Core
+
+/// Exact cell enumeration (issue 2): the 5-cube (94,572 cells) and random planar data.
+[<MemoryDiagnoser; SimpleJob(launchCount = 1, warmupCount = 1, iterationCount = 3)>]
+type EnumerationBench() =
+    let cube5 = Workloads.cube 5
+    let random2 = Workloads.teacher 7 2 1000
+
+    /// All cells of the 5-cube's vertices.
+    [<Benchmark>]
+    member _.Cube5() = (Arrangement.ofDataset cube5).CellCount
+
+    /// All ~10^6 cells of 1,000 random points in d = 2.
+    [<Benchmark>]
+    member _.Random1000InPlane() = (Arrangement.ofDataset random2).CellCount
+
+/// The certified solver end to end (issue 3), at λ = 1% of λ_max.
+[<MemoryDiagnoser; SimpleJob(launchCount = 1, warmupCount = 1, iterationCount = 3)>]
+type SolverBench() =
+    let case d n =
+        let data = Workloads.teacher 11 d n
+        data, Workloads.lambdaFor data
+    let d1 = case 1 1000
+    let d2 = case 2 200
+    let d3 = case 3 50
+    let run (data, lambda) =
+        let s = Solve.solve data lambda SolverOptions.Default
+        if not s.Assessment.Certified then failwith "benchmark solve was not certified"
+        s.Assessment.Gap
+
+    /// 1,000 points, d = 1.
+    [<Benchmark>]
+    member _.Solve1000InLine() = run d1
+
+    /// 200 points, d = 2.
+    [<Benchmark>]
+    member _.Solve200InPlane() = run d2
+
+    /// 50 points, d = 3.
+    [<Benchmark>]
+    member _.Solve50InSpace() = run d3
