@@ -288,8 +288,14 @@ module internal Restricted =
                                         worstDir <- Dense.scale (1.0 / p.Norm) p.Point
                             if worst < 0 then fin <- true
                             else
-                                let scale = max 1e-300 (Seq.max (seq { for b in 0 .. nb - 1 -> Dense.norm (blockOf u b) }))
-                                Array.blit (Dense.scale (1e-6 * scale) worstDir) 0 u (worst * n) n
+                                // Exact line minimisation along the entering direction d:
+                                // f(t) = f + t (⟨∇_b, d⟩ + λ) + ½ t² dᵀQ_bb d, and ⟨−∇_b, d⟩ = ‖Π(−∇_b)‖.
+                                let mutable curv = 0.0
+                                for i in 0 .. n - 1 do
+                                    for j in 0 .. n - 1 do
+                                        curv <- curv + worstDir.[i] * q.[worst * n + i, worst * n + j] * worstDir.[j]
+                                let t = (worstValue - lambda) / max curv 1e-300
+                                Array.blit (Dense.scale t worstDir) 0 u (worst * n) n
                                 faces.[worst] <-
                                     blocks.[worst].Normals
                                     |> Array.indexed
