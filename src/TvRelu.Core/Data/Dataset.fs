@@ -11,6 +11,7 @@ type DataError =
     | LabelCountMismatch of rows: int * labels: int
     | NonFiniteInput of row: int * column: int * value: float
     | NonFiniteLabel of row: int * value: float
+    /// A CSV problem at a 1-based line (0 when it concerns the whole file, such as a missing file).
     | Malformed of line: int * message: string
 
     /// A one-line explanation for people (1-based rows and columns, as in a spreadsheet).
@@ -22,6 +23,7 @@ type DataError =
         | LabelCountMismatch(r, l) -> sprintf "%d input rows but %d labels" r l
         | NonFiniteInput(r, c, v) -> sprintf "row %d, column x%d is %g: inputs must be finite numbers" (r + 1) (c + 1) v
         | NonFiniteLabel(r, v) -> sprintf "row %d, label y is %g: labels must be finite numbers" (r + 1) v
+        | Malformed(0, m) -> m
         | Malformed(l, m) -> sprintf "line %d: %s" l m
 
 /// Raised by the throwing constructors; carries the structured error.

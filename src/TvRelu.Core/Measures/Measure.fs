@@ -72,6 +72,8 @@ module Measure =
 
     /// The network function f_μ(x) = Σ_j a_j σ(⟨θ_j, (x, 1)⟩).
     let evaluate (m: Measure) (x: float[]) =
+        if x.Length + 1 <> m.AmbientDimension then
+            invalidArg "x" (sprintf "the input has %d coordinates but the measure lives on S^%d (d = %d)" x.Length (m.AmbientDimension - 1) (m.AmbientDimension - 1))
         let mutable s = 0.0
         for a in m.AtomsRaw do
             let th = a.Direction

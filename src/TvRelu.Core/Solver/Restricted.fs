@@ -92,8 +92,10 @@ module internal Restricted =
         let np = Dense.norm p
         if np <= threshold then Array.zeroCreate z.Length else Dense.scale (1.0 - threshold / np) p
 
-    /// FISTA with backtracking and gradient-based restart (O'Donoghue and Candès), from u0.
-    let fista (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (yy: float) (lambda: float) (u0: float[]) (maxIter: int) =
+    /// FISTA with backtracking and gradient-based restart (O'Donoghue and Candès), from u0, until
+    /// three successive steps are below `tol` relative to the iterate (or maxIter). It only has to
+    /// find the support and faces; the Newton polish supplies the last digits.
+    let fista (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (yy: float) (lambda: float) (u0: float[]) (maxIter: int) (tol: float) =
         let dim = u0.Length
         let mutable l = 1.0
         for i in 0 .. dim - 1 do
@@ -131,7 +133,7 @@ module internal Restricted =
             else
                 yv <- Dense.axpy ((t - 1.0) / tn) step xn
                 t <- tn
-            if Dense.norm step <= 1e-14 * (1.0 + Dense.norm xn) then still <- still + 1 else still <- 0
+            if Dense.norm step <= tol * Dense.norm xn then still <- still + 1 else still <- 0
             x <- xn
         x
 

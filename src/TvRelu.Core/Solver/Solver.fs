@@ -85,7 +85,10 @@ module Solve =
         let yy = Dense.dot y y
         let mutable state = start
         let mutable rounds = 0
+        // FISTA only locates the support; when a round prices nothing new, the restricted problem was
+        // not solved well enough, so FISTA gets more iterations and a tighter stopping rule.
         let mutable budget = 2000
+        let mutable fistaTol = 1e-9
         let mutable result = None
         let certWatch = Stopwatch()
         let solveWatch = Stopwatch()
@@ -110,7 +113,9 @@ module Solve =
                     |> Array.filter (fun (c, s, p) -> p.Norm > 1.0 && not (state.Blocks |> Array.exists (fun b -> b.Cell = c && b.Sign = s)))
                     |> Array.truncate options.ColumnsPerRound
                 solveWatch.Start()
-                if fresh.Length = 0 then budget <- min (budget * 4) 1_000_000
+                if fresh.Length = 0 then
+                    budget <- min (budget * 4) 1_000_000
+                    fistaTol <- max (fistaTol * 0.01) 1e-15
                 let added = fresh |> Array.map (fun (c, s, _) -> Restricted.block arr data c s)
                 // Drop blocks that have stayed at zero, so the working set tracks the support.
                 let keep =
@@ -119,7 +124,7 @@ module Solve =
                 let blocks = Array.append (keep |> Array.map (fun b -> state.Blocks.[b])) added
                 let u0 = Array.append (keep |> Array.collect (fun b -> Array.sub state.U (b * n) n)) (Array.zeroCreate (added.Length * n))
                 let q, c = Restricted.gram n y blocks
-                let u = Restricted.fista n blocks q c yy lambda u0 budget
+                let u = Restricted.fista n blocks q c yy lambda u0 budget fistaTol
                 let u = defaultArg (Restricted.polish n blocks q c yy lambda u) u
                 state <- { Blocks = blocks; U = u }
                 solveWatch.Stop()
@@ -166,12 +171,12 @@ module Solve =
         sw.Stop()
         arr, faces, sw.Elapsed
 
-    /// Solves P_λ on a prepared arrangement.
+    /// Solves P_λ on an arrangement the caller has already built (its enumeration time is not counted;
+    /// faces are counted when the options ask for them).
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) =
-        let n = arr.AmbientDimension
+        let faces = if options.CountFaces then Some(Faces.enumerate arr |> Array.length) else None
         run arr data lambda options { Blocks = [||]; U = [||] }
-        |> finish arr data lambda options TimeSpan.Zero None
-        |> fun s -> ignore n; s
+        |> finish arr data lambda options TimeSpan.Zero faces
 
     /// Solves P_λ(y): the global minimiser with its certified gap, saturation set, bounds and
     /// uniqueness status.
@@ -190,7 +195,8 @@ module Solve =
         let arr, faces, enumTime = prepare data options
         let sorted = lambdas |> Array.sortDescending
         let mutable state = { Blocks = [||]; U = [||] }
-        [| for l in sorted do
+        // The arrangement is enumerated once for the whole path: its time is charged to the first λ.
+        [| for i, l in Array.indexed sorted do
                let (mu, a, r, st, ts, tc) = run arr data l options state
                state <- st
-               yield finish arr data l options enumTime faces (mu, a, r, st, ts, tc) |]
+               yield finish arr data l options (if i = 0 then enumTime else TimeSpan.Zero) faces (mu, a, r, st, ts, tc) |]
