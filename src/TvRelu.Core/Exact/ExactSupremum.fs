@@ -1,0 +1,157 @@
+namespace TvRelu.Core.Rationals
+
+open System
+open System.Numerics
+open Fractions
+open TvRelu.Core
+open TvRelu.Core.Numerics
+
+/// How the exact projection of one cell was obtained.
+type internal ProjectionStatus =
+    /// The floating active set satisfied the KKT conditions over the rationals.
+    | FromFloatingActiveSet
+    /// The floating active set failed; an exact search over facet subsets found the projection.
+    | FromSearch
+    /// No exact projection within the budget: ‖Π v‖ ≤ ‖v‖ was used instead (sound, but not tight).
+    | BoundedByNorm
+
+/// The exact projection Π_{K_C}(σ v_C) of one cell and sign (THEORY.md §3, consequence 1).
+type internal ExactProjection =
+    { Cell: int
+      Sign: int
+      /// A positive multiple Det · Π(σ W_C) of the projection, as integers (W_C = λ 2^−e v_C).
+      Point: BigInteger[]
+      Det: BigInteger
+      /// ‖Π_{K_C}(σ v_C)‖², exactly.
+      ValueSquared: Fraction
+      Status: ProjectionStatus }
+
+/// The certificate's linear pieces and its supremum over the rationals (THEORY.md §3, §8).
+///
+/// With the data rows X_i = 2^−a x̃_i and the dual vector P_i = 2^−b p_i as integers, the piece
+/// of cell C is v_C = (1/λ) Σ_{i∈S} p_i x̃_i = c · W_C with the integer vector
+/// W_C = Σ_{i∈S} P_i X_i and the positive rational c = 2^(a+b) / λ. Projections onto the cone
+/// commute with positive scaling, so everything is done on W_C and scaled by c² at the end.
+module internal ExactSupremum =
+
+    /// The integer pieces W_C of every cell, and c².
+    type Pieces =
+        { W: BigInteger[][]
+          ScaleSquared: Fraction
+          DualIntegers: BigInteger[] }
+
+    /// W_C for every cell along the arrangement's spanning tree (a child differs from its parent
+    /// in exactly one sign, so W_child = W_parent ± J_h), with J_h = Σ_{rows on h} P_i X_i.
+    let pieces (ctx: ExactData) (arr: Arrangement) (lambda: Fraction) (dual: float[]) : Pieces =
+        let n = arr.AmbientDimension
+        let p, b = Rational.scaleToIntegers dual
+        let jumps = Array.init arr.HyperplaneCount (fun _ -> Array.create n BigInteger.Zero)
+        ctx.RowMap |> Array.iteri (fun i h ->
+            if not p.[i].IsZero then
+                for k in 0 .. n - 1 do
+                    jumps.[h].[k] <- jumps.[h].[k] + p.[i] * ctx.Rows.[i].[k])
+        let parent, via, order = arr.SpanningTree
+        let w = Array.zeroCreate<BigInteger[]> arr.CellCount
+        for c in order do
+            if parent.[c] < 0 then
+                let v = Array.create n BigInteger.Zero
+                for h in 0 .. arr.HyperplaneCount - 1 do
+                    if arr.IsActive(c, h) then
+                        for k in 0 .. n - 1 do
+                            v.[k] <- v.[k] + jumps.[h].[k]
+                w.[c] <- v
+            else
+                let h = via.[c]
+                let up = arr.IsActive(c, h)
+                w.[c] <- Array.init n (fun k -> if up then w.[parent.[c]].[k] + jumps.[h].[k] else w.[parent.[c]].[k] - jumps.[h].[k])
+        let c = Rational.pow2 (ctx.RowExponent + b) / lambda
+        { W = w; ScaleSquared = c * c; DualIntegers = p }
+
+    /// The KKT test of an active set for the projection of w onto the closed cell cone
+    /// K_C = {θ : s_h ⟨θ, x̃_h⟩ ≥ 0 for every hyperplane h}: with outward normals a_h = −s_h X_h
+    /// on an independent subset of the active set, π = w − Σ ν_h a_h where ⟨a_h, π⟩ = 0; accepted when
+    /// ν ≥ 0 and π ∈ K_C (checked on the facets first, then on all hyperplanes), which makes π
+    /// the projection exactly (the KKT conditions are sufficient for this convex problem).
+    let private tryActiveSet (ctx: ExactData) (signs: int[]) (facets: int[]) (w: BigInteger[]) (active: int[]) =
+        let n = w.Length
+        let outward h = if signs.[h] > 0 then Array.map BigInteger.Negate ctx.Normals.[h] else ctx.Normals.[h]
+        let rows = active |> Array.map outward
+        let rows = IntegerLinear.independentSubset n rows |> Array.map (fun i -> rows.[i])
+        let det, nu, pi = IntegerLinear.projectOut rows w
+        let feasible h = signs.[h] * (IntegerLinear.dot ctx.Normals.[h] pi).Sign >= 0
+        if det.IsZero || nu |> Array.exists (fun x -> x.Sign < 0) then None
+        elif rows |> Array.exists (fun a -> not (IntegerLinear.dot a pi).IsZero) then None
+        elif facets |> Array.forall feasible && Seq.forall feasible (seq { 0 .. signs.Length - 1 }) then Some(det, pi)
+        else None
+
+    /// The exact projection of σ W_C onto K_C. The floating projection (Cone.project's NNLS) proposes
+    /// the active set {facets with ν > 0}; if its KKT system fails over the rationals, subsets of at
+    /// most d + 1 facets are searched (Carathéodory: the polar part needs at most d + 1 independent
+    /// normals), first among the facets the floating projection nearly touches, then among all; at
+    /// most `budget` subsets.
+    let project (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (budget: int) (c: int) (sign: int) =
+        let n = arr.AmbientDimension
+        let signs = Array.init arr.HyperplaneCount (fun h -> if arr.IsActive(c, h) then 1 else -1)
+        let facets, unitOutward = Cone.ofCell arr c
+        let w = pieces.W.[c] |> Array.map (fun x -> if sign > 0 then x else -x)
+        let hint = Certificate.cellExtreme cert (float sign) c
+        let first = [| for k in 0 .. facets.Length - 1 do if hint.Multipliers.[k] > 0.0 then yield facets.[k] |]
+        let value (det: BigInteger) (pi: BigInteger[]) =
+            Fraction(IntegerLinear.normSquared pi) / Fraction(det * det) * pieces.ScaleSquared
+        let finish det pi status = { Cell = c; Sign = sign; Point = pi; Det = det; ValueSquared = value det pi; Status = status }
+        match tryActiveSet ctx signs facets w first with
+        | Some(det, pi) -> finish det pi FromFloatingActiveSet
+        | None ->
+            let scale = max (Dense.norm hint.Point) (Dense.norm (cert.Piece c))
+            let near = [| for k in 0 .. facets.Length - 1 do if abs (Dense.dot unitOutward.[k] hint.Point) <= 1e-7 * max scale 1e-300 then yield facets.[k] |]
+            let search (items: int[]) =
+                seq { for size in 0 .. min n items.Length do yield! ExactCells.subsets size items }
+            let candidates = Seq.append (search near) (search facets) |> Seq.truncate budget
+            match candidates |> Seq.tryPick (tryActiveSet ctx signs facets w) with
+            | Some(det, pi) -> finish det pi FromSearch
+            | None -> finish BigInteger.One w BoundedByNorm
+
+    /// Statistics of the exact supremum.
+    type Stats =
+        { Cells: int
+          /// Cells skipped because ‖v_C‖² ≤ max(1, best so far), compared exactly.
+          Screened: int
+          /// (cell, sign) projections computed exactly.
+          Projected: int
+          FromFloatingActiveSet: int
+          FromSearch: int
+          BoundedByNorm: int }
+
+    /// max(1, max_C max_± ‖Π_{K_C}(±v_C)‖²) exactly: cells sorted by the exact ‖W_C‖², and the scan
+    /// stops at the first cell with c²‖W_C‖² ≤ max(1, best), since ‖Π v‖ ≤ ‖v‖ bounds all later ones.
+    /// Returns the value (≥ 1 when nothing exceeds 1), the maximising projection if any exceeds 1,
+    /// every projection computed and the statistics.
+    let supremum (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (budget: int) =
+        let cells = arr.CellCount
+        let norms = pieces.W |> Array.map IntegerLinear.normSquared
+        let order = Array.init cells id
+        Array.Sort(order, Comparison(fun a b -> BigInteger.Compare(norms.[b], norms.[a])))
+        let mutable best = Fraction.One
+        let mutable arg = None
+        let computed = ResizeArray<ExactProjection>()
+        let mutable i = 0
+        let mutable go = true
+        while go && i < cells do
+            let c = order.[i]
+            if Fraction(norms.[c]) * pieces.ScaleSquared <= best then go <- false
+            else
+                for sign in [ 1; -1 ] do
+                    let p = project ctx arr cert pieces budget c sign
+                    computed.Add p
+                    if p.ValueSquared > best then
+                        best <- p.ValueSquared
+                        arg <- Some p
+                i <- i + 1
+        let count status = computed |> Seq.filter (fun p -> p.Status = status) |> Seq.length
+        best, arg, computed.ToArray(),
+        { Cells = cells
+          Screened = cells - i
+          Projected = computed.Count
+          FromFloatingActiveSet = count FromFloatingActiveSet
+          FromSearch = count FromSearch
+          BoundedByNorm = count BoundedByNorm }
