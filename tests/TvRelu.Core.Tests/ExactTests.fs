@@ -220,6 +220,36 @@ let ``Exact null space and subspace projection are exact`` () =
         && ind |> Array.forall (fun a -> (IntegerLinear.dot a pi).IsZero)
         && IntegerLinear.rank cols (Array.append ind [| removed |]) = r)
 
+/// Integers of every size around the 64-bit limb boundaries, both signs.
+let private bigIntegers =
+    gen {
+        let! bits = Gen.choose (0, 400)
+        let! offset = Gen.choose (-2, 2)
+        let! negative = Gen.elements [ true; false ]
+        let! seed = Gen.choose (0, Int32.MaxValue)
+        // Little-endian bytes with a zero sign byte last: a non-negative number of about `bits` bits.
+        let bytes = Array.append (Array.init (bits / 8 + 1) (fun i -> byte ((seed >>> (i % 24)) + 37 * i))) [| 0uy |]
+        let random = BigInteger bytes
+        let! kind = Gen.choose (0, 2)
+        let magnitude =
+            match kind with
+            | 0 -> (BigInteger.One <<< (64 * (bits / 64))) + BigInteger offset
+            | 1 -> random
+            | _ -> BigInteger offset
+        return if negative then -magnitude else magnitude
+    }
+
+[<Property(MaxTest = 300)>]
+let ``Exact packed sign test agrees with BigInteger arithmetic, zero sums included`` () =
+    let rows = Gen.arrayOfLength 3 (Gen.choose (-1000000, 1000000) |> Gen.map (fun k -> int64 k * 36028797018L + 7L))
+    Prop.forAll (Gen.zip (Gen.arrayOfLength 3 bigIntegers) rows |> Arb.fromGen) (fun (a, b) ->
+        let bb = b |> Array.map BigInteger
+        // A second vector orthogonal to b: its sign must be exactly 0.
+        let k = a.[0]
+        let orthogonal = [| k * bb.[1]; -k * bb.[0]; BigInteger.Zero |]
+        IntegerLinear.signOfDotPacked (IntegerLinear.pack a) b = (IntegerLinear.dot a bb).Sign
+        && IntegerLinear.signOfDotPacked (IntegerLinear.pack orthogonal) b = 0)
+
 // ---------------------------------------------------------------------------------------------
 // Cells, faces and the exact supremum on data with ties (integer grids: duplicates, collinear points)
 

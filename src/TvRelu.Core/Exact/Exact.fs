@@ -67,6 +67,9 @@ type ExactSupremumCheck =
       Cells: int
       /// Cells skipped by the exact screening ‖v_C‖² ≤ max(1, best).
       Screened: int
+      /// (cell, sign) pairs skipped because an exact upper bound from the floating multipliers,
+      /// ‖v_C − Σ μ_h a_h‖² with μ ≥ 0 rational (Moreau), is ≤ max(1, best).
+      ScreenedByMultipliers: int
       /// (cell, sign) projections solved exactly.
       Projected: int
       /// Of those, how many the floating active set solved, how many the exact search, and how many
@@ -138,7 +141,8 @@ type ExactReport =
 /// - every cell (and, by default, every face) is shown non-empty by a rational point with exactly
 ///   its sign vector, face dimensions are exact ranks, and Σ(−1)^k f_k is checked exactly;
 /// - the supremum of the residual's certificate is max_C ‖Π_{K_C} v_C‖², each projection proven by
-///   its KKT system over the rationals and compared without square roots, with exact screening;
+///   its KKT system over the rationals and compared without square roots, with exact screening
+///   (by ‖v_C‖², and by the exact distance bound of the rationalised floating multipliers);
 /// - J* is enclosed in [D, U] with D the dual objective of the residual scaled by a rational upper
 ///   bound t of max(1, sup|η|), and U the measure's objective with ‖θ‖ bracketed by rationals;
 /// - the rank of Φ_Σ is an exact rank at the unnormalised projections.
@@ -305,6 +309,7 @@ module Exact =
           Supremum =
             { Cells = stats.Cells
               Screened = stats.Screened
+              ScreenedByMultipliers = stats.ScreenedByMultipliers
               Projected = stats.Projected
               FromFloatingActiveSet = stats.FromFloatingActiveSet
               FromSearch = stats.FromSearch

@@ -12,6 +12,9 @@ type internal ExactData =
       RowExponent: int
       /// For each distinct hyperplane h of the arrangement, the integer row of its first data point.
       Normals: BigInteger[][]
+      /// The normals as int64 when they are below 2^56 (the usual case: doubles of one magnitude),
+      /// for the allocation-free sign test.
+      NormalsSmall: int64[][] option
       /// For each data row, its hyperplane.
       RowMap: int[]
       /// The exact rank of the normals.
@@ -62,24 +65,40 @@ module internal ExactCells =
                 failures.Add(sprintf "hyperplane %d is exactly equal to an earlier one but was kept apart" h))
         let rank = IntegerLinear.rank n normals
         let lineality = if rank = n then [||] else IntegerLinear.nullSpace n normals
-        { Rows = rows; RowExponent = e; Normals = normals; RowMap = map; Rank = rank; Lineality = lineality },
+        { Rows = rows
+          RowExponent = e
+          Normals = normals
+          NormalsSmall = IntegerLinear.small normals
+          RowMap = map
+          Rank = rank
+          Lineality = lineality },
         summarise failures
+
+    /// The exact sign of ⟨θ, x̃_h⟩ as a function of h, θ packed once for the allocation-free test.
+    let signer (ctx: ExactData) (theta: BigInteger[]) : int -> int =
+        match ctx.NormalsSmall with
+        | Some rows ->
+            let p = IntegerLinear.pack theta
+            fun h -> IntegerLinear.signOfDotPacked p rows.[h]
+        | None -> fun h -> (IntegerLinear.dot ctx.Normals.[h] theta).Sign
 
     /// Whether θ has exactly the given signs (−1, 0, +1) on every hyperplane.
     let realises (ctx: ExactData) (signs: int[]) (theta: BigInteger[]) =
+        let sign = signer ctx theta
         let mutable ok = true
         let mutable h = 0
         while ok && h < signs.Length do
-            if (IntegerLinear.dot ctx.Normals.[h] theta).Sign <> signs.[h] then ok <- false
+            if sign h <> signs.[h] then ok <- false
             h <- h + 1
         ok
 
     /// Whether θ lies in the closure of the face: zero where the signs are zero, and sign · ⟨θ, x̃_h⟩ ≥ 0.
     let private inClosure (ctx: ExactData) (signs: int[]) (theta: BigInteger[]) =
+        let sign = signer ctx theta
         let mutable ok = true
         let mutable h = 0
         while ok && h < signs.Length do
-            let s = (IntegerLinear.dot ctx.Normals.[h] theta).Sign
+            let s = sign h
             if (signs.[h] = 0 && s <> 0) || s * signs.[h] < 0 then ok <- false
             h <- h + 1
         ok

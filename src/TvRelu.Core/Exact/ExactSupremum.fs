@@ -22,8 +22,8 @@ type internal ExactProjection =
       /// A positive multiple Det · Π(σ W_C) of the projection, as integers (W_C = λ 2^−e v_C).
       Point: BigInteger[]
       Det: BigInteger
-      /// ‖Π_{K_C}(σ v_C)‖², exactly.
-      ValueSquared: Fraction
+      /// ‖Point‖²; ‖Π_{K_C}(σ v_C)‖² = c² ‖Point‖² / Det² (see ExactSupremum.valueSquared).
+      NormSquared: BigInteger
       Status: ProjectionStatus }
 
 /// The certificate's linear pieces and its supremum over the rationals (THEORY.md §3, §8).
@@ -38,7 +38,9 @@ module internal ExactSupremum =
     type Pieces =
         { W: BigInteger[][]
           ScaleSquared: Fraction
-          DualIntegers: BigInteger[] }
+          DualIntegers: BigInteger[]
+          /// b: the dual vector is DualIntegers · 2^b.
+          DualExponent: int }
 
     /// W_C for every cell along the arrangement's spanning tree (a child differs from its parent
     /// in exactly one sign, so W_child = W_parent ± J_h), with J_h = Σ_{rows on h} P_i X_i.
@@ -65,7 +67,7 @@ module internal ExactSupremum =
                 let up = arr.IsActive(c, h)
                 w.[c] <- Array.init n (fun k -> if up then w.[parent.[c]].[k] + jumps.[h].[k] else w.[parent.[c]].[k] - jumps.[h].[k])
         let c = Rational.pow2 (ctx.RowExponent + b) / lambda
-        { W = w; ScaleSquared = c * c; DualIntegers = p }
+        { W = w; ScaleSquared = (c * c).Reduce(); DualIntegers = p; DualExponent = b }
 
     /// The KKT test of an active set for the projection of w onto the closed cell cone
     /// K_C = {θ : s_h ⟨θ, x̃_h⟩ ≥ 0 for every hyperplane h}: with outward normals a_h = −s_h X_h
@@ -78,27 +80,30 @@ module internal ExactSupremum =
         let rows = active |> Array.map outward
         let rows = IntegerLinear.independentSubset n rows |> Array.map (fun i -> rows.[i])
         let det, nu, pi = IntegerLinear.projectOut rows w
-        let feasible h = signs.[h] * (IntegerLinear.dot ctx.Normals.[h] pi).Sign >= 0
         if det.IsZero || nu |> Array.exists (fun x -> x.Sign < 0) then None
         elif rows |> Array.exists (fun a -> not (IntegerLinear.dot a pi).IsZero) then None
-        elif facets |> Array.forall feasible && Seq.forall feasible (seq { 0 .. signs.Length - 1 }) then Some(det, pi)
-        else None
+        else
+            let sign = ExactCells.signer ctx pi
+            let feasible h = signs.[h] * sign h >= 0
+            let mutable ok = Array.forall feasible facets
+            let mutable h = 0
+            while ok && h < signs.Length do
+                ok <- feasible h
+                h <- h + 1
+            if ok then Some(det, pi) else None
 
     /// The exact projection of σ W_C onto K_C. The floating projection (Cone.project's NNLS) proposes
     /// the active set {facets with ν > 0}; if its KKT system fails over the rationals, subsets of at
     /// most d + 1 facets are searched (Carathéodory: the polar part needs at most d + 1 independent
     /// normals), first among the facets the floating projection nearly touches, then among all; at
     /// most `budget` subsets.
-    let project (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (budget: int) (c: int) (sign: int) =
+    let private projectWith (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (budget: int) (c: int) (sign: int) (hint: Projection) =
         let n = arr.AmbientDimension
         let signs = Array.init arr.HyperplaneCount (fun h -> if arr.IsActive(c, h) then 1 else -1)
         let facets, unitOutward = Cone.ofCell arr c
         let w = pieces.W.[c] |> Array.map (fun x -> if sign > 0 then x else -x)
-        let hint = Certificate.cellExtreme cert (float sign) c
         let first = [| for k in 0 .. facets.Length - 1 do if hint.Multipliers.[k] > 0.0 then yield facets.[k] |]
-        let value (det: BigInteger) (pi: BigInteger[]) =
-            Fraction(IntegerLinear.normSquared pi) / Fraction(det * det) * pieces.ScaleSquared
-        let finish det pi status = { Cell = c; Sign = sign; Point = pi; Det = det; ValueSquared = value det pi; Status = status }
+        let finish det pi status = { Cell = c; Sign = sign; Point = pi; Det = det; NormSquared = IntegerLinear.normSquared pi; Status = status }
         match tryActiveSet ctx signs facets w first with
         | Some(det, pi) -> finish det pi FromFloatingActiveSet
         | None ->
@@ -111,12 +116,53 @@ module internal ExactSupremum =
             | Some(det, pi) -> finish det pi FromSearch
             | None -> finish BigInteger.One w BoundedByNorm
 
+    /// The exact projection of σ W_C onto K_C (see projectWith), from a fresh floating projection.
+    let project (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (budget: int) (c: int) (sign: int) =
+        projectWith ctx arr cert pieces budget c sign (Certificate.cellExtreme cert (float sign) c)
+
+    /// An exact upper bound on ‖Π_{K_C}(σ v_C)‖² from multipliers μ ≥ 0: by Moreau,
+    /// ‖Π_K v‖ = dist(v, K°) ≤ ‖v − Σ μ_h a_h‖ for the outward normals a_h, whose cone is the polar
+    /// K°. The floating NNLS multipliers ν (for unit normals and v = c W) become μ_h = ν_h λ / (‖x̃_h‖ 2^b)
+    /// for the integer normals and W, then exact dyadic rationals (the negative ones dropped): any
+    /// μ ≥ 0 is sound, rounding only loosens the bound. Returns (‖Z‖², e ≤ 0) with the bound
+    /// c² ‖Z‖² 4^e and Z an integer vector, or None when the multipliers do not fit a double.
+    let private multiplierBound (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (c: int) (sign: int) (hint: Projection) =
+        let facets = arr.FacetsRaw c
+        let mu =
+            facets |> Array.mapi (fun k h ->
+                let nu = hint.Multipliers.[k]
+                if nu > 0.0 then Math.ScaleB(nu * cert.Lambda / Dense.norm arr.NormalsRaw.[h], -pieces.DualExponent) else 0.0)
+        if mu |> Array.exists (Double.IsFinite >> not) then None
+        else
+            let m, e = Rational.scaleToIntegers mu
+            let z = pieces.W.[c] |> Array.map (fun x -> let x = (if sign > 0 then x else -x) in if e < 0 then x <<< -e else x)
+            facets |> Array.iteri (fun k h ->
+                if not m.[k].IsZero then
+                    // a_h = −s_h X_h; z ← z − μ_h a_h = z + s_h μ_h X_h.
+                    let coefficient = (if e > 0 then m.[k] <<< e else m.[k]) * (if arr.IsActive(c, h) then BigInteger.One else BigInteger.MinusOne)
+                    let row = ctx.Normals.[h]
+                    for i in 0 .. z.Length - 1 do
+                        z.[i] <- z.[i] + coefficient * row.[i])
+            Some(IntegerLinear.normSquared z, min e 0)
+
+    /// ‖Π_{K_C}(σ v_C)‖² = c² ‖π'‖² / det², exactly.
+    let valueSquared (pieces: Pieces) (p: ExactProjection) =
+        (Fraction(p.NormSquared) / Fraction(p.Det * p.Det) * pieces.ScaleSquared).Reduce()
+
+    /// valueSquared pieces p > bound, by one cross-multiplication of integers (no reduction; the
+    /// fractions involved are reduced, so their denominators are positive).
+    let private exceeds (pieces: Pieces) (bound: Fraction) (p: ExactProjection) =
+        let c = pieces.ScaleSquared
+        p.NormSquared * c.Numerator * bound.Denominator > bound.Numerator * c.Denominator * p.Det * p.Det
+
     /// Statistics of the exact supremum.
     type Stats =
         { Cells: int
           /// Cells skipped because ‖v_C‖² ≤ max(1, best so far), compared exactly.
           Screened: int
-          /// (cell, sign) projections computed exactly.
+          /// (cell, sign) pairs whose value the exact multiplier bound shows ≤ max(1, best so far).
+          ScreenedByMultipliers: int
+          /// (cell, sign) projections computed exactly (KKT).
           Projected: int
           FromFloatingActiveSet: int
           FromSearch: int
@@ -124,6 +170,8 @@ module internal ExactSupremum =
 
     /// max(1, max_C max_± ‖Π_{K_C}(±v_C)‖²) exactly: cells sorted by the exact ‖W_C‖², and the scan
     /// stops at the first cell with c²‖W_C‖² ≤ max(1, best), since ‖Π v‖ ≤ ‖v‖ bounds all later ones.
+    /// A (cell, sign) pair whose exact multiplier bound is ≤ max(1, best) cannot raise the maximum
+    /// either; the others get their projection proven by KKT.
     /// Returns the value (≥ 1 when nothing exceeds 1), the maximising projection if any exceeds 1,
     /// every projection computed and the statistics.
     let supremum (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (budget: int) =
@@ -134,23 +182,31 @@ module internal ExactSupremum =
         let mutable best = Fraction.One
         let mutable arg = None
         let computed = ResizeArray<ExactProjection>()
+        let mutable byMultipliers = 0
         let mutable i = 0
         let mutable go = true
         while go && i < cells do
             let c = order.[i]
-            if Fraction(norms.[c]) * pieces.ScaleSquared <= best then go <- false
+            let scale = pieces.ScaleSquared
+            if norms.[c] * scale.Numerator * best.Denominator <= best.Numerator * scale.Denominator then go <- false
             else
                 for sign in [ 1; -1 ] do
-                    let p = project ctx arr cert pieces budget c sign
-                    computed.Add p
-                    if p.ValueSquared > best then
-                        best <- p.ValueSquared
-                        arg <- Some p
+                    let hint = Certificate.cellExtreme cert (float sign) c
+                    match multiplierBound ctx arr cert pieces c sign hint with
+                    | Some(z2, e) when z2 * scale.Numerator * best.Denominator <= (best.Numerator * scale.Denominator <<< (-2 * e)) ->
+                        byMultipliers <- byMultipliers + 1
+                    | _ ->
+                        let p = projectWith ctx arr cert pieces budget c sign hint
+                        computed.Add p
+                        if exceeds pieces best p then
+                            best <- valueSquared pieces p
+                            arg <- Some p
                 i <- i + 1
         let count status = computed |> Seq.filter (fun p -> p.Status = status) |> Seq.length
         best, arg, computed.ToArray(),
         { Cells = cells
           Screened = cells - i
+          ScreenedByMultipliers = byMultipliers
           Projected = computed.Count
           FromFloatingActiveSet = count FromFloatingActiveSet
           FromSearch = count FromSearch
