@@ -111,8 +111,8 @@ let private exactSupremum (data: Dataset) (lambda: float) (p: float[]) =
     Assert.Empty failures
     let cert = Certificate.ofDual arr data lambda p
     let pieces = ExactSupremum.pieces ctx arr (Rational.ofFloat lambda) p
-    let best, arg, computed, stats = ExactSupremum.supremum ctx arr cert pieces 100000
-    arr, ctx, best, arg, computed, stats
+    let arg, computed, stats = ExactSupremum.supremum ctx arr cert pieces 100000
+    arr, ctx, stats.SupremumSquared, arg, computed, stats
 
 // ---------------------------------------------------------------------------------------------
 // Rationals
@@ -279,8 +279,8 @@ let ``Exact cell and face checks pass on degenerate grids in d = 1, 2, 3`` () =
             let ctx, dataFailures = ExactCells.ofArrangement data arr
             let counts, failures = ExactCells.check ctx arr true 100000
             dataFailures.IsEmpty && failures.IsEmpty
-            && counts.CellsWithPoint = arr.CellCount
-            && counts.EulerCharacteristic = Some counts.ExpectedEuler))
+            && counts.CellsWithRationalPoint = arr.CellCount
+            && counts.EulerCharacteristic = Some counts.ExpectedEulerCharacteristic))
 
 [<Property(MaxTest = 40)>]
 let ``Exact interior points refuse sign vectors that are not faces`` () =

@@ -46,44 +46,6 @@ type ExactOptions =
           Refute = true
           Digits = 20 }
 
-/// The exact checks on the cells (THEORY.md §3, §8).
-type ExactCellCheck =
-    { /// Cells of the arrangement.
-      Cells: int
-      /// Cells shown non-empty by a rational point with exactly their sign vector.
-      CellsWithRationalPoint: int
-      /// Of those, cells whose point needed the extreme-ray fallback (thinner than rounding).
-      CellFallbacks: int
-      /// Faces of every dimension checked, when requested.
-      Faces: int option
-      /// Σ_k (−1)^k f_k over the faces, with dimensions from exact ranks.
-      EulerCharacteristic: int option
-      /// The value it must have: (−1)^d + (−1)^ℓ, ℓ the exact corank of the inputs (THEORY.md §3).
-      ExpectedEulerCharacteristic: int }
-
-/// The exact supremum of the measure's certificate (THEORY.md §3, §8).
-type ExactSupremumCheck =
-    { /// Cells of the arrangement.
-      Cells: int
-      /// Cells skipped by the exact screening ‖v_C‖² ≤ max(1, best).
-      Screened: int
-      /// (cell, sign) pairs skipped because an exact upper bound from the floating multipliers,
-      /// ‖v_C − Σ μ_h a_h‖² with μ ≥ 0 rational (Moreau), is ≤ max(1, best).
-      ScreenedByMultipliers: int
-      /// (cell, sign) projections solved exactly.
-      Projected: int
-      /// Of those, how many the floating active set solved, how many the exact search, and how many
-      /// fell back to the bound ‖v_C‖ (sound but loose; each is listed as a failure).
-      FromFloatingActiveSet: int
-      FromSearch: int
-      BoundedByNorm: int
-      /// max(1, sup_θ |η_p(θ)|²) for the rationalised residual p, exactly.
-      SupremumSquared: Fraction
-      /// A rational t ≥ max(1, sup |η_p|) (t² ≥ SupremumSquared, within 2^−128 relative).
-      SupremumUpper: Fraction
-      /// sup |η_p| ≤ 1 exactly: p itself is dual feasible.
-      WithinOne: bool }
-
 /// Sizes, in bits, of the largest integers met (numerators and denominators of the rationals,
 /// all of which share power-of-two scalings).
 type ExactBitLengths =
@@ -253,8 +215,8 @@ module Exact =
         let residual = Measure.residual data mu
         let cert = Certificate.ofDual arr data lambda residual
         let pieces = ExactSupremum.pieces ctx arr lam residual
-        let s2, _, computed, stats = ExactSupremum.supremum ctx arr cert pieces options.SearchBudget
-        let t = if s2 <= Fraction.One then Fraction.One else snd (Rational.sqrtBounds s2)
+        let _, computed, stats = ExactSupremum.supremum ctx arr cert pieces options.SearchBudget
+        let t = stats.SupremumUpper
         let p = residual |> Array.map Rational.ofFloat
         let lower = dualObjective labels p t
         let supFailures =
@@ -299,24 +261,8 @@ module Exact =
           Tolerance = tolerance
           OptimumUpper = optimumUpper
           Failures = failures
-          CellCheck =
-            { Cells = counts.Cells
-              CellsWithRationalPoint = counts.CellsWithPoint
-              CellFallbacks = counts.CellFallbacks
-              Faces = counts.Faces
-              EulerCharacteristic = counts.EulerCharacteristic
-              ExpectedEulerCharacteristic = counts.ExpectedEuler }
-          Supremum =
-            { Cells = stats.Cells
-              Screened = stats.Screened
-              ScreenedByMultipliers = stats.ScreenedByMultipliers
-              Projected = stats.Projected
-              FromFloatingActiveSet = stats.FromFloatingActiveSet
-              FromSearch = stats.FromSearch
-              BoundedByNorm = stats.BoundedByNorm
-              SupremumSquared = s2
-              SupremumUpper = t
-              WithinOne = s2 <= Fraction.One }
+          CellCheck = counts
+          Supremum = stats
           Rank = rank
           Bits =
             { Data = maxBits (Seq.concat ctx.Rows)

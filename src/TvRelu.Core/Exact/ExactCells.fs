@@ -1,3 +1,20 @@
+namespace TvRelu.Core
+
+/// The exact checks on the cells (THEORY.md §3, §8).
+type ExactCellCheck =
+    { /// Cells of the arrangement.
+      Cells: int
+      /// Cells shown non-empty by a rational point with exactly their sign vector.
+      CellsWithRationalPoint: int
+      /// Of those, cells whose point needed the extreme-ray fallback (thinner than rounding).
+      CellFallbacks: int
+      /// Faces of every dimension checked, when requested.
+      Faces: int option
+      /// Σ_k (−1)^k f_k over the faces, with dimensions from exact ranks.
+      EulerCharacteristic: int option
+      /// The value it must have: (−1)^d + (−1)^ℓ, ℓ the exact corank of the inputs (THEORY.md §3).
+      ExpectedEulerCharacteristic: int }
+
 namespace TvRelu.Core.Rationals
 
 open System.Collections.Generic
@@ -140,20 +157,11 @@ module internal ExactCells =
                         | None -> ()
                 if realises ctx signs sum then Some(sum, true) else None
 
-    /// Counts of the cell and face checks.
-    type Counts =
-        { Cells: int
-          CellsWithPoint: int
-          CellFallbacks: int
-          Faces: int option
-          EulerCharacteristic: int option
-          ExpectedEuler: int }
-
     /// Every cell of the arrangement gets an exact interior point; with `faces`, every face of every
     /// dimension is checked too, its dimension recomputed by exact rank, the sign vectors shown
     /// distinct, the top-dimensional faces shown to be the arrangement's cells, and Σ(−1)^k f_k
     /// compared with the exact expected value (Faces.expectedEulerOfRank on the exact rank).
-    let check (ctx: ExactData) (arr: Arrangement) (faces: bool) (budget: int) : Counts * string list =
+    let check (ctx: ExactData) (arr: Arrangement) (faces: bool) (budget: int) : ExactCellCheck * string list =
         let cellFailures = ResizeArray<string>()
         let faceFailures = ResizeArray<string>()
         let failures = ResizeArray<string>()
@@ -207,9 +215,9 @@ module internal ExactCells =
                     failures.Add(sprintf "Euler characteristic Σ(−1)^k f_k = %d of the exactly checked faces, expected %d: the enumeration is incomplete" chi expected)
                 Some all.Length, Some chi
         { Cells = arr.CellCount
-          CellsWithPoint = withPoint
+          CellsWithRationalPoint = withPoint
           CellFallbacks = fallbacks
           Faces = faceCount
           EulerCharacteristic = euler
-          ExpectedEuler = expected },
+          ExpectedEulerCharacteristic = expected },
         summarise cellFailures @ summarise faceFailures @ List.ofSeq failures

@@ -1,3 +1,30 @@
+namespace TvRelu.Core
+
+open Fractions
+
+/// The exact supremum of the measure's certificate (THEORY.md §3, §8).
+type ExactSupremumCheck =
+    { /// Cells of the arrangement.
+      Cells: int
+      /// Cells skipped by the exact screening ‖v_C‖² ≤ max(1, best).
+      Screened: int
+      /// (cell, sign) pairs skipped because an exact upper bound from the floating multipliers,
+      /// ‖v_C − Σ μ_h a_h‖² with μ ≥ 0 rational (Moreau), is ≤ max(1, best).
+      ScreenedByMultipliers: int
+      /// (cell, sign) projections solved exactly.
+      Projected: int
+      /// Of those, how many the floating active set solved, how many the exact search, and how many
+      /// fell back to the bound ‖v_C‖ (sound but loose; each is listed as a failure).
+      FromFloatingActiveSet: int
+      FromSearch: int
+      BoundedByNorm: int
+      /// max(1, sup_θ |η_p(θ)|²) for the rationalised residual p, exactly.
+      SupremumSquared: Fraction
+      /// A rational t ≥ max(1, sup |η_p|) (t² ≥ SupremumSquared, within 2^−128 relative).
+      SupremumUpper: Fraction
+      /// sup |η_p| ≤ 1 exactly: p itself is dual feasible.
+      WithinOne: bool }
+
 namespace TvRelu.Core.Rationals
 
 open System
@@ -155,25 +182,12 @@ module internal ExactSupremum =
         let c = pieces.ScaleSquared
         p.NormSquared * c.Numerator * bound.Denominator > bound.Numerator * c.Denominator * p.Det * p.Det
 
-    /// Statistics of the exact supremum.
-    type Stats =
-        { Cells: int
-          /// Cells skipped because ‖v_C‖² ≤ max(1, best so far), compared exactly.
-          Screened: int
-          /// (cell, sign) pairs whose value the exact multiplier bound shows ≤ max(1, best so far).
-          ScreenedByMultipliers: int
-          /// (cell, sign) projections computed exactly (KKT).
-          Projected: int
-          FromFloatingActiveSet: int
-          FromSearch: int
-          BoundedByNorm: int }
-
     /// max(1, max_C max_± ‖Π_{K_C}(±v_C)‖²) exactly: cells sorted by the exact ‖W_C‖², and the scan
     /// stops at the first cell with c²‖W_C‖² ≤ max(1, best), since ‖Π v‖ ≤ ‖v‖ bounds all later ones.
     /// A (cell, sign) pair whose exact multiplier bound is ≤ max(1, best) cannot raise the maximum
     /// either; the others get their projection proven by KKT.
-    /// Returns the value (≥ 1 when nothing exceeds 1), the maximising projection if any exceeds 1,
-    /// every projection computed and the statistics.
+    /// Returns the maximising projection if any exceeds 1, every projection computed, and the value
+    /// (≥ 1 when nothing exceeds 1) with a rational upper bound of its square root and the statistics.
     let supremum (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (budget: int) =
         let cells = arr.CellCount
         let norms = pieces.W |> Array.map IntegerLinear.normSquared
@@ -203,11 +217,14 @@ module internal ExactSupremum =
                             arg <- Some p
                 i <- i + 1
         let count status = computed |> Seq.filter (fun p -> p.Status = status) |> Seq.length
-        best, arg, computed.ToArray(),
+        arg, computed.ToArray(),
         { Cells = cells
           Screened = cells - i
           ScreenedByMultipliers = byMultipliers
           Projected = computed.Count
           FromFloatingActiveSet = count FromFloatingActiveSet
           FromSearch = count FromSearch
-          BoundedByNorm = count BoundedByNorm }
+          BoundedByNorm = count BoundedByNorm
+          SupremumSquared = best
+          SupremumUpper = if best <= Fraction.One then Fraction.One else snd (Rational.sqrtBounds best)
+          WithinOne = best <= Fraction.One }
