@@ -489,7 +489,7 @@ let ``Exact refuses rows that the floating tolerance merged but that differ exac
     Assert.Contains(r.Failures, fun f -> f.Contains "differ exactly")
 
 [<Fact>]
-let ``Exact certifies the zero measure above lambda max and rejects bad arguments`` () =
+let ``Exact certifies the zero measure above lambda max, needs the face check to verify, and rejects bad arguments`` () =
     let data = loadReference "r1_kink_1d.csv"
     let arr = Arrangement.ofDataset data
     let lmax = Solve.lambdaMax arr data
@@ -501,5 +501,11 @@ let ``Exact certifies the zero measure above lambda max and rejects bad argument
     // Below λ_max the zero measure is far from optimal.
     let r2 = Exact.certify data (0.5 * lmax) zero None
     Assert.Equal(Refuted, r2.Verdict)
+    // Without the face check, completeness is not proven, so nothing is verified.
+    let r3 = Exact.certifyOn { ExactOptions.Default with CheckFaces = false } arr data (2.0 * lmax) zero
+    Assert.Equal(Undecided, r3.Verdict)
+    Assert.Contains(r3.Failures, fun f -> f.Contains "completeness")
+    Assert.Equal(r.Lower, r3.Lower)
+    Assert.Throws<ArgumentException>(fun () -> Exact.certifyOn ExactOptions.Default (Arrangement.ofDataset (Dataset.CreateOrRaise([| [| 0.0 |]; [| 1.0 |] |], [| 0.0; 1.0 |]))) data 0.1 zero |> ignore) |> ignore
     Assert.Throws<ArgumentException>(fun () -> Exact.certify data -1.0 zero None |> ignore) |> ignore
     Assert.Throws<ArgumentException>(fun () -> Exact.certify data 0.1 (Measure.zero 3) None |> ignore) |> ignore
