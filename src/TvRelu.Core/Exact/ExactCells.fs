@@ -120,19 +120,9 @@ module internal ExactCells =
             h <- h + 1
         ok
 
-    /// A rational (integer, up to a positive scale) point with exactly the given sign vector, or None.
-    ///
-    /// First the floating hint is taken exactly and projected, exactly, onto the flat of the face
-    /// (the common zero set of its zero hyperplanes). Should a sign then fail (a face thinner than
-    /// rounding), the fallback sums the extreme rays of the face's closed cone, taken modulo its
-    /// lineality space: each ray is the one-dimensional null space of the flat's equations, the
-    /// lineality basis and dim − 1 of the candidate hyperplanes; every hyperplane that does not
-    /// vanish on the face is strict at the sum of all its extreme rays. At most `budget` subsets are
-    /// tried. Returns the point and whether the fallback was needed.
-    let interiorPoint (ctx: ExactData) (signs: int[]) (hint: float[]) (candidates: int[]) (budget: int) =
+    /// interiorPoint on a flat given by independent rows zind spanning the zero hyperplanes' normals.
+    let private interiorPointOnFlat (ctx: ExactData) (zind: BigInteger[][]) (signs: int[]) (hint: float[]) (candidates: int[]) (budget: int) =
         let n = ctx.Normals.[0].Length
-        let zrows = [| for h in 0 .. signs.Length - 1 do if signs.[h] = 0 then yield ctx.Normals.[h] |]
-        let zind = IntegerLinear.independentSubset n zrows |> Array.map (fun i -> zrows.[i])
         let theta0, _ = Rational.scaleToIntegers hint
         let _, _, theta = IntegerLinear.projectOut zind theta0
         if realises ctx signs theta then Some(theta, false)
@@ -156,6 +146,20 @@ module internal ExactCells =
                         | Some r -> for k in 0 .. n - 1 do sum.[k] <- sum.[k] + r.[k]
                         | None -> ()
                 if realises ctx signs sum then Some(sum, true) else None
+
+    /// A rational (integer, up to a positive scale) point with exactly the given sign vector, or None.
+    ///
+    /// First the floating hint is taken exactly and projected, exactly, onto the flat of the face
+    /// (the common zero set of its zero hyperplanes). Should a sign then fail (a face thinner than
+    /// rounding), the fallback sums the extreme rays of the face's closed cone, taken modulo its
+    /// lineality space: each ray is the one-dimensional null space of the flat's equations, the
+    /// lineality basis and dim − 1 of the candidate hyperplanes; every hyperplane that does not
+    /// vanish on the face is strict at the sum of all its extreme rays. At most `budget` subsets are
+    /// tried. Returns the point and whether the fallback was needed.
+    let interiorPoint (ctx: ExactData) (signs: int[]) (hint: float[]) (candidates: int[]) (budget: int) =
+        let n = ctx.Normals.[0].Length
+        let zrows = [| for h in 0 .. signs.Length - 1 do if signs.[h] = 0 then yield ctx.Normals.[h] |]
+        interiorPointOnFlat ctx (IntegerLinear.independentSubset n zrows |> Array.map (fun i -> zrows.[i])) signs hint candidates budget
 
     /// Every cell of the arrangement gets an exact interior point; with `faces`, every face of every
     /// dimension is checked too, its dimension recomputed by exact rank, the sign vectors shown
@@ -183,7 +187,7 @@ module internal ExactCells =
             if not faces then None, None
             else
                 let all = Faces.enumerate arr
-                let rankOf = Dictionary<string, int>()
+                let flats = Dictionary<string, BigInteger[][]>()
                 let seen = HashSet<SignVector>()
                 let f = Array.zeroCreate n
                 let everything = Array.init m id
@@ -191,13 +195,15 @@ module internal ExactCells =
                     let signs = face.Signs.ToArray()
                     let zeros = face.Signs.Zeros
                     let key = System.String.Join(",", zeros)
-                    let r =
-                        match rankOf.TryGetValue key with
-                        | true, r -> r
+                    let zind =
+                        match flats.TryGetValue key with
+                        | true, z -> z
                         | _ ->
-                            let r = IntegerLinear.rank n (zeros |> Array.map (fun h -> ctx.Normals.[h]))
-                            rankOf.[key] <- r
-                            r
+                            let rows = zeros |> Array.map (fun h -> ctx.Normals.[h])
+                            let z = IntegerLinear.independentSubset n rows |> Array.map (fun i -> rows.[i])
+                            flats.[key] <- z
+                            z
+                    let r = zind.Length
                     // The face is an open cone in its flat, of dimension n − r, so on S^d it has dimension n − r − 1.
                     let dim = n - r - 1
                     if dim <> face.Dimension then
@@ -206,7 +212,7 @@ module internal ExactCells =
                     if dim >= 0 && dim < n then f.[dim] <- f.[dim] + 1
                     if dim = n - 1 && not (cellSigns.Contains face.Signs) then
                         faceFailures.Add(sprintf "face %O is a cell missing from the arrangement" face.Signs)
-                    if (interiorPoint ctx signs face.Interior everything budget).IsNone then
+                    if (interiorPointOnFlat ctx zind signs face.Interior everything budget).IsNone then
                         faceFailures.Add(sprintf "face %O: no rational point satisfies its sign vector exactly" face.Signs)
                 if f.[n - 1] <> arr.CellCount then
                     failures.Add(sprintf "the face complex has %d cells, the arrangement %d" f.[n - 1] arr.CellCount)
