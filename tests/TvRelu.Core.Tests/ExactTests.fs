@@ -127,10 +127,23 @@ let ``Exact ofFloat is exact at the edges of the format, where Fractions' FromDo
     for x in [ 0.1; -0.0; Double.Epsilon; 2.0 ** -1022.0; -Double.MaxValue; 1.0 / 3.0 ] do
         Assert.Equal(decimalValue x, Rational.ofFloat x)
 
+/// Finite doubles drawn uniformly over their bit patterns: every exponent (subnormals included),
+/// random mantissas, both signs.
+let private finiteDoubles =
+    gen {
+        let! negative = Gen.elements [ true; false ]
+        let! exponent = Gen.choose (0, 2046)
+        let! high = Gen.choose (0, (1 <<< 20) - 1)
+        let! low = Gen.choose (Int32.MinValue, Int32.MaxValue)
+        let mantissa = (int64 high <<< 32) ||| int64 (uint32 low)
+        let bits = (if negative then Int64.MinValue else 0L) ||| (int64 exponent <<< 52) ||| mantissa
+        return BitConverter.Int64BitsToDouble bits
+    }
+    |> Arb.fromGen
+
 [<Property(MaxTest = 300)>]
-let ``Exact ofFloat equals the exact decimal expansion of every finite double`` (bits: int64) =
-    let x = BitConverter.Int64BitsToDouble bits
-    (Double.IsFinite x) ==> lazy (Rational.ofFloat x = decimalValue x)
+let ``Exact ofFloat equals the exact decimal expansion of every finite double`` () =
+    Prop.forAll finiteDoubles (fun x -> Rational.ofFloat x = decimalValue x)
 
 [<Property(MaxTest = 200)>]
 let ``Exact scaleToIntegers keeps every value: x_k = M_k 2^e`` (xs: NormalFloat[]) =
