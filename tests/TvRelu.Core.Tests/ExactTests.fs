@@ -296,6 +296,26 @@ let ``Exact cell and face checks pass on degenerate grids in d = 1, 2, 3`` () =
             && counts.EulerCharacteristic = Some counts.ExpectedEulerCharacteristic))
 
 [<Property(MaxTest = 40)>]
+let ``Exact interior points are found by the extreme-ray fallback when the floating hint is wrong`` () =
+    Prop.forAll (Gen.choose (1, 3) |> Arb.fromGen) (fun d ->
+        Prop.forAll (grids d) (fun g ->
+            let data = g.Dataset
+            let arr = Arrangement.ofDataset data
+            let ctx, _ = ExactCells.ofArrangement data arr
+            let all = Array.init arr.HyperplaneCount id
+            let faces = Faces.enumerate arr
+            // The hint of each face is the interior point of another face (the next one in the list),
+            // so the floating suggestion fails and the exact fallback must find the point.
+            let results =
+                faces |> Array.mapi (fun k face ->
+                    let signs = face.Signs.ToArray()
+                    let wrong = faces.[(k + 1) % faces.Length].Interior
+                    match ExactCells.interiorPoint ctx signs wrong all 100000 with
+                    | Some(theta, fallback) -> ExactCells.realises ctx signs theta, fallback
+                    | None -> false, true)
+            Array.forall fst results && (faces.Length < 2 || Array.exists snd results)))
+
+[<Property(MaxTest = 40)>]
 let ``Exact interior points refuse sign vectors that are not faces`` () =
     Prop.forAll (grids 2) (fun g ->
         let data = g.Dataset
@@ -373,6 +393,26 @@ let ``Exact supremum in d = 2 is attained exactly and never exceeded at rational
             | None -> true
             | Some a -> etaSquaredAt rows p lam (a.Point |> Array.map (fun (x: BigInteger) -> Fraction x)) = best
         neverExceeded && attained && computed |> Array.forall (fun pr -> pr.Status <> BoundedByNorm))
+
+[<Property(MaxTest = 40)>]
+let ``Exact active-set search finds the projection when the floating active set is wrong`` () =
+    Prop.forAll (grids 2) (fun g ->
+        let data = g.Dataset
+        let lambda = 0.25
+        let arr, ctx, _, _, _, _ = exactSupremum data lambda g.DualVector
+        let cert = Certificate.ofDual arr data lambda g.DualVector
+        let pieces = ExactSupremum.pieces ctx arr (Rational.ofFloat lambda) g.DualVector
+        let n = arr.AmbientDimension
+        [ for c in 0 .. arr.CellCount - 1 do
+              for sign in [ 1; -1 ] do
+                  let right = ExactSupremum.project ctx arr cert pieces 100000 c sign
+                  // A hint claiming every facet active: wrong whenever the projection is not the vertex.
+                  let facets = arr.Facets c
+                  let wrongHint = { Point = Array.zeroCreate n; Norm = 0.0; Multipliers = Array.create facets.Length 1.0 }
+                  let searched = ExactSupremum.projectWith ctx arr cert pieces 100000 c sign wrongHint
+                  yield searched.Status <> BoundedByNorm
+                        && ExactSupremum.valueSquared pieces searched = ExactSupremum.valueSquared pieces right ]
+        |> List.forall id)
 
 [<Fact>]
 let ``Exact supremum decides a maximiser lying exactly on a hyperplane`` () =

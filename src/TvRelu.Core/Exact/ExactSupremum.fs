@@ -124,7 +124,7 @@ module internal ExactSupremum =
     /// most d + 1 facets are searched (Carathéodory: the polar part needs at most d + 1 independent
     /// normals), first among the facets the floating projection nearly touches, then among all; at
     /// most `budget` subsets.
-    let private projectWith (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (budget: int) (c: int) (sign: int) (hint: Projection) =
+    let internal projectWith (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (budget: int) (c: int) (sign: int) (hint: Projection) =
         let n = arr.AmbientDimension
         let signs = Array.init arr.HyperplaneCount (fun h -> if arr.IsActive(c, h) then 1 else -1)
         let facets, unitOutward = Cone.ofCell arr c
