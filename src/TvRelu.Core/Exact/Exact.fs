@@ -117,10 +117,11 @@ type ExactReport =
 /// with the number of cells. Sign tests of ⟨θ, x̃_h⟩ run on 64-bit limbs without allocation; the
 /// cell check costs O(cells · N) of them, the supremum one floating NNLS per unscreened cell
 /// (as the floating certificate) plus a KKT proof only for the cells the exact screens cannot
-/// discard, and the face check O(faces · N). Measured on 2 shared cores (benchmarks/exact-cost.fsx),
-/// N = 200: d = 1 (400 cells) 0.24 s against 0.11 s for the floating certificate, 0.8 s with the
-/// faces; d = 2 (39 802 cells) 3.2 s against 1.0 s, 11 s with the 159 202 faces (4 to 8 s of which
-/// is the floating face enumeration), 0.5 GB allocated without and 2.6 GB with the faces.
+/// discard, and the face check O(faces · N). Measured on 2 busy shared cores
+/// (benchmarks/exact-cost.fsx; ranges over runs), N = 200: d = 1 (400 cells) 0.17–0.24 s against
+/// 0.08–0.11 s for the floating certificate, 0.5–0.8 s with the faces; d = 2 (39 802 cells)
+/// 1.6–4.0 s against 0.7–2.3 s, 7–12 s with the 159 202 faces (1.5–4.4 s of which is the floating
+/// face enumeration); 0.5 GB allocated without the faces and 2.6 GB with them.
 module Exact =
 
     /// The tightest rational interval [lo, hi] around J(μ) = ½‖Kμ − y‖² + λ‖μ‖_TV, evaluated exactly
