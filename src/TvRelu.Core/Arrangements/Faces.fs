@@ -61,6 +61,13 @@ module Faces =
     let eulerCharacteristic (f: int[]) =
         f |> Array.mapi (fun k fk -> if k % 2 = 0 then fk else -fk) |> Array.sum
 
+    /// The value of §3's sum for normals of the given rank in R^n (see expectedEulerCharacteristic),
+    /// shared with exact mode, which supplies an exact rank.
+    let internal expectedEulerOfRank (n: int) (rank: int) =
+        let d = n - 1
+        let l = n - rank
+        (if d % 2 = 0 then 1 else -1) + (if l % 2 = 0 then 1 else -1)
+
     /// The value Σ_k (−1)^k f_k must take: 1 + (−1)^d when the normals span R^{d+1}. When they span
     /// only a subspace of codimension ℓ ≥ 1 (data in an affine subspace), every face contains that
     /// ℓ-dimensional lineality space, which meets the sphere in an S^{ℓ−1} that is not a face, so the
@@ -68,6 +75,4 @@ module Faces =
     /// formula at ℓ = 0).
     let expectedEulerCharacteristic (arr: Arrangement) =
         let n = arr.AmbientDimension
-        let d = n - 1
-        let l = n - Dense.rank n arr.UnitNormalsRaw
-        (if d % 2 = 0 then 1 else -1) + (if l % 2 = 0 then 1 else -1)
+        expectedEulerOfRank n (Dense.rank n arr.UnitNormalsRaw)
