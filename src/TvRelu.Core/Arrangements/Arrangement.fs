@@ -136,30 +136,14 @@ type Arrangement internal (normals: float[][], rowToHyperplane: int[], table: En
 /// Building arrangements and counting their cells.
 module Arrangement =
 
-    /// Distinct hyperplanes of a list of normals (same tolerance as the enumeration) and the map
-    /// from each normal to its hyperplane.
+    /// Distinct hyperplanes of a list of normals (the enumeration's own parallel tolerance, so that
+    /// the two can never disagree) as the index of each group's first normal, and the map from each
+    /// normal to its hyperplane.
     let internal distinctHyperplanes (normals: float[][]) =
-        let units = normals |> Array.map (fun u -> Dense.scale (1.0 / Dense.norm u) u)
-        let reps = ResizeArray<int>()
-        let map =
-            units
-            |> Array.mapi (fun i u ->
-                let found =
-                    reps
-                    |> Seq.tryFindIndex (fun r ->
-                        let v = units.[r]
-                        let mutable a = 0.0
-                        let mutable b = 0.0
-                        for k in 0 .. u.Length - 1 do
-                            a <- a + (u.[k] - v.[k]) * (u.[k] - v.[k])
-                            b <- b + (u.[k] + v.[k]) * (u.[k] + v.[k])
-                        sqrt a <= Enumeration.parallelTolerance || sqrt b <= Enumeration.parallelTolerance)
-                match found with
-                | Some h -> h
-                | None ->
-                    reps.Add i
-                    reps.Count - 1)
-        reps.ToArray(), map
+        let _, group, _ = Enumeration.groupDirections normals
+        let firsts = Array.create (Array.max group + 1) -1
+        group |> Array.iteri (fun i g -> if firsts.[g] < 0 then firsts.[g] <- i)
+        firsts, group
 
     /// The arrangement of arbitrary non-zero normals in R^n (used for tests and for restrictions).
     let ofNormals (normals: float[][]) =
