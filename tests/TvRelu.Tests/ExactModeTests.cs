@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using System.Text.Json;
 
 namespace TvRelu.Tests;
 
@@ -23,12 +22,6 @@ public sealed class ExactModeTests : IDisposable
         var q = BigInteger.Parse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture);
         Assert.True(q > 0);
         return (BigInteger.Parse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture), q);
-    }
-
-    private static JsonElement ReadJson(string path)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
-        return document.RootElement.Clone();
     }
 
     [Fact]
@@ -95,12 +88,12 @@ public sealed class ExactModeTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
-        var audit = ReadJson(Temp("audit.json"));
+        var audit = CliTests.ReadJson(Temp("audit.json"));
         Assert.True(audit.GetProperty("certified").GetBoolean());
         var exact = audit.GetProperty("exact");
         Assert.Equal("verified", exact.GetProperty("verdict").GetString());
         Assert.Equal(0, exact.GetProperty("failures").GetArrayLength());
-        Assert.False(ReadJson(Temp("solution.json")).TryGetProperty("exact", out _));
+        Assert.False(CliTests.ReadJson(Temp("solution.json")).TryGetProperty("exact", out _));
     }
 
     [Fact]
@@ -110,7 +103,7 @@ public sealed class ExactModeTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
-        var json = ReadJson(Temp("solution.json"));
+        var json = CliTests.ReadJson(Temp("solution.json"));
         var exact = json.GetProperty("exact");
         Assert.Equal(
             new[] { "failures", "lower", "lowerDecimal", "upper", "upperDecimal", "verdict" },
