@@ -1,8 +1,10 @@
 using Microsoft.FSharp.Core;
 using CoreAssessment = TvRelu.Core.Assessment;
+using CoreExactReport = TvRelu.Core.ExactReport;
 using CoreExtremum = TvRelu.Core.Extremum;
 using CoreSaturationPoint = TvRelu.Core.SaturationPoint;
 using CoreSolution = TvRelu.Core.Solution;
+using Rational = TvRelu.Core.Rationals.Rational;
 
 namespace TvRelu;
 
@@ -59,4 +61,21 @@ internal static class Conversions
             Timings = new Timings(s.Timings.Enumeration, s.Timings.Solve, s.Timings.Certification),
         };
     }
+
+    /// <summary>The gap bound is printed with the digits of the report's decimals, rounded up.</summary>
+    internal static ExactCertification ToFacade(this CoreExactReport r, int digits) => new()
+    {
+        Verdict = r.Verdict.Name,
+        Lower = r.LowerText,
+        Upper = r.UpperText,
+        LowerDecimal = r.LowerDecimal,
+        UpperDecimal = r.UpperDecimal,
+        GapBound = Rational.toText(r.GapBound),
+        GapBoundDecimal = Rational.toDecimal(digits, true, r.GapBound),
+        Failures = ReadOnly.Map(r.Failures, f => f),
+        Rank = r.Rank is null ? null : r.Rank.Value.Item1,
+        RankPoints = r.Rank is null ? null : r.Rank.Value.Item2,
+        Bits = new ExactBitLengths(r.Bits.Data, r.Bits.Dual, r.Bits.Pieces, r.Bits.Projections, r.Bits.Bounds),
+        Seconds = r.Seconds,
+    };
 }

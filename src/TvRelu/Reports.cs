@@ -72,6 +72,9 @@ public sealed record CertificationReport
 
     /// <summary>The residual q = y − Kμ.</summary>
     public required IReadOnlyList<double> Residual { get; init; }
+
+    /// <summary>The exact rational verification of the measure (THEORY.md §8); null unless exact mode was asked for.</summary>
+    public ExactCertification? Exact { get; init; }
 }
 
 /// <summary>A certified solution of P_λ: the minimiser, its gap, saturation set, bounds and uniqueness.</summary>
@@ -103,6 +106,10 @@ public sealed record Solution
 
     /// <summary>Whether the gap is certified below the tolerance, from <see cref="Certification"/>.</summary>
     public bool Certified => Certification.Certified;
+
+    /// <summary>The exact rational verification of <see cref="Measure"/>, from <see cref="Certification"/>;
+    /// null unless <see cref="SolveOptions.Exact"/> was set.</summary>
+    public ExactCertification? Exact => Certification.Exact;
 
     /// <summary>The residual y − Kμ, the (unique) optimal dual vector when certified.</summary>
     public IReadOnlyList<double> Residual => Certification.Residual;

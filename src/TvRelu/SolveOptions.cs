@@ -34,6 +34,13 @@ public sealed record SolveOptions
     /// <summary>Also enumerate the faces of every dimension, for the face bound on |Σ| (THEORY.md §3).</summary>
     public bool CountFaces { get; init; } = CoreDefault.CountFaces;
 
+    /// <summary>
+    /// Also verify the returned measure in exact rational arithmetic (THEORY.md §8), attached as
+    /// <see cref="Solution.Exact"/>. Costs roughly five to ten times the floating certificate (the face check
+    /// dominates), plus a fresh solve when the measure is not verified.
+    /// </summary>
+    public bool Exact { get; init; }
+
     internal CoreOptions ToCore()
     {
         Guard.Tolerance(Tolerance, nameof(Tolerance));

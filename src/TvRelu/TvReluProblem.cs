@@ -151,7 +151,8 @@ public sealed class TvReluProblem
     /// <summary>Solves P_λ to a certified optimality gap (THEORY.md §2–§5).</summary>
     /// <param name="lambda">λ &gt; 0.</param>
     /// <param name="options">Solver settings; <c>null</c> for <see cref="SolveOptions.Default"/>.</param>
-    /// <returns>The minimiser with its certified gap, saturation set, bounds, uniqueness and timings.
+    /// <returns>The minimiser with its certified gap, saturation set, bounds, uniqueness and timings,
+    /// and with <see cref="SolveOptions.Exact"/> its exact verification (<see cref="Solution.Exact"/>).
     /// Check <see cref="Solution.Certified"/>: it is false only if the round budget ran out.</returns>
     /// <exception cref="TvReluInputException">λ ≤ 0 or not finite, bad options, or a problem too large to enumerate.</exception>
     public Solution Solve(double lambda, SolveOptions? options = null)
@@ -159,7 +160,13 @@ public sealed class TvReluProblem
         Guard.Lambda(lambda);
         var coreOptions = (options ?? SolveOptions.Default).ToCore();
         EnsureTractable();
-        return CoreSolve.solve(_data, lambda, coreOptions).ToFacade(DataPoints, Dimension);
+        var solution = CoreSolve.solve(_data, lambda, coreOptions).ToFacade(DataPoints, Dimension);
+        if (options?.Exact != true)
+        {
+            return solution;
+        }
+        var exact = CertifyExactly(solution.Measure, lambda, options.Tolerance);
+        return solution with { Certification = solution.Certification with { Exact = exact } };
     }
 
     /// <summary>
@@ -193,9 +200,11 @@ public sealed class TvReluProblem
     /// <param name="measure">The candidate; its directions must have d + 1 entries.</param>
     /// <param name="lambda">λ &gt; 0.</param>
     /// <param name="tolerance">The gap tolerance; <c>null</c> for max(1e-10, 1e-9 · J).</param>
+    /// <param name="exact">Also decide the certificate in exact rational arithmetic (THEORY.md §8), reported as
+    /// <see cref="CertificationReport.Exact"/>: verified, refuted or undecided, with J* enclosed between exact rationals.</param>
     /// <returns>The report.</returns>
     /// <exception cref="TvReluInputException">λ ≤ 0, a bad tolerance, or a measure of the wrong dimension.</exception>
-    public CertificationReport Certify(Measure measure, double lambda, double? tolerance = null)
+    public CertificationReport Certify(Measure measure, double lambda, double? tolerance = null, bool exact = false)
     {
         ArgumentNullException.ThrowIfNull(measure);
         Guard.Lambda(lambda);
@@ -206,7 +215,16 @@ public sealed class TvReluProblem
                 $"the measure's directions have {measure.AmbientDimension} numbers but the data have d = {Dimension}, so they need d + 1 = {Dimension + 1}",
                 nameof(measure));
         }
-        return Gap.assess(_arrangement.Value, _data, lambda, Conversions.ToOption(tolerance), measure.Core).ToFacade(lambda, measure);
+        var report = Gap.assess(_arrangement.Value, _data, lambda, Conversions.ToOption(tolerance), measure.Core).ToFacade(lambda, measure);
+        return exact ? report with { Exact = CertifyExactly(measure, lambda, tolerance) } : report;
+    }
+
+    /// <summary>Exact mode with the core's defaults (faces checked, refutation by a fresh solve) on the shared arrangement.</summary>
+    private ExactCertification CertifyExactly(Measure measure, double lambda, double? tolerance)
+    {
+        var options = ExactOptions.Default;
+        options = new ExactOptions(Conversions.ToOption(tolerance), options.CheckFaces, options.SearchBudget, options.Refute, options.Digits);
+        return Exact.certifyOn(options, _arrangement.Value, _data, lambda, measure.Core).ToFacade(options.Digits);
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ public sealed class CliTests : IDisposable
         return (code, output.ToString(), error.ToString());
     }
 
-    private static JsonElement ReadJson(string path)
+    internal static JsonElement ReadJson(string path)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         return document.RootElement.Clone();

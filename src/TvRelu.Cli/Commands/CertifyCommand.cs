@@ -17,9 +17,10 @@ internal static class CertifyCommand
         };
         var tolerance = CliOptions.Tolerance();
         var output = CliOptions.Out("the audit");
+        var exact = CliOptions.Exact();
         var command = new Command("certify", "Objective, exact certificate supremum and certified optimality gap of a given measure.")
         {
-            input.Data, input.Lambda, measure, tolerance, output,
+            input.Data, input.Lambda, measure, tolerance, output, exact,
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
@@ -27,11 +28,11 @@ internal static class CertifyCommand
             var atoms = JsonFiles.ReadAtoms(parsed.GetValue(measure)!);
             // The dimension is taken from the file, so that a mismatch with the data is reported as such.
             var mu = Measure.FromAtoms(atoms.Count > 0 ? atoms[0].Direction.Count : problem.Dimension + 1, atoms);
-            var report = problem.Certify(mu, lambda, parsed.GetValue(tolerance));
+            var report = problem.Certify(mu, lambda, parsed.GetValue(tolerance), parsed.GetValue(exact));
             var document = new CertifyJson(
                 TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambda,
                 report.Objective, report.DualObjective, report.Gap, report.Tolerance, report.Certified, report.CertificateSup,
-                MeasureJson.Of(mu));
+                MeasureJson.Of(mu), ExactJson.Of(report.Exact));
             context.Emit(parsed.GetValue(output), document, console =>
             {
                 console.Write(Tables.KeyValues(Tables.Heading("certify", problem, lambda),
@@ -44,6 +45,7 @@ internal static class CertifyCommand
                     ("certified", report.Certified ? "yes" : "NO"),
                     ("exact sup |η|", Tables.Num(report.CertificateSup)),
                 ]));
+                Tables.WriteExact(console, report.Exact);
                 console.Write(Tables.Atoms(mu));
             });
             return Cli.Success;

@@ -48,6 +48,11 @@ internal static class CliOptions
         Description = $"also enumerate the faces of every dimension ({why})",
     };
 
+    internal static Option<bool> Exact() => new("--exact")
+    {
+        Description = "also decide the certificate in exact rational arithmetic: verdict verified/refuted/undecided and J* enclosed between exact rationals",
+    };
+
     /// <summary>Numbers are read in the invariant culture, so '0.5' means the same everywhere.</summary>
     private static double? ParseNumber(ArgumentResult result, string name)
     {

@@ -19,14 +19,15 @@ internal static class SolveCommand
         };
         var tolerance = CliOptions.Tolerance();
         var faces = CliOptions.Faces("for the face bound on the saturation set");
+        var exact = CliOptions.Exact();
         var command = new Command("solve", "Solve P_λ exactly: a sparse measure with a certified optimality gap, its saturation set, bounds and uniqueness.")
         {
-            input.Data, input.Lambda, output, plot, tolerance, faces,
+            input.Data, input.Lambda, output, plot, tolerance, faces, exact,
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
             var (problem, lambda) = input.Read(parsed);
-            var options = new SolveOptions { Tolerance = parsed.GetValue(tolerance), CountFaces = parsed.GetValue(faces) };
+            var options = new SolveOptions { Tolerance = parsed.GetValue(tolerance), CountFaces = parsed.GetValue(faces), Exact = parsed.GetValue(exact) };
             Run(context, problem, lambda, options, parsed.GetValue(output), parsed.GetValue(plot));
             return Cli.Success;
         }));
@@ -43,6 +44,10 @@ internal static class SolveCommand
         {
             context.Error.WriteLine(
                 $"warning: the solver stopped after {solution.Rounds} rounds with gap {Tables.Num(solution.Gap)} above the tolerance {Tables.Num(solution.Certification.Tolerance)}: the result is NOT certified optimal");
+        }
+        if (solution.Exact is { Verdict: not "verified" } exact)
+        {
+            context.Error.WriteLine($"warning: exact mode did not verify the solution (verdict {exact.Verdict}): {string.Join("; ", exact.Failures)}");
         }
         context.Emit(outPath, SolveJson.Of(solution, seconds), console => Tables.WriteSolution(console, problem, solution, seconds));
         if (plotPath is not null)

@@ -26,6 +26,13 @@ internal sealed record BoundsJson(int SaturationPoints, int TwiceActiveCells, in
 
 internal sealed record UniquenessJson(bool RankSufficient, bool Unique);
 
+/// <summary>Exact mode's verdict: J* ∈ [lower, upper], exact rationals "p/q" with decimals rounded outwards; absent without --exact.</summary>
+internal sealed record ExactJson(string Verdict, string Lower, string Upper, string LowerDecimal, string UpperDecimal, IReadOnlyList<string> Failures)
+{
+    internal static ExactJson? Of(ExactCertification? e) =>
+        e is null ? null : new(e.Verdict, e.Lower, e.Upper, e.LowerDecimal, e.UpperDecimal, e.Failures);
+}
+
 internal sealed record TimingsJson(double Enumeration, double Solve, double Certification);
 
 internal sealed record SolveJson(
@@ -44,7 +51,8 @@ internal sealed record SolveJson(
     BoundsJson Bounds,
     UniquenessJson Uniqueness,
     double Seconds,
-    TimingsJson Timings)
+    TimingsJson Timings,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExactJson? Exact)
 {
     internal static SolveJson Of(Solution s, double seconds) => new(
         s.Convention,
@@ -62,7 +70,8 @@ internal sealed record SolveJson(
         new BoundsJson(s.Bounds.SaturationPoints, s.Bounds.TwiceActiveCells, s.Bounds.Faces, s.Bounds.DataPoints),
         new UniquenessJson(s.Uniqueness.RankSufficient, s.Uniqueness.Unique),
         seconds,
-        new TimingsJson(s.Timings.Enumeration.TotalSeconds, s.Timings.Solve.TotalSeconds, s.Timings.Certification.TotalSeconds));
+        new TimingsJson(s.Timings.Enumeration.TotalSeconds, s.Timings.Solve.TotalSeconds, s.Timings.Certification.TotalSeconds),
+        ExactJson.Of(s.Exact));
 }
 
 internal sealed record CertifyJson(
@@ -76,7 +85,8 @@ internal sealed record CertifyJson(
     double Tolerance,
     bool Certified,
     double CertificateSup,
-    MeasureJson Measure);
+    MeasureJson Measure,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExactJson? Exact);
 
 internal sealed record ExtremumJson(double Value, IReadOnlyList<double> Argument, int Cell)
 {

@@ -97,8 +97,30 @@ internal static class Tables
             ("column-generation rounds", s.Rounds.ToString(CultureInfo.InvariantCulture)),
             ("seconds", $"{Num(seconds)} (enumeration {Num(s.Timings.Enumeration.TotalSeconds)}, solve {Num(s.Timings.Solve.TotalSeconds)}, certification {Num(s.Timings.Certification.TotalSeconds)})"),
         ]));
+        WriteExact(console, s.Exact);
         console.Write(Atoms(s.Measure));
         console.Write(Saturation(s.Saturation));
+    }
+
+    /// <summary>Exact mode's verdict, the exact enclosure of J* and what failed; nothing when exact mode was off.</summary>
+    internal static void WriteExact(IAnsiConsole console, ExactCertification? exact)
+    {
+        if (exact is null)
+        {
+            return;
+        }
+        var rows = new List<(string, string)>
+        {
+            ("verdict", exact.Verdict),
+            ("J* ∈ (decimals, rounded outwards)", $"[{exact.LowerDecimal}, {exact.UpperDecimal}]"),
+            ("lower bound (exact)", exact.Lower),
+            ("upper bound (exact)", exact.Upper),
+            ("gap bound J(μ) − J* ≤", exact.GapBoundDecimal),
+            ("rank Φ_Σ (exact)", exact.Rank is { } r ? $"{r} of {exact.RankPoints} points" : "not computed"),
+            ("seconds", Num(exact.Seconds)),
+        };
+        rows.AddRange(exact.Failures.Select(f => ("failure", f)));
+        console.Write(KeyValues("exact rational verification (THEORY.md §8)", rows));
     }
 
     internal static string YesNo(bool b) => b ? "yes" : "no";
