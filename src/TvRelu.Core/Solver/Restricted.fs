@@ -248,6 +248,7 @@ module internal Restricted =
                     let stepNorm = Dense.norm du
                     let unorm = Dense.norm u
                     let uBefore = Array.copy u
+                    let facesBefore = Array.copy faces
                     if stepNorm > 1e-12 * unorm then
                         // Ratio test against the facets not in F_b.
                         let mutable alphaMax = 1.0
@@ -264,12 +265,22 @@ module internal Restricted =
                                         if alpha < alphaMax then
                                             alphaMax <- alpha
                                             blocking <- Some(b, i))
+                        // A facet touched to rounding but not yet in F_b blocks at a zero step: it joins
+                        // F_b at once (the usual active-set move), else the point could never move.
+                        match blocking with
+                        | Some(b, i) when alphaMax <= 1e-14 -> faces.[b] <- faces.[b].Add i
+                        | _ -> ()
                         let f0 = fObj u
+                        // f is evaluated as ½uᵀQu − cᵀu + ½‖y‖², whose terms are of size ‖y‖²: near the
+                        // optimum the decrease of a Newton step falls below their rounding, so a step
+                        // within that rounding is accepted (Newton's local quadratic convergence, not
+                        // the line search, then finishes the job).
+                        let slack = 1e-14 * (0.5 * yy + abs f0)
                         let mutable a = alphaMax
                         let mutable accepted = false
                         while not accepted && a > 1e-14 do
                             let un = Dense.axpy a du u
-                            if fObj un <= f0 then
+                            if fObj un <= f0 + slack then
                                 accepted <- true
                                 Array.blit un 0 u 0 u.Length
                             else a <- 0.5 * a
@@ -278,7 +289,8 @@ module internal Restricted =
                         | _ -> ()
                     // No progress along the Newton direction means stationarity to rounding: go on to
                     // the multiplier and zero-block checks.
-                    if stepNorm > 1e-12 * unorm && Dense.norm (Dense.sub u uBefore) > 1e-6 * stepNorm then ()
+                    let zeroStepBlock = (stepNorm > 1e-12 * unorm) && Dense.norm (Dense.sub u uBefore) = 0.0 && faces <> facesBefore
+                    if zeroStepBlock || (stepNorm > 1e-12 * unorm && Dense.norm (Dense.sub u uBefore) > 1e-6 * stepNorm) then ()
                     else
                         // Stationary on the faces: release a facet with a negative multiplier, else
                         // admit the worst zero block violating its certificate, else done.
@@ -290,9 +302,14 @@ module internal Restricted =
                                 let r = Dense.axpy (-lambda / Dense.norm ub) ub (Dense.scale -1.0 (blockOf g b))
                                 let idx = faces.[b] |> Set.toArray
                                 let normals = idx |> Array.map (fun i -> blocks.[b].Normals.[i])
+                                // With dependent facet normals (several hyperplanes through the atom) the
+                                // least-norm multipliers can be negative although a non-negative
+                                // representation exists, so non-negative least squares decides first.
+                                let nonneg = Nnls.solve normals r
+                                let miss = Dense.norm (Dense.sub (Dense.combine normals nonneg n) r)
                                 let nu = Dense.solveSymmetric (Array2D.init idx.Length idx.Length (fun i j -> Dense.dot normals.[i] normals.[j])) (normals |> Array.map (fun a -> Dense.dot a r))
                                 let worst = Array.minBy snd (Array.zip idx nu)
-                                if snd worst < -1e-10 * (lambda + Dense.norm r) then
+                                if miss > 1e-9 * (lambda + Dense.norm r) && snd worst < -1e-10 * (lambda + Dense.norm r) then
                                     faces.[b] <- faces.[b].Remove(fst worst)
                                     released <- true
                         if not released then
@@ -306,7 +323,7 @@ module internal Restricted =
                                     let occupied =
                                         support |> Array.exists (fun a ->
                                             let ua = blockOf u a
-                                            blocks.[a].Sign = blocks.[b].Sign && Dense.distance (Dense.scale (1.0 / Dense.norm ua) ua) dir <= 1e-8)
+                                            blocks.[a].Sign = blocks.[b].Sign && Dense.distance (Dense.scale (1.0 / Dense.norm ua) ua) dir <= 1e-12)
                                     if p.Norm > worstValue && not occupied then
                                         worstValue <- p.Norm
                                         worst <- b
@@ -329,4 +346,4 @@ module internal Restricted =
                                     |> Set.ofArray
             // The polished point satisfies the KKT conditions; FISTA's may only be close in value, so a
             // difference at the rounding level of the objective must not reject it.
-            if fObj u <= startObj + 1e-11 * abs startObj then Some u else None
+            if fObj u <= startObj + 1e-11 * (0.5 * yy + abs startObj) then Some u else None
