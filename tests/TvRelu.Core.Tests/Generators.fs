@@ -256,6 +256,20 @@ type SmallData =
 type SolverData =
     static member Lattice() = Arb.fromGen (latticeData [ 1, 8; 2, 6; 3, 4 ] allScales)
 
+/// What the solver handles at λ = 1e-6 λ_max in well under a second: d = 1, at most 4 grid points
+/// (ties and duplicates likely), at scale 1. Other scales and wider data at that λ are the skipped
+/// property `tiny λ on hard data` (slow, sometimes not certified: reported).
+type TinyLambdaData =
+    static member Lattice() =
+        Arb.fromGen (
+            gen {
+                let! n = Gen.choose (1, 4)
+                let! pts = points 1 2 n
+                let! labels = normalVector n
+                let! sd = seed
+                return { Kind = "tiny-λ grid"; D = 1; Points = pts; Labels = labels; Scale = 1.0; Seed = sd }
+            })
+
 /// Gaussian inputs, d = 1..4, with many N.
 type GaussianInputs =
     static member Gaussian() = Arb.fromGen (gaussianData [ 1, 60; 2, 30; 3, 18; 4, 12 ])
