@@ -18,11 +18,13 @@ type Region =
 /// The central arrangement {H_h} in R^{d+1} of the data's augmented inputs, with all its cells.
 /// Rows whose augmented inputs define the same hyperplane (duplicate x_i) share one hyperplane h.
 [<Sealed>]
-type Arrangement internal (normals: float[][], rowToHyperplane: int[], table: Enumeration.CellTable) =
+type Arrangement internal (normals: float[][], rowToHyperplane: int[], table: Enumeration.CellTable, conditioning: float[]) =
     let n = table.Dim
     let words = table.Words
     let m = normals.Length
     let unitNormals = normals |> Array.map (fun u -> Dense.scale (1.0 / Dense.norm u) u)
+    let conditionedUnits =
+        normals |> Array.map (fun u -> let v = Array.map2 (*) conditioning u in Dense.scale (1.0 / Dense.norm v) v)
 
     // Neighbour lookup by Zobrist hash: the cell across hyperplane h has hash ⊕ key(h). Built on
     // first use (enumeration alone never needs it); `next` chains the (astronomically rare) equal keys.
@@ -129,6 +131,11 @@ type Arrangement internal (normals: float[][], rowToHyperplane: int[], table: En
     member internal _.IsActive(c: int, h: int) = table.Bit(c, h)
     member internal _.NormalsRaw = normals
     member internal _.UnitNormalsRaw = unitNormals
+    /// The diagonal D of the exact (power-of-two) column scaling the cells were enumerated with:
+    /// θ′ is in a cell of the normals D u_h exactly when D θ′ is in the same cell of the u_h.
+    member internal _.Conditioning = conditioning
+    /// The unit normals D u_h / ‖D u_h‖, well conditioned whatever the scale of the inputs.
+    member internal _.ConditionedUnitsRaw = conditionedUnits
     member internal _.RowMap = rowToHyperplane
     member internal _.Table = table
     member internal _.SpanningTree = tree.Value
@@ -145,15 +152,26 @@ module Arrangement =
         group |> Array.iteri (fun i g -> if firsts.[g] < 0 then firsts.[g] <- i)
         firsts, group
 
+    /// Power-of-two scales D_k ≈ 1 / max_h |u_hk| for the coordinates of the normals. Inputs at
+    /// scale 1e6 make the normals (x, 1) / ‖(x, 1)‖ nearly parallel whenever the x are, and the
+    /// restrictions of the enumeration then lose their directions to rounding (spurious or missing
+    /// cells); the cells of the D u_h are the same sign vectors, at interior points D⁻¹θ, so the
+    /// enumeration runs on those. Powers of two keep D u_h exact.
+    let internal conditioningOf (n: int) (normals: float[][]) =
+        Array.init n (fun k ->
+            let top = normals |> Array.fold (fun acc (u: float[]) -> max acc (abs u.[k])) 0.0
+            if top = 0.0 then 1.0 else Math.Pow(2.0, -Math.Round(Math.Log2 top)))
+
     /// The arrangement of arbitrary non-zero normals in R^n (used for tests and for restrictions).
     let ofNormals (normals: float[][]) =
         if normals.Length = 0 then invalidArg "normals" "an arrangement needs at least one hyperplane"
         let n = normals.[0].Length
         if normals |> Array.exists (fun u -> u.Length <> n || Dense.norm u = 0.0 || Array.exists (Double.IsFinite >> not) u) then
             invalidArg "normals" "normals must be finite, non-zero and of one length"
-        let reps, map = distinctHyperplanes normals
+        let conditioning = conditioningOf n normals
+        let reps, map = distinctHyperplanes (normals |> Array.map (Array.map2 (*) conditioning))
         let hyper = reps |> Array.map (fun i -> Array.copy normals.[i])
-        let units = hyper |> Array.map (fun u -> Dense.scale (1.0 / Dense.norm u) u)
+        let units = hyper |> Array.map (fun u -> let v = Array.map2 (*) conditioning u in Dense.scale (1.0 / Dense.norm v) v)
         let klo, khi = Enumeration.keys units.Length
         let table =
             if n >= 3 then Enumeration.incremental units klo khi n
@@ -166,7 +184,11 @@ module Arrangement =
                     for h in 0 .. units.Length - 1 do
                         if Dense.dot p units.[h] > 0.0 then t.SetBit(c, h)
                 t
-        Arrangement(hyper, map, table)
+        // Back from the conditioned coordinates: θ = D θ′, normalised.
+        for c in 0 .. table.Count - 1 do
+            let p = Array.map2 (*) conditioning (table.Point c)
+            table.SetPoint(c, Dense.scale (1.0 / Dense.norm p) p)
+        Arrangement(hyper, map, table, conditioning)
 
     /// The arrangement of a data set's augmented inputs x̃_i = (x_i, 1) (THEORY.md §3).
     let ofDataset (data: Dataset) = ofNormals data.AugmentedRaw
@@ -188,7 +210,7 @@ module Arrangement =
     /// so that Cover's formula stays an independent oracle); None when there are more subsets
     /// than `maxSubsets`.
     let generalPosition (maxSubsets: int64) (arr: Arrangement) : bool option =
-        let normals = arr.UnitNormalsRaw
+        let normals = arr.ConditionedUnitsRaw
         let m = normals.Length
         let n = arr.AmbientDimension
         let k = min m n

@@ -21,7 +21,11 @@ module Faces =
     /// arrangement to its flats (intersections of hyperplanes), so the flats are walked from
     /// R^{d+1} down by restriction, each flat once (keyed by the set of hyperplanes containing it).
     let enumerate (arr: Arrangement) : Face[] =
-        let units = arr.UnitNormalsRaw
+        // Enumerated on the conditioned normals (see Arrangement.conditioningOf), interior points mapped back.
+        let units = arr.ConditionedUnitsRaw
+        let back (q: float[]) =
+            let p = Array.map2 (*) arr.Conditioning q
+            Dense.scale (1.0 / Dense.norm p) p
         let m = units.Length
         let n = arr.AmbientDimension
         let faces = ResizeArray<Face>()
@@ -36,7 +40,7 @@ module Faces =
                     let q = Enumeration.lift basis p
                     let q = Dense.scale (1.0 / Dense.norm q) q
                     let signs = Array.init m (fun j -> if zeroSet.[j] then 0 elif Dense.dot q units.[j] > 0.0 then 1 else -1)
-                    faces.Add { Signs = SignVector.OfArray signs; Dimension = r - 1; Interior = q }
+                    faces.Add { Signs = SignVector.OfArray signs; Dimension = r - 1; Interior = back q }
                 for g in dirs do
                     let sub = Enumeration.hyperplaneBasis g |> Array.map (Enumeration.lift basis)
                     let zeros =
@@ -75,4 +79,4 @@ module Faces =
     /// formula at ℓ = 0).
     let expectedEulerCharacteristic (arr: Arrangement) =
         let n = arr.AmbientDimension
-        expectedEulerOfRank n (Dense.rank n arr.UnitNormalsRaw)
+        expectedEulerOfRank n (Dense.rank n arr.ConditionedUnitsRaw)

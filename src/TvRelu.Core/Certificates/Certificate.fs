@@ -139,11 +139,19 @@ module Certificate =
         let mutable best = 0.0
         let mutable arg = [| for k in 0 .. cert.Arrangement.AmbientDimension - 1 -> if k = cert.Arrangement.AmbientDimension - 1 then -1.0 else 0.0 |]
         let mutable cell = -1
+        let noise = if order.Length > 0 then 1e-12 * norms.[order.[0]] else 0.0
         let mutable i = 0
         while i < order.Length && norms.[order.[i]] > best do
             let c = order.[i]
             let p = cellExtreme cert sign c
-            if p.Norm > best then
+            // A projection at rounding level has no direction: taking it would report a value ≈ 0 at an
+            // arbitrary argument where η can be far below 0, while 0 itself is attained exactly where
+            // every neuron is off (the default argument). Rounding is measured against the largest
+            // piece (the pieces are sums of jumps along a spanning tree and carry its rounding: the
+            // all-negative cell's piece is ~1e-16, not 0) and against the terms ν_i a_i (unit a_i)
+            // that the projection subtracts, which are large on the thin cones of nearly parallel
+            // hyperplanes.
+            if p.Norm > best && p.Norm > noise + 1e-12 * Array.sum p.Multipliers then
                 best <- p.Norm
                 arg <- Dense.scale (1.0 / p.Norm) p.Point
                 cell <- c

@@ -18,7 +18,8 @@ module Csv =
             | "-inf" | "-infinity" -> Some(-infinity)
             | _ -> None
 
-    /// Parses CSV text. The first non-empty line is a header when any of its fields is not a number.
+    /// Parses CSV text. The first non-empty line is a header when none of its fields is a number; a
+    /// first line that mixes numbers and text is a broken data row and is reported, not dropped.
     /// NaN and infinities are parsed so that validation can name them (they are then refused).
     let parse (text: string) : Result<Dataset, DataError> =
         let lines =
@@ -29,7 +30,7 @@ module Csv =
         else
             let split (l: string) = l.Split(',')
             let _, first = lines.[0]
-            let isHeader = split first |> Array.exists (fun f -> (parseNumber f).IsNone)
+            let isHeader = split first |> Array.forall (fun f -> (parseNumber f).IsNone)
             let body = if isHeader then lines.[1..] else lines
             if body.Length = 0 then Error EmptyDataset
             else

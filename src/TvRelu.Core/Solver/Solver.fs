@@ -133,6 +133,18 @@ module Solve =
                 assessment <- a
                 best <- b
         let mu, assessment = result.Value
+        // Atoms that carry less than the tolerance (λ|a| ≤ tolerance) are leftovers of the iterations,
+        // not part of the answer (issue 3: no spurious tiny atoms). Drop them when the pruned measure
+        // is still certified; the certificate, not the threshold, decides.
+        let mu, assessment =
+            if not assessment.Certified then mu, assessment
+            else
+                let kept = mu.AtomsRaw |> Array.filter (fun a -> lambda * abs a.Amplitude > assessment.Tolerance)
+                if kept.Length = mu.Count then mu, assessment
+                else
+                    let pruned = Measure.ofAtoms n (kept |> Array.map (fun a -> a.Direction, a.Amplitude))
+                    let a2, _ = price state pruned
+                    if a2.Certified then pruned, a2 else mu, assessment
         mu, assessment, rounds, state, solveWatch.Elapsed, certWatch.Elapsed
 
     let internal finish (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) enumTime faces (mu: Measure, assessment: Assessment, rounds, _state, solveTime: TimeSpan, certTime: TimeSpan) =

@@ -1,0 +1,58 @@
+/// The shared reference material (`<repo>/../shared/reference`): data sets and values computed by a
+/// separate solver and from a published table, an oracle independent of this code.
+module TvRelu.Core.Tests.Reference
+
+open System
+open System.IO
+open System.Text.Json
+open TvRelu.Core
+
+/// `<repo>/../shared`, found by walking up from the test binaries to the repository root (the
+/// directory holding TvReluVerified.sln), so that it works from any worktree.
+let sharedDirectory =
+    lazy
+        (let rec up (dir: DirectoryInfo) =
+            if isNull dir then failwithf "no TvReluVerified.sln above %s" AppContext.BaseDirectory
+            elif File.Exists(Path.Combine(dir.FullName, "TvReluVerified.sln")) then
+                Path.Combine(dir.Parent.FullName, "shared")
+            else up dir.Parent
+         let shared = up (DirectoryInfo AppContext.BaseDirectory)
+         if not (Directory.Exists shared) then failwithf "the shared folder %s is missing" shared
+         shared)
+
+let referencePath (file: string) = Path.Combine(sharedDirectory.Value, "reference", file)
+
+/// A reference data set, which must load.
+let load (file: string) =
+    match Csv.load (referencePath file) with
+    | Ok d -> d
+    | Error e -> failwithf "reference data %s does not load: %s" file e.Message
+
+type SolveCase =
+    { Data: string
+      Lambda: float
+      Note: string
+      CellsWithActiveNeurons: int
+      ObjectiveLower: float
+      ObjectiveUpper: float }
+    override c.ToString() = sprintf "%s (λ = %g, %s)" c.Data c.Lambda c.Note
+
+type CountCase = { Data: string; Cells: int }
+
+let private expected =
+    lazy (JsonDocument.Parse(File.ReadAllText(referencePath "expected.json")).RootElement)
+
+/// The `solve` cases of expected.json.
+let solveCases () =
+    [ for e in expected.Value.GetProperty("solve").EnumerateArray() ->
+          { Data = e.GetProperty("data").GetString()
+            Lambda = e.GetProperty("lambda").GetDouble()
+            Note = e.GetProperty("note").GetString()
+            CellsWithActiveNeurons = e.GetProperty("cellsWithActiveNeurons").GetInt32()
+            ObjectiveLower = e.GetProperty("objectiveLower").GetDouble()
+            ObjectiveUpper = e.GetProperty("objectiveUpper").GetDouble() } ]
+
+/// The `cellCounts` cases of expected.json (the cube table).
+let countCases () =
+    [ for e in expected.Value.GetProperty("cellCounts").EnumerateArray() ->
+          { Data = e.GetProperty("data").GetString(); Cells = e.GetProperty("cells").GetInt32() } ]
