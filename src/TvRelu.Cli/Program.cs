@@ -1,9 +1,5 @@
-// Placeholder entry point: replace with the real System.CommandLine tree.
-if (args is ["demo", ..])
-{
-    Console.WriteLine("tvrelu demo: placeholder, the real demo is not written yet");
-    return 0;
-}
+using System.Text;
 
-Console.Error.WriteLine("usage: tvrelu demo");
-return 1;
+// The entry point only wires the process's streams to the testable Cli.Run.
+Console.OutputEncoding = Encoding.UTF8;
+return TvRelu.Cli.Cli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+using TvRelu.Cli.Commands;
+using TvRelu.Cli.Json;
+using TvRelu.Cli.Output;
+
+namespace TvRelu.Cli;
+
+/// <summary>
+/// The `tvrelu` command line. <see cref="Run"/> is the whole program with its streams passed in,
+/// so that tests can run it in-process.
+/// </summary>
+public static class Cli
+{
+    /// <summary>Exit code of a successful run.</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code of an unexpected internal failure (a bug, not bad input).</summary>
+    public const int InternalError = 1;
+
+    /// <summary>Exit code of bad input: a bad command line, a missing or malformed file, λ ≤ 0, …</summary>
+    public const int BadInput = 2;
+
+    /// <summary>
+    /// Runs the command line. Bad input of any kind prints one line `error: …` to
+    /// <paramref name="error"/> and returns <see cref="BadInput"/>; no stack trace is ever printed.
+    /// </summary>
+    /// <param name="args">The arguments, without the program name.</param>
+    /// <param name="output">Where results, tables and help go.</param>
+    /// <param name="error">Where `error: …` lines go.</param>
+    /// <returns>The exit code.</returns>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        var context = new CliContext(output, error);
+        var root = new RootCommand(
+            "tvrelu: exact, certified training of infinite-width shallow ReLU networks with total-variation regularisation.\n"
+            + "Convention: " + TvReluProblem.Convention)
+        {
+            RegionsCommand.Create(context),
+            CertificateCommand.Create(context),
+            SolveCommand.Create(context),
+            CertifyCommand.Create(context),
+            DemoCommand.Create(context),
+        };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            error.WriteLine($"error: {parsed.Errors[0].Message} (see 'tvrelu --help')");
+            return BadInput;
+        }
+        return parsed.Invoke(new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+        });
+    }
+
+    /// <summary>
+    /// Wraps a command's body: bad input becomes one `error:` line and exit code 2, anything else
+    /// one `error: internal failure` line and exit code 1.
+    /// </summary>
+    internal static Func<ParseResult, int> Guarded(CliContext context, Func<ParseResult, int> body) => parseResult =>
+    {
+        try
+        {
+            return body(parseResult);
+        }
+        catch (Exception e) when (e is TvReluInputException or IOException or UnauthorizedAccessException or JsonException)
+        {
+            context.Error.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e)
+        {
+            context.Error.WriteLine($"error: internal failure ({e.GetType().Name}): {e.Message}");
+            return InternalError;
+        }
+    };
+}
+
+/// <summary>The streams a run writes to.</summary>
+/// <param name="Output">Results, tables and help.</param>
+/// <param name="Error">`error: …` lines and warnings.</param>
+internal sealed record CliContext(TextWriter Output, TextWriter Error)
+{
+    /// <summary>Writes the JSON document to <paramref name="outPath"/> when given, else prints the tables.</summary>
+    internal void Emit<T>(string? outPath, T document, Action<IAnsiConsole> tables)
+    {
+        if (outPath is not null)
+        {
+            JsonFiles.Write(outPath, document);
+            Output.WriteLine($"wrote {outPath}");
+        }
+        else
+        {
+            tables(Tables.ConsoleFor(Output));
+        }
+    }
+}

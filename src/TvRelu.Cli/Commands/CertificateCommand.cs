@@ -1,0 +1,52 @@
+using System.CommandLine;
+using TvRelu.Cli.Json;
+using TvRelu.Cli.Output;
+
+namespace TvRelu.Cli.Commands;
+
+/// <summary>`tvrelu certificate`: the exact extremes of the certificate of a given dual vector (THEORY.md §2–§3).</summary>
+internal static class CertificateCommand
+{
+    internal static Command Create(CliContext context)
+    {
+        var data = CliOptions.Data();
+        var lambda = CliOptions.Lambda();
+        var residual = new Option<string>("--residual")
+        {
+            Description = "JSON file with the dual vector q (one entry per data row): {\"residual\": [...]} or a bare array",
+            Required = true,
+        };
+        var output = CliOptions.Out("the extremes and the saturation set");
+        var command = new Command("certificate", "Exact sup and inf of the certificate η = ⟨q, φ(θ)⟩/λ over the whole sphere, and its saturation set.")
+        {
+            data, lambda, residual, output,
+        };
+        command.SetAction(Cli.Guarded(context, parsed =>
+        {
+            var problem = TvReluProblem.FromCsv(parsed.GetValue(data)!);
+            var lambdaValue = parsed.GetValue(lambda);
+            var q = JsonFiles.ReadResidual(parsed.GetValue(residual)!);
+            var certificate = problem.CertificateOf(q, lambdaValue);
+            var saturation = certificate.Saturation();
+            var document = new CertificateJson(
+                TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambdaValue,
+                ExtremumJson.Of(certificate.Supremum), ExtremumJson.Of(certificate.Infimum),
+                certificate.SupremumAbs, certificate.IsFeasible, SaturationJson.Of(saturation));
+            context.Emit(parsed.GetValue(output), document, console =>
+            {
+                console.Write(Tables.KeyValues($"tvrelu certificate: N = {problem.DataPoints}, d = {problem.Dimension}, λ = {Tables.Num(lambdaValue)}",
+                [
+                    ("sup η (exact)", Tables.Num(certificate.Supremum.Value)),
+                    ("  attained at", Tables.Vec(certificate.Supremum.Argument)),
+                    ("inf η (exact)", Tables.Num(certificate.Infimum.Value)),
+                    ("  attained at", Tables.Vec(certificate.Infimum.Argument)),
+                    ("sup |η|", Tables.Num(certificate.SupremumAbs)),
+                    ("dual feasible (sup |η| ≤ 1)", Tables.YesNo(certificate.IsFeasible)),
+                ]));
+                console.Write(Tables.Saturation(saturation));
+            });
+            return Cli.Success;
+        }));
+        return command;
+    }
+}

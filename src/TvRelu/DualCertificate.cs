@@ -1,0 +1,76 @@
+using CoreCertificate = TvRelu.Core.Certificate;
+using CoreCertificateOps = TvRelu.Core.CertificateModule;
+
+namespace TvRelu;
+
+/// <summary>
+/// The dual certificate η(θ) = (1/λ) Σ_i q_i max(⟨θ, (x_i, 1)⟩, 0) of a dual vector q (THEORY.md §2),
+/// with its exact supremum and infimum over the whole sphere and its saturation set (§3).
+/// The extremes are computed once, on first use.
+/// </summary>
+public sealed class DualCertificate
+{
+    private readonly CoreCertificate _core;
+    private readonly Lazy<Extremum> _supremum;
+    private readonly Lazy<Extremum> _infimum;
+
+    internal DualCertificate(CoreCertificate core, double lambda, double[] dual)
+    {
+        _core = core;
+        Lambda = lambda;
+        Dual = Array.AsReadOnly(dual);
+        _supremum = new Lazy<Extremum>(() => CoreCertificateOps.supremum(core).ToFacade(1));
+        _infimum = new Lazy<Extremum>(() => CoreCertificateOps.infimum(core).ToFacade(-1));
+    }
+
+    /// <summary>λ.</summary>
+    public double Lambda { get; }
+
+    /// <summary>The dual vector q, one entry per data point.</summary>
+    public IReadOnlyList<double> Dual { get; }
+
+    /// <summary>sup_θ η(θ) ≥ 0 over the whole sphere, exact, with a point attaining it.</summary>
+    public Extremum Supremum => _supremum.Value;
+
+    /// <summary>inf_θ η(θ) ≤ 0 over the whole sphere, exact, with a point attaining it.</summary>
+    public Extremum Infimum => _infimum.Value;
+
+    /// <summary>sup_θ |η(θ)| = max(sup η, −inf η).</summary>
+    public double SupremumAbs => Math.Max(Supremum.Value, -Infimum.Value);
+
+    /// <summary>Whether q is dual feasible, i.e. |η| ≤ 1 on the whole sphere.</summary>
+    public bool IsFeasible => SupremumAbs <= 1.0;
+
+    /// <summary>η(θ), straight from the data. θ need not be a unit vector (η is positively homogeneous).</summary>
+    /// <param name="theta">A direction of d + 1 numbers.</param>
+    /// <returns>η(θ).</returns>
+    /// <exception cref="TvReluInputException">θ has the wrong length.</exception>
+    public double Evaluate(IReadOnlyList<double> theta)
+    {
+        ArgumentNullException.ThrowIfNull(theta);
+        var n = _core.Arrangement.AmbientDimension;
+        if (theta.Count != n)
+        {
+            throw new TvReluInputException($"θ has {theta.Count} numbers but directions here need d + 1 = {n}", nameof(theta));
+        }
+        return CoreCertificateOps.evaluate(_core, theta.ToArray());
+    }
+
+    /// <summary>
+    /// The saturation set {|η| ≥ 1 − tolerance}: at most one point per sign on each closed region
+    /// (THEORY.md §3, consequence 2), points shared by adjacent regions merged.
+    /// </summary>
+    /// <param name="tolerance">Points with |η| ≥ 1 − tolerance are saturated.</param>
+    /// <param name="boundaryTolerance">A point closer than this to a hyperplane (unit normals) is on a boundary.</param>
+    /// <returns>The saturation points, most saturated first.</returns>
+    public IReadOnlyList<SaturationPoint> Saturation(double tolerance = 1e-6, double boundaryTolerance = 1e-9)
+    {
+        if (!(tolerance >= 0.0 && tolerance < 1.0) || !(boundaryTolerance >= 0.0))
+        {
+            throw new TvReluInputException(
+                $"the saturation tolerance must be in [0, 1) and the boundary tolerance non-negative (got {Guard.Format(tolerance)}, {Guard.Format(boundaryTolerance)})",
+                nameof(tolerance));
+        }
+        return CoreCertificateOps.saturation(tolerance, boundaryTolerance, _core).ToFacade();
+    }
+}

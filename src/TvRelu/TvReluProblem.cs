@@ -1,0 +1,275 @@
+using System.Globalization;
+using System.Numerics;
+using TvRelu.Core;
+using CoreArrangement = TvRelu.Core.Arrangement;
+using CoreArrangementOps = TvRelu.Core.ArrangementModule;
+using CoreCertificateOps = TvRelu.Core.CertificateModule;
+using CoreSolve = TvRelu.Core.Solve;
+
+namespace TvRelu;
+
+/// <summary>
+/// A training problem P_λ(y): minimise J(μ) = ½‖Kμ − y‖² + λ‖μ‖_TV over signed measures μ on S^d,
+/// the weight-decay training of a two-layer ReLU network of unbounded width (THEORY.md §1).
+/// Holds validated data; the dual regions are enumerated once, when first needed, and reused.
+/// Every method validates its input and reports bad input as a <see cref="TvReluInputException"/>.
+/// </summary>
+public sealed class TvReluProblem
+{
+    /// <summary>The largest input dimension d the exact region enumeration accepts.</summary>
+    public const int MaxDimension = 6;
+
+    /// <summary>The largest number of regions (Cover's upper bound) the library agrees to enumerate.</summary>
+    public const double MaxEstimatedCells = 5e7;
+
+    /// <summary>Subsets of d + 1 hyperplanes checked at most for the general-position test.</summary>
+    private const long GeneralPositionSubsets = 2_000_000;
+
+    private readonly Dataset _data;
+    private readonly Lazy<CoreArrangement> _arrangement;
+
+    private TvReluProblem(Dataset data)
+    {
+        _data = data;
+        _arrangement = new Lazy<CoreArrangement>(() =>
+        {
+            EnsureTractable();
+            return CoreArrangementOps.ofDataset(_data);
+        });
+    }
+
+    /// <summary>The objective's convention, stated in every output: J(μ) = ½‖Kμ − y‖² + λ‖μ‖_TV on S^d with inputs (x, 1).</summary>
+    public static string Convention => CoreSolve.convention;
+
+    /// <summary>N, the number of data points.</summary>
+    public int DataPoints => _data.Count;
+
+    /// <summary>d, the input dimension.</summary>
+    public int Dimension => _data.Dimension;
+
+    /// <summary>The inputs x_i (copies).</summary>
+    public IReadOnlyList<IReadOnlyList<double>> Inputs => ReadOnly.Map(_data.Inputs, row => (IReadOnlyList<double>)Array.AsReadOnly(row));
+
+    /// <summary>The labels y_i (a copy).</summary>
+    public IReadOnlyList<double> Labels => Array.AsReadOnly(_data.Labels);
+
+    /// <summary>
+    /// Cover's count for N hyperplanes in R^{d+1}: an upper bound on the number of regions, known
+    /// before enumerating them (general position maximises the count; duplicates only lower it).
+    /// </summary>
+    public BigInteger EstimatedCellCount => CoreArrangementOps.coverCount(_data.Count, _data.Dimension);
+
+    /// <summary>
+    /// λ_max = sup_θ |⟨y, φ(θ)⟩|, exact: for every λ ≥ λ_max the zero measure is optimal.
+    /// </summary>
+    public double LambdaMax => CoreSolve.lambdaMax(_arrangement.Value, _data);
+
+    /// <summary>A problem from an N × d matrix of inputs and N labels.</summary>
+    /// <param name="x">The inputs, one row per data point.</param>
+    /// <param name="y">The labels.</param>
+    /// <returns>The validated problem.</returns>
+    /// <exception cref="TvReluInputException">Empty data, d = 0, a label count that differs from the row count, or a non-finite number.</exception>
+    public static TvReluProblem FromArrays(double[,] x, double[] y)
+    {
+        if (x is null)
+        {
+            throw new TvReluInputException("the inputs are missing", nameof(x));
+        }
+        var rows = new double[x.GetLength(0)][];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = new double[x.GetLength(1)];
+            for (var j = 0; j < rows[i].Length; j++)
+            {
+                rows[i][j] = x[i, j];
+            }
+        }
+        return FromRows(rows, y);
+    }
+
+    /// <summary>A problem from one input row per data point (rows must all have the same length d).</summary>
+    /// <param name="x">The inputs, one row per data point.</param>
+    /// <param name="y">The labels.</param>
+    /// <returns>The validated problem.</returns>
+    /// <exception cref="TvReluInputException">Empty data, ragged rows, d = 0, mismatched labels or a non-finite number.</exception>
+    public static TvReluProblem FromRows(IReadOnlyList<IReadOnlyList<double>> x, IReadOnlyList<double> y)
+    {
+        var rows = x?.Select(r => r?.ToArray()!).ToArray()!;
+        return new TvReluProblem(Guard.Data(Dataset.Create(rows, y?.ToArray()!), nameof(x)));
+    }
+
+    /// <summary>
+    /// A problem from a CSV file: an optional header row, the columns x1..xd and the label y last;
+    /// empty lines and lines starting with '#' are skipped.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The validated problem.</returns>
+    /// <exception cref="TvReluInputException">The file is missing or unreadable, or its content is not valid data.</exception>
+    public static TvReluProblem FromCsv(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new TvReluInputException("no data file was given", nameof(path));
+        }
+        if (!File.Exists(path))
+        {
+            throw new TvReluInputException($"data file '{path}' does not exist", nameof(path));
+        }
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TvReluInputException($"data file '{path}' cannot be read: {e.Message}", nameof(path), e);
+        }
+        return FromCsvText(text, $"data file '{path}'");
+    }
+
+    /// <summary>A problem from CSV text, in the format of <see cref="FromCsv"/>.</summary>
+    /// <param name="text">The CSV content.</param>
+    /// <returns>The validated problem.</returns>
+    /// <exception cref="TvReluInputException">The text is not valid data; the message names the line, row or column.</exception>
+    public static TvReluProblem FromCsvText(string text) => FromCsvText(text, null);
+
+    private static TvReluProblem FromCsvText(string text, string? source)
+    {
+        var result = Csv.parse(text ?? "");
+        if (result.IsError)
+        {
+            var message = result.ErrorValue.Message;
+            throw new TvReluInputException(source is null ? message : $"{source}: {message}", nameof(text));
+        }
+        return new TvReluProblem(result.ResultValue);
+    }
+
+    /// <summary>Solves P_λ to a certified optimality gap (THEORY.md §2–§5).</summary>
+    /// <param name="lambda">λ &gt; 0.</param>
+    /// <param name="options">Solver settings; <c>null</c> for <see cref="SolveOptions.Default"/>.</param>
+    /// <returns>The minimiser with its certified gap, saturation set, bounds, uniqueness and timings.
+    /// Check <see cref="Solution.Certified"/>: it is false only if the round budget ran out.</returns>
+    /// <exception cref="TvReluInputException">λ ≤ 0 or not finite, bad options, or a problem too large to enumerate.</exception>
+    public Solution Solve(double lambda, SolveOptions? options = null)
+    {
+        Guard.Lambda(lambda);
+        var coreOptions = (options ?? SolveOptions.Default).ToCore();
+        EnsureTractable();
+        return CoreSolve.solve(_data, lambda, coreOptions).ToFacade(DataPoints, Dimension);
+    }
+
+    /// <summary>
+    /// Solves along several λ, largest first, warm-starting each solve from the previous one's
+    /// working set (the support moves little between nearby λ). The regions are enumerated once.
+    /// </summary>
+    /// <param name="lambdas">The values of λ, each positive; their order does not matter.</param>
+    /// <param name="options">Solver settings; <c>null</c> for <see cref="SolveOptions.Default"/>.</param>
+    /// <returns>One solution per λ, in decreasing order of λ.</returns>
+    /// <exception cref="TvReluInputException">No λ, a λ ≤ 0, bad options, or a problem too large to enumerate.</exception>
+    public IReadOnlyList<Solution> SolvePath(IEnumerable<double> lambdas, SolveOptions? options = null)
+    {
+        var values = lambdas?.ToArray() ?? [];
+        if (values.Length == 0)
+        {
+            throw new TvReluInputException("the path needs at least one λ", nameof(lambdas));
+        }
+        foreach (var l in values)
+        {
+            Guard.Lambda(l, nameof(lambdas));
+        }
+        var coreOptions = (options ?? SolveOptions.Default).ToCore();
+        EnsureTractable();
+        return ReadOnly.Map(CoreSolve.path(_data, values, coreOptions), s => s.ToFacade(DataPoints, Dimension));
+    }
+
+    /// <summary>
+    /// Audits a measure from any source: its objective, the exact supremum of its certificate and the
+    /// certified gap J(μ) − J* ≤ gap (THEORY.md §2).
+    /// </summary>
+    /// <param name="measure">The candidate; its directions must have d + 1 entries.</param>
+    /// <param name="lambda">λ &gt; 0.</param>
+    /// <param name="tolerance">The gap tolerance; <c>null</c> for max(1e-10, 1e-9 · J).</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="TvReluInputException">λ ≤ 0, a bad tolerance, or a measure of the wrong dimension.</exception>
+    public CertificationReport Certify(Measure measure, double lambda, double? tolerance = null)
+    {
+        ArgumentNullException.ThrowIfNull(measure);
+        Guard.Lambda(lambda);
+        Guard.Tolerance(tolerance, nameof(tolerance));
+        if (measure.AmbientDimension != Dimension + 1)
+        {
+            throw new TvReluInputException(
+                $"the measure's directions have {measure.AmbientDimension} numbers but the data have d = {Dimension}, so they need d + 1 = {Dimension + 1}",
+                nameof(measure));
+        }
+        return Gap.assess(_arrangement.Value, _data, lambda, Conversions.ToOption(tolerance), measure.Core).ToFacade(lambda, measure);
+    }
+
+    /// <summary>
+    /// The certificate of a dual vector q (for example the residual of another solver), with its exact
+    /// supremum and infimum over the whole sphere and its saturation set (THEORY.md §3).
+    /// </summary>
+    /// <param name="dual">q, one entry per data point.</param>
+    /// <param name="lambda">λ &gt; 0.</param>
+    /// <returns>The certificate.</returns>
+    /// <exception cref="TvReluInputException">λ ≤ 0, or q has the wrong length or a non-finite entry.</exception>
+    public DualCertificate CertificateOf(IReadOnlyList<double> dual, double lambda)
+    {
+        Guard.Lambda(lambda);
+        var q = Guard.PerDataPoint(dual, DataPoints, "dual vector", nameof(dual));
+        var core = CoreCertificateOps.ofDual(_arrangement.Value, _data, lambda, q);
+        return new DualCertificate(core, lambda, q);
+    }
+
+    /// <summary>
+    /// The dual regions: the exact cell count of the data's hyperplane arrangement, Cover's count and the
+    /// general-position test, and on request the f-vector of the faces with the Euler-characteristic check.
+    /// </summary>
+    /// <param name="faces">Also enumerate the faces of every dimension.</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="TvReluInputException">The problem is too large to enumerate.</exception>
+    public RegionsReport Regions(bool faces = false)
+    {
+        var arr = _arrangement.Value;
+        var general = CoreArrangementOps.generalPosition(GeneralPositionSubsets, arr);
+        var report = new RegionsReport
+        {
+            DataPoints = DataPoints,
+            Dimension = Dimension,
+            Hyperplanes = arr.HyperplaneCount,
+            Cells = arr.CellCount,
+            CellsWithActiveNeurons = arr.CellsWithActiveNeurons,
+            CoverCount = CoreArrangementOps.coverCount(arr.HyperplaneCount, Dimension),
+            GeneralPosition = general is null ? null : general.Value,
+        };
+        if (!faces)
+        {
+            return report;
+        }
+        var f = Faces.fVector(arr, Faces.enumerate(arr));
+        return report with
+        {
+            FVector = ReadOnly.Copy(f),
+            EulerCharacteristic = Faces.eulerCharacteristic(f),
+            ExpectedEulerCharacteristic = Faces.expectedEulerCharacteristic(arr),
+        };
+    }
+
+    /// <summary>Refuses problems whose exact enumeration would not finish in reasonable time and memory.</summary>
+    private void EnsureTractable()
+    {
+        if (Dimension > MaxDimension)
+        {
+            throw new TvReluInputException(
+                $"the inputs have d = {Dimension} coordinates; exact region enumeration supports d ≤ {MaxDimension}",
+                "data");
+        }
+        var estimate = EstimatedCellCount;
+        if (estimate > new BigInteger(MaxEstimatedCells))
+        {
+            throw new TvReluInputException(
+                string.Create(CultureInfo.InvariantCulture, $"N = {DataPoints} points in d = {Dimension} can have up to {estimate:N0} regions, above the limit of {MaxEstimatedCells:G2}: use fewer points or fewer dimensions"),
+                "data");
+        }
+    }
+}
