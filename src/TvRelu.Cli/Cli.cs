@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Text.Json;
 using Spectre.Console;
 using TvRelu.Cli.Commands;
@@ -36,10 +37,15 @@ public static class Cli
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         var context = new CliContext(output, error);
-        var root = new RootCommand(
+        // A plain command named "tvrelu" rather than RootCommand, whose name is the executable's
+        // ("TvRelu.Cli", or "testhost" under tests) and would show up in the usage text.
+        var root = new Command(
+            "tvrelu",
             "tvrelu: exact, certified training of infinite-width shallow ReLU networks with total-variation regularisation.\n"
             + "Convention: " + TvReluProblem.Convention)
         {
+            new HelpOption(),
+            new VersionOption(),
             RegionsCommand.Create(context),
             CertificateCommand.Create(context),
             SolveCommand.Create(context),
@@ -51,7 +57,10 @@ public static class Cli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            error.WriteLine($"error: {parsed.Errors[0].Message} (see 'tvrelu --help')");
+            // All parse errors on one line: for an unknown command, "Required command was not provided"
+            // alone would hide the useful "Unrecognized command or argument".
+            var messages = parsed.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
+            error.WriteLine($"error: {string.Join("; ", messages)} (see 'tvrelu --help')");
             return BadInput;
         }
         return parsed.Invoke(new InvocationConfiguration

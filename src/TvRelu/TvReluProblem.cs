@@ -111,6 +111,10 @@ public sealed partial class TvReluProblem
         {
             throw new TvReluInputException("no data file was given", nameof(path));
         }
+        if (Directory.Exists(path))
+        {
+            throw new TvReluInputException($"data file '{path}' is a directory, not a CSV file", nameof(path));
+        }
         if (!File.Exists(path))
         {
             throw new TvReluInputException($"data file '{path}' does not exist", nameof(path));

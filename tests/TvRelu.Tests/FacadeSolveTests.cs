@@ -210,6 +210,33 @@ public class FacadeSolveTests
         Assert.True(solution.Gap > solution.Certification.Tolerance);
     }
 
+    [Fact]
+    public void FewerPointsThanDimensionsPlusOneAreSolvedAndCertified()
+    {
+        // N = 2 < d + 1 = 4: the inputs span only an affine line, every region contains a line.
+        var problem = TvReluProblem.FromArrays(new double[,] { { 0, 1, 2 }, { 1, -1, 0.5 } }, [1.0, -0.5]);
+
+        var solution = problem.Solve(0.01);
+
+        Assert.True(solution.Certified);
+        // With so few points an exact fit costs little: the residual is of the order of λ.
+        Assert.All(solution.Residual, r => Assert.True(Math.Abs(r) < 0.1));
+    }
+
+    [Fact]
+    public void AConstantLabelIsFittedAndCertified()
+    {
+        var problem = TvReluProblem.FromArrays(new double[,] { { -1 }, { 0 }, { 0.5 }, { 2 } }, [3.0, 3.0, 3.0, 3.0]);
+
+        var solution = problem.Solve(0.05);
+
+        Assert.True(solution.Certified);
+        // The constant is a neuron θ = (0, 1) with amplitude 3 (TV 3), or cheaper combinations; either
+        // way f_μ is close to 3 at every data point.
+        Assert.All(problem.Inputs, x => Assert.Equal(3.0, solution.Measure.Evaluate(x), 1));
+        Assert.True(solution.Objective <= 0.05 * 3.0 + 1e-9);
+    }
+
     internal static double Norm(IReadOnlyList<double> v) => Math.Sqrt(v.Sum(x => x * x));
 
     private static double Distance(IReadOnlyList<double> a, IReadOnlyList<double> b) =>

@@ -9,8 +9,7 @@ internal static class CertificateCommand
 {
     internal static Command Create(CliContext context)
     {
-        var data = CliOptions.Data();
-        var lambda = CliOptions.Lambda();
+        var input = new ProblemInput();
         var residual = new Option<string>("--residual")
         {
             Description = "JSON file with the dual vector q (one entry per data row): {\"residual\": [...]} or a bare array",
@@ -19,22 +18,21 @@ internal static class CertificateCommand
         var output = CliOptions.Out("the extremes and the saturation set");
         var command = new Command("certificate", "Exact sup and inf of the certificate η = ⟨q, φ(θ)⟩/λ over the whole sphere, and its saturation set.")
         {
-            data, lambda, residual, output,
+            input.Data, input.Lambda, residual, output,
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var problem = TvReluProblem.FromCsv(parsed.GetValue(data)!);
-            var lambdaValue = parsed.GetValue(lambda);
+            var (problem, lambda) = input.Read(parsed);
             var q = JsonFiles.ReadResidual(parsed.GetValue(residual)!);
-            var certificate = problem.CertificateOf(q, lambdaValue);
+            var certificate = problem.CertificateOf(q, lambda);
             var saturation = certificate.Saturation();
             var document = new CertificateJson(
-                TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambdaValue,
+                TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambda,
                 ExtremumJson.Of(certificate.Supremum), ExtremumJson.Of(certificate.Infimum),
                 certificate.SupremumAbs, certificate.IsFeasible, SaturationJson.Of(saturation));
             context.Emit(parsed.GetValue(output), document, console =>
             {
-                console.Write(Tables.KeyValues($"tvrelu certificate: N = {problem.DataPoints}, d = {problem.Dimension}, λ = {Tables.Num(lambdaValue)}",
+                console.Write(Tables.KeyValues(Tables.Heading("certificate", problem, lambda),
                 [
                     ("sup η (exact)", Tables.Num(certificate.Supremum.Value)),
                     ("  attained at", Tables.Vec(certificate.Supremum.Argument)),

@@ -9,8 +9,7 @@ internal static class CertifyCommand
 {
     internal static Command Create(CliContext context)
     {
-        var data = CliOptions.Data();
-        var lambda = CliOptions.Lambda();
+        var input = new ProblemInput();
         var measure = new Option<string>("--measure")
         {
             Description = "JSON file with the atoms {\"direction\": [d+1 numbers], \"amplitude\": a}, under 'measure.atoms' (as `solve` writes) or 'atoms'",
@@ -20,23 +19,22 @@ internal static class CertifyCommand
         var output = CliOptions.Out("the audit");
         var command = new Command("certify", "Objective, exact certificate supremum and certified optimality gap of a given measure.")
         {
-            data, lambda, measure, tolerance, output,
+            input.Data, input.Lambda, measure, tolerance, output,
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var problem = TvReluProblem.FromCsv(parsed.GetValue(data)!);
-            var lambdaValue = parsed.GetValue(lambda);
+            var (problem, lambda) = input.Read(parsed);
             var atoms = JsonFiles.ReadAtoms(parsed.GetValue(measure)!);
             // The dimension is taken from the file, so that a mismatch with the data is reported as such.
             var mu = Measure.FromAtoms(atoms.Count > 0 ? atoms[0].Direction.Count : problem.Dimension + 1, atoms);
-            var report = problem.Certify(mu, lambdaValue, parsed.GetValue(tolerance));
+            var report = problem.Certify(mu, lambda, parsed.GetValue(tolerance));
             var document = new CertifyJson(
-                TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambdaValue,
+                TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambda,
                 report.Objective, report.DualObjective, report.Gap, report.Tolerance, report.Certified, report.CertificateSup,
                 MeasureJson.Of(mu));
             context.Emit(parsed.GetValue(output), document, console =>
             {
-                console.Write(Tables.KeyValues($"tvrelu certify: N = {problem.DataPoints}, d = {problem.Dimension}, λ = {Tables.Num(lambdaValue)}",
+                console.Write(Tables.KeyValues(Tables.Heading("certify", problem, lambda),
                 [
                     ("convention", TvReluProblem.Convention),
                     ("objective J(μ)", Tables.Num(report.Objective)),

@@ -4,6 +4,18 @@ using System.Globalization;
 
 namespace TvRelu.Cli.Commands;
 
+/// <summary>`--data` and `--lambda`: the problem P_λ a command works on.</summary>
+internal sealed class ProblemInput
+{
+    internal Option<string> Data { get; } = CliOptions.Data();
+
+    internal Option<double> Lambda { get; } = CliOptions.Lambda();
+
+    /// <summary>Reads the data (bad data throw <see cref="TvReluInputException"/>) and λ (checked by the façade when used).</summary>
+    internal (TvReluProblem Problem, double Lambda) Read(ParseResult parsed) =>
+        (TvReluProblem.FromCsv(parsed.GetValue(Data)!), parsed.GetValue(Lambda));
+}
+
 /// <summary>The options shared by several commands (a new instance per command).</summary>
 internal static class CliOptions
 {

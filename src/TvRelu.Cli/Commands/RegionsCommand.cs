@@ -19,7 +19,8 @@ internal static class RegionsCommand
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var report = TvReluProblem.FromCsv(parsed.GetValue(data)!).Regions(parsed.GetValue(faces));
+            var problem = TvReluProblem.FromCsv(parsed.GetValue(data)!);
+            var report = problem.Regions(parsed.GetValue(faces));
             context.Emit(parsed.GetValue(output), RegionsJson.Of(report), console =>
             {
                 var rows = new List<(string, string)>
@@ -35,7 +36,7 @@ internal static class RegionsCommand
                     rows.Add(("f-vector [f0..fd]", "[" + string.Join(", ", f) + "]"));
                     rows.Add(("Euler characteristic", $"{report.EulerCharacteristic} (expected {report.ExpectedEulerCharacteristic})"));
                 }
-                console.Write(Tables.KeyValues($"tvrelu regions: N = {report.DataPoints}, d = {report.Dimension}", rows));
+                console.Write(Tables.KeyValues(Tables.Heading("regions", problem), rows));
             });
             return Cli.Success;
         }));

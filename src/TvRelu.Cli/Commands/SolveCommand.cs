@@ -11,8 +11,7 @@ internal static class SolveCommand
 {
     internal static Command Create(CliContext context)
     {
-        var data = CliOptions.Data();
-        var lambda = CliOptions.Lambda();
+        var input = new ProblemInput();
         var output = CliOptions.Out("the solution");
         var plot = new Option<string?>("--plot")
         {
@@ -22,13 +21,13 @@ internal static class SolveCommand
         var faces = CliOptions.Faces("for the face bound on the saturation set");
         var command = new Command("solve", "Solve P_λ exactly: a sparse measure with a certified optimality gap, its saturation set, bounds and uniqueness.")
         {
-            data, lambda, output, plot, tolerance, faces,
+            input.Data, input.Lambda, output, plot, tolerance, faces,
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var problem = TvReluProblem.FromCsv(parsed.GetValue(data)!);
+            var (problem, lambda) = input.Read(parsed);
             var options = new SolveOptions { Tolerance = parsed.GetValue(tolerance), CountFaces = parsed.GetValue(faces) };
-            Run(context, problem, parsed.GetValue(lambda), options, parsed.GetValue(output), parsed.GetValue(plot));
+            Run(context, problem, lambda, options, parsed.GetValue(output), parsed.GetValue(plot));
             return Cli.Success;
         }));
         return command;
@@ -45,7 +44,7 @@ internal static class SolveCommand
             context.Error.WriteLine(
                 $"warning: the solver stopped after {solution.Rounds} rounds with gap {Tables.Num(solution.Gap)} above the tolerance {Tables.Num(solution.Certification.Tolerance)}: the result is NOT certified optimal");
         }
-        context.Emit(outPath, SolveJson.Of(solution, seconds), console => Tables.WriteSolution(console, solution, seconds));
+        context.Emit(outPath, SolveJson.Of(solution, seconds), console => Tables.WriteSolution(console, problem, solution, seconds));
         if (plotPath is not null)
         {
             var written = Plots.Write(problem, solution, plotPath);

@@ -24,6 +24,10 @@ internal static class Tables
 
     internal static string Vec(IEnumerable<double> v) => "(" + string.Join(", ", v.Select(x => x.ToString("G6", CultureInfo.InvariantCulture))) + ")";
 
+    /// <summary>The title of a command's main table: which problem it is about.</summary>
+    internal static string Heading(string command, TvReluProblem problem, double? lambda = null) =>
+        $"tvrelu {command}: N = {problem.DataPoints}, d = {problem.Dimension}" + (lambda is { } l ? $", λ = {Num(l)}" : "");
+
     internal static string Sign(int s) => s > 0 ? "+1" : "−1";
 
     /// <summary>A table with a title and plain-text cells (no markup is interpreted in the cells).</summary>
@@ -75,9 +79,9 @@ internal static class Tables
         return table;
     }
 
-    internal static void WriteSolution(IAnsiConsole console, Solution s, double seconds)
+    internal static void WriteSolution(IAnsiConsole console, TvReluProblem problem, Solution s, double seconds)
     {
-        console.Write(KeyValues($"tvrelu solve: N = {s.DataPoints}, d = {s.Dimension}, λ = {Num(s.Lambda)}",
+        console.Write(KeyValues(Heading("solve", problem, s.Lambda),
         [
             ("convention", s.Convention),
             ("objective J(μ)", Num(s.Objective)),

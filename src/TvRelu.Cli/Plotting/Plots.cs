@@ -48,12 +48,8 @@ internal static class Plots
         var grid = Enumerable.Range(0, 801).Select(i => lo + (hi - lo) * i / 800).Concat(kinks).Order().ToArray();
 
         var plot = new Plot();
-        var data = plot.Add.ScatterPoints(xs, ys);
-        data.LegendText = "data";
-        data.MarkerSize = 8;
-        var fit = plot.Add.ScatterLine(grid, grid.Select(f).ToArray());
-        fit.LegendText = "fit f_μ";
-        fit.LineWidth = 2;
+        Points(plot, xs, ys, "data", MarkerShape.FilledCircle, 8);
+        Curve(plot, grid, grid.Select(f).ToArray(), "fit f_μ");
         foreach (var k in kinks)
         {
             var line = plot.Add.VerticalLine(k);
@@ -62,17 +58,12 @@ internal static class Plots
         }
         if (kinks.Length > 0)
         {
-            var marks = plot.Add.ScatterPoints(kinks, kinks.Select(f).ToArray());
-            marks.LegendText = "kinks (atoms)";
-            marks.MarkerShape = MarkerShape.OpenDiamond;
-            marks.MarkerSize = 14;
+            Points(plot, kinks, kinks.Select(f).ToArray(), "kinks (atoms)", MarkerShape.OpenDiamond, 14);
         }
-        plot.Title($"fit: N = {problem.DataPoints}, λ = {Output.Tables.Num(solution.Lambda)}, {solution.Measure.Atoms.Count} atoms, "
-            + (solution.Certified ? $"certified gap ≤ {solution.Gap:G3}" : "NOT certified"));
-        plot.XLabel("x");
-        plot.YLabel("y");
-        plot.ShowLegend(Alignment.UpperLeft);
-        return plot;
+        return Labelled(plot,
+            $"fit: N = {problem.DataPoints}, λ = {Output.Tables.Num(solution.Lambda)}, {solution.Measure.Atoms.Count} atoms, "
+            + (solution.Certified ? $"certified gap ≤ {solution.Gap:G3}" : "NOT certified"),
+            "x", "y", Alignment.UpperLeft);
     }
 
     private static Plot CertificatePanel(TvReluProblem problem, Solution solution)
@@ -98,24 +89,17 @@ internal static class Plots
             line.LinePattern = LinePattern.Dashed;
             line.Color = Colors.Red;
         }
-        var curve = plot.Add.ScatterLine(ts, eta);
-        curve.LegendText = "η(θ)";
-        curve.LineWidth = 2;
+        Curve(plot, ts, eta, "η(θ)");
         if (solution.Measure.Atoms.Count > 0)
         {
-            var atoms = plot.Add.ScatterPoints(
+            Points(plot,
                 solution.Measure.Atoms.Select(a => Angle(a.Direction[0], a.Direction[1])).ToArray(),
-                solution.Measure.Atoms.Select(a => (double)Math.Sign(a.Amplitude)).ToArray());
-            atoms.LegendText = "atoms (η = ±1)";
-            atoms.MarkerShape = MarkerShape.FilledDiamond;
-            atoms.MarkerSize = 10;
+                solution.Measure.Atoms.Select(a => (double)Math.Sign(a.Amplitude)).ToArray(),
+                "atoms (η = ±1)", MarkerShape.FilledDiamond, 10);
         }
-        plot.Title("dual certificate η on the circle of neurons θ = (w, b) = (cos t, sin t); grey: region boundaries");
-        plot.XLabel("t (radians)");
-        plot.YLabel("η");
         plot.Axes.SetLimitsX(0, 2 * Math.PI);
-        plot.ShowLegend(Alignment.UpperCenter);
-        return plot;
+        return Labelled(plot, "dual certificate η on the circle of neurons θ = (w, b) = (cos t, sin t); grey: region boundaries",
+            "t (radians)", "η", Alignment.UpperCenter);
     }
 
     private static Plot DataAgainstFit(TvReluProblem problem, Solution solution)
@@ -127,13 +111,33 @@ internal static class Plots
         var diagonal = plot.Add.Line(lo, lo, hi, hi);
         diagonal.LinePattern = LinePattern.Dashed;
         diagonal.Color = Colors.Gray;
-        var points = plot.Add.ScatterPoints(ys, fitted);
-        points.LegendText = "data points";
-        points.MarkerSize = 8;
-        plot.Title($"d = {problem.Dimension}: labels against fitted values, λ = {Output.Tables.Num(solution.Lambda)}, {solution.Measure.Atoms.Count} atoms");
-        plot.XLabel("label y");
-        plot.YLabel("fit f_μ(x)");
-        plot.ShowLegend();
+        Points(plot, ys, fitted, "data points", MarkerShape.FilledCircle, 8);
+        return Labelled(plot,
+            $"d = {problem.Dimension}: labels against fitted values, λ = {Output.Tables.Num(solution.Lambda)}, {solution.Measure.Atoms.Count} atoms",
+            "label y", "fit f_μ(x)", Alignment.UpperLeft);
+    }
+
+    private static void Points(Plot plot, double[] xs, double[] ys, string legend, MarkerShape shape, float size)
+    {
+        var points = plot.Add.ScatterPoints(xs, ys);
+        points.LegendText = legend;
+        points.MarkerShape = shape;
+        points.MarkerSize = size;
+    }
+
+    private static void Curve(Plot plot, double[] xs, double[] ys, string legend)
+    {
+        var curve = plot.Add.ScatterLine(xs, ys);
+        curve.LegendText = legend;
+        curve.LineWidth = 2;
+    }
+
+    private static Plot Labelled(Plot plot, string title, string xLabel, string yLabel, Alignment legend)
+    {
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.ShowLegend(legend);
         return plot;
     }
 
