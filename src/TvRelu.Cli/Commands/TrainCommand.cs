@@ -16,8 +16,7 @@ internal static class TrainCommand
 {
     internal static Command Create(CliContext context)
     {
-        var data = CliOptions.Data();
-        var lambda = CliOptions.Lambda();
+        var input = new ProblemInput();
         var width = TrainingCliOptions.Width();
         var optimizer = TrainingCliOptions.Optimizer();
         var noise = TrainingCliOptions.Number("--noise", "standard deviation of the label noise for --optimizer label-noise (default 0.1)");
@@ -34,12 +33,11 @@ internal static class TrainCommand
         };
         var command = new Command("train", "Train a two-layer ReLU network of width m with weight decay λ and certify it against the exact optimum.")
         {
-            data, lambda, width, optimizer, noise, epochs, seed, lr, decay, init, initScale, output, plot,
+            input.Data, input.Lambda, width, optimizer, noise, epochs, seed, lr, decay, init, initScale, output, plot,
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var problem = TvReluProblem.FromCsv(parsed.GetValue(data)!);
-            var lambdaValue = parsed.GetValue(lambda);
+            var (problem, lambdaValue) = input.Read(parsed);
             var m = parsed.GetValue(width);
             var options = new TrainOptions
             {
@@ -97,7 +95,7 @@ internal static class TrainCommand
     private static void Write(IAnsiConsole console, TvReluProblem problem, double lambda, int width, TrainOptions options, TrainingResult r, double seconds)
     {
         console.Write(Tables.KeyValues(
-            $"tvrelu train: N = {problem.DataPoints}, d = {problem.Dimension}, λ = {Tables.Num(lambda)}, m = {width}, {TrainingCliOptions.NameOf(options.Optimizer)}",
+            Tables.Heading("train", problem, lambda) + $", m = {width}, {TrainingCliOptions.NameOf(options.Optimizer)}",
         [
             ("convention", TvReluProblem.Convention),
             ("training objective (raw weights)", Tables.Num(r.TrainingObjective)),
