@@ -309,8 +309,8 @@ public sealed record GridLassoSolution
     /// <summary>The number of grid directions.</summary>
     public required int GridSize { get; init; }
 
-    /// <summary>Coordinate-descent sweeps.</summary>
-    public required int Sweeps { get; init; }
+    /// <summary>Working-set rounds (each adds the grid directions that violate the LASSO's optimality condition).</summary>
+    public required int Rounds { get; init; }
 
     /// <summary>Wall time in seconds.</summary>
     public required double Seconds { get; init; }

@@ -125,7 +125,7 @@ public sealed partial class TvReluProblem
 
     /// <summary>
     /// The fixed-grid baseline: the LASSO over a grid of directions on the sphere (equally spaced for d = 1, a
-    /// Fibonacci lattice for d = 2, seeded random for d ≥ 3), by coordinate descent, audited exactly.
+    /// Fibonacci lattice for d = 2, seeded random for d ≥ 3), solved exactly on the grid by a working set, audited exactly.
     /// </summary>
     /// <param name="lambda">λ &gt; 0.</param>
     /// <param name="gridSize">The number of directions, at least 1.</param>
@@ -139,14 +139,14 @@ public sealed partial class TvReluProblem
             throw new TvReluInputException($"the grid needs at least one direction (got {gridSize})", nameof(gridSize));
         }
         var grid = CoreGridLasso.directions(Dimension, gridSize, 0);
-        var r = CoreGridLasso.onArrangement(_arrangement.Value, _data, lambda, grid, 100_000);
+        var r = CoreGridLasso.onArrangement(_arrangement.Value, _data, lambda, grid, 10_000);
         var measure = new Measure(r.Measure);
         return new GridLassoSolution
         {
             Measure = measure,
             Certification = r.Assessment.ToFacade(lambda, measure),
             GridSize = r.GridSize,
-            Sweeps = r.Sweeps,
+            Rounds = r.Rounds,
             Seconds = r.Seconds,
         };
     }

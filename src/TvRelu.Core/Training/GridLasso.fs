@@ -3,6 +3,7 @@ namespace TvRelu.Core
 open System
 open System.Diagnostics
 open TvRelu.Core.Numerics
+open TvRelu.Core.Solver
 
 /// A result of the fixed-grid baseline.
 type GridLassoResult =
@@ -11,12 +12,12 @@ type GridLassoResult =
       Assessment: Assessment
       /// Number of grid directions.
       GridSize: int
-      /// Coordinate-descent sweeps used.
-      Sweeps: int
+      /// Working-set rounds used.
+      Rounds: int
       Seconds: float }
 
 /// The classical discretisation the exact solvers replace: fix a grid of directions θ_1..θ_M on the sphere
-/// and solve the LASSO min_a ½‖Φa − y‖² + λ‖a‖₁ (Φ's columns φ(θ_k)) by cyclic coordinate descent. Its
+/// and solve the LASSO min_a ½‖Φa − y‖² + λ‖a‖₁ (Φ's columns φ(θ_k)) exactly on the grid. Its
 /// objective is an upper bound on J* (THEORY.md §1) that a finite grid generally cannot close: the
 /// minimiser's atoms sit at points (often on region boundaries, §3) that no grid contains.
 module GridLasso =
@@ -39,59 +40,54 @@ module GridLasso =
                 let g = Array.init (d + 1) (fun _ -> Network.gaussian rng)
                 Dense.scale (1.0 / Dense.norm g) g)
 
-    /// Soft thresholding, the exact one-coordinate LASSO step.
-    let private shrink (z: float) (t: float) = if z > t then z - t elif z < -t then z + t else 0.0
-
-    /// Solves the LASSO on the given directions by cyclic coordinate descent with an active-set strategy
-    /// (sweeps over the non-zero coordinates until they settle, then one full sweep to admit new ones), to a
-    /// relative change of 1e-13 or `maxSweeps`, and audits the result with the exact certificate.
-    let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (grid: float[][]) (maxSweeps: int) =
+    /// Solves the LASSO on the given directions exactly, by a working set: the amplitudes on the working set
+    /// are the non-negative quadratic program of the split a = a⁺ − a⁻ (the exact amplitude solver of the
+    /// sliding Frank–Wolfe step), and the grid directions violating the LASSO's optimality condition
+    /// |⟨φ_k, y − Φa⟩| ≤ λ join the set, the worst first, until none does. (Coordinate descent stalls on
+    /// a fine grid, whose neighbouring columns are nearly equal.) The result is then audited with the
+    /// exact certificate, which looks at every direction, not only the grid's.
+    let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (grid: float[][]) (maxRounds: int) =
         if not (lambda > 0.0) || Double.IsInfinity lambda then invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
         let sw = Stopwatch.StartNew()
         let rows = data.AugmentedRaw
         let y = data.LabelsRaw
         let feats = grid |> Array.map (fun t -> rows |> Array.map (fun x -> max 0.0 (Dense.dot t x)))
-        let sq = feats |> Array.map (fun f -> Dense.dot f f)
         let m = grid.Length
         let a = Array.zeroCreate m
-        let r = Array.copy y
-        let scale = max 1e-300 (Dense.norm y)
-        let update k =
-            if sq.[k] = 0.0 then 0.0
-            else
-                let f = feats.[k]
-                let z = a.[k] + Dense.dot f r / sq.[k]
-                let next = shrink z (lambda / sq.[k])
-                let delta = next - a.[k]
-                if delta <> 0.0 then
-                    for i in 0 .. r.Length - 1 do
-                        r.[i] <- r.[i] - delta * f.[i]
-                    a.[k] <- next
-                abs delta * sqrt sq.[k]
-        let mutable sweeps = 0
+        let working = ResizeArray<int>()
+        let mutable rounds = 0
         let mutable fin = false
-        while not fin && sweeps < maxSweeps do
-            sweeps <- sweeps + 1
-            let mutable change = 0.0
-            for k in 0 .. m - 1 do
-                change <- max change (update k)
-            if change <= 1e-13 * scale then fin <- true
+        while not fin && rounds < maxRounds do
+            rounds <- rounds + 1
+            let r = Array.copy y
+            for k in working do
+                for i in 0 .. r.Length - 1 do
+                    r.[i] <- r.[i] - a.[k] * feats.[k].[i]
+            let violators =
+                [| for k in 0 .. m - 1 do
+                       let c = abs (Dense.dot feats.[k] r)
+                       if c > lambda * (1.0 + 1e-12) && not (working.Contains k) then yield k, c |]
+                |> Array.sortByDescending snd
+                |> Array.truncate 10
+            if violators.Length = 0 then fin <- true
             else
-                let active = [| for k in 0 .. m - 1 do if a.[k] <> 0.0 then yield k |]
-                let mutable inner = true
-                while inner && sweeps < maxSweeps do
-                    sweeps <- sweeps + 1
-                    let mutable c = 0.0
-                    for k in active do
-                        c <- max c (update k)
-                    inner <- c > 1e-13 * scale
+                for k, _ in violators do
+                    working.Add k
+                // Columns +φ_k and −φ_k for every working direction; b ≥ 0 is (a⁺, a⁻).
+                let cols = [| for k in working do yield feats.[k]; yield Dense.scale -1.0 feats.[k] |]
+                let q = Array2D.init cols.Length cols.Length (fun s t -> Dense.dot cols.[s] cols.[t])
+                let c = cols |> Array.map (fun f -> Dense.dot f y - lambda)
+                let b0 = [| for k in working do yield max a.[k] 0.0; yield max -a.[k] 0.0 |]
+                let b = Sliding.nonnegativeQuadratic q c b0
+                working |> Seq.iteri (fun s k -> a.[k] <- b.[2 * s] - b.[2 * s + 1])
+                working.RemoveAll(fun k -> a.[k] = 0.0) |> ignore
         let mu = Measure.ofAtoms arr.AmbientDimension (Array.map2 (fun t v -> t, v) grid a)
         { Measure = mu
           Assessment = Gap.assess arr data lambda None mu
           GridSize = m
-          Sweeps = sweeps
+          Rounds = rounds
           Seconds = sw.Elapsed.TotalSeconds }
 
     /// The baseline on a grid of `count` directions (see `directions`).
     let solve (data: Dataset) (lambda: float) (count: int) =
-        onArrangement (Arrangement.ofDataset data) data lambda (directions data.Dimension count 0) 100_000
+        onArrangement (Arrangement.ofDataset data) data lambda (directions data.Dimension count 0) 10_000
