@@ -151,6 +151,23 @@ type TrainingTrial =
       ReachedOptimum: bool
       Seconds: float }
 
+/// One seeded label-noise SGD run next to the weighted-TV solution (THEORY.md §7 (ii)).
+type LabelNoiseTrial =
+    { Seed: int
+      Width: int
+      Epochs: int
+      /// ½‖f(X) − y‖² at the end, clean labels.
+      TrainingLoss: float
+      /// R = (1/N) Σ_i ‖∇_params f(x_i)‖² of the final weights.
+      Penalty: float
+      /// ∫ ω d|ν| of the final network's measure (= R after the per-neuron rescaling of `LabelNoise.rebalance`).
+      WeightedTotalVariation: float
+      /// Clusters of the final network (default cluster options).
+      Clusters: int
+      /// Atoms of the weighted-TV solution it is compared with.
+      WeightedSupport: int
+      Seconds: float }
+
 /// Finite-width training of two-layer ReLU networks (THEORY.md §1, §7), connected to the exact theory:
 /// every run can be certified by the exact supremum of its measure's certificate.
 module Training =
@@ -402,3 +419,23 @@ module Training =
 
     /// The number of clusters of a network with the default options (`Network.clusterCount`).
     let clusterCount (net: Network) = Network.clusterCount ClusterOptions.Default net
+
+    /// One seeded label-noise SGD run (the optimiser in `options` should be `LabelNoiseSgd`; λ ≥ 0 is its weight
+    /// decay, 0 for pure label noise), summarised for the audit (ii) of THEORY.md §7: its clusters, its implicit
+    /// penalty R and weighted TV, next to the support of a weighted-TV solution computed once by the caller
+    /// (`WeightedTv.onArrangement`).
+    let labelNoiseTrial (data: Dataset) (lambda: float) (options: TrainingOptions) (weighted: WeightedSolution) (seed: int) (width: int) =
+        let run = trainOn None data lambda width { options with Seed = seed; CertifyEvery = 0; Progress = None }
+        let net = run.Network
+        let f = Network.forward net data
+        let loss = Array.fold2 (fun s a b -> s + 0.5 * (a - b) * (a - b)) 0.0 f data.LabelsRaw
+        { Seed = seed
+          Width = width
+          Epochs = run.Epochs
+          TrainingLoss = loss
+          Penalty = LabelNoise.penalty data net
+          WeightedTotalVariation = LabelNoise.weightedTotalVariation data (Network.toMeasure net)
+          Clusters = clusterCount net
+          WeightedSupport = weighted.Measure.Count
+          Seconds = run.Seconds }
+
