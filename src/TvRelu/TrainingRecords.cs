@@ -232,86 +232,32 @@ public sealed record FrankWolfeOptions
     public int SlideIterations { get; init; } = 60;
 }
 
-/// <summary>A result of sliding Frank–Wolfe with the exact oracle.</summary>
-public sealed record FrankWolfeSolution
+/// <summary>
+/// A measure from one of the solvers next to <see cref="TvReluProblem.Solve"/>: sliding Frank–Wolfe, the
+/// weighted-TV solver or the fixed-grid baseline, with its certification. For
+/// <see cref="TvReluProblem.SolveWeighted"/> the certification is that of the weighted problem: its
+/// objective is ½‖Kν − y‖² + λ ∫ ω d|ν| and its supremum that of |⟨q, φ(θ)⟩| / (λ ω(θ)).
+/// </summary>
+public sealed record AuditedSolution
 {
     /// <summary>The measure found.</summary>
     public required Measure Measure { get; init; }
 
-    /// <summary>Its objective, certified gap and exact certificate supremum.</summary>
+    /// <summary>Its objective, dual bound, certified gap and exact certificate supremum.</summary>
     public required CertificationReport Certification { get; init; }
 
-    /// <summary>J(μ).</summary>
+    /// <summary>The objective, from <see cref="Certification"/>.</summary>
     public double Objective => Certification.Objective;
 
-    /// <summary>The certified gap.</summary>
+    /// <summary>The certified gap, from <see cref="Certification"/>.</summary>
     public double Gap => Certification.Gap;
 
-    /// <summary>Whether the gap is below the tolerance.</summary>
+    /// <summary>Whether the gap is below the tolerance, from <see cref="Certification"/>.</summary>
     public bool Certified => Certification.Certified;
 
-    /// <summary>Frank–Wolfe rounds used.</summary>
+    /// <summary>Rounds used (Frank–Wolfe rounds, or working-set rounds of the grid baseline).</summary>
     public required int Rounds { get; init; }
 
     /// <summary>Wall time in seconds (region enumeration excluded).</summary>
-    public required double Seconds { get; init; }
-}
-
-/// <summary>
-/// A solution of the label-noise (weighted-TV) problem min ½‖Kν − y‖² + λ ∫ ω d|ν|, ω(θ) = (2/N)√(A(θ)B(θ))
-/// (THEORY.md §7), certified by the exact per-face oracle.
-/// </summary>
-public sealed record WeightedTvSolution
-{
-    /// <summary>λ.</summary>
-    public required double Lambda { get; init; }
-
-    /// <summary>The measure found.</summary>
-    public required Measure Measure { get; init; }
-
-    /// <summary>½‖Kν − y‖² + λ ∫ ω d|ν|.</summary>
-    public required double Objective { get; init; }
-
-    /// <summary>A lower bound on the optimum from the rescaled residual.</summary>
-    public required double DualObjective { get; init; }
-
-    /// <summary>Objective − DualObjective.</summary>
-    public required double Gap { get; init; }
-
-    /// <summary>The tolerance the gap was compared with.</summary>
-    public required double Tolerance { get; init; }
-
-    /// <summary>Gap ≤ Tolerance.</summary>
-    public required bool Certified { get; init; }
-
-    /// <summary>sup |⟨q, φ(θ)⟩| / (λ ω(θ)) over the sphere.</summary>
-    public required double CertificateSup { get; init; }
-
-    /// <summary>∫ ω d|ν|.</summary>
-    public required double WeightedTotalVariation { get; init; }
-
-    /// <summary>Rounds used.</summary>
-    public required int Rounds { get; init; }
-
-    /// <summary>Wall time in seconds.</summary>
-    public required double Seconds { get; init; }
-}
-
-/// <summary>The fixed-grid LASSO baseline, audited by the exact certificate.</summary>
-public sealed record GridLassoSolution
-{
-    /// <summary>The grid's measure.</summary>
-    public required Measure Measure { get; init; }
-
-    /// <summary>Its objective, certified gap and exact certificate supremum.</summary>
-    public required CertificationReport Certification { get; init; }
-
-    /// <summary>The number of grid directions.</summary>
-    public required int GridSize { get; init; }
-
-    /// <summary>Working-set rounds (each adds the grid directions that violate the LASSO's optimality condition).</summary>
-    public required int Rounds { get; init; }
-
-    /// <summary>Wall time in seconds.</summary>
     public required double Seconds { get; init; }
 }

@@ -78,20 +78,13 @@ public sealed partial class TvReluProblem
     /// </summary>
     /// <param name="lambda">λ &gt; 0.</param>
     /// <param name="options">Settings; <c>null</c> for <see cref="FrankWolfeOptions.Default"/>.</param>
-    /// <returns>The measure with its certified gap. Check <see cref="FrankWolfeSolution.Certified"/>: false only if the round budget ran out.</returns>
+    /// <returns>The measure with its certified gap. Check <see cref="AuditedSolution.Certified"/>: false only if the round budget ran out.</returns>
     /// <exception cref="TvReluInputException">λ ≤ 0, bad options, or a problem too large to enumerate.</exception>
-    public FrankWolfeSolution SlidingFrankWolfe(double lambda, FrankWolfeOptions? options = null)
+    public AuditedSolution SlidingFrankWolfe(double lambda, FrankWolfeOptions? options = null)
     {
         Guard.Lambda(lambda);
-        var result = CoreFrankWolfe.onArrangement(_arrangement.Value, _data, lambda, ToCore(options ?? FrankWolfeOptions.Default));
-        var measure = new Measure(result.Measure);
-        return new FrankWolfeSolution
-        {
-            Measure = measure,
-            Certification = result.Assessment.ToFacade(lambda, measure),
-            Rounds = result.Rounds,
-            Seconds = result.Seconds,
-        };
+        var r = CoreFrankWolfe.onArrangement(_arrangement.Value, _data, lambda, ToCore(options ?? FrankWolfeOptions.Default));
+        return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
     }
 
     /// <summary>
@@ -101,26 +94,14 @@ public sealed partial class TvReluProblem
     /// </summary>
     /// <param name="lambda">λ &gt; 0.</param>
     /// <param name="options">Settings; <c>null</c> for <see cref="FrankWolfeOptions.Default"/>.</param>
-    /// <returns>The measure with its weighted objective and certified gap.</returns>
+    /// <returns>The measure with the weighted problem's objective, certified gap and supremum (its
+    /// <see cref="CertificationReport.TotalVariation"/> is the plain ‖ν‖_TV; <see cref="WeightedTotalVariation"/> gives ∫ ω d|ν|).</returns>
     /// <exception cref="TvReluInputException">λ ≤ 0, bad options, or a problem too large to enumerate.</exception>
-    public WeightedTvSolution SolveWeighted(double lambda, FrankWolfeOptions? options = null)
+    public AuditedSolution SolveWeighted(double lambda, FrankWolfeOptions? options = null)
     {
         Guard.Lambda(lambda);
         var r = CoreWeightedTv.onArrangement(_arrangement.Value, _data, lambda, ToCore(options ?? FrankWolfeOptions.Default));
-        return new WeightedTvSolution
-        {
-            Lambda = lambda,
-            Measure = new Measure(r.Measure),
-            Objective = r.Objective,
-            DualObjective = r.DualObjective,
-            Gap = r.Gap,
-            Tolerance = r.Tolerance,
-            Certified = r.Certified,
-            CertificateSup = r.CertificateSup,
-            WeightedTotalVariation = r.WeightedTotalVariation,
-            Rounds = r.Rounds,
-            Seconds = r.Seconds,
-        };
+        return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
     }
 
     /// <summary>
@@ -131,7 +112,7 @@ public sealed partial class TvReluProblem
     /// <param name="gridSize">The number of directions, at least 1.</param>
     /// <returns>The grid's measure with its exact certified gap (generally far from certified).</returns>
     /// <exception cref="TvReluInputException">λ ≤ 0, a grid size below 1, or a problem too large to enumerate.</exception>
-    public GridLassoSolution GridLasso(double lambda, int gridSize)
+    public AuditedSolution GridLasso(double lambda, int gridSize)
     {
         Guard.Lambda(lambda);
         if (gridSize < 1)
@@ -140,15 +121,13 @@ public sealed partial class TvReluProblem
         }
         var grid = CoreGridLasso.directions(Dimension, gridSize, 0);
         var r = CoreGridLasso.onArrangement(_arrangement.Value, _data, lambda, grid, 10_000);
-        var measure = new Measure(r.Measure);
-        return new GridLassoSolution
-        {
-            Measure = measure,
-            Certification = r.Assessment.ToFacade(lambda, measure),
-            GridSize = r.GridSize,
-            Rounds = r.Rounds,
-            Seconds = r.Seconds,
-        };
+        return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
+    }
+
+    private static AuditedSolution Audited(TvRelu.Core.Measure core, TvRelu.Core.Assessment assessment, double lambda, int rounds, double seconds)
+    {
+        var measure = new Measure(core);
+        return new AuditedSolution { Measure = measure, Certification = assessment.ToFacade(lambda, measure), Rounds = rounds, Seconds = seconds };
     }
 
     /// <summary>

@@ -258,10 +258,10 @@ let ``the weighted certificate's supremum bounds every sampled direction and the
     let lambda = 0.05
     let arr = Arrangement.ofDataset data
     let solution = WeightedTv.onArrangement arr data lambda FrankWolfeOptions.Default
-    Assert.True(solution.Certified, sprintf "gap %g" solution.Gap)
+    Assert.True(solution.Assessment.Certified, sprintf "gap %g" solution.Assessment.Gap)
     let q = Measure.residual data solution.Measure
     let top = WeightedTv.supremum arr data lambda q
-    Assert.Equal(solution.CertificateSup, top.Value, 12)
+    Assert.Equal(solution.Assessment.CertificateSup, top.Value, 12)
     let rng = Random(7)
     let eta (t: float[]) =
         let w = LabelNoise.weightWith 0.0 data t
@@ -273,7 +273,7 @@ let ``the weighted certificate's supremum bounds every sampled direction and the
     // The argument attains the value (with ω read on its face, which the lower semicontinuity allows).
     Assert.Equal(top.Value, abs (Dense.dot q (Uniqueness.feature data top.Argument)) / (lambda * LabelNoise.weight data top.Argument), 6)
     // No measure has a weighted objective below the certified dual bound.
-    Assert.True(LabelNoise.objective lambda data (Measure.zero 3) >= solution.DualObjective)
+    Assert.True(LabelNoise.objective lambda data (Measure.zero 3) >= solution.Assessment.DualObjective)
 
 [<Fact>]
 let ``the grid baseline is audited exactly and never beats the optimum`` () =

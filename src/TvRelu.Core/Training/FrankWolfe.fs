@@ -45,19 +45,10 @@ module SlidingFrankWolfe =
             let mu = Sliding.measureOf n us signs
             let cert = Certificate.ofMeasure arr data lambda mu
             let s, extremum, sign = Certificate.supremumAbs cert
-            let a = Gap.ofCertificate cert s options.Tolerance mu
-            { Objective = a.Objective
-              DualObjective = a.DualObjective
-              Gap = a.Gap
-              Tolerance = a.Tolerance
-              Certified = a.Certified
-              Supremum = s
-              Direction = extremum.Argument
-              Sign = sign }
-        let us, signs, rounds, _ = Sliding.run ctx oracle options.MaxRounds options.SlideIterations
-        let mu = Sliding.measureOf n us signs
-        { Measure = mu
-          Assessment = Gap.assess arr data lambda options.Tolerance mu
+            Sliding.answer (Gap.ofCertificate cert s options.Tolerance mu) extremum.Argument sign
+        let us, signs, rounds, last = Sliding.run ctx oracle options.MaxRounds options.SlideIterations
+        { Measure = Sliding.measureOf n us signs
+          Assessment = last.Assessment
           Rounds = rounds
           Seconds = sw.Elapsed.TotalSeconds }
 

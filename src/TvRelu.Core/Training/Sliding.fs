@@ -11,15 +11,10 @@ type internal Weighting =
     /// (2/N)√B_S · √(uᵀ G_S u), G_S = Σ_{i∈S} x̃_i x̃_iᵀ, B_S = Σ_{i∈S} ‖x̃_i‖².
     | LabelNoiseWeight
 
-/// One certificate evaluation of the current atoms: the certified gap, and the exact linear
+/// One certificate evaluation of the current atoms: the certified gap (THEORY.md §2), and the exact linear
 /// minimisation oracle's answer (the argmax of |η| over the whole sphere, with its sign).
 type internal OracleAnswer =
-    { Objective: float
-      DualObjective: float
-      Gap: float
-      Tolerance: float
-      Certified: bool
-      Supremum: float
+    { Assessment: Assessment
       Direction: float[]
       Sign: int }
 
@@ -399,6 +394,10 @@ module internal Sliding =
                         if not ok then fin <- true
         us, signs
 
+    /// The oracle's answer from an assessment and the point where its supremum is attained.
+    let answer (assessment: Assessment) (direction: float[]) (sign: int) =
+        { Assessment = assessment; Direction = direction; Sign = sign }
+
     /// The sliding Frank–Wolfe loop. Each round asks the oracle for the certified gap and the exact argmax
     /// θ* of |η|; it stops when the gap is certified (never on the round count, which only ends a run that
     /// is then reported as not certified). Otherwise θ* joins the atoms when |η(θ*)| > 1 (the Frank–Wolfe
@@ -409,9 +408,9 @@ module internal Sliding =
         let mutable signs: int[] = [||]
         let mutable answer = oracle us signs
         let mutable rounds = 0
-        while not answer.Certified && rounds < maxRounds do
+        while not answer.Assessment.Certified && rounds < maxRounds do
             rounds <- rounds + 1
-            if answer.Supremum > 1.0 then
+            if answer.Assessment.CertificateSup > 1.0 then
                 // A tiny non-zero start only fixes the direction; the refit sets the amplitude.
                 us <- Array.append us [| Dense.scale 1e-300 answer.Direction |]
                 signs <- Array.append signs [| answer.Sign |]
@@ -428,10 +427,3 @@ module internal Sliding =
     /// The measure Σ_j s_j ‖u_j‖ δ_{u_j/‖u_j‖}.
     let measureOf (dim: int) (us: float[][]) (signs: int[]) =
         Measure.ofAtoms dim (Array.map2 (fun u s -> u, float s) us signs)
-
-    /// The gap of a primal value J and the dual vector q scaled to feasibility by s = sup|η| (THEORY.md §2):
-    /// D(q̂) = ⟨y, q̂⟩ − ½‖q̂‖² with q̂ = q / max(1, s). Shared by the weighted problem, whose constraint is
-    /// |⟨q, φ(θ)⟩| ≤ λω(θ) but whose dual objective is the same.
-    let dualBound (y: float[]) (q: float[]) (s: float) =
-        let t = max 1.0 s
-        Dense.dot y q / t - 0.5 * Dense.dot q q / (t * t)

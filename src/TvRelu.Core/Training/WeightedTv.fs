@@ -19,15 +19,10 @@ type WeightedExtremum =
 /// A solution of the weighted-TV (label-noise) problem min ½‖Kν − y‖² + λ ∫ ω d|ν| (THEORY.md §7).
 type WeightedSolution =
     { Measure: Measure
-      /// ½‖Kν − y‖² + λ ∫ ω d|ν|.
-      Objective: float
-      /// D(q̂) with q̂ = q / max(1, s) feasible for the weighted dual: a lower bound on the optimum.
-      DualObjective: float
-      Gap: float
-      Tolerance: float
-      Certified: bool
-      /// s = sup_θ |η_ω(θ)|, by the exact per-face oracle.
-      CertificateSup: float
+      /// The weighted problem's objective ½‖Kν − y‖² + λ ∫ ω d|ν|, the dual bound D(q̂) of q̂ = q / max(1, s)
+      /// (feasible for the weighted dual), the certified gap, and s = sup_θ |η_ω(θ)| by the exact per-face
+      /// oracle: the fields of §2's assessment, read for the weighted problem.
+      Assessment: Assessment
       /// ∫ ω d|ν|.
       WeightedTotalVariation: float
       Rounds: int
@@ -170,26 +165,13 @@ module WeightedTv =
             i <- i + 1
         best
 
-    /// The objective, weighted TV, certified gap and exact sup |η_ω| of a measure ν for the weighted problem.
-    /// With q = y − Kν and s = sup|η_ω|, q̂ = q / max(1, s) is feasible for the weighted dual, whose objective
-    /// is that of §2, so 0 ≤ J_ω(ν) − J_ω* ≤ J_ω(ν) − D(q̂) (weak duality carries over unchanged).
+    /// The objective, certified gap and exact sup |η_ω| of a measure ν for the weighted problem, with the point
+    /// attaining the supremum. With q = y − Kν and s = sup|η_ω|, q̂ = q / max(1, s) is feasible for the weighted
+    /// dual, whose objective is that of §2, so 0 ≤ J_ω(ν) − J_ω* ≤ J_ω(ν) − D(q̂) (weak duality carries over).
     let assessWith (arr: Arrangement) (data: Dataset) (lambda: float) (tolerance: float option) (nu: Measure) =
         let q = Measure.residual data nu
-        let wtv = LabelNoise.weightedTotalVariation data nu
-        let j = 0.5 * Dense.dot q q + lambda * wtv
         let top = supremum arr data lambda q
-        let s = top.Value
-        let gap, dual =
-            if s <= 1.0 then
-                // λ∫ω d|ν| − ⟨Kν, q⟩ is J − D(q) without cancelling two large terms.
-                let y = data.LabelsRaw
-                let g = max 0.0 (lambda * wtv - Dense.dot (Array.init q.Length (fun i -> y.[i] - q.[i])) q)
-                g, j - g
-            else
-                let d = Sliding.dualBound data.LabelsRaw q s
-                max 0.0 (j - d), d
-        let tol = defaultArg tolerance (Gap.defaultTolerance j)
-        j, dual, gap, tol, s, wtv, top
+        Gap.ofResidual data.LabelsRaw q lambda (LabelNoise.weightedTotalVariation data nu) top.Value tolerance, top
 
     /// Solves the weighted problem by sliding Frank–Wolfe with the exact weighted oracle above (the same loop
     /// as `SlidingFrankWolfe`, with the penalty c_F √(uᵀG_F u) on each face), to a certified gap.
@@ -199,24 +181,12 @@ module WeightedTv =
         let n = arr.AmbientDimension
         let ctx = Sliding.context arr data lambda LabelNoiseWeight
         let oracle us signs =
-            let j, dual, gap, tol, s, _, top = assessWith arr data lambda options.Tolerance (Sliding.measureOf n us signs)
-            { Objective = j
-              DualObjective = dual
-              Gap = gap
-              Tolerance = tol
-              Certified = gap <= tol
-              Supremum = s
-              Direction = top.Argument
-              Sign = top.Sign }
-        let us, signs, rounds, answer = Sliding.run ctx oracle options.MaxRounds options.SlideIterations
+            let a, top = assessWith arr data lambda options.Tolerance (Sliding.measureOf n us signs)
+            Sliding.answer a top.Argument top.Sign
+        let us, signs, rounds, last = Sliding.run ctx oracle options.MaxRounds options.SlideIterations
         let nu = Sliding.measureOf n us signs
         { Measure = nu
-          Objective = answer.Objective
-          DualObjective = answer.DualObjective
-          Gap = answer.Gap
-          Tolerance = answer.Tolerance
-          Certified = answer.Certified
-          CertificateSup = answer.Supremum
+          Assessment = last.Assessment
           WeightedTotalVariation = LabelNoise.weightedTotalVariation data nu
           Rounds = rounds
           Seconds = sw.Elapsed.TotalSeconds }
