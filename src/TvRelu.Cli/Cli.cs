@@ -51,6 +51,8 @@ public static class Cli
             SolveCommand.Create(context),
             CertifyCommand.Create(context),
             DemoCommand.Create(context),
+            TrainCommand.Create(context),
+            CompareCommand.Create(context),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -14,7 +14,7 @@ namespace TvRelu;
 /// Holds validated data; the dual regions are enumerated once, when first needed, and reused.
 /// Every method validates its input and reports bad input as a <see cref="TvReluInputException"/>.
 /// </summary>
-public sealed class TvReluProblem
+public sealed partial class TvReluProblem
 {
     /// <summary>The largest input dimension d the exact region enumeration accepts.</summary>
     public const int MaxDimension = 6;

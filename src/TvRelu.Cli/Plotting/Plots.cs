@@ -13,11 +13,7 @@ internal static class Plots
 
     internal static string Write(TvReluProblem problem, Solution solution, string path)
     {
-        var full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { Length: > 0 } dir && !Directory.Exists(dir))
-        {
-            throw new TvReluInputException($"cannot write '{path}': the directory '{dir}' does not exist");
-        }
+        var full = WritablePath(path);
         if (problem.Dimension == 1)
         {
             // new Multiplot() starts with an empty plot of its own: start from the first panel instead.
@@ -28,6 +24,17 @@ internal static class Plots
         else
         {
             DataAgainstFit(problem, solution).SavePng(full, Width, 800);
+        }
+        return full;
+    }
+
+    /// <summary>The full path of a PNG to write; bad input when its directory does not exist.</summary>
+    internal static string WritablePath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (Path.GetDirectoryName(full) is { Length: > 0 } dir && !Directory.Exists(dir))
+        {
+            throw new TvReluInputException($"cannot write '{path}': the directory '{dir}' does not exist");
         }
         return full;
     }
@@ -117,7 +124,7 @@ internal static class Plots
             "label y", "fit f_μ(x)", Alignment.UpperLeft);
     }
 
-    private static void Points(Plot plot, double[] xs, double[] ys, string legend, MarkerShape shape, float size)
+    internal static void Points(Plot plot, double[] xs, double[] ys, string legend, MarkerShape shape, float size)
     {
         var points = plot.Add.ScatterPoints(xs, ys);
         points.LegendText = legend;
@@ -125,14 +132,14 @@ internal static class Plots
         points.MarkerSize = size;
     }
 
-    private static void Curve(Plot plot, double[] xs, double[] ys, string legend)
+    internal static void Curve(Plot plot, double[] xs, double[] ys, string legend)
     {
         var curve = plot.Add.ScatterLine(xs, ys);
         curve.LegendText = legend;
         curve.LineWidth = 2;
     }
 
-    private static Plot Labelled(Plot plot, string title, string xLabel, string yLabel, Alignment legend)
+    internal static Plot Labelled(Plot plot, string title, string xLabel, string yLabel, Alignment legend)
     {
         plot.Title(title);
         plot.XLabel(xLabel);

@@ -25,19 +25,17 @@ module Gap =
     /// The default tolerance max(1e-10, 1e-9 · J).
     let defaultTolerance (objective: float) = max 1e-10 (1e-9 * abs objective)
 
-    /// The gap of μ from its own certificate (whose dual vector must be y − Kμ) and the exact sup|η|.
-    let ofCertificate (cert: Certificate) (supAbs: float) (tolerance: float option) (mu: Measure) =
-        let q = cert.DualRaw
-        let lambda = cert.Lambda
-        let s = supAbs
-        let y = cert.Data.LabelsRaw
-        let tv = Measure.totalVariation mu
+    /// The gap of a candidate from its residual q = y − Kμ, its penalty P (J = ½‖q‖² + λP) and the exact
+    /// s = sup|η| of the dual constraint |⟨q, φ(θ)⟩| ≤ λ·(weight): q̂ = q / max(1, s) is dual feasible, and
+    /// the dual objective ⟨y, q̂⟩ − ½‖q̂‖² is the same whatever the weight, so this serves ‖μ‖_TV (§2) and
+    /// the weighted TV of the label-noise problem (§7) alike.
+    let ofResidual (y: float[]) (q: float[]) (lambda: float) (penalty: float) (s: float) (tolerance: float option) =
         let qq = Dense.dot q q
-        let j = 0.5 * qq + lambda * tv
+        let j = 0.5 * qq + lambda * penalty
         let gap, dual =
             if s <= 1.0 then
                 let kmu = Array.init y.Length (fun i -> y.[i] - q.[i])
-                let g = lambda * tv - Dense.dot kmu q
+                let g = lambda * penalty - Dense.dot kmu q
                 max g 0.0, j - max g 0.0
             else
                 let d = Dense.dot y q / s - 0.5 * qq / (s * s)
@@ -50,6 +48,10 @@ module Gap =
           Tolerance = tol
           Certified = gap <= tol
           Residual = Array.copy q }
+
+    /// The gap of μ from its own certificate (whose dual vector must be y − Kμ) and the exact sup|η|.
+    let ofCertificate (cert: Certificate) (supAbs: float) (tolerance: float option) (mu: Measure) =
+        ofResidual cert.Data.LabelsRaw cert.DualRaw cert.Lambda (Measure.totalVariation mu) supAbs tolerance
 
     /// Assesses μ: with q = y − Kμ and s = sup|η_μ|, q̂ = q / max(1, s) is dual feasible, so
     /// 0 ≤ J(μ) − J* ≤ J(μ) − D(q̂). When s ≤ 1 the gap is written λ‖μ‖ − ⟨Kμ, q⟩, which equals
