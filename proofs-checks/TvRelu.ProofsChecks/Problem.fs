@@ -41,6 +41,10 @@ type Problem =
     member p.ToCsv() =
         let sb = StringBuilder()
         let d = p.Dimension
+        // Comment lines (Csv.parse skips them) keep what the rows alone do not say.
+        sb.AppendLine(sprintf "# seed %d, kind %s, lambda/lambda_max = %s" p.Seed p.Kind (p.LambdaFraction.ToString("R", CultureInfo.InvariantCulture))) |> ignore
+        for (th, a) in p.Teacher do
+            sb.AppendLine(sprintf "# teacher atom: amplitude %s, direction %s" (a.ToString("R", CultureInfo.InvariantCulture)) (String.Join(" ", th |> Array.map (fun v -> v.ToString("R", CultureInfo.InvariantCulture))))) |> ignore
         let header = [ for k in 1 .. d -> sprintf "x%d" k ] @ [ "y" ] @ (if p.Duals.Length > 0 then [ "q" ] else [])
         sb.AppendLine(String.Join(",", header)) |> ignore
         let num (x: float) = x.ToString("R", CultureInfo.InvariantCulture)
@@ -225,17 +229,18 @@ module Shrink =
                 size <- if size = 1 then 0 else (size + 1) / 2
         }
 
-    /// Greedily removes rows while `fails` stays true, within a budget of calls to `fails`.
-    /// Returns the smallest failing problem found and the number of accepted reductions.
-    let minimise (budget: int) (fails: Problem -> bool) (p: Problem) =
+    /// Greedily removes rows while `fails` stays true, within a budget of calls to `fails` and of
+    /// wall-clock seconds. Returns the smallest failing problem found and the number of accepted reductions.
+    let minimise (budget: int) (seconds: float) (fails: Problem -> bool) (p: Problem) =
+        let clock = System.Diagnostics.Stopwatch.StartNew()
         let mutable current = p
         let mutable steps = 0
         let mutable calls = 0
         let mutable progress = true
-        while progress && calls < budget do
+        while progress && calls < budget && clock.Elapsed.TotalSeconds < seconds do
             progress <- false
             use e = (candidates current).GetEnumerator()
-            while not progress && calls < budget && e.MoveNext() do
+            while not progress && calls < budget && clock.Elapsed.TotalSeconds < seconds && e.MoveNext() do
                 calls <- calls + 1
                 if fails e.Current then
                     current <- e.Current

@@ -19,6 +19,9 @@ type ProblemClaim() =
     /// The most checks spent shrinking one failure.
     abstract ShrinkBudget: int
     default _.ShrinkBudget = 200
+    /// The most wall-clock seconds spent shrinking one failure.
+    abstract ShrinkSeconds: float
+    default _.ShrinkSeconds = 20.0
     /// The least rows a shrunk problem may keep (a claim about N points may need some).
     abstract MinRows: int
     default _.MinRows = 1
@@ -34,7 +37,7 @@ type ProblemClaim() =
     /// Shrinks a failing problem by removing rows; returns it with the number of reductions.
     member this.ShrinkFailure(problem: Problem) =
         let fails (q: Problem) = q.Count >= this.MinRows && not (this.Evaluate q).Passed
-        Shrink.minimise this.ShrinkBudget fails problem
+        Shrink.minimise this.ShrinkBudget this.ShrinkSeconds fails problem
 
     override this.Trial(seed: int64) =
         let sw = Stopwatch.StartNew()
