@@ -8,10 +8,13 @@ open System.Collections.Generic
 /// quantities and series that the report aggregates. Immutable; the `With…` members return copies,
 /// so it reads as a fluent builder from both F# and C#.
 [<Sealed>]
-type Outcome private (passed: bool, applicable: bool, message: string, kind: string, quantities: Map<string, float>, series: Map<string, float[]>) =
+type Outcome private (passed: bool, applicable: bool, inconclusive: bool, message: string, kind: string, quantities: Map<string, float>, series: Map<string, float[]>) =
 
     /// The claim held on this problem (true for problems it does not apply to).
     member _.Passed = passed
+    /// The claim could not be checked because the code it relies on failed (for example the solver
+    /// did not certify its answer): not a refutation of the claim, but a bug to report. Passed is false.
+    member _.IsInconclusive = inconclusive
     /// False when the problem fails the claim's hypotheses; such trials are counted apart.
     member _.Applicable = applicable
     /// Why it failed (or why it did not apply); empty when it passed.
@@ -25,24 +28,28 @@ type Outcome private (passed: bool, applicable: bool, message: string, kind: str
     member _.Series: IReadOnlyDictionary<string, float[]> = series :> _
 
     /// A passing outcome with nothing measured yet.
-    static member Pass() = Outcome(true, true, "", "", Map.empty, Map.empty)
+    static member Pass() = Outcome(true, true, false, "", "", Map.empty, Map.empty)
     /// A failing outcome.
-    static member Fail(message: string) = Outcome(false, true, message, "", Map.empty, Map.empty)
+    static member Fail(message: string) = Outcome(false, true, false, message, "", Map.empty, Map.empty)
     /// The problem does not meet the claim's hypotheses.
-    static member NotApplicable(reason: string) = Outcome(true, false, reason, "", Map.empty, Map.empty)
+    static member NotApplicable(reason: string) = Outcome(true, false, false, reason, "", Map.empty, Map.empty)
+    /// The claim could not be checked: the audited code failed to produce what the check needs.
+    static member Inconclusive(reason: string) = Outcome(false, true, true, reason, "", Map.empty, Map.empty)
 
     /// Records a measured quantity.
-    member _.With(name: string, value: float) = Outcome(passed, applicable, message, kind, Map.add name value quantities, series)
+    member _.With(name: string, value: float) = Outcome(passed, applicable, inconclusive, message, kind, Map.add name value quantities, series)
     /// Records a measured series.
-    member _.WithSeries(name: string, values: float[]) = Outcome(passed, applicable, message, kind, quantities, Map.add name (Array.copy values) series)
+    member _.WithSeries(name: string, values: float[]) = Outcome(passed, applicable, inconclusive, message, kind, quantities, Map.add name (Array.copy values) series)
     /// Names the generator family.
-    member _.WithKind(k: string) = Outcome(passed, applicable, message, k, quantities, series)
+    member _.WithKind(k: string) = Outcome(passed, applicable, inconclusive, message, k, quantities, series)
     /// Fails with the message unless the condition holds; messages of several failed requirements are joined.
     member this.Require(condition: bool, failure: string) =
         if condition then this
-        else Outcome(false, applicable, (if passed || message = "" then failure else message + "; " + failure), kind, quantities, series)
+        else Outcome(false, applicable, inconclusive, (if passed || message = "" then failure else message + "; " + failure), kind, quantities, series)
     /// Marks the outcome not applicable (keeping what was measured).
-    member _.AsNotApplicable(reason: string) = Outcome(true, false, reason, kind, quantities, series)
+    member _.AsNotApplicable(reason: string) = Outcome(true, false, false, reason, kind, quantities, series)
+    /// Marks the outcome inconclusive (keeping what was measured): the audited code failed.
+    member _.AsInconclusive(reason: string) = Outcome(false, true, true, reason, kind, quantities, series)
 
 /// One trial of one claim: the JSON-lines record of a campaign (see `JsonLines`).
 type TrialRecord =
@@ -56,6 +63,8 @@ type TrialRecord =
       Passed: bool
       /// The problem met the claim's hypotheses.
       Applicable: bool
+      /// The check could not be carried out because the audited code failed (Passed is then false).
+      Inconclusive: bool
       /// Generator family.
       Kind: string
       /// Failure (or non-applicability) message, with the replay seed; empty when passed.
@@ -73,6 +82,9 @@ type TrialRecord =
       /// Wall-clock milliseconds of the trial (a timing field: not part of a result's identity).
       ElapsedMs: float }
 
+    /// Failed and not inconclusive: the claim was refuted on this problem.
+    member r.Refuted = not r.Passed && not r.Inconclusive
+
     /// The line that tells a user how to reproduce the trial.
     member r.ReplayHint = sprintf "replay: claim '%s', seed %d (Catalogue.find(\"%s\").Trial(%dL))" r.Claim r.Seed r.Claim r.Seed
 
@@ -84,6 +96,7 @@ type TrialRecord =
               Seed = seed
               Passed = outcome.Passed
               Applicable = outcome.Applicable
+              Inconclusive = outcome.IsInconclusive
               Kind = outcome.Kind
               Message = outcome.Message
               Quantities = outcome.Quantities

@@ -34,9 +34,20 @@ type ProblemClaim() =
     /// The problem of a seed (its Seed field set to the seed).
     member this.ProblemOf(seed: int64) = { this.Generate(Rng seed) with Seed = seed }
 
-    /// Shrinks a failing problem by removing rows; returns it with the number of reductions.
-    member this.ShrinkFailure(problem: Problem) =
-        let fails (q: Problem) = q.Count >= this.MinRows && not (this.Evaluate q).Passed
+    /// Shrinks a failing problem by removing rows while it fails the same way (refuted stays
+    /// refuted, inconclusive stays inconclusive); returns it with the number of reductions.
+    member this.ShrinkFailure(problem: Problem) = this.ShrinkFailure(problem, (this.Evaluate problem).IsInconclusive)
+
+    /// `ShrinkFailure` when the kind of failure is already known.
+    member this.ShrinkFailure(problem: Problem, inconclusive: bool) =
+        let deadline = DateTime.UtcNow.AddSeconds this.ShrinkSeconds
+        let fails (q: Problem) =
+            q.Count >= this.MinRows
+            && (let left = (deadline - DateTime.UtcNow).TotalSeconds
+                // A candidate that runs past the shrinking deadline is abandoned and counts as passing.
+                match Watchdog.run (max left 0.001) (fun () -> this.Evaluate q) with
+                | Some o -> not o.Passed && o.IsInconclusive = inconclusive
+                | None -> false)
         Shrink.minimise this.ShrinkBudget this.ShrinkSeconds fails problem
 
     override this.Trial(seed: int64) =
@@ -48,8 +59,8 @@ type ProblemClaim() =
         let record =
             if outcome.Passed then record
             else
-                let shrunk, steps = this.ShrinkFailure problem
-                let again = this.Evaluate shrunk
+                let shrunk, steps = this.ShrinkFailure(problem, outcome.IsInconclusive)
+                let again = if steps = 0 then outcome else this.Evaluate shrunk
                 { record with
                     Message =
                         sprintf "%s | shrunk in %d steps to %d of %d rows, where: %s | %s"

@@ -119,3 +119,29 @@ type Rng(seed: int64) =
     /// A new independent generator derived from this one (for sub-streams that must not shift
     /// when the caller draws more numbers).
     member this.Split() = Rng(int64 (this.NextUInt64()))
+
+/// Running code with a deadline. .NET cannot stop a running computation from outside, and the
+/// solver takes no cancellation token, so a computation that misses its deadline is abandoned on a
+/// background thread (it keeps its CPU until it ends or the process exits). Campaigns use this so
+/// that one pathological solve cannot stall a whole shard.
+module Watchdog =
+
+    /// Abandoned computations so far in this process.
+    let mutable abandoned = 0
+
+    /// Some result of `f`, or None when it did not finish within `seconds` (≤ 0: no deadline).
+    /// An exception of `f` is re-raised.
+    let run (seconds: float) (f: unit -> 'T) : 'T option =
+        if seconds <= 0.0 || Double.IsInfinity seconds then Some(f ())
+        else
+            let mutable result = None
+            let mutable error: exn = null
+            let worker = Threading.Thread((fun () -> try result <- Some(f ()) with e -> error <- e), 16 * 1024 * 1024)
+            worker.IsBackground <- true
+            worker.Start()
+            if worker.Join(TimeSpan.FromSeconds seconds) then
+                if not (isNull error) then Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw()
+                result
+            else
+                Threading.Interlocked.Increment(&abandoned) |> ignore
+                None

@@ -37,16 +37,44 @@ module internal Common =
     /// The atoms of a measure as (direction, amplitude) pairs.
     let atomsOf (m: Measure) = m.Atoms |> Array.map (fun a -> a.Direction, a.Amplitude)
 
-    /// Saturation points with the amplitudes of the solution's atoms on them (atoms off Σ are added
-    /// as extra points), as the uniqueness test of §5 needs them.
-    let saturationWithAmplitudes (sol: Solution) =
-        let points = ResizeArray(sol.Saturation |> Array.map (fun s -> s.Direction, s.Sign))
-        let amps = ResizeArray(Array.zeroCreate<float> sol.Saturation.Length)
-        for a in sol.Measure.Atoms do
-            let s = sign a.Amplitude
-            match points |> Seq.tryFindIndex (fun (d, t) -> t = s && distance d a.Direction <= 1e-6) with
-            | Some j -> amps.[j] <- amps.[j] + a.Amplitude
-            | None ->
-                points.Add((a.Direction, s))
-                amps.Add a.Amplitude
-        points.ToArray(), amps.ToArray()
+    /// The solver settings the claims use: the library's defaults (certified gap max(1e-10, 1e-9 J)).
+    let solverOptions = SolverOptions.Default
+
+    /// Inconclusive when a solve did not certify: the claim cannot be checked on an uncertified answer,
+    /// and the failure belongs to the solver, not to the claim.
+    let uncertified (what: string) (sol: Solution) =
+        if sol.Assessment.Certified then None
+        else
+            Some(
+                Outcome.Inconclusive(sprintf "the solver did not certify %s (gap %g > tolerance %g after %d rounds, sup|eta| = %.10g)" what sol.Assessment.Gap sol.Assessment.Tolerance sol.Rounds sol.Assessment.CertificateSup)
+                    .With("gap", sol.Assessment.Gap)
+                    .With("rounds", float sol.Rounds)
+                    .With("certificateSup", sol.Assessment.CertificateSup))
+
+    /// How far below 1 the certificate may be at an atom of amplitude a of a certified solution:
+    /// when sup|eta_mu| = s <= 1 the gap is exactly lambda * sum_j |a_j| (1 - s_j eta_mu(theta_j)), a sum
+    /// of non-negative terms, so each term is at most the gap (THEORY.md §2); when s > 1 the excess
+    /// lambda |mu|_TV (s - 1) is added. Plus rounding.
+    let atomSlack (sol: Solution) (amplitude: float) =
+        let s = sol.Assessment.CertificateSup
+        let tv = Measure.totalVariation sol.Measure
+        (sol.Assessment.Gap + sol.Lambda * tv * max 0.0 (s - 1.0)) / (sol.Lambda * abs amplitude) + 1e-9
+
+    /// Pairs of atoms of one sign closer than 1e-4: one Dirac split in two by the solver (the
+    /// canonical form promises merged atoms).
+    let nearDuplicateAtoms (m: Measure) =
+        let atoms = m.Atoms
+        let mutable pairs = 0
+        for i in 0 .. atoms.Length - 1 do
+            for j in i + 1 .. atoms.Length - 1 do
+                if sign atoms.[i].Amplitude = sign atoms.[j].Amplitude && distance atoms.[i].Direction atoms.[j].Direction < 1e-4 then
+                    pairs <- pairs + 1
+        pairs
+
+    /// Each atom's distance to the nearest saturation point of its sign (∞ when there is none).
+    let distancesToSigma (sol: Solution) =
+        sol.Measure.Atoms
+        |> Array.map (fun a ->
+            sol.Saturation
+            |> Array.filter (fun sp -> sp.Sign = sign a.Amplitude)
+            |> Array.fold (fun acc sp -> min acc (distance sp.Direction a.Direction)) infinity)

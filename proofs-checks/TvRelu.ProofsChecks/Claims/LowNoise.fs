@@ -19,6 +19,9 @@ module LowNoise =
     /// The sweep: λ = ε · λ_max(y_0) for these ε, and ‖w‖ = α λ.
     let levels = [| for k in 0 .. 8 -> 10.0 ** (-1.0 - 0.5 * float k) |]
 
+    /// The slopes are fitted over eps <= this (the larger levels show the pre-asymptotic regime).
+    let fitBelow = 1e-3
+
     /// A Dirac of amplitude at most this fraction of the TV norm is numerical zero.
     [<Literal>]
     let private dropFraction = 1e-9
@@ -124,12 +127,20 @@ module LowNoise =
                 let arr = Arrangement.ofDataset data
                 if (nondegeneracy arr data teacher p).Holds then Some(teacher, y0) else None
 
-    /// The number of clusters of a solution and its errors against the teacher.
-    let private compare (teacher: (float[] * float)[]) (m: Measure) =
+    /// The number of Diracs of a solution (atoms within `radius` merged, numerical zeros dropped) and
+    /// its location and amplitude errors against the teacher.
+    let private compare (teacher: (float[] * float)[]) (radius: float) (m: Measure) =
         let tv = Measure.totalVariation m
-        let atoms = Atoms.cluster 1e-7 (dropFraction * (1.0 + tv)) (atomsOf m)
+        let atoms = Atoms.cluster radius (dropFraction * (1.0 + tv)) (atomsOf m)
         let loc, amp = Atoms.matchErrors atoms teacher
         atoms.Length, loc, amp
+
+    /// A solve as accurate as the solver can certify: first with a gap of 1e-16 (the errors measured
+    /// at λ = 1e-5 λ_max are themselves ~1e-5, and a certified gap g only pins atoms to
+    /// ~sqrt(2 g / (λ |a|))), else with the default tolerance.
+    let private accurateSolve (data: Dataset) (lambda: float) =
+        let tight = Solve.solve data lambda { solverOptions with Tolerance = Some 1e-16; MaxRounds = 25 }
+        if tight.Assessment.Certified then tight else Solve.solve data lambda solverOptions
 
     /// The λ–noise sweep on a teacher with a non-degenerate pre-certificate.
     let private sweep (placement: Placement) (p: Problem) (data0: Dataset) (arr: Arrangement) (nd: Nondegeneracy) =
@@ -141,27 +152,35 @@ module LowNoise =
         let lmax0 = Solve.lambdaMax arr data0
         let w = p.Duals
         let k = teacher.Length
+        let smallest = teacher |> Array.map (snd >> abs) |> Array.min
         let results =
             levels |> Array.map (fun eps ->
                 let lambda = eps * lmax0
                 let y = Array.map2 (fun y0i wi -> y0i + alpha * lambda * wi) y0 w
-                let sol = Solve.solve (data0.WithLabels y) lambda SolverOptions.Default
-                let count, loc, amp = compare teacher sol.Measure
-                sol.Assessment.Certified, count, loc, amp)
-        let counts = results |> Array.map (fun (_, c, _, _) -> c)
-        let certified = results |> Array.forall (fun (c, _, _, _) -> c)
+                let sol = accurateSolve (data0.WithLabels y) lambda
+                // How precisely the certified gap pins the atoms (see Common.atomSlack): below this
+                // a location error is not resolved.
+                let resolution = sqrt (2.0 * sol.Assessment.Gap / (lambda * smallest))
+                let count, loc, amp = compare teacher (max 1e-7 (2.0 * resolution)) sol.Measure
+                sol, count, loc, amp, resolution)
+        match results |> Array.tryPick (fun (sol, _, _, _, _) -> uncertified (sprintf "at lambda = %g" sol.Lambda) sol) with
+        | Some o -> o
+        | None ->
+        let results = results |> Array.map (fun (_, c, l, a, r) -> c, l, a, r)
+        let counts = results |> Array.map (fun (c, _, _, _) -> c)
         let last = levels.Length - 1
         let regimeStart = (Array.tryFindIndex (fun c -> c = k) counts) |> Option.defaultValue levels.Length
         let constant = regimeStart <= last - 2 && counts.[regimeStart ..] |> Array.forall (fun c -> c = k)
-        let inRegime = [| regimeStart .. last |]
+        // Fit the asymptotics: the levels eps <= 1e-3 in the regime whose errors the certified gap resolves.
+        let resolved (i: int) = let (_, l, _, r) = results.[i] in l > 10.0 * r
+        let inRegime = [| regimeStart .. last |] |> Array.filter (fun i -> levels.[i] <= fitBelow * (1.0 + 1e-12) && resolved i)
         let eps = inRegime |> Array.map (fun i -> levels.[i])
-        let locs = inRegime |> Array.map (fun i -> let (_, _, l, _) = results.[i] in l)
-        let amps = inRegime |> Array.map (fun i -> let (_, _, _, a) = results.[i] in a)
+        let locs = inRegime |> Array.map (fun i -> let (_, l, _, _) = results.[i] in l)
+        let amps = inRegime |> Array.map (fun i -> let (_, _, a, _) = results.[i] in a)
         let fits = [ "location", Stats.logLogFit eps locs; "amplitude", Stats.logLogFit eps amps ]
         let usable (fit: Stats.Fit) = fit.Points >= 3 && System.Double.IsFinite fit.SlopeStdError
         let mutable o =
             Outcome.Pass()
-                .Require(certified, "a solve along the sweep was not certified")
                 .Require(constant, sprintf "the number of Diracs is not constant at %d for small lambda: %A (eps = 1e-1 ... 1e-5)" k counts)
         if placement = Interior then
             for (name, fit) in fits do
@@ -177,8 +196,11 @@ module LowNoise =
              .With("diracsConstant", flag constant)
              .WithSeries("lambda", levels)
              .WithSeries("diracs", counts |> Array.map float)
-             .WithSeries("locationError", results |> Array.map (fun (_, _, l, _) -> l))
-             .WithSeries("amplitudeError", results |> Array.map (fun (_, _, _, a) -> a))
+             .WithSeries("locationError", results |> Array.map (fun (_, l, _, _) -> l))
+             .WithSeries("amplitudeError", results |> Array.map (fun (_, _, a, _) -> a))
+             .WithSeries("resolution", results |> Array.map (fun (_, _, _, r) -> r))
+             .With("resolvedLevels", float inRegime.Length)
+             .With("fitBelow", fitBelow)
         for (name, fit) in fits do
             if usable fit then
                 o <- o.With("slope." + name, fit.Slope).With("slopeStdError." + name, fit.SlopeStdError).With("slopePoints." + name, float fit.Points)
@@ -209,8 +231,8 @@ module LowNoise =
             + "(checked exactly, cell by cell), y = K mu_0 + w with |w| = alpha * lambda, alpha = 0.1 * margin / |X~|_F, and lambda = eps * lambda_max(K mu_0) "
             + "for eps = 1e-1 ... 1e-5: the minimiser has exactly k Diracs at the three smallest levels and the same number at every level below the first where it has k"
             + (match placement with
-               | Interior -> "; and the location and amplitude errors decay at least linearly (fitted log-log slope + its 95% half-width >= 0.9)."
-               | Boundary -> ". The error slopes are measured, not assumed.")
+               | Interior -> "; and the location and amplitude errors decay at least linearly (log-log slope over eps <= 1e-3, plus its 95% half-width, >= 0.9)."
+               | Boundary -> ". The error slopes (over eps <= 1e-3) are measured, not assumed.")
         override _.Source = "seed abstract (\"solutions ... remain sparse with the same number of Dirac deltas ... in case the locations lie in the interior of a dual region, the convergence happens with a rate that depends linearly on the noise and the regularization parameter\"); the concrete pre-certificate check derived in THEORY.md §6"
         override _.Oracle = "the exact solver's certified minimiser at each level, compared with the known teacher; non-degeneracy by per-cell cone projections of the pre-certificate (exact supremum, no sampling)"
         override _.Generate(rng) =

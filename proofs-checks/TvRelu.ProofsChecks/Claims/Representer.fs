@@ -60,7 +60,10 @@ module Representer =
             let data = p.Dataset
             let arr = Arrangement.ofDataset data
             let lambda, _ = lambdaOf arr data p
-            let sol = Solve.solve data lambda SolverOptions.Default
+            let sol = Solve.solve data lambda solverOptions
+            match uncertified "the minimiser" sol with
+            | Some o -> o
+            | None ->
             let atoms = atomsOf sol.Measure
             let reduced = reduce data atoms
             let mu = Measure.ofAtoms arr.AmbientDimension reduced
@@ -70,7 +73,6 @@ module Representer =
             let tolerance = max assessment.Tolerance (2.0 * sol.Assessment.Gap) + 1e-12 * (1.0 + assessment.Objective)
             let n = p.Count
             Outcome.Pass()
-                .Require(sol.Assessment.Certified, sprintf "the solver did not certify (gap %g)" sol.Assessment.Gap)
                 .Require(mu.Count <= n, sprintf "the reduced minimiser has %d atoms > N = %d" mu.Count n)
                 .Require(assessment.Gap <= tolerance, sprintf "the reduced measure is not optimal: gap %g > %g" assessment.Gap tolerance)
                 .With("N", float n)

@@ -19,8 +19,10 @@ type CampaignProgress =
       Total: int
       /// Passed so far (resumed ones included).
       Passed: int
-      /// Failed so far (resumed ones included).
+      /// Refuted so far (resumed ones included).
       Failed: int
+      /// Inconclusive so far: the audited code failed (resumed ones included).
+      Inconclusive: int
       /// The record just written.
       Record: TrialRecord }
 
@@ -37,13 +39,15 @@ type ClaimSummary =
       Run: int
       /// Passed, over all recorded trials of the shard.
       Passed: int
-      /// Failed, over all recorded trials of the shard.
+      /// Refuted (the claim failed), over all recorded trials of the shard.
       Failed: int
+      /// Inconclusive (the audited code failed, e.g. an uncertified solve), over all recorded trials.
+      Inconclusive: int
       /// Did not apply (hypotheses not met), over all recorded trials.
       NotApplicable: int
       /// Wall-clock seconds of this run.
       Seconds: float
-      /// The failing records (with their replay seeds).
+      /// The records that did not pass, refuted and inconclusive (with their replay seeds).
       Failures: TrialRecord[] }
 
     /// Trials run per second in this run.
@@ -60,8 +64,10 @@ type CampaignSummary =
       Pending: string[]
       Seconds: float }
 
-    /// Failures over all claims.
+    /// Refutations over all claims.
     member s.Failed = s.Claims |> Array.sumBy (fun c -> c.Failed)
+    /// Inconclusive trials over all claims.
+    member s.Inconclusive = s.Claims |> Array.sumBy (fun c -> c.Inconclusive)
 
 /// What a merge did.
 type MergeSummary =
@@ -81,10 +87,13 @@ type CampaignOptions =
     { /// Trials run at once (1: in order, one at a time). Records are then appended in completion order.
       Parallelism: int
       /// Also fsync the file after every record (survives power loss, not only a killed process).
-      Durable: bool }
+      Durable: bool
+      /// A trial still running after this many seconds is abandoned and recorded as inconclusive
+      /// (≤ 0: no limit). The guard against a solve that never ends.
+      TrialTimeoutSeconds: float }
 
-    /// One at a time, flushed to the operating system after every record.
-    static member Default = { Parallelism = 1; Durable = false }
+    /// One at a time, flushed to the operating system after every record, 10 minutes per trial.
+    static member Default = { Parallelism = 1; Durable = false; TrialTimeoutSeconds = 600.0 }
 
 /// The campaign engine: runs claims over seeded trials, sharded and resumable, into JSON lines.
 module Campaign =
@@ -92,21 +101,27 @@ module Campaign =
     /// `<claim>.shard-i-of-k.jsonl`.
     let fileName (claimId: string) (shard: Shard) = sprintf "%s.shard-%d-of-%d.jsonl" claimId shard.Index shard.Count
 
-    /// Runs trial `trial` of the claim exactly as a campaign with this seed would.
-    let runTrial (claim: Claim) (campaignSeed: int64) (trial: int) =
+    /// Runs trial `trial` of the claim exactly as a campaign with this seed would, abandoning it
+    /// (inconclusive) after `timeoutSeconds` (≤ 0: no limit).
+    let runTrialWithin (timeoutSeconds: float) (claim: Claim) (campaignSeed: int64) (trial: int) =
         let seed = Seeds.trial campaignSeed claim.Id trial
         let sw = Stopwatch.StartNew()
         let record =
-            try claim.Trial seed
-            with e ->
-                let r = TrialRecord.OfOutcome(claim.Id, seed, Outcome.Fail(sprintf "exception %s: %s" (e.GetType().Name) e.Message))
-                r
+            try
+                match Watchdog.run timeoutSeconds (fun () -> claim.Trial seed) with
+                | Some r -> r
+                | None -> TrialRecord.OfOutcome(claim.Id, seed, Outcome.Inconclusive(sprintf "timed out after %g s (abandoned)" timeoutSeconds))
+            with e -> TrialRecord.OfOutcome(claim.Id, seed, Outcome.Fail(sprintf "exception %s: %s" (e.GetType().Name) e.Message))
         sw.Stop()
         { record with
             Claim = claim.Id
             Trial = trial
             Seed = seed
             ElapsedMs = (if record.ElapsedMs > 0.0 then record.ElapsedMs else sw.Elapsed.TotalMilliseconds) }
+
+    /// Runs trial `trial` of the claim exactly as a campaign with this seed would (default timeout).
+    let runTrial (claim: Claim) (campaignSeed: int64) (trial: int) =
+        runTrialWithin CampaignOptions.Default.TrialTimeoutSeconds claim campaignSeed trial
 
     /// Re-runs one trial from its seed (the replay of a failure).
     let replay (claim: Claim) (seed: int64) = claim.Trial seed
@@ -137,7 +152,8 @@ module Campaign =
         let mine = [| for t in 0 .. trials - 1 do if shard.Includes t then yield t |]
         let todo = mine |> Array.filter (fun t -> not (done'.ContainsKey t))
         let mutable passed = done'.Values |> Seq.filter (fun r -> r.Passed) |> Seq.length
-        let mutable failed = done'.Count - passed
+        let mutable failed = done'.Values |> Seq.filter (fun r -> r.Refuted) |> Seq.length
+        let mutable inconclusive = done'.Values |> Seq.filter (fun r -> r.Inconclusive) |> Seq.length
         let mutable completed = done'.Count
         let failures = ResizeArray(done'.Values |> Seq.filter (fun r -> not r.Passed))
         let sw = Stopwatch.StartNew()
@@ -152,7 +168,7 @@ module Campaign =
                 completed <- completed + 1
                 if r.Passed then passed <- passed + 1
                 else
-                    failed <- failed + 1
+                    if r.Inconclusive then inconclusive <- inconclusive + 1 else failed <- failed + 1
                     failures.Add r
                 if not (isNull progress) then
                     progress.Invoke
@@ -162,12 +178,13 @@ module Campaign =
                           Total = mine.Length
                           Passed = passed
                           Failed = failed
+                          Inconclusive = inconclusive
                           Record = r })
         if options.Parallelism <= 1 then
             for t in todo do
-                write (runTrial claim seed t)
+                write (runTrialWithin options.TrialTimeoutSeconds claim seed t)
         else
-            Parallel.ForEach(todo, ParallelOptions(MaxDegreeOfParallelism = options.Parallelism), fun t -> write (runTrial claim seed t)) |> ignore
+            Parallel.ForEach(todo, ParallelOptions(MaxDegreeOfParallelism = options.Parallelism), fun t -> write (runTrialWithin options.TrialTimeoutSeconds claim seed t)) |> ignore
         sw.Stop()
         let notApplicable =
             // Count over the whole file (resumed and new records).
@@ -180,6 +197,7 @@ module Campaign =
           Run = todo.Length
           Passed = passed
           Failed = failed
+          Inconclusive = inconclusive
           NotApplicable = notApplicable
           Seconds = sw.Elapsed.TotalSeconds
           Failures = failures.ToArray() |> Array.sortBy (fun r -> r.Trial) }

@@ -7,7 +7,7 @@ open System.Text
 open System.Text.Json
 
 /// The JSON-lines form of trial records (System.Text.Json, camelCase, one record per line):
-/// `claim`, `trial`, `seed`, `passed`, `applicable`, `kind`, `message`, `quantities` (name → number),
+/// `claim`, `trial`, `seed`, `passed`, `applicable`, `inconclusive`, `kind`, `message`, `quantities` (name → number),
 /// `series` (name → array), `counterexample`, `originalRows`, `shrunkRows`, `elapsedMs`.
 /// NaN is written as null and ±∞ as the strings "Infinity"/"-Infinity", so every line is valid JSON.
 module JsonLines =
@@ -39,6 +39,7 @@ module JsonLines =
             w.WriteNumber("seed", r.Seed)
             w.WriteBoolean("passed", r.Passed)
             w.WriteBoolean("applicable", r.Applicable)
+            w.WriteBoolean("inconclusive", r.Inconclusive)
             w.WriteString("kind", r.Kind)
             w.WriteString("message", r.Message)
             w.WriteStartObject("quantities")
@@ -90,6 +91,7 @@ module JsonLines =
           Seed = root.GetProperty("seed").GetInt64()
           Passed = root.GetProperty("passed").GetBoolean()
           Applicable = (match root.TryGetProperty "applicable" with | true, e -> e.GetBoolean() | _ -> true)
+          Inconclusive = (match root.TryGetProperty "inconclusive" with | true, e -> e.GetBoolean() | _ -> false)
           Kind = str "kind"
           Message = str "message"
           Quantities = quantities

@@ -72,13 +72,16 @@ module Report =
         line ""
         line (sprintf "%d trial records of %d claims. Convention: J(mu) = 1/2 |K mu - y|^2 + lambda |mu|_TV over signed measures on S^d, inputs augmented as (x, 1) (THEORY.md §1)." records.Length groups.Length)
         line ""
-        line "| claim | trials | passed | failed | not applicable | trials/s (1 core) |"
-        line "|---|---:|---:|---:|---:|---:|"
+        line "A trial is *refuted* when the claim failed on its problem, *inconclusive* when the code the check relies on failed (for example the solver did not certify its answer: a bug to report, not evidence against the claim), and *not applicable* when the problem does not meet the claim's hypotheses."
+        line ""
+        line "| claim | trials | passed | refuted | inconclusive | not applicable | trials/s (1 core) |"
+        line "|---|---:|---:|---:|---:|---:|---:|"
         for (id, rs) in groups do
-            let failed = rs |> Array.filter (fun r -> not r.Passed) |> Array.length
+            let refuted = rs |> Array.filter (fun r -> r.Refuted) |> Array.length
+            let inconclusive = rs |> Array.filter (fun r -> r.Inconclusive) |> Array.length
             let na = rs |> Array.filter (fun r -> not r.Applicable) |> Array.length
             let ms = rs |> Array.sumBy (fun r -> r.ElapsedMs)
-            line (sprintf "| %s | %d | %d | %d | %d | %s |" id rs.Length (rs.Length - failed) failed na (inv (if ms > 0.0 then 1000.0 * float rs.Length / ms else nan)))
+            line (sprintf "| %s | %d | %d | %d | %d | %d | %s |" id rs.Length (rs.Length - refuted - inconclusive) refuted inconclusive na (inv (if ms > 0.0 then 1000.0 * float rs.Length / ms else nan)))
         let pending = claims |> Array.filter (fun c -> c.IsPending)
         if pending.Length > 0 then
             line ""
@@ -100,13 +103,14 @@ module Report =
                 line (sprintf "**Oracle.** %s" c.Oracle)
                 line ""
             | None -> ()
-            line (sprintf "%d trials, %d passed, %d failed, %d not applicable." rs.Length (rs.Length - failed.Length) failed.Length (rs |> Array.filter (fun r -> not r.Applicable) |> Array.length))
+            let refuted = failed |> Array.filter (fun r -> r.Refuted) |> Array.length
+            line (sprintf "%d trials, %d passed, %d refuted, %d inconclusive, %d not applicable." rs.Length (rs.Length - failed.Length) refuted (failed.Length - refuted) (rs |> Array.filter (fun r -> not r.Applicable) |> Array.length))
             line ""
             // Generator families.
-            line "| generator family | trials | failed | not applicable |"
-            line "|---|---:|---:|---:|"
+            line "| generator family | trials | refuted | inconclusive | not applicable |"
+            line "|---|---:|---:|---:|---:|"
             for (kind, ks) in rs |> Array.groupBy (fun r -> r.Kind) |> Array.sortBy fst do
-                line (sprintf "| %s | %d | %d | %d |" (cell kind) ks.Length (ks |> Array.filter (fun r -> not r.Passed) |> Array.length) (ks |> Array.filter (fun r -> not r.Applicable) |> Array.length))
+                line (sprintf "| %s | %d | %d | %d | %d |" (cell kind) ks.Length (ks |> Array.filter (fun r -> r.Refuted) |> Array.length) (ks |> Array.filter (fun r -> r.Inconclusive) |> Array.length) (ks |> Array.filter (fun r -> not r.Applicable) |> Array.length))
             let names = rs |> Array.collect (fun r -> r.Quantities.Keys |> Seq.toArray) |> Array.distinct |> Array.sort
             let values name = rs |> Array.choose (fun r -> match r.Quantities.TryGetValue name with | true, v -> Some v | _ -> None) |> finite
             // Bound tightness.
@@ -131,7 +135,7 @@ module Report =
             let slopes = names |> Array.filter (fun n -> n.StartsWith "slope.")
             if slopes.Length > 0 then
                 line ""
-                line "**Fitted log-log slopes** (error against lambda; per-trial least squares, then their mean with a 95% t-interval; and the pooled fixed-effects fit of all sweeps with its 95% interval):"
+                line "**Fitted log-log slopes** (error against lambda, over the levels where the number of Diracs is right and the certified gap resolves the error; per-trial least squares, then their mean with a 95% t-interval; and the pooled fixed-effects fit of all passing sweeps with its 95% interval):"
                 line ""
                 line "| error | trials | mean slope | 95% CI | pooled slope | 95% CI |"
                 line "|---|---:|---:|---|---:|---|"
@@ -145,7 +149,12 @@ module Report =
                             match r.Series.TryGetValue "lambda", r.Series.TryGetValue seriesName with
                             | (true, xs), (true, ys) ->
                                 let start = match r.Quantities.TryGetValue "regimeStart" with | true, s when Double.IsFinite s -> s | _ -> infinity
-                                let keep = Array.zip xs ys |> Array.filter (fun (x, _) -> x <= start * (1.0 + 1e-12))
+                                let start = match r.Quantities.TryGetValue "fitBelow" with | true, f when Double.IsFinite f -> min start f | _ -> start
+                                let resolution = match r.Series.TryGetValue "resolution" with | true, res when res.Length = xs.Length -> res | _ -> Array.zeroCreate xs.Length
+                                let keep =
+                                    Array.zip3 xs ys resolution
+                                    |> Array.filter (fun (x, y, res) -> x <= start * (1.0 + 1e-12) && y > 10.0 * res)
+                                    |> Array.map (fun (x, y, _) -> x, y)
                                 if r.Passed && r.Applicable then Some(Array.map fst keep, Array.map snd keep) else None
                             | _ -> None)
                     let pooled = Stats.pooledLogLogFit sweeps
@@ -176,10 +185,10 @@ module Report =
                 line ""
                 line (sprintf "**Failures** (%d; replay any with `Catalogue.find(\"%s\").Trial(seed)`):" failed.Length id)
                 line ""
-                line "| trial | seed | family | shrunk rows | message |"
-                line "|---:|---:|---|---:|---|"
-                for r in failed |> Array.truncate 50 do
-                    line (sprintf "| %d | %d | %s | %s | %s |" r.Trial r.Seed (cell r.Kind) (if r.ShrunkRows > 0 then sprintf "%d of %d" r.ShrunkRows r.OriginalRows else "–") (cell (truncate 400 r.Message)))
+                line "| trial | seed | verdict | family | shrunk rows | message |"
+                line "|---:|---:|---|---|---:|---|"
+                for r in failed |> Array.sortBy (fun r -> r.Inconclusive, r.Trial) |> Array.truncate 50 do
+                    line (sprintf "| %d | %d | %s | %s | %s | %s |" r.Trial r.Seed (if r.Inconclusive then "inconclusive" else "refuted") (cell r.Kind) (if r.ShrunkRows > 0 then sprintf "%d of %d" r.ShrunkRows r.OriginalRows else "–") (cell (truncate 400 r.Message)))
                 for r in failed |> Array.filter (fun r -> r.Counterexample <> "") |> Array.truncate 10 do
                     line ""
                     line (sprintf "<details><summary>trial %d, seed %d: shrunk counterexample (%d rows)</summary>" r.Trial r.Seed r.ShrunkRows)
