@@ -1,0 +1,80 @@
+namespace TvRelu.ProofsChecks.Claims
+
+open TvRelu.Core
+open TvRelu.ProofsChecks
+
+/// Helpers shared by the catalogue's claims.
+module internal Common =
+
+    let dot (a: float[]) (b: float[]) = Array.fold2 (fun acc x y -> acc + x * y) 0.0 a b
+    let norm (a: float[]) = sqrt (dot a a)
+    let unit (a: float[]) = let n = norm a in Array.map (fun x -> x / n) a
+    let distance (a: float[]) (b: float[]) = norm (Array.map2 (-) a b)
+    let flag b = if b then 1.0 else 0.0
+
+    /// The unit normals x̂_h of the arrangement's distinct hyperplanes.
+    let unitNormals (arr: Arrangement) = Array.init arr.HyperplaneCount (fun h -> unit (arr.Normal h))
+
+    /// θ lies in the closed cell with the given sign vector, up to `tol` (θ and normals unit).
+    let inClosure (units: float[][]) (signs: int[]) (tol: float) (theta: float[]) =
+        let mutable ok = true
+        for h in 0 .. units.Length - 1 do
+            if float signs.[h] * dot theta units.[h] < -tol then ok <- false
+        ok
+
+    /// The smallest signed distance s_h ⟨θ, x̂_h⟩ of θ to the walls of the cell (positive inside).
+    let depth (units: float[][]) (signs: int[]) (theta: float[]) =
+        let mutable m = infinity
+        for h in 0 .. units.Length - 1 do
+            m <- min m (float signs.[h] * dot theta units.[h])
+        m
+
+    /// λ of a problem: its fraction of λ_max (λ = 1 when λ_max = 0, where every λ gives μ = 0).
+    let lambdaOf (arr: Arrangement) (data: Dataset) (p: Problem) =
+        let lmax = Solve.lambdaMax arr data
+        (if lmax > 0.0 then p.LambdaFraction * lmax else 1.0), lmax
+
+    /// The atoms of a measure as (direction, amplitude) pairs.
+    let atomsOf (m: Measure) = m.Atoms |> Array.map (fun a -> a.Direction, a.Amplitude)
+
+    /// The solver settings the claims use: the library's defaults (certified gap max(1e-10, 1e-9 J)).
+    let solverOptions = SolverOptions.Default
+
+    /// Inconclusive when a solve did not certify: the claim cannot be checked on an uncertified answer,
+    /// and the failure belongs to the solver, not to the claim.
+    let uncertified (what: string) (sol: Solution) =
+        if sol.Assessment.Certified then None
+        else
+            Some(
+                Outcome.Inconclusive(sprintf "the solver did not certify %s (gap %g > tolerance %g after %d rounds, sup|eta| = %.10g)" what sol.Assessment.Gap sol.Assessment.Tolerance sol.Rounds sol.Assessment.CertificateSup)
+                    .With("gap", sol.Assessment.Gap)
+                    .With("rounds", float sol.Rounds)
+                    .With("certificateSup", sol.Assessment.CertificateSup))
+
+    /// How far below 1 the certificate may be at an atom of amplitude a of a certified solution:
+    /// when sup|eta_mu| = s <= 1 the gap is exactly lambda * sum_j |a_j| (1 - s_j eta_mu(theta_j)), a sum
+    /// of non-negative terms, so each term is at most the gap (THEORY.md §2); when s > 1 the excess
+    /// lambda |mu|_TV (s - 1) is added. Plus rounding.
+    let atomSlack (sol: Solution) (amplitude: float) =
+        let s = sol.Assessment.CertificateSup
+        let tv = Measure.totalVariation sol.Measure
+        (sol.Assessment.Gap + sol.Lambda * tv * max 0.0 (s - 1.0)) / (sol.Lambda * abs amplitude) + 1e-9
+
+    /// Pairs of atoms of one sign closer than 1e-4: one Dirac split in two by the solver (the
+    /// canonical form promises merged atoms).
+    let nearDuplicateAtoms (m: Measure) =
+        let atoms = m.Atoms
+        let mutable pairs = 0
+        for i in 0 .. atoms.Length - 1 do
+            for j in i + 1 .. atoms.Length - 1 do
+                if sign atoms.[i].Amplitude = sign atoms.[j].Amplitude && distance atoms.[i].Direction atoms.[j].Direction < 1e-4 then
+                    pairs <- pairs + 1
+        pairs
+
+    /// Each atom's distance to the nearest saturation point of its sign (∞ when there is none).
+    let distancesToSigma (sol: Solution) =
+        sol.Measure.Atoms
+        |> Array.map (fun a ->
+            sol.Saturation
+            |> Array.filter (fun sp -> sp.Sign = sign a.Amplitude)
+            |> Array.fold (fun acc sp -> min acc (distance sp.Direction a.Direction)) infinity)
