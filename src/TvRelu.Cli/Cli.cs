@@ -51,6 +51,7 @@ public static class Cli
             SolveCommand.Create(context),
             CertifyCommand.Create(context),
             DemoCommand.Create(context),
+            AuditCommand.Create(context),
             TrainCommand.Create(context),
             CompareCommand.Create(context),
         };

@@ -305,7 +305,7 @@ module internal Restricted =
                         let mutable accepted = false
                         while not accepted && a > 1e-14 do
                             let un = Dense.axpy a du u
-                            if change n q c lambda u un <= 0.0 then
+                            if change n q c lambda u un <= 0.0 || a * stepNorm <= 1e-8 * unorm then
                                 accepted <- true
                                 Array.blit un 0 u 0 u.Length
                             else a <- 0.5 * a

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using TvRelu.Cli.Output;
+using TvRelu.ProofsChecks;
+
+namespace TvRelu.Cli.Commands;
+
+/// <summary>
+/// `tvrelu audit`: generative campaigns over the claims catalogue of proofs-checks (issue 4).
+/// The engine (seeds, shards, JSON lines, resume, merge, report) lives in TvRelu.ProofsChecks; this
+/// is the command line and the live progress display over it.
+/// </summary>
+internal static class AuditCommand
+{
+    internal static Command Create(CliContext context)
+    {
+        var claim = new Option<string>("--claim") { Description = "a claim id, a comma-separated list, or 'all' (the active claims)", DefaultValueFactory = _ => "all" };
+        var trials = new Option<int>("--trials") { Description = "trials per claim (over all shards)", DefaultValueFactory = _ => 100 };
+        var seed = new Option<long>("--seed") { Description = "campaign seed: trial t of claim c uses a seed derived from (seed, c, t)", DefaultValueFactory = _ => 1L };
+        var shard = new Option<string?>("--shard") { Description = "this process's part i/k (0-based); default: SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX (+TVRELU_SHARD_COUNT) when set, else the whole campaign" };
+        var output = new Option<string>("--out") { Description = "directory for the JSON-lines results", DefaultValueFactory = _ => "audit" };
+        var resume = new Option<bool>("--resume") { Description = "skip trials already recorded in --out" };
+        var command = new Command("audit", "Audit the theory's claims with seeded, sharded, resumable campaigns (see proofs-checks/README.md).")
+        {
+            claim, trials, seed, shard, output, resume,
+            Merge(context),
+            Report(context),
+        };
+        command.SetAction(Cli.Guarded(context, parsed =>
+        {
+            var trialCount = parsed.GetValue(trials);
+            if (trialCount <= 0)
+            {
+                throw new TvReluInputException($"--trials must be positive (got {trialCount})", "--trials");
+            }
+            var claims = Select(parsed.GetValue(claim)!);
+            var part = ResolveShard(parsed.GetValue(shard));
+            var outDir = parsed.GetValue(output)!;
+            var console = Tables.ConsoleFor(context.Output);
+            CampaignSummary? summary = null;
+            console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(progress =>
+                {
+                    var tasks = new Dictionary<string, ProgressTask>();
+                    summary = Campaign.run(claims, trialCount, parsed.GetValue(seed), part, outDir, parsed.GetValue(resume), new Action<CampaignProgress>(p =>
+                    {
+                        if (!tasks.TryGetValue(p.Claim, out var task))
+                        {
+                            task = progress.AddTask(p.Claim, maxValue: Math.Max(1, p.Total));
+                            tasks[p.Claim] = task;
+                        }
+                        task.Value = p.Completed;
+                        task.Description = $"{p.Claim}  pass {p.Passed}  fail {p.Failed}  inconclusive {p.Inconclusive}";
+                    }));
+                });
+            var table = new Table().AddColumns("claim", "planned", "resumed", "run", "passed", "failed", "inconclusive", "n/a", "trials/s");
+            foreach (var c in summary!.Claims)
+            {
+                table.AddRow(Markup.Escape(c.Claim), N(c.Planned), N(c.Resumed), N(c.Run), N(c.Passed), N(c.Failed), N(c.Inconclusive), N(c.NotApplicable),
+                    c.TrialsPerSecond.ToString("0.##", CultureInfo.InvariantCulture));
+            }
+            console.Write(table);
+            foreach (var c in summary.Claims)
+            {
+                foreach (var f in c.Failures.Take(5))
+                {
+                    context.Output.WriteLine($"{c.Claim}: trial {f.Trial} (replay seed {f.Seed}): {f.Message}");
+                }
+            }
+            context.Output.WriteLine($"results in {Path.GetFullPath(outDir)} (shard {part.Index}/{part.Count}, seed {summary.Seed})");
+            // Refuted claims are findings, not a failure of the run: they are in the table and the files.
+            return Cli.Success;
+        }));
+        return command;
+    }
+
+    private static Command Merge(CliContext context)
+    {
+        var dirs = new Argument<string[]>("dirs") { Description = "shard result directories", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out") { Description = "directory for the merged results", Required = true };
+        var command = new Command("merge", "Combine the JSON-lines results of several shards (duplicates kept once).") { dirs, output };
+        command.SetAction(Cli.Guarded(context, parsed =>
+        {
+            var inputs = parsed.GetValue(dirs)!;
+            foreach (var d in inputs)
+            {
+                if (!Directory.Exists(d))
+                {
+                    throw new TvReluInputException($"directory '{d}' does not exist", "dirs");
+                }
+            }
+            var summary = Campaign.merge(inputs, parsed.GetValue(output)!);
+            foreach (var (claimId, count) in summary.Records)
+            {
+                context.Output.WriteLine($"{claimId}: {count} records");
+            }
+            context.Output.WriteLine($"duplicates {summary.Duplicates}, conflicts {summary.Conflicts}, corrupt lines {summary.CorruptLines}");
+            return Cli.Success;
+        }));
+        return command;
+    }
+
+    private static Command Report(CliContext context)
+    {
+        var dir = new Argument<string>("dir") { Description = "a campaign's result directory" };
+        var command = new Command("report", "Write DIR/report.md: a table per claim, failures with replay seeds, bound tightness, fitted slopes, and PNG plots.") { dir };
+        command.SetAction(Cli.Guarded(context, parsed =>
+        {
+            var d = parsed.GetValue(dir)!;
+            if (!Directory.Exists(d))
+            {
+                throw new TvReluInputException($"directory '{d}' does not exist", "dir");
+            }
+            context.Output.WriteLine($"wrote {TvRelu.ProofsChecks.Report.write(d)}");
+            return Cli.Success;
+        }));
+        return command;
+    }
+
+    private static Claim[] Select(string spec)
+    {
+        try
+        {
+            return Catalogue.select(spec);
+        }
+        catch (ArgumentException e)
+        {
+            throw new TvReluInputException(e.Message, "--claim");
+        }
+    }
+
+    private static Shard ResolveShard(string? text)
+    {
+        try
+        {
+            return TvRelu.ProofsChecks.ShardModule.resolve(text ?? "");
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            throw new TvReluInputException(e.Message, "--shard");
+        }
+    }
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+}

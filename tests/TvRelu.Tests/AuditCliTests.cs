@@ -1,0 +1,53 @@
+using TvRelu.Cli;
+using Xunit;
+
+namespace TvRelu.Tests;
+
+/// <summary>`tvrelu audit` over the proofs-checks engine: a campaign writes one JSON line per trial,
+/// resume adds nothing, merge and report work on its output, and bad arguments exit with code 2.</summary>
+public sealed class AuditCliTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("tvrelu-audit-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = Cli.Cli.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void CampaignWritesOneRecordPerTrialAndResumeAddsNone()
+    {
+        var outDir = Path.Combine(dir, "run");
+        var (code, _, err) = Run("audit", "--claim", "cover-euler", "--trials", "5", "--seed", "7", "--out", outDir);
+        Assert.Equal(0, code);
+        Assert.Equal("", err);
+        var file = Assert.Single(Directory.GetFiles(outDir, "*.jsonl"));
+        Assert.Equal(5, File.ReadAllLines(file).Count(l => l.Trim().Length > 0));
+
+        var (again, _, _) = Run("audit", "--claim", "cover-euler", "--trials", "5", "--seed", "7", "--out", outDir, "--resume");
+        Assert.Equal(0, again);
+        Assert.Equal(5, File.ReadAllLines(file).Count(l => l.Trim().Length > 0));
+
+        var merged = Path.Combine(dir, "merged");
+        Assert.Equal(0, Run("audit", "merge", outDir, "--out", merged).Code);
+        Assert.Equal(0, Run("audit", "report", merged).Code);
+        Assert.True(File.Exists(Path.Combine(merged, "report.md")));
+    }
+
+    [Theory]
+    [InlineData("audit", "--claim", "no-such-claim")]
+    [InlineData("audit", "--trials", "0")]
+    [InlineData("audit", "--shard", "3/2")]
+    [InlineData("audit", "report", "/no/such/dir")]
+    public void BadArgumentsExitWithCodeTwo(params string[] args)
+    {
+        var (code, _, err) = Run(args.Concat(new[] { "--out", Path.Combine(dir, "x") }).Where((a, i) => !(args.Contains("report") && i >= args.Length)).ToArray());
+        Assert.Equal(2, code);
+        Assert.StartsWith("error:", err);
+    }
+}
