@@ -264,8 +264,6 @@ let private checkNearInterpolation (case: LatticeData) =
 [<Property(Arbitrary = [| typeof<TinyLambdaData> |], MaxTest = 12)>]
 let ``tiny λ gives near-interpolation`` (case: LatticeData) = checkNearInterpolation case
 
-[<Property(Arbitrary = [| typeof<SolverData> |], MaxTest = 15)>]
-let ``tiny λ on hard data`` (case: LatticeData) = checkNearInterpolation case
 
 /// Found by the finite-width property: 5 grid points at scale 1e6, λ = 0.05 λ_max. The polished
 /// point has a far smaller gap, but its objective is 1.5e-14 above FISTA's, at the rounding of the
