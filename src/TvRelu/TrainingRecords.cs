@@ -40,7 +40,7 @@ public enum TrainingStopReason
 }
 
 /// <summary>
-/// Settings of <see cref="TvReluProblem.Train"/>. The defaults: gradient descent with non-monotone Armijo
+/// Settings of <see cref="TvReluProblem.Train"/>. The defaults: gradient descent with Armijo
 /// backtracking from the standard initialisation scaled by 0.1, at most 20 000 epochs.
 /// </summary>
 public sealed record TrainOptions

@@ -61,10 +61,11 @@ let ``backtracking gradient descent decreases the objective`` () =
     let data = load "r1_kink_1d.csv"
     let run = Training.train data 0.01 50 { shortRun 400 with HistoryEvery = 1 }
     let objectives = run.History |> Array.map (fun h -> h.Objective)
-    // The non-monotone rule: every objective is below the worst of the ten before it, minus the Armijo decrease.
-    for t in 1 .. objectives.Length - 1 do
-        let window = objectives.[max 0 (t - 10) .. t - 1]
-        Assert.True(objectives.[t] <= Array.max window, sprintf "epoch %d: %g above the window's worst %g" t objectives.[t] (Array.max window))
+    // A floored step across a kink may raise the objective by up to 0.1%, so single epochs may go up a
+    // little; the best objective of each 50 epochs must still improve, and no epoch may go up by more.
+    let best = objectives |> Array.chunkBySize 50 |> Array.map Array.min
+    best |> Array.pairwise |> Array.iteri (fun k (a, b) -> Assert.True(b <= a, sprintf "epochs %d-%d: best %g above the previous block's %g" (50 * (k + 1)) (50 * (k + 2)) b a))
+    objectives |> Array.pairwise |> Array.iteri (fun t (a, b) -> Assert.True(b <= a * (1.0 + 1e-3) + 1e-15, sprintf "epoch %d: from %g up to %g" (t + 1) a b))
     Assert.True(run.Objective < objectives.[0], sprintf "from %g to %g" objectives.[0] run.Objective)
 
 [<Fact>]
@@ -144,7 +145,8 @@ let ``no trained network beats the exact optimum`` () =
 [<Fact>]
 let ``gradient descent at width 1000 gets within 1e-3 of the optimum on the 1-D reference case`` () =
     let reference = Training.reference (load "r1_kink_1d.csv") 0.01
-    let trial = Training.gdTrial reference 0 1000
+    // 3000 epochs keep the test short; the default budget of `gdTrial` (20 000) goes much further.
+    let trial = Training.trialWith reference (shortRun 3000) 0 1000
     Assert.True(trial.Excess <= 1e-3, sprintf "excess %g after %d epochs (%A)" trial.Excess trial.Epochs trial.Stop)
     Assert.True(trial.Excess >= -1e-9)
     Assert.True(trial.Gap >= trial.Excess - 1e-9)
