@@ -185,6 +185,18 @@ let ``label-noise SGD trains, and its clean objective stays finite`` () =
     Assert.True(Double.IsFinite run.Objective && run.Objective < run.History.[0].Objective)
 
 [<Fact>]
+let ``a label-noise trial reports its implicit penalty next to the weighted solution`` () =
+    let data = load "r1_kink_1d.csv"
+    let weighted = WeightedTv.solve data 0.01 FrankWolfeOptions.Default
+    let options = { shortRun 300 with Optimizer = LabelNoiseSgd 0.05; LearningRate = Constant 0.02 }
+    let trial = Training.labelNoiseTrial data 0.0 options weighted 3 40
+    Assert.Equal(weighted.Measure.Count, trial.WeightedSupport)
+    Assert.Equal(300, trial.Epochs)
+    // R of any weights is at least the weighted TV of their measure (equality after rescaling, §7).
+    Assert.True(trial.Penalty >= trial.WeightedTotalVariation - 1e-12, sprintf "R = %g below ∫ω d|ν| = %g" trial.Penalty trial.WeightedTotalVariation)
+    Assert.True(trial.Clusters >= 1 && Double.IsFinite trial.TrainingLoss)
+
+[<Fact>]
 let ``sliding Frank-Wolfe agrees with the exact solver on the reference data`` () =
     for file, lambda in referenceCases.Value do
         let data = load file
