@@ -167,7 +167,7 @@ public sealed record TrainingProgress(int Epoch, int MaxEpochs, double Objective
 /// </summary>
 public sealed record TrainingResult
 {
-    /// <summary>The trained network (raw weights, not rebalanced).</summary>
+    /// <summary>The trained network (raw weights, not rebalanced): the best iterate (lowest training objective) for gradient descent and Adam, the last for label-noise SGD.</summary>
     public required TrainedNetwork Network { get; init; }
 
     /// <summary>The network's measure Σ_j c_j ‖θ_j‖ δ_{θ_j/‖θ_j‖} (THEORY.md §1).</summary>

@@ -98,11 +98,13 @@ type TrainingOptions =
 
 /// A finished training run.
 type TrainingRun =
-    { Network: Network
+    { /// The best iterate (lowest training objective) for gradient descent and Adam, the last one for
+      /// label-noise SGD. The history follows the iterates.
+      Network: Network
       Epochs: int
       Stop: StopReason
       History: HistoryEntry[]
-      /// The final training objective (clean labels).
+      /// The training objective of `Network` (clean labels).
       Objective: float
       Seconds: float }
 
@@ -217,6 +219,9 @@ module Training =
         member val TrialG: float[] = Array.zeroCreate p.Length
         /// The longest step Armijo accepted so far: the scale of the floor.
         member val LongestStep = 0.0 with get, set
+        /// The iterate with the lowest objective so far, and that objective.
+        member val Best: float[] = Array.copy p with get, set
+        member val BestLoss = loss with get, set
         member _.AllRows = rows
         member _.Workspace = ws
         member _.Lambda = lambda
@@ -363,6 +368,9 @@ module Training =
             | Adam, _ -> adamStep run
             | LabelNoiseSgd noise, _ -> labelNoiseEpoch run noise (defaultArg options.BatchSize data.Count) noiseRng order noisyLabels
             let loss = run.Loss
+            if not noisy && loss < run.BestLoss then
+                run.BestLoss <- loss
+                Array.blit run.P 0 run.Best 0 run.Best.Length
             if stop.IsNone then
                 if Double.IsNaN loss || Double.IsInfinity loss then stop <- Some Diverged
                 elif not noisy && Dense.norm run.G <= options.Stopping.GradientTolerance then stop <- Some GradientVanished
@@ -376,11 +384,15 @@ module Training =
             match options.Progress with
             | Some report when stop.IsSome || epoch % progressEvery = 0 -> report { Epoch = epoch; MaxEpochs = maxEpochs; Objective = loss }
             | _ -> ()
-        { Network = Network.ofParameters run.Workspace.Ambient run.P
+        // Gradient descent and Adam return their best iterate: the floored steps of backtracking (and Adam's
+        // steps) may go up near kinks, and a diverged run's last iterate is not finite. Label-noise SGD returns
+        // its last iterate, the object of the implicit-regularisation analysis (§7).
+        let final, finalLoss = if noisy then run.P, run.Loss else run.Best, run.BestLoss
+        { Network = Network.ofParameters run.Workspace.Ambient final
           Epochs = epoch
           Stop = stop.Value
           History = history.ToArray()
-          Objective = run.Loss
+          Objective = finalLoss
           Seconds = sw.Elapsed.TotalSeconds }
 
     /// Trains and records certified gaps when `CertifyEvery` asks for them (the arrangement is then built).
