@@ -231,6 +231,24 @@ let ``sliding Frank-Wolfe agrees with the exact solver on random problems`` () =
     Assert.True(compared >= 10)
 
 [<Fact>]
+let ``sliding Frank-Wolfe and the weighted solver handle degenerate but valid data`` () =
+    let cases =
+        [ "N < d + 1 (inputs span a plane of R^4)", Dataset.CreateOrRaise([| [| 0.3; -0.2; 1.0 |]; [| -0.5; 0.4; 0.2 |] |], [| 1.0; -0.5 |]), 0.05
+          "constant labels", Dataset.CreateOrRaise([| [| 0.0 |]; [| 1.0 |]; [| 2.0 |] |], [| 1.0; 1.0; 1.0 |]), 0.01
+          "all inputs on a line in R^2", Dataset.CreateOrRaise([| [| 0.0; 0.0 |]; [| 1.0; 1.0 |]; [| 2.0; 2.0 |]; [| 3.0; 3.0 |] |], [| 0.0; 1.0; 0.0; 1.0 |]), 0.01
+          "duplicates with conflicting labels", Dataset.CreateOrRaise([| [| 0.5 |]; [| 0.5 |]; [| -1.0 |] |], [| 1.0; -1.0; 0.3 |]), 0.02 ]
+    for name, data, lambda in cases do
+        let arr = Arrangement.ofDataset data
+        for l in [ lambda; 2.0 * Solve.lambdaMax arr data ] do
+            let exact = Solve.onArrangement arr data l SolverOptions.Default
+            let fw = SlidingFrankWolfe.onArrangement arr data l FrankWolfeOptions.Default
+            let weighted = WeightedTv.onArrangement arr data l FrankWolfeOptions.Default
+            Assert.True(fw.Assessment.Certified && weighted.Assessment.Certified, sprintf "%s, λ = %g" name l)
+            Assert.True(abs (fw.Assessment.Objective - exact.Assessment.Objective) <= 1e-8, sprintf "%s, λ = %g" name l)
+            // Above λ_max the zero measure is the minimiser of P_λ (§2).
+            if l > lambda then Assert.Equal(0, fw.Measure.Count)
+
+[<Fact>]
 let ``the generalised Rayleigh quotient over a cone matches brute-force sampling`` () =
     let rng = Random(6)
     for trial in 0 .. 29 do
