@@ -40,7 +40,7 @@ public enum TrainingStopReason
 }
 
 /// <summary>
-/// Settings of <see cref="TvReluProblem.Train"/>. The defaults: gradient descent with non-monotone Armijo
+/// Settings of <see cref="TvReluProblem.Train"/>. The defaults: gradient descent with Armijo
 /// backtracking from the standard initialisation scaled by 0.1, at most 20 000 epochs.
 /// </summary>
 public sealed record TrainOptions
@@ -167,7 +167,7 @@ public sealed record TrainingProgress(int Epoch, int MaxEpochs, double Objective
 /// </summary>
 public sealed record TrainingResult
 {
-    /// <summary>The trained network (raw weights, not rebalanced).</summary>
+    /// <summary>The trained network (raw weights, not rebalanced): the best iterate (lowest training objective) for gradient descent and Adam, the last for label-noise SGD.</summary>
     public required TrainedNetwork Network { get; init; }
 
     /// <summary>The network's measure Σ_j c_j ‖θ_j‖ δ_{θ_j/‖θ_j‖} (THEORY.md §1).</summary>

@@ -61,10 +61,11 @@ let ``backtracking gradient descent decreases the objective`` () =
     let data = load "r1_kink_1d.csv"
     let run = Training.train data 0.01 50 { shortRun 400 with HistoryEvery = 1 }
     let objectives = run.History |> Array.map (fun h -> h.Objective)
-    // The non-monotone rule: every objective is below the worst of the ten before it, minus the Armijo decrease.
-    for t in 1 .. objectives.Length - 1 do
-        let window = objectives.[max 0 (t - 10) .. t - 1]
-        Assert.True(objectives.[t] <= Array.max window, sprintf "epoch %d: %g above the window's worst %g" t objectives.[t] (Array.max window))
+    // A floored step across a kink may raise the objective by up to 0.1%, so single epochs may go up a
+    // little; the best objective of each 50 epochs must still improve, and no epoch may go up by more.
+    let best = objectives |> Array.chunkBySize 50 |> Array.map Array.min
+    best |> Array.pairwise |> Array.iteri (fun k (a, b) -> Assert.True(b <= a, sprintf "epochs %d-%d: best %g above the previous block's %g" (50 * (k + 1)) (50 * (k + 2)) b a))
+    objectives |> Array.pairwise |> Array.iteri (fun t (a, b) -> Assert.True(b <= a * (1.0 + 1e-3) + 1e-15, sprintf "epoch %d: from %g up to %g" (t + 1) a b))
     Assert.True(run.Objective < objectives.[0], sprintf "from %g to %g" objectives.[0] run.Objective)
 
 [<Fact>]
@@ -144,7 +145,8 @@ let ``no trained network beats the exact optimum`` () =
 [<Fact>]
 let ``gradient descent at width 1000 gets within 1e-3 of the optimum on the 1-D reference case`` () =
     let reference = Training.reference (load "r1_kink_1d.csv") 0.01
-    let trial = Training.gdTrial reference 0 1000
+    // 3000 epochs keep the test short; the default budget of `gdTrial` (20 000) goes much further.
+    let trial = Training.trialWith reference (shortRun 3000) 0 1000
     Assert.True(trial.Excess <= 1e-3, sprintf "excess %g after %d epochs (%A)" trial.Excess trial.Epochs trial.Stop)
     Assert.True(trial.Excess >= -1e-9)
     Assert.True(trial.Gap >= trial.Excess - 1e-9)
@@ -183,6 +185,18 @@ let ``label-noise SGD trains, and its clean objective stays finite`` () =
     Assert.True(Double.IsFinite run.Objective && run.Objective < run.History.[0].Objective)
 
 [<Fact>]
+let ``a label-noise trial reports its implicit penalty next to the weighted solution`` () =
+    let data = load "r1_kink_1d.csv"
+    let weighted = WeightedTv.solve data 0.01 FrankWolfeOptions.Default
+    let options = { shortRun 300 with Optimizer = LabelNoiseSgd 0.05; LearningRate = Constant 0.02 }
+    let trial = Training.labelNoiseTrial data 0.0 options weighted 3 40
+    Assert.Equal(weighted.Measure.Count, trial.WeightedSupport)
+    Assert.Equal(300, trial.Epochs)
+    // R of any weights is at least the weighted TV of their measure (equality after rescaling, §7).
+    Assert.True(trial.Penalty >= trial.WeightedTotalVariation - 1e-12, sprintf "R = %g below ∫ω d|ν| = %g" trial.Penalty trial.WeightedTotalVariation)
+    Assert.True(trial.Clusters >= 1 && Double.IsFinite trial.TrainingLoss)
+
+[<Fact>]
 let ``sliding Frank-Wolfe agrees with the exact solver on the reference data`` () =
     for file, lambda in referenceCases.Value do
         let data = load file
@@ -215,6 +229,35 @@ let ``sliding Frank-Wolfe agrees with the exact solver on random problems`` () =
                 for a in exact.Measure.Atoms do
                     Assert.Contains(fw.Measure.Atoms, fun b -> Dense.distance a.Direction b.Direction <= 1e-6 && abs (a.Amplitude - b.Amplitude) <= 1e-6 * (1.0 + abs a.Amplitude))
     Assert.True(compared >= 10)
+
+/// 25 Gaussian points in d = 1 at λ = 1.55e-3 λ_max (a random trial that found it): column generation
+/// ran out of its 200 rounds here at a gap of 1.1e-3, while sliding Frank–Wolfe certifies in 19 rounds.
+[<Fact>]
+let ``sliding Frank-Wolfe certifies a small-λ 1-D case that column generation leaves uncertified`` () =
+    let x = [| -0.23228668208700212; -0.60006364221268593; 0.64865017154783244; 0.58635673235323349; 0.017140570470729814; -0.47899744973894293; 1.1110969921240601; -0.25746581554393666; -0.28545204782378447; 1.1363409031286393; 1.1124022485585194; -0.71752868731443309; 0.13442881363978917; -0.57871662366042054; 1.6376021254716271; 1.5542128607370667; -1.7253131638007222; -0.35449614470781315; -1.1538511905303623; 1.8906057715631666; -1.8320484421891883; 0.0029613793715791122; -0.36714048169864444; -1.444726216338132; -1.2352144228204101 |]
+    let y = [| -0.90349824061323214; 0.060402344393472723; -0.35182858832900948; 0.70060238206998282; 0.29049991387754964; 0.6403907258525301; 0.71102377881949519; -0.2145468525286357; 0.85479975096915506; -0.55388876899296358; -0.2608789545795141; -1.6506766969836113; 0.10565159898744958; -1.9400006291313554; 1.91493276090387; 0.072417461980770315; -0.22711843944190938; -1.4385888572088446; -1.5071785087452876; 0.78684257389763734; -1.7486239755484214; 0.80878443041639436; 0.45160849293250671; 0.79625429441591666; 0.39905757473990666 |]
+    let data = Dataset.CreateOrRaise(x |> Array.map (fun v -> [| v |]), y)
+    let fw = SlidingFrankWolfe.solve data 0.012288786509976567 FrankWolfeOptions.Default
+    Assert.True(fw.Assessment.Certified, sprintf "gap %g after %d rounds" fw.Assessment.Gap fw.Rounds)
+    Assert.True(fw.Assessment.CertificateSup <= 1.0 + 1e-6)
+
+[<Fact>]
+let ``sliding Frank-Wolfe and the weighted solver handle degenerate but valid data`` () =
+    let cases =
+        [ "N < d + 1 (inputs span a plane of R^4)", Dataset.CreateOrRaise([| [| 0.3; -0.2; 1.0 |]; [| -0.5; 0.4; 0.2 |] |], [| 1.0; -0.5 |]), 0.05
+          "constant labels", Dataset.CreateOrRaise([| [| 0.0 |]; [| 1.0 |]; [| 2.0 |] |], [| 1.0; 1.0; 1.0 |]), 0.01
+          "all inputs on a line in R^2", Dataset.CreateOrRaise([| [| 0.0; 0.0 |]; [| 1.0; 1.0 |]; [| 2.0; 2.0 |]; [| 3.0; 3.0 |] |], [| 0.0; 1.0; 0.0; 1.0 |]), 0.01
+          "duplicates with conflicting labels", Dataset.CreateOrRaise([| [| 0.5 |]; [| 0.5 |]; [| -1.0 |] |], [| 1.0; -1.0; 0.3 |]), 0.02 ]
+    for name, data, lambda in cases do
+        let arr = Arrangement.ofDataset data
+        for l in [ lambda; 2.0 * Solve.lambdaMax arr data ] do
+            let exact = Solve.onArrangement arr data l SolverOptions.Default
+            let fw = SlidingFrankWolfe.onArrangement arr data l FrankWolfeOptions.Default
+            let weighted = WeightedTv.onArrangement arr data l FrankWolfeOptions.Default
+            Assert.True(fw.Assessment.Certified && weighted.Assessment.Certified, sprintf "%s, λ = %g" name l)
+            Assert.True(abs (fw.Assessment.Objective - exact.Assessment.Objective) <= 1e-8, sprintf "%s, λ = %g" name l)
+            // Above λ_max the zero measure is the minimiser of P_λ (§2).
+            if l > lambda then Assert.Equal(0, fw.Measure.Count)
 
 [<Fact>]
 let ``the generalised Rayleigh quotient over a cone matches brute-force sampling`` () =

@@ -22,7 +22,7 @@ internal static class TrainCommand
         var noise = TrainingCliOptions.Number("--noise", "standard deviation of the label noise for --optimizer label-noise (default 0.1)");
         var epochs = TrainingCliOptions.Epochs();
         var seed = TrainingCliOptions.Seed();
-        var lr = TrainingCliOptions.Number("--lr", "step size (default: backtracking for gd, 1e-3 for adam, 1e-2 for label-noise)");
+        var lr = TrainingCliOptions.Number("--lr", "step size (default: Armijo backtracking with a decaying floor for gd, 1e-3 for adam, 1e-2 for label-noise)");
         var decay = TrainingCliOptions.Number("--lr-decay", "decay the step as lr / (1 + epoch / T) with this T (needs --lr for gd)");
         var init = TrainingCliOptions.Initialisation();
         var initScale = TrainingCliOptions.Number("--init-scale", "initialisation scale (default 0.1)");

@@ -48,7 +48,7 @@ internal static class TrainingCliOptions
 
     internal static Option<int> Epochs() => new("--epochs")
     {
-        Description = "the epoch budget (default 20000); training may stop earlier when the objective stalls",
+        Description = "the epoch budget; training may stop earlier when the objective stalls",
         DefaultValueFactory = _ => TrainOptions.Default.MaxEpochs,
     };
 

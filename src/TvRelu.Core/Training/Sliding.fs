@@ -38,6 +38,7 @@ module internal Sliding =
           /// λ + ‖y‖ max‖x̃_i‖: the size of a gradient, for relative tolerances.
           Scale: float }
 
+    /// The atoms' view of a problem: its rows grouped by hyperplane, λ and the penalty.
     let context (arr: Arrangement) (data: Dataset) (lambda: float) (weighting: Weighting) =
         let rows = data.AugmentedRaw
         let m = arr.HyperplaneCount

@@ -17,9 +17,9 @@ type Optimizer =
 
 /// The step size.
 type LearningRate =
-    /// Non-monotone Armijo backtracking (sufficient decrease 1e-4 against the worst of the last 10
-    /// objectives, halve on failure, grow by 1.2 after success):
-    /// monotone, no step size to choose. For gradient descent only.
+    /// Armijo backtracking (sufficient decrease 1e-4, halve on failure, grow by 1.2 after success) with a
+    /// floor that decays like 1/t, so that the kinks of the objective cannot stall it: no step size to
+    /// choose. For gradient descent only.
     | Backtracking
     /// A fixed step.
     | Constant of rate: float
@@ -98,11 +98,13 @@ type TrainingOptions =
 
 /// A finished training run.
 type TrainingRun =
-    { Network: Network
+    { /// The best iterate (lowest training objective) for gradient descent and Adam, the last one for
+      /// label-noise SGD. The history follows the iterates.
+      Network: Network
       Epochs: int
       Stop: StopReason
       History: HistoryEntry[]
-      /// The final training objective (clean labels).
+      /// The training objective of `Network` (clean labels).
       Objective: float
       Seconds: float }
 
@@ -215,7 +217,11 @@ module Training =
         member val M2: float[] = Array.zeroCreate p.Length
         member val Trial: float[] = Array.zeroCreate p.Length
         member val TrialG: float[] = Array.zeroCreate p.Length
-        member val Recent = System.Collections.Generic.Queue<float>([ loss ])
+        /// The longest step Armijo accepted so far: the scale of the floor.
+        member val LongestStep = 0.0 with get, set
+        /// The iterate with the lowest objective so far, and that objective.
+        member val Best: float[] = Array.copy p with get, set
+        member val BestLoss = loss with get, set
         member _.AllRows = rows
         member _.Workspace = ws
         member _.Lambda = lambda
@@ -223,33 +229,51 @@ module Training =
         /// The clean objective and gradient at P.
         member this.Refresh() = this.Loss <- Network.lossAndGradient ws y rows 1.0 lambda this.P this.G
 
-    /// Non-monotone Armijo (Grippo, Lampariello and Lucidi 1986): sufficient decrease against the worst of
-    /// the last 10 objectives. The objective has kinks wherever a neuron's hyperplane meets a data point,
-    /// and a minimiser's neurons sit exactly there when its atoms are on region boundaries (THEORY.md §3):
-    /// a monotone test then rejects every zig-zag across a kink and shrinks the step to nothing.
-    /// Returns false when no step decreases the objective (stationary to rounding).
-    let private backtrackingStep (run: Run) =
+    /// Armijo backtracking with a decaying floor: the step is never shorter than
+    /// 0.05 · (longest step Armijo accepted so far) / (1 + t/20000) at epoch t, and such a step is taken even
+    /// without sufficient decrease, unless it raises the objective by more than 0.1% (then the floor's scale
+    /// halves, so the floor settles where the zig-zag it allows stays that small). Why: the objective has
+    /// kinks wherever a neuron's hyperplane meets a data point, and a minimiser's neurons sit exactly there
+    /// when its atoms are on region boundaries (THEORY.md §3, the usual case for d = 1). At a kink the
+    /// one-sided −∇ need not be a descent direction, so Armijo alone shrinks the step to nothing and stalls
+    /// (measured: a gap near 1.6e-4 on the 1-D reference case for every one of 100 seeds); with the floor,
+    /// gradient descent zig-zags across the kinks with a step that decays like a subgradient method's, and
+    /// keeps converging. (A non-monotone Armijo test, against the worst recent objective, was tried first:
+    /// early on it lets the objective climb back to its starting value, which kills neurons.) Returns false
+    /// when no step can be taken.
+    let private backtrackingStep (run: Run) (epoch: int) =
         let p = run.P
         let g = run.G
         let trial = run.Trial
         let gg = Dense.dot g g
-        let reference = Seq.max run.Recent
+        let reference = run.Loss
+        let floor = 0.05 * run.LongestStep / (1.0 + float epoch / 20000.0)
+        let mutable floored = run.Rate < floor
+        if floored then run.Rate <- floor
         let mutable result = None
         while result.IsNone do
             let lr = run.Rate
             for k in 0 .. p.Length - 1 do
                 trial.[k] <- p.[k] - lr * g.[k]
             let l = Network.lossAndGradient run.Workspace run.Labels run.AllRows 1.0 run.Lambda trial run.TrialG
-            if l <= reference - 1e-4 * lr * gg then
+            let armijo = l <= reference - 1e-4 * lr * gg
+            // A floored step may go up a little (a zig-zag across a kink costs ~ step · ‖g‖²), not a lot: a
+            // step that raises the objective by more than 0.1% of it is too long for this region after all,
+            // and then plain Armijo takes over below the floor for this epoch.
+            let forced = floored && l <= reference + 1e-3 * abs reference
+            if Double.IsFinite l && (armijo || forced) then
                 Array.blit trial 0 p 0 p.Length
                 Array.blit run.TrialG 0 g 0 g.Length
                 run.Loss <- l
+                if armijo then run.LongestStep <- max run.LongestStep lr
                 run.Rate <- 1.2 * lr
-                run.Recent.Enqueue l
-                if run.Recent.Count > 10 then run.Recent.Dequeue() |> ignore
                 result <- Some true
-            elif lr < 1e-30 || Double.IsNaN l then result <- Some false
-            else run.Rate <- 0.5 * lr
+            elif lr < 1e-30 then result <- Some false
+            else
+                // A floored step that went up too much: the region wants shorter steps, so the floor halves.
+                if floored then run.LongestStep <- 0.5 * run.LongestStep
+                floored <- false
+                run.Rate <- 0.5 * lr
         result.Value
 
     let private gradientStep (run: Run) =
@@ -339,11 +363,14 @@ module Training =
             | Backtracking -> ()
             | schedule -> run.Rate <- rateAt schedule (epoch - 1)
             match options.Optimizer, options.LearningRate with
-            | GradientDescent, Backtracking -> if not (backtrackingStep run) then stop <- Some ObjectiveStalled
+            | GradientDescent, Backtracking -> if not (backtrackingStep run epoch) then stop <- Some ObjectiveStalled
             | GradientDescent, _ -> gradientStep run
             | Adam, _ -> adamStep run
             | LabelNoiseSgd noise, _ -> labelNoiseEpoch run noise (defaultArg options.BatchSize data.Count) noiseRng order noisyLabels
             let loss = run.Loss
+            if not noisy && loss < run.BestLoss then
+                run.BestLoss <- loss
+                Array.blit run.P 0 run.Best 0 run.Best.Length
             if stop.IsNone then
                 if Double.IsNaN loss || Double.IsInfinity loss then stop <- Some Diverged
                 elif not noisy && Dense.norm run.G <= options.Stopping.GradientTolerance then stop <- Some GradientVanished
@@ -357,11 +384,15 @@ module Training =
             match options.Progress with
             | Some report when stop.IsSome || epoch % progressEvery = 0 -> report { Epoch = epoch; MaxEpochs = maxEpochs; Objective = loss }
             | _ -> ()
-        { Network = Network.ofParameters run.Workspace.Ambient run.P
+        // Gradient descent and Adam return their best iterate: the floored steps of backtracking (and Adam's
+        // steps) may go up near kinks, and a diverged run's last iterate is not finite. Label-noise SGD returns
+        // its last iterate, the object of the implicit-regularisation analysis (§7).
+        let final, finalLoss = if noisy then run.P, run.Loss else run.Best, run.BestLoss
+        { Network = Network.ofParameters run.Workspace.Ambient final
           Epochs = epoch
           Stop = stop.Value
           History = history.ToArray()
-          Objective = run.Loss
+          Objective = finalLoss
           Seconds = sw.Elapsed.TotalSeconds }
 
     /// Trains and records certified gaps when `CertifyEvery` asks for them (the arrangement is then built).
