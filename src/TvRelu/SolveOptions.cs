@@ -4,7 +4,7 @@ namespace TvRelu;
 
 /// <summary>
 /// Settings of the exact solver. The defaults are the library's promise: the solver stops only on a
-/// certified optimality gap of at most max(1e-10, 1e-9 · J) (THEORY.md §2).
+/// certified optimality gap of at most max(1e-9 · J, 1e-13 · ½‖y‖²) (THEORY.md §2).
 /// </summary>
 public sealed record SolveOptions
 {
@@ -13,7 +13,7 @@ public sealed record SolveOptions
     /// <summary>The default settings.</summary>
     public static SolveOptions Default { get; } = new();
 
-    /// <summary>Certified-gap tolerance; <c>null</c> for the default max(1e-10, 1e-9 · J).</summary>
+    /// <summary>Certified-gap tolerance; <c>null</c> for the default max(1e-9 · J, 1e-13 · ½‖y‖²).</summary>
     public double? Tolerance { get; init; }
 
     /// <summary>

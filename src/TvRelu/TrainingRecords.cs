@@ -222,7 +222,7 @@ public sealed record FrankWolfeOptions
     /// <summary>The default settings.</summary>
     public static FrankWolfeOptions Default { get; } = new();
 
-    /// <summary>Certified-gap tolerance; <c>null</c> for max(1e-10, 1e-9 · J).</summary>
+    /// <summary>Certified-gap tolerance; <c>null</c> for max(1e-9 · J, 1e-13 · ½‖y‖²).</summary>
     public double? Tolerance { get; init; }
 
     /// <summary>Rounds before giving up; the result is then reported as not certified, never as optimal.</summary>

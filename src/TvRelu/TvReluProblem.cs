@@ -199,7 +199,7 @@ public sealed partial class TvReluProblem
     /// </summary>
     /// <param name="measure">The candidate; its directions must have d + 1 entries.</param>
     /// <param name="lambda">λ &gt; 0.</param>
-    /// <param name="tolerance">The gap tolerance; <c>null</c> for max(1e-10, 1e-9 · J).</param>
+    /// <param name="tolerance">The gap tolerance; <c>null</c> for max(1e-9 · J, 1e-13 · ½‖y‖²).</param>
     /// <param name="exact">Also decide the certificate in exact rational arithmetic (THEORY.md §8), reported as
     /// <see cref="CertificationReport.Exact"/>: verified, refuted or undecided, with J* enclosed between exact rationals.</param>
     /// <returns>The report.</returns>

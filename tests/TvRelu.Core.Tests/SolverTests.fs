@@ -42,7 +42,7 @@ let private checkOptimal (inputs: float[][]) (labels: float[]) (sol: Solution) =
     let a = sol.Assessment
     Assert.True(a.Certified, sprintf "not certified: gap %g > tolerance %g (sup %g, %d rounds)" a.Gap a.Tolerance a.CertificateSup sol.Rounds)
     Assert.True(a.Gap <= a.Tolerance && a.Gap >= 0.0)
-    Assert.Equal(max 1e-10 (1e-9 * abs a.Objective), a.Tolerance)
+    Assert.Equal(max (1e-9 * abs a.Objective) (1e-13 * 0.5 * Array.sumBy (fun v -> v * v) labels), a.Tolerance)
     let j, r = objectiveOf inputs labels sol.Lambda sol.Measure
     Assert.True(abs (j - a.Objective) <= 1e-9 * (1.0 + j), sprintf "objective %.17g, recomputed %.17g" a.Objective j)
     let data = Dataset.CreateOrRaise(inputs, labels)
@@ -274,6 +274,29 @@ let ``an ordinary λ on grid data at scale 1e6`` () =
     let y = [| 0.5171468781; 0.3362807234; 0.6482925215; -0.01778501186; -0.7895905409 |]
     let data = Dataset.CreateOrRaise(x, y)
     checkOptimal x y (Solve.solve data (0.05 * lambdaMaxOf data) options)
+
+/// Homogeneity: J_{cλ}(cμ; cy) = c² J_λ(μ; y), so μ*(cy, cλ) = c μ*(y, λ) for every c > 0, and
+/// being certified must not depend on the units of the labels. With the earlier absolute floor
+/// 1e-10 on the gap, labels of order 1e-7 had μ = 0 certified with sup|η| = 100.
+[<Fact>]
+let ``certification does not depend on the scale of the labels`` () =
+    let rnd = System.Random 3
+    let x = Array.init 20 (fun _ -> [| rnd.NextDouble() * 4.0 - 2.0 |])
+    let y = x |> Array.map (fun r -> abs r.[0] - 0.5 + 0.1 * (rnd.NextDouble() - 0.5))
+    let solveAt (c: float) =
+        let yc = Array.map (fun v -> c * v) y
+        let data = Dataset.CreateOrRaise(x, yc)
+        let sol = Solve.solve data (0.01 * lambdaMaxOf data) options
+        checkOptimal x yc sol
+        sol
+    let reference = solveAt 1.0
+    for c in [ 1e-3; 1e-5; 1e-7; 1e3 ] do
+        let sol = solveAt c
+        Assert.True(abs (sol.Assessment.CertificateSup - 1.0) <= 1e-6, sprintf "c = %g: sup|eta| = %g" c sol.Assessment.CertificateSup)
+        Assert.Equal(reference.Measure.Count, sol.Measure.Count)
+        for a, b in Array.zip (reference.Measure.Atoms |> Array.sortBy (fun a -> a.Direction.[0])) (sol.Measure.Atoms |> Array.sortBy (fun a -> a.Direction.[0])) do
+            Assert.True(abs (c * a.Amplitude - b.Amplitude) <= 1e-6 * c * abs a.Amplitude, sprintf "c = %g: amplitude %g, expected %g" c b.Amplitude (c * a.Amplitude))
+            Assert.True(Array.forall2 (fun (u: float) v -> abs (u - v) <= 1e-6) a.Direction b.Direction)
 
 // ---------------------------------------------------------------------------------------------
 // Finite width (§1).

@@ -34,7 +34,7 @@ internal static class CliOptions
 
     internal static Option<double?> Tolerance() => new("--tolerance")
     {
-        Description = "certified-gap tolerance (default max(1e-10, 1e-9·J))",
+        Description = "certified-gap tolerance (default max(1e-9·J, 1e-13·½‖y‖²))",
         CustomParser = result => ParseNumber(result, "--tolerance"),
     };
 

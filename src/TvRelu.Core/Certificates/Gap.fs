@@ -22,8 +22,14 @@ type Assessment =
 /// Optimality gaps certified by the exact supremum.
 module Gap =
 
-    /// The default tolerance max(1e-10, 1e-9 · J).
-    let defaultTolerance (objective: float) = max 1e-10 (1e-9 * abs objective)
+    /// The default tolerance max(1e-9 · J, 1e-13 · ½‖y‖²). Both terms scale with y², so whether a
+    /// measure is certified does not depend on the units of the labels. The second term covers the
+    /// rounding of the gap formulas (errors of order ε ‖y‖ ‖q‖ ≤ ε ‖y‖²) when J is tiny, as at
+    /// λ ≪ λ_max. An absolute floor (the earlier 1e-10) certified μ = 0 with sup|η| = 100 once the
+    /// labels were of order 1e-7, and at λ = 1e-5 λ_max it let a warm start return the solution of
+    /// 8λ (found by the uniqueness audit, proofs-checks).
+    let defaultTolerance (objective: float) (labels: float[]) =
+        max (1e-9 * abs objective) (1e-13 * 0.5 * Dense.dot labels labels)
 
     /// The gap of a candidate from its residual q = y − Kμ, its penalty P (J = ½‖q‖² + λP) and the exact
     /// s = sup|η| of the dual constraint |⟨q, φ(θ)⟩| ≤ λ·(weight): q̂ = q / max(1, s) is dual feasible, and
@@ -40,7 +46,7 @@ module Gap =
             else
                 let d = Dense.dot y q / s - 0.5 * qq / (s * s)
                 max (j - d) 0.0, d
-        let tol = defaultArg tolerance (defaultTolerance j)
+        let tol = defaultArg tolerance (defaultTolerance j y)
         { Objective = j
           DualObjective = dual
           Gap = gap

@@ -239,7 +239,7 @@ module Exact =
             |> ResizeArray
             |> ExactCells.summarise
         let rank = saturationRank ctx arr cert pieces options.SearchBudget
-        let tolerance = Rational.ofFloat (defaultArg options.Tolerance (Gap.defaultTolerance (Measure.objective lambda data mu)))
+        let tolerance = Rational.ofFloat (defaultArg options.Tolerance (Gap.defaultTolerance (Measure.objective lambda data mu) data.LabelsRaw))
         let gap = jHi - lower
         let checks = dataFailures @ cellFailures @ supFailures
         let verdict, optimumUpper, failures =
@@ -286,6 +286,6 @@ module Exact =
           Seconds = watch.Elapsed.TotalSeconds }
 
     /// Certifies μ exactly: builds the data's arrangement and calls certifyOn with the default
-    /// options and the given tolerance (None for max(1e-10, 1e-9 · J(μ))).
+    /// options and the given tolerance (None for max(1e-9 · J(μ), 1e-13 · ½‖y‖²)).
     let certify (data: Dataset) (lambda: float) (mu: Measure) (tolerance: float option) =
         certifyOn { ExactOptions.Default with Tolerance = tolerance } (Arrangement.ofDataset data) data lambda mu

@@ -6,13 +6,14 @@ open TvRelu.Core.Numerics
 open TvRelu.Core.Solver
 
 /// Settings of the exact solver. The defaults are the library's promise: a certified gap of at
-/// most max(1e-10, 1e-9 · J).
+/// most max(1e-9 · J, 1e-13 · ½‖y‖²).
 type SolverOptions =
-    { /// Certified-gap tolerance; None for max(1e-10, 1e-9 · J).
+    { /// Certified-gap tolerance; None for max(1e-9 · J, 1e-13 · ½‖y‖²).
       Tolerance: float option
       /// Column-generation rounds before giving up (the result is then reported as not certified).
       MaxRounds: int
-      /// Points with |η| ≥ 1 − SaturationTolerance form the saturation set Σ.
+      /// Points with |η| ≥ 1 − SaturationTolerance form the saturation set Σ (lowered, for a certified
+      /// solution, as far as its gap lets an atom sit below 1, so that Σ always contains the support).
       SaturationTolerance: float
       /// A saturation point closer than this to a hyperplane (unit normals) is on a boundary.
       BoundaryTolerance: float
@@ -150,9 +151,21 @@ module Solve =
     let internal finish (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) enumTime faces (mu: Measure, assessment: Assessment, rounds, _state, solveTime: TimeSpan, certTime: TimeSpan) =
         let sw = Stopwatch.StartNew()
         let cert = Certificate.ofDual arr data lambda assessment.Residual
-        let sat = Certificate.saturation options.SaturationTolerance options.BoundaryTolerance cert
-        // Amplitudes of the solution on Σ; an atom off Σ (only possible when not certified) joins it.
         let atoms = mu.AtomsRaw
+        // Σ to the accuracy the certificate has at the support. A certified gap g allows an atom a_j
+        // to sit where 1 − s_j η(θ_j) ≤ g / (λ |a_j|) (THEORY.md §2: the gap is λ Σ_j |a_j| (1 − s_j η(θ_j))
+        // plus non-negative terms), which at λ ≪ λ_max exceeds the fixed saturation tolerance: the
+        // threshold is lowered to take in every such atom, so that Σ contains the support it must.
+        let tolerance =
+            if not assessment.Certified then options.SaturationTolerance
+            else
+                atoms
+                |> Array.fold (fun acc a ->
+                    let miss = 1.0 - float (sign a.Amplitude) * Certificate.evaluate cert a.Direction
+                    let allowed = assessment.Gap / (lambda * abs a.Amplitude)
+                    if miss > acc && miss <= allowed + 1e-12 then min (miss * (1.0 + 1e-6) + 1e-12) 0.5 else acc) options.SaturationTolerance
+        let sat = Certificate.saturation tolerance options.BoundaryTolerance cert
+        // Amplitudes of the solution on Σ; an atom off Σ (only possible when not certified) joins it.
         let points = ResizeArray(sat |> Array.map (fun s -> s.Direction, s.Sign))
         let amps = ResizeArray(Array.zeroCreate<float> sat.Length)
         for a in atoms do

@@ -5,14 +5,14 @@ open TvRelu.Core.Solver
 
 /// Settings of the sliding Frank–Wolfe solver.
 type FrankWolfeOptions =
-    { /// Certified-gap tolerance; None for max(1e-10, 1e-9 · J), as the exact solver (THEORY.md §2).
+    { /// Certified-gap tolerance; None for max(1e-9 · J, 1e-13 · ½‖y‖²), as the exact solver (THEORY.md §2).
       Tolerance: float option
       /// Frank–Wolfe rounds before giving up; the result is then reported as not certified.
       MaxRounds: int
       /// Newton iterations of the sliding step per round.
       SlideIterations: int }
 
-    /// Tolerance max(1e-10, 1e-9·J), 500 rounds, 60 sliding iterations per round.
+    /// Tolerance max(1e-9·J, 1e-13·½‖y‖²), 500 rounds, 60 sliding iterations per round.
     static member Default = { Tolerance = None; MaxRounds = 500; SlideIterations = 60 }
 
 /// A result of the sliding Frank–Wolfe solver.
