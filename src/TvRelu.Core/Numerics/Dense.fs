@@ -62,22 +62,32 @@ module Dense =
         if rows.Length = 0 then Matrix<float>.Build.Dense(0, cols)
         else Matrix<float>.Build.DenseOfRowArrays(rows)
 
-    /// Numerical rank by SVD with the usual tolerance max(m, n) · ε · σ_max,
-    /// floored by an absolute tolerance relative to the largest row norm.
-    let rank (cols: int) (rows: float[][]) =
+    /// The default relative rank tolerance: singular values at most max(m, n) · 1e-13 · σ_max are zero.
+    let private defaultRelative (rows: int) (cols: int) = float (max rows cols) * 1e-13
+
+    /// Numerical rank by SVD: singular values above relTol · σ_max count.
+    let rankWithin (relTol: float) (cols: int) (rows: float[][]) =
         if rows.Length = 0 then 0
         else
-            let m = ofRows cols rows
-            let s = m.Svd(false).S
+            let s = (ofRows cols rows).Svd(false).S
             if s.Count = 0 then 0
             else
-                let smax = s.[0]
-                let tol = float (max rows.Length cols) * 1e-13 * max smax 1e-300
+                let tol = relTol * max s.[0] 1e-300
                 s |> Seq.filter (fun x -> x > tol) |> Seq.length
 
-    /// An orthonormal basis (as columns, returned as an array of column vectors) of the
-    /// null space {θ : ⟨r, θ⟩ = 0 for every row r}, by SVD.
-    let nullSpace (cols: int) (rows: float[][]) : float[][] =
+    /// Numerical rank by SVD with the usual tolerance max(m, n) · ε · σ_max (ε taken as 1e-13).
+    let rank (cols: int) (rows: float[][]) = rankWithin (defaultRelative rows.Length cols) cols rows
+
+    /// The smallest of the min(rows, cols) singular values (0 for no rows).
+    let smallestSingularValue (cols: int) (rows: float[][]) =
+        if rows.Length = 0 then 0.0
+        else
+            let s = (ofRows cols rows).Svd(false).S
+            if s.Count < min rows.Length cols then 0.0 else s.[min rows.Length cols - 1]
+
+    /// An orthonormal basis (as column vectors) of the null space {θ : ⟨r, θ⟩ = 0 for every row
+    /// r}, by SVD, singular values at most relTol · σ_max counting as zero.
+    let nullSpaceWithin (relTol: float) (cols: int) (rows: float[][]) : float[][] =
         if rows.Length = 0 then
             Array.init cols (fun j -> Array.init cols (fun i -> if i = j then 1.0 else 0.0))
         else
@@ -89,10 +99,13 @@ module Dense =
             let svd = padded.Svd(true)
             let s = svd.S
             let smax = if s.Count > 0 then s.[0] else 0.0
-            let tol = float (max rows.Length cols) * 1e-13 * max smax 1e-300
+            let tol = relTol * max smax 1e-300
             let r = s |> Seq.filter (fun x -> x > tol) |> Seq.length
             let vt = svd.VT
             [| for j in r .. cols - 1 -> Array.init cols (fun i -> vt.[j, i]) |]
+
+    /// `nullSpaceWithin` at the default tolerance of `rank`.
+    let nullSpace (cols: int) (rows: float[][]) = nullSpaceWithin (defaultRelative rows.Length cols) cols rows
 
     /// Solves the symmetric positive (semi)definite system A x = b by SVD-based pseudo-inverse,
     /// which is the safe choice for the Newton systems of the polishing step, whose matrices

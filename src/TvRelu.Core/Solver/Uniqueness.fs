@@ -19,6 +19,16 @@ module Uniqueness =
     let feature (data: Dataset) (theta: float[]) =
         data.AugmentedRaw |> Array.map (fun x -> max 0.0 (Dense.dot theta x))
 
+    /// The relative tolerance of the numerical ranks below. Saturation points come from a certified
+    /// but floating-point solve and are accurate to about 1e-9 (THEORY.md §2: the gap bounds how far
+    /// a maximiser can move), so the columns φ(θ_j) carry errors of order ‖X̃‖ · 1e-9: singular values
+    /// of Φ_Σ below 1e-8 · σ_max cannot be told from zero. With machine-precision ranks, an antipodal
+    /// pair of saturation points on 1-D data (φ(θ) − φ(−θ) = X̃θ, so four pairs are dependent in a
+    /// plane) read as independent at σ ≈ 1e-10, and the verdict said "unique" where the polytope
+    /// had width 6 (found by the uniqueness audit, proofs-checks).
+    [<Literal>]
+    let rankTolerance = 1e-8
+
     /// Decides uniqueness given the saturation points (direction, sign) and the amplitudes a*_j of a
     /// minimiser on them. Every minimiser is a* + δ with Φ_Σ δ = 0 and s_j (a*_j + δ_j) ≥ 0; for
     /// a*_j ≠ 0 small δ_j are free, so the polytope is a point iff no δ ≠ 0 in null(Φ_Σ) has
@@ -30,19 +40,19 @@ module Uniqueness =
         let k = points.Length
         let phi = points |> Array.map (fun (th, _) -> feature data th)
         let n = data.Count
-        let rank = if k = 0 then 0 else Dense.rank k (Array.init n (fun i -> Array.init k (fun j -> phi.[j].[i])))
+        let rank = if k = 0 then 0 else Dense.rankWithin rankTolerance k (Array.init n (fun i -> Array.init k (fun j -> phi.[j].[i])))
         let rankSufficient = rank = k
         let unique =
             if rankSufficient then true
             else
-                let basis = Dense.nullSpace k (Array.init n (fun i -> Array.init k (fun j -> phi.[j].[i])))
+                let basis = Dense.nullSpaceWithin rankTolerance k (Array.init n (fun i -> Array.init k (fun j -> phi.[j].[i])))
                 let m = basis.Length
                 let scale = amplitudes |> Array.fold (fun acc a -> max acc (abs a)) 0.0
                 let zero = [| for j in 0 .. k - 1 do if abs amplitudes.[j] <= 1e-9 * max scale 1e-300 then yield j |]
                 if zero.Length = 0 then false
                 else
                     let rows = zero |> Array.map (fun j -> Array.init m (fun t -> float (snd points.[j]) * basis.[t].[j]))
-                    if Dense.rank m rows < m then false
+                    if Dense.rankWithin rankTolerance m rows < m then false
                     else
                         // min_{z ≥ 0} ‖Mᵀ z + Mᵀ 1‖: zero iff some y = 1 + z > 0 has Mᵀ y = 0.
                         let f = Array.init m (fun t -> -(rows |> Array.sumBy (fun r -> r.[t])))
