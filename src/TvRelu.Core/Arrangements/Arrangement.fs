@@ -205,10 +205,20 @@ module Arrangement =
                 s <- s + c
             2I * s
 
-    /// Whether the hyperplanes are in general position: every min(m, d + 1) of the normals are
-    /// linearly independent. Checked directly on all subsets (not inferred from the cell count,
-    /// so that Cover's formula stays an independent oracle); None when there are more subsets
-    /// than `maxSubsets`.
+    /// The smallest singular value a set of unit normals must keep to count as linearly
+    /// independent in `generalPosition`. The enumeration resolves hyperplanes only to its parallel
+    /// tolerance (1e-10), so normals that are independent by less are merged by it, and a nearly
+    /// dependent subset (three points collinear up to 1e-12) yields the cells of the degenerate
+    /// arrangement. General position is therefore claimed only with a margin well above that
+    /// resolution; below it the answer is "not in general position", for which Cover's count is
+    /// only an upper bound, so no count is promised that the enumeration cannot resolve.
+    [<Literal>]
+    let generalPositionTolerance = 1e-7
+
+    /// Whether the hyperplanes are in general position, robustly: every min(m, d + 1) of the unit
+    /// normals have smallest singular value above `generalPositionTolerance`. Checked directly on
+    /// all subsets (not inferred from the cell count, so that Cover's formula stays an independent
+    /// oracle); None when there are more subsets than `maxSubsets`.
     let generalPosition (maxSubsets: int64) (arr: Arrangement) : bool option =
         let normals = arr.ConditionedUnitsRaw
         let m = normals.Length
@@ -223,7 +233,7 @@ module Arrangement =
             let mutable ok = true
             let mutable fin = false
             while ok && not fin do
-                if Dense.rank n [| for i in idx -> normals.[i] |] < k then ok <- false
+                if Dense.smallestSingularValue n [| for i in idx -> normals.[i] |] <= generalPositionTolerance then ok <- false
                 // next k-subset in lexicographic order
                 let mutable i = k - 1
                 while i >= 0 && idx.[i] = m - k + i do
