@@ -112,27 +112,71 @@ let ``a true claim holds under FsCheck too`` () =
     let claim = Catalogue.find "cover-euler" :?> ProblemClaim
     FsCheck.Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(30).WithQuietOnSuccess(true), claim.Property)
 
+/// A record written by hand: the report is checked against values known in closed form, without
+/// running a solver (cheap, and the expected numbers do not come from the code under test).
+let private synthetic (claim: string) (trial: int) (passed: bool) (quantities: (string * float) list) (series: (string * float[]) list) =
+    { Claim = claim
+      Trial = trial
+      Seed = int64 (1000 + trial)
+      Passed = passed
+      Applicable = true
+      Inconclusive = false
+      Kind = "synthetic"
+      Message = (if passed then "" else sprintf "refuted on purpose | replay: claim '%s', seed %d" claim (1000 + trial))
+      Quantities = readOnlyDict quantities
+      Series = readOnlyDict series
+      Counterexample = (if passed then "" else "x1,y\n0,1\n")
+      OriginalRows = (if passed then 0 else 5)
+      ShrunkRows = (if passed then 0 else 1)
+      ElapsedMs = 1.0 }
+
 [<Fact>]
 let ``the report has a table per claim, the failures with replay seeds, slopes and PNG plots`` () =
     use tmp = new TempDir()
-    let claims = [| Catalogue.find "extreme-per-region"; Catalogue.find "support-bound"; Catalogue.find "low-noise-interior"; SigmaAtMostOne() :> Claim |]
-    Campaign.run claims 6 3L Shard.single tmp.Path false null |> ignore
-    let path = Report.writeWith (Array.append Catalogue.all [| SigmaAtMostOne() :> Claim |]) tmp.Path
+    let lambda = [| 1e-1; 1e-2; 1e-3; 1e-4; 1e-5 |]
+    // Errors c·λ^p exactly: every per-trial log-log slope is p, so the mean is p with a zero-width
+    // interval, and the pooled fit (common slope, per-sweep intercepts) is p too.
+    let sweep (c: float) (p: float) = lambda |> Array.map (fun l -> c * l ** p)
+    let records =
+        [| for t in 0 .. 3 do
+               yield synthetic "low-noise-interior" t true
+                   [ "slope.location", 1.0; "fitBelow", 1e-1; "regimeStart", 1e-1; "tightness.faces", 0.25 * float (t + 1) ]
+                   [ "lambda", lambda; "locationError", sweep (float (t + 1)) 1.0 ]
+           yield synthetic "support-bound" 0 true [ "tightness.twiceActiveCells", 0.5 ] []
+           yield synthetic "support-bound" 1 false [ "tightness.twiceActiveCells", 0.75 ] [] |]
+    let path, images = Report.writeRecords Catalogue.all records tmp.Path
     Assert.Equal(Path.Combine(tmp.Path, "report.md"), path)
     let text = File.ReadAllText path
-    for id in [ "extreme-per-region"; "support-bound"; "low-noise-interior"; "false-sigma-at-most-one" ] do
+    for id in [ "low-noise-interior"; "support-bound" ] do
         Assert.Contains("## " + id, text)
     Assert.Contains("| claim | trials | passed | refuted | inconclusive | not applicable |", text)
-    Assert.Contains("**Bound tightness**", text)
-    Assert.Contains("**Fitted log-log slopes**", text)
-    Assert.Contains("**Failures**", text)
+    // Tightness: the largest ratio and the mean, per bound.
+    Assert.Contains("| faces | 4 | 1 | 0.625 |", text)
+    Assert.Contains("| twiceActiveCells | 2 | 0.75 | 0.625 |", text)
+    // Slopes: mean 1 with the interval [1, 1]; pooled 1.
+    let row = text.Split('\n') |> Array.find (fun l -> l.StartsWith "| location |")
+    let cells = row.Split('|', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
+    Assert.Equal("4", cells.[1])
+    Assert.Equal(1.0, float cells.[2], 9)
+    Assert.Equal(1.0, float cells.[4], 9)
+    // The failure with its replay seed and its shrunk counterexample.
+    Assert.Contains("**Failures** (1;", text)
+    Assert.Contains("| 1 | 1001 | refuted | synthetic | 1 of 5 |", text)
+    Assert.Contains("seed 1001", text)
     Assert.Contains("Pending claims", text)
     Assert.Contains("dedios-bruna-i", text)
-    let pngs = Directory.GetFiles(tmp.Path, "*.png")
-    Assert.NotEmpty pngs
-    Assert.Contains(pngs, fun p -> Path.GetFileName(p).Contains "sweep")
-    Assert.Contains(pngs, fun p -> Path.GetFileName(p).Contains "tightness")
-    for png in pngs do
-        let head = File.ReadAllBytes(png).[.. 7]
+    Assert.Contains(images, fun p -> p.Contains "sweep")
+    Assert.Contains(images, fun p -> p.Contains "tightness")
+    for png in images do
+        let head = File.ReadAllBytes(Path.Combine(tmp.Path, png)).[.. 7]
         Assert.Equal<byte[]>([| 0x89uy; 0x50uy; 0x4Euy; 0x47uy; 0x0Duy; 0x0Auy; 0x1Auy; 0x0Auy |], head)
-        Assert.Contains(Path.GetFileName png, text)
+        Assert.Contains(png, text)
+
+[<Fact>]
+let ``the report reads the records a real campaign wrote`` () =
+    use tmp = new TempDir()
+    let claims = [| Catalogue.find "extreme-per-region"; Catalogue.find "cover-euler" |]
+    let summary = Campaign.run claims 20 3L Shard.single tmp.Path false null
+    let text = File.ReadAllText(Report.write tmp.Path)
+    for s in summary.Claims do
+        Assert.Contains(sprintf "%d trials, %d passed" s.Run s.Passed, text)

@@ -52,7 +52,10 @@ module LowNoise =
           /// Cells whose maximiser is a teacher atom.
           TeacherCells: int
           /// Facets through a teacher atom with a zero multiplier in a cell whose piece differs from sign·θ_j.
-          ZeroMultipliers: int }
+          ZeroMultipliers: int
+          /// The smallest multiplier of a facet through a teacher atom (∞ when there is none): how far
+          /// from degenerate the boundary condition is.
+          MinMultiplier: float }
 
     /// The non-degeneracy of η_V = ⟨p, φ⟩ checked with the exact supremum machinery of §3 (per-cell
     /// cone projections, no sampling).
@@ -63,6 +66,7 @@ module LowNoise =
         let mutable reason = ""
         let mutable teacherCells = 0
         let mutable zeroMultipliers = 0
+        let mutable minMultiplier = infinity
         for c in 0 .. arr.CellCount - 1 do
             let signs = (arr.Cell c).Signs.ToArray()
             let facets, normals = Cone.ofCell arr c
@@ -81,7 +85,9 @@ module LowNoise =
                         // Strict complementarity where the piece is not already sign·θ_j.
                         if distance w th > 1e-9 then
                             facets |> Array.iteri (fun k h ->
-                                if abs (dot th units.[h]) <= 1e-9 && pr.Multipliers.[k] <= 1e-12 then zeroMultipliers <- zeroMultipliers + 1)
+                                if abs (dot th units.[h]) <= 1e-9 then
+                                    minMultiplier <- min minMultiplier pr.Multipliers.[k]
+                                    if pr.Multipliers.[k] <= 1e-12 then zeroMultipliers <- zeroMultipliers + 1)
                     | Some _ -> if reason = "" then reason <- sprintf "cell %d: the maximiser is a teacher atom but the value is %.9g" c pr.Norm
                     | None -> if reason = "" then reason <- sprintf "cell %d: |eta_V| reaches %.9g away from the teacher" c pr.Norm
                 else worst <- max worst pr.Norm
@@ -89,7 +95,8 @@ module LowNoise =
           Margin = 1.0 - worst
           Reason = reason
           TeacherCells = teacherCells
-          ZeroMultipliers = zeroMultipliers }
+          ZeroMultipliers = zeroMultipliers
+          MinMultiplier = minMultiplier }
 
     /// A teacher atom placed as asked, or None when the draw is too close to a hyperplane (margin 0.02).
     let private drawAtom (rng: Rng) (placement: Placement) (rows: float[][]) =
@@ -208,6 +215,7 @@ module LowNoise =
              .With("alpha", alpha)
              .With("teacherCells", float nd.TeacherCells)
              .With("zeroMultipliers", float nd.ZeroMultipliers)
+             .With("minFacetMultiplier", nd.MinMultiplier)
              .With("regimeStart", (if regimeStart <= last then levels.[regimeStart] else nan))
              .With("diracsConstant", flag constant)
              .WithSeries("lambda", levels)
@@ -278,6 +286,9 @@ module LowNoise =
               LambdaFraction = 1.0
               Teacher = teacher }
         override _.Check(p) = check placement p
+        // One evaluation is a nine-level sweep (about 0.2 s): shrinking gets fewer, dearer steps.
+        override _.ShrinkBudget = 60
+        override _.ShrinkSeconds = 12.0
 
     /// Interior atoms.
     let interior = Claim(Interior)
