@@ -143,11 +143,11 @@ type Arrangement internal (normals: float[][], rowToHyperplane: int[], table: En
 /// Building arrangements and counting their cells.
 module Arrangement =
 
-    /// Distinct hyperplanes of a list of normals (the enumeration's own parallel tolerance, so that
-    /// the two can never disagree) as the index of each group's first normal, and the map from each
-    /// normal to its hyperplane.
+    /// Distinct hyperplanes of a list of normals (at `Enumeration.hyperplaneTolerance`, well above
+    /// the restrictions' parallel tolerance) as the index of each group's first normal, and the map
+    /// from each normal to its hyperplane.
     let internal distinctHyperplanes (normals: float[][]) =
-        let _, group, _ = Enumeration.groupDirections normals
+        let _, group, _ = Enumeration.groupDirectionsWithin Enumeration.hyperplaneTolerance normals
         let firsts = Array.create (Array.max group + 1) -1
         group |> Array.iteri (fun i g -> if firsts.[g] < 0 then firsts.[g] <- i)
         firsts, group
