@@ -15,8 +15,8 @@ module Catalogue =
            CoverEuler.claim
            LowNoise.interior
            LowNoise.boundary
-           DeDiosBruna.variationNorm
-           DeDiosBruna.labelNoise |]
+           DeDiosBruna.variationNorm :> Claim
+           DeDiosBruna.labelNoise :> Claim |]
 
     /// The claims that can run now.
     let active = all |> Array.filter (fun c -> not c.IsPending)

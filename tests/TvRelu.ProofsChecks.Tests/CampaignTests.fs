@@ -144,7 +144,8 @@ let ``the report has a table per claim, the failures with replay seeds, slopes a
                    [ "lambda", lambda; "locationError", sweep (float (t + 1)) 1.0 ]
            yield synthetic "support-bound" 0 true [ "tightness.twiceActiveCells", 0.5 ] []
            yield synthetic "support-bound" 1 false [ "tightness.twiceActiveCells", 0.75 ] [] |]
-    let path, images = Report.writeRecords Catalogue.all records tmp.Path
+    let pending = Claim.Pending("user-pending", "a statement", "a source", "an oracle", "waits for a feature")
+    let path, images = Report.writeRecords (Array.append Catalogue.all [| pending |]) records tmp.Path
     Assert.Equal(Path.Combine(tmp.Path, "report.md"), path)
     let text = File.ReadAllText path
     for id in [ "low-noise-interior"; "support-bound" ] do
@@ -164,7 +165,8 @@ let ``the report has a table per claim, the failures with replay seeds, slopes a
     Assert.Contains("| 1 | 1001 | refuted | synthetic | 1 of 5 |", text)
     Assert.Contains("seed 1001", text)
     Assert.Contains("Pending claims", text)
-    Assert.Contains("dedios-bruna-i", text)
+    Assert.Contains("user-pending", text)
+    Assert.Contains("waits for a feature", text)
     Assert.Contains(images, fun p -> p.Contains "sweep")
     Assert.Contains(images, fun p -> p.Contains "tightness")
     for png in images do

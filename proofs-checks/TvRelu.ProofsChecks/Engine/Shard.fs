@@ -13,12 +13,14 @@ type Shard =
     /// Whether trial t belongs to this shard.
     member s.Includes(trial: int) = trial % s.Count = s.Index
     override s.ToString() = sprintf "%d/%d" s.Index s.Count
+    /// The whole campaign (shard 0 of 1), for C# (`Shard.Single`); F# has `Shard.single`.
+    static member Single = { Index = 0; Count = 1 }
 
 /// Shard resolution: explicit "i/k", or the batch scheduler's environment.
 module Shard =
 
     /// The whole campaign (shard 0 of 1).
-    let single = { Index = 0; Count = 1 }
+    let single = Shard.Single
 
     /// Shard i of k, validated.
     let create (index: int) (count: int) =
