@@ -39,9 +39,25 @@ module DeDiosBruna =
     /// Relative slack for comparisons of objectives computed along different paths.
     let private rounding (scale: float) = 1e-9 * (1.0 + abs scale)
 
+    /// What both training claims share: the data, the shrinking budget (a trial trains a network), and
+    /// the problem's data set, arrangement and λ, or "not applicable" when λ_max = 0 (μ = 0 at every λ).
+    [<AbstractClass>]
+    type TrainingClaim() =
+        inherit ProblemClaim()
+        override _.Generate(rng) = Generate.dataset spec rng
+        override _.ShrinkBudget = 60
+        /// The check on the problem's data set, its arrangement and λ > 0.
+        abstract CheckTraining: problem: Problem * data: Dataset * arrangement: Arrangement * lambda: float -> Outcome
+        override this.Check(p) =
+            let data = p.Dataset
+            let arr = Arrangement.ofDataset data
+            let lambda, lmax = lambdaOf arr data p
+            if lmax <= 0.0 then Outcome.NotApplicable "the labels are orthogonal to every feature: mu = 0 at every lambda"
+            else this.CheckTraining(p, data, arr, lambda)
+
     /// (i): GD with weight decay against the exact optimum.
     type VariationNormClaim() =
-        inherit ProblemClaim()
+        inherit TrainingClaim()
         override _.Id = "dedios-bruna-i"
         override _.Statement =
             "Gradient descent with weight decay (backtracking, standard initialisation scaled 0.1, at most 3000 epochs) at width m in {10, 30, 100, 300}: "
@@ -51,14 +67,7 @@ module DeDiosBruna =
             + "The clusters (0.01 rad, mass 1e-3) are recorded next to |Sigma|."
         override _.Source = "seed abstract (de Dios and Bruna 2020: the variation-norm regularisation is minimised by functions with finitely many neurons, irrespective of overparametrisation); checks in THEORY.md §7 (i) and §1 (rebalancing)"
         override _.Oracle = "the exact solver's certified J* (dual lower bound) and saturation set Sigma; the measure of the trained network assessed by the exact supremum (§2)"
-        override _.Generate(rng) = Generate.dataset spec rng
-        override _.ShrinkBudget = 60
-        override _.Check(p) =
-            let data = p.Dataset
-            let arr = Arrangement.ofDataset data
-            let lambda, lmax = lambdaOf arr data p
-            if lmax <= 0.0 then Outcome.NotApplicable "the labels are orthogonal to every feature: mu = 0 at every lambda"
-            else
+        override _.CheckTraining(p, data, arr, lambda) =
             let reference = { Data = data; Lambda = lambda; Arrangement = arr; Exact = Solve.onArrangement arr data lambda solverOptions }
             match uncertified "the exact minimiser" reference.Exact with
             | Some o -> o
@@ -107,7 +116,7 @@ module DeDiosBruna =
 
     /// (ii): label-noise SGD, its implicit penalty and the weighted-TV form.
     type LabelNoiseClaim() =
-        inherit ProblemClaim()
+        inherit TrainingClaim()
         override _.Id = "dedios-bruna-ii"
         override _.Statement =
             "Label-noise SGD (noise 0.05, step 0.02, full batch, no weight decay, 1500 epochs) at width m in {10, 30, 100, 300}: for the final weights, "
@@ -116,14 +125,7 @@ module DeDiosBruna =
             + "The final clusters are recorded next to the support of the exact weighted-TV solution at lambda."
         override _.Source = "seed abstract (de Dios and Bruna 2020: the implicit regularisation of label noise is minimised by finitely many neurons); the weighted-TV form derived in THEORY.md §7 (ii), after Blanc et al. 2019"
         override _.Oracle = "R from the parameter gradients of the network, against omega from the moments A and B of each neuron's direction (two separate computations); the exact weighted-TV solver for the support"
-        override _.Generate(rng) = Generate.dataset spec rng
-        override _.ShrinkBudget = 60
-        override _.Check(p) =
-            let data = p.Dataset
-            let arr = Arrangement.ofDataset data
-            let lambda, lmax = lambdaOf arr data p
-            if lmax <= 0.0 then Outcome.NotApplicable "the labels are orthogonal to every feature"
-            else
+        override _.CheckTraining(p, data, arr, lambda) =
             let weighted = WeightedTv.onArrangement arr data lambda FrankWolfeOptions.Default
             let width = widthOf p
             let options =
