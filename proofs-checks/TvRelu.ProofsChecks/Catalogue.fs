@@ -28,7 +28,8 @@ module Catalogue =
     let find (id: string) =
         match tryFind id with
         | Some c -> c
-        | None -> invalidArg "id" (sprintf "no claim '%s'; known: %s" id (String.Join(", ", all |> Array.map (fun c -> c.Id))))
+        // No parameter name: the message is shown to command-line users as it is.
+        | None -> raise (ArgumentException(sprintf "no claim '%s'; known: %s" id (String.Join(", ", all |> Array.map (fun c -> c.Id)))))
 
     /// Claims selected by a command-line style argument: "all" (the active claims) or a
     /// comma-separated list of ids.

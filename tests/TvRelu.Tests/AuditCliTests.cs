@@ -49,5 +49,15 @@ public sealed class AuditCliTests : IDisposable
         var (code, _, err) = Run(args.Concat(new[] { "--out", Path.Combine(dir, "x") }).Where((a, i) => !(args.Contains("report") && i >= args.Length)).ToArray());
         Assert.Equal(2, code);
         Assert.StartsWith("error:", err);
+        Assert.DoesNotContain("(Parameter", err);
+    }
+
+    [Fact]
+    public void AnUnknownClaimListsTheKnownOnes()
+    {
+        var (code, _, err) = Run("audit", "--claim", "no-such-claim", "--out", Path.Combine(dir, "y"));
+        Assert.Equal(2, code);
+        Assert.Contains("no claim 'no-such-claim'", err);
+        Assert.Contains("dedios-bruna-ii", err);
     }
 }
