@@ -158,7 +158,7 @@ public sealed partial class TvReluProblem
     private CoreTrainingReference Reference(double lambda)
     {
         EnsureTractable();
-        var exact = _exact.GetOrAdd(lambda, l => new Lazy<CoreSolution>(() => CoreSolve.onArrangement(_arrangement.Value, _data, l, CoreSolverOptions.Default))).Value;
+        var exact = _exact.GetOrAdd(lambda, l => new Lazy<CoreSolution>(() => TvRelu.Core.CertifiedSolve.onArrangement(_arrangement.Value, _data, l, CoreSolverOptions.Default))).Value;
         return new CoreTrainingReference(_data, lambda, _arrangement.Value, exact);
     }
 

@@ -5,6 +5,7 @@ using CoreArrangement = TvRelu.Core.Arrangement;
 using CoreArrangementOps = TvRelu.Core.ArrangementModule;
 using CoreCertificateOps = TvRelu.Core.CertificateModule;
 using CoreSolve = TvRelu.Core.Solve;
+using CoreCertifiedSolve = TvRelu.Core.CertifiedSolve;
 
 namespace TvRelu;
 
@@ -153,14 +154,15 @@ public sealed partial class TvReluProblem
     /// <param name="options">Solver settings; <c>null</c> for <see cref="SolveOptions.Default"/>.</param>
     /// <returns>The minimiser with its certified gap, saturation set, bounds, uniqueness and timings,
     /// and with <see cref="SolveOptions.Exact"/> its exact verification (<see cref="Solution.Exact"/>).
-    /// Check <see cref="Solution.Certified"/>: it is false only if the round budget ran out.</returns>
+    /// Column generation runs first and sliding Frank–Wolfe takes over when it stalls.
+    /// Check <see cref="Solution.Certified"/>: it is false only if neither certified within its budget.</returns>
     /// <exception cref="TvReluInputException">λ ≤ 0 or not finite, bad options, or a problem too large to enumerate.</exception>
     public Solution Solve(double lambda, SolveOptions? options = null)
     {
         Guard.Lambda(lambda);
         var coreOptions = (options ?? SolveOptions.Default).ToCore();
         EnsureTractable();
-        var solution = CoreSolve.solve(_data, lambda, coreOptions).ToFacade(DataPoints, Dimension);
+        var solution = CoreCertifiedSolve.solve(_data, lambda, coreOptions).ToFacade(DataPoints, Dimension);
         if (options?.Exact != true)
         {
             return solution;

@@ -298,6 +298,33 @@ let ``certification does not depend on the scale of the labels`` () =
             Assert.True(abs (c * a.Amplitude - b.Amplitude) <= 1e-6 * c * abs a.Amplitude, sprintf "c = %g: amplitude %g, expected %g" c b.Amplitude (c * a.Amplitude))
             Assert.True(Array.forall2 (fun (u: float) v -> abs (u - v) <= 1e-6) a.Direction b.Direction)
 
+/// Two inputs at scale 1e4, λ = 5.4e-5 λ_max (the long campaign's uniqueness trial 110, shrunk):
+/// the optimum is one atom in a wedge 1e-4 rad wide, where column generation stalls at 2.7× the
+/// tolerance with two atoms; the combined solver hands it to sliding Frank–Wolfe, which certifies.
+[<Fact>]
+let ``a stalled column generation is certified by sliding Frank-Wolfe`` () =
+    let x = [| [| 2375.369124324912 |]; [| 15776.902577632258 |] |]
+    let y = [| 1.906827737404629; 0.051832227438839064 |]
+    let data = Dataset.CreateOrRaise(x, y)
+    let lambda = 5.422065111717752E-05 * lambdaMaxOf data
+    let sol = CertifiedSolve.solve data lambda options
+    checkOptimal x y sol
+    Assert.Equal(1, sol.Measure.Count)
+
+/// Inputs of order 1e-7 at λ = 1.2e-6 λ_max: amplitudes of order 1e6 and a restricted problem with
+/// condition number ~1e14, which neither solver certifies. The solve must say so, and stop once
+/// rounds price nothing new without progress instead of spending its 200 rounds (500 s in the
+/// long campaign before the stall rule).
+[<Fact>]
+let ``a hopeless ill-conditioned solve stops early and says it is not certified`` () =
+    let x = [| [| 3.002166089283044E-07 |]; [| -2.1071242748033816E-08 |]; [| 2.334481921066368E-07 |]; [| 1.4218263522147783E-07 |] |]
+    let y = [| -0.7776014070752523; 0.8193389324994346; -1.7989569281258118; 1.674925505535519 |]
+    let data = Dataset.CreateOrRaise(x, y)
+    let sol = Solve.solve data (1.2326364637476238E-06 * lambdaMaxOf data) options
+    Assert.False(sol.Assessment.Certified)
+    Assert.True(sol.Assessment.Gap > sol.Assessment.Tolerance)
+    Assert.True(sol.Rounds < options.MaxRounds, sprintf "%d rounds" sol.Rounds)
+
 // ---------------------------------------------------------------------------------------------
 // Finite width (§1).
 

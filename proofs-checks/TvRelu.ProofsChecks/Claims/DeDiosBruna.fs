@@ -68,7 +68,7 @@ module DeDiosBruna =
         override _.Source = "seed abstract (de Dios and Bruna 2020: the variation-norm regularisation is minimised by functions with finitely many neurons, irrespective of overparametrisation); checks in THEORY.md §7 (i) and §1 (rebalancing)"
         override _.Oracle = "the exact solver's certified J* (dual lower bound) and saturation set Sigma; the measure of the trained network assessed by the exact supremum (§2)"
         override _.CheckTraining(p, data, arr, lambda) =
-            let reference = { Data = data; Lambda = lambda; Arrangement = arr; Exact = Solve.onArrangement arr data lambda solverOptions }
+            let reference = { Data = data; Lambda = lambda; Arrangement = arr; Exact = CertifiedSolve.onArrangement arr data lambda solverOptions }
             match uncertified "the exact minimiser" reference.Exact with
             | Some o -> o
             | None ->

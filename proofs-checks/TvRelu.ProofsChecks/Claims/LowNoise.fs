@@ -147,7 +147,7 @@ module LowNoise =
     /// ~sqrt(2 g / (λ |a|))), else with the default tolerance.
     let private accurateSolve (data: Dataset) (lambda: float) =
         let tight = Solve.solve data lambda { solverOptions with Tolerance = Some 1e-16; MaxRounds = 25 }
-        if tight.Assessment.Certified then tight else Solve.solve data lambda solverOptions
+        if tight.Assessment.Certified then tight else CertifiedSolve.solve data lambda solverOptions
 
     /// The λ–noise sweep on a teacher with a non-degenerate pre-certificate.
     let private sweep (placement: Placement) (p: Problem) (data0: Dataset) (arr: Arrangement) (pv: float[]) (nd: Nondegeneracy) =

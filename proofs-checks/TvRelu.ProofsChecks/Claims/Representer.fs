@@ -71,7 +71,7 @@ module Representer =
             let data = p.Dataset
             let arr = Arrangement.ofDataset data
             let lambda, _ = lambdaOf arr data p
-            let sol = Solve.solve data lambda solverOptions
+            let sol = CertifiedSolve.solve data lambda solverOptions
             match uncertified "the minimiser" sol with
             | Some o -> o
             | None ->

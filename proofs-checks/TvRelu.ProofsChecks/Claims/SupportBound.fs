@@ -29,7 +29,7 @@ module SupportBound =
             let data = p.Dataset
             let arr = Arrangement.ofDataset data
             let lambda, lmax = lambdaOf arr data p
-            let sol = Solve.solve data lambda { solverOptions with CountFaces = true }
+            let sol = CertifiedSolve.solve data lambda { solverOptions with CountFaces = true }
             match uncertified "the minimiser" sol with
             | Some o -> o
             | None ->

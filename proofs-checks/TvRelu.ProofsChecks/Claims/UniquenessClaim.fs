@@ -95,7 +95,7 @@ module UniquenessClaim =
             let data = p.Dataset
             let arr = Arrangement.ofDataset data
             let lambda, _ = lambdaOf arr data p
-            let cold = Solve.solve data lambda solverOptions
+            let cold = CertifiedSolve.solve data lambda solverOptions
             let warm = (Solve.path data [| 8.0 * lambda; 4.0 * lambda; 2.0 * lambda; lambda |] solverOptions) |> Array.last
             match uncertified "the cold start" cold |> Option.orElse (uncertified "the warm start" warm) with
             | Some o -> o

@@ -406,7 +406,7 @@ module Training =
         { Data = data
           Lambda = lambda
           Arrangement = arr
-          Exact = Solve.onArrangement arr data lambda SolverOptions.Default }
+          Exact = CertifiedSolve.onArrangement arr data lambda SolverOptions.Default }
 
     /// Certifies a network against the exact solution: the objective of its measure, the exact
     /// supremum of its certificate, the certified gap (THEORY.md §2), J* and the excess J(μ) − J*, and its
