@@ -53,6 +53,20 @@ public sealed class AuditCliTests : IDisposable
     }
 
     [Fact]
+    public void ReplayReproducesARefutationAndWritesItsCounterexample()
+    {
+        // The boundary low-noise counterexample pinned in the proofs-checks tests.
+        var csv = Path.Combine(dir, "counterexample.csv");
+        var (code, output, _) = Run("audit", "replay", "low-noise-boundary", "-6317712095956537911", "--counterexample", csv);
+        Assert.Equal(0, code);
+        Assert.Contains("refuted", output);
+        Assert.Contains("is not 1 at every level", output);
+        Assert.True(File.Exists(csv));
+        // The counterexample is a data set the other commands read (its comment lines carry seed and teacher).
+        Assert.Equal(0, Run("regions", "--data", csv).Code);
+    }
+
+    [Fact]
     public void AnUnknownClaimListsTheKnownOnes()
     {
         var (code, _, err) = Run("audit", "--claim", "no-such-claim", "--out", Path.Combine(dir, "y"));

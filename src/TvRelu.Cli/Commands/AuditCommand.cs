@@ -26,6 +26,7 @@ internal static class AuditCommand
             claim, trials, seed, shard, output, resume,
             Merge(context),
             Report(context),
+            Replay(context),
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
@@ -115,6 +116,37 @@ internal static class AuditCommand
                 throw new TvReluInputException($"directory '{d}' does not exist", "dir");
             }
             context.Output.WriteLine($"wrote {TvRelu.ProofsChecks.Report.write(d)}");
+            return Cli.Success;
+        }));
+        return command;
+    }
+
+    private static Command Replay(CliContext context)
+    {
+        var id = new Argument<string>("claim") { Description = "the claim's id" };
+        var seedArg = new Argument<long>("seed") { Description = "the replay seed printed with the failure (not the campaign seed)" };
+        var csv = new Option<string?>("--counterexample") { Description = "write the shrunk counterexample (CSV, readable by --data) to this file" };
+        var command = new Command("replay", "Re-run one trial from its replay seed: the verdict, the message and the shrunk counterexample.") { id, seedArg, csv };
+        command.SetAction(Cli.Guarded(context, parsed =>
+        {
+            var claim = Select(parsed.GetValue(id)!).Single();
+            var record = Campaign.replay(claim, parsed.GetValue(seedArg));
+            var verdict = record.Passed ? (record.Applicable ? "passed" : "not applicable") : record.Inconclusive ? "inconclusive" : "refuted";
+            context.Output.WriteLine($"{claim.Id}, seed {record.Seed}: {verdict} ({record.Kind})");
+            if (record.Message.Length > 0)
+            {
+                context.Output.WriteLine(record.Message);
+            }
+            foreach (var (name, value) in record.Quantities.OrderBy(q => q.Key, StringComparer.Ordinal))
+            {
+                context.Output.WriteLine($"  {name} = {value.ToString("R", CultureInfo.InvariantCulture)}");
+            }
+            var path = parsed.GetValue(csv);
+            if (path is not null && record.Counterexample.Length > 0)
+            {
+                File.WriteAllText(path, record.Counterexample);
+                context.Output.WriteLine($"wrote the {record.ShrunkRows}-row counterexample to {path}");
+            }
             return Cli.Success;
         }));
         return command;
