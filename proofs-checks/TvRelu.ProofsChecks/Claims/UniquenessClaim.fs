@@ -85,7 +85,7 @@ module UniquenessClaim =
         override _.Id = Id
         override _.Statement =
             "For data and 0 < lambda <= lambda_max: when Phi_Sigma has full column rank, a cold-start solve and a warm-started "
-            + "path solve (8, 4, 2, 1 times lambda) return the same measure: their amplitudes on Sigma agree within what their certified gaps allow "
+            + "path solve (8, 4, 2, 1 times lambda) and sliding Frank-Wolfe (when it certifies) return the same measure: their amplitudes on Sigma agree within what their certified gaps allow "
             + "((sqrt(2 g1) + sqrt(2 g2) + |X~|_F * mass moved onto Sigma) / s_min(Phi_Sigma)); the exact polytope test "
             + "(2k linear programs) then says unique; and the core's exact test agrees with the linear programs whenever its input is the same (atoms on Sigma)."
         override _.Source = "derived in THEORY.md §5 (the seed abstract announces sufficient conditions for uniqueness whose exact form is not available)"
@@ -115,12 +115,19 @@ module UniquenessClaim =
             let allowed = (sqrt (2.0 * cold.Assessment.Gap) + sqrt (2.0 * warm.Assessment.Gap) + lipschitz * (moved1 + moved2)) / smin + 1e-8 * (1.0 + tv)
             let difference = sqrt (Array.fold2 (fun acc x y -> acc + (x - y) * (x - y)) 0.0 a1 a2)
             let same = orphans1 = 0 && orphans2 = 0 && difference <= allowed
+            // A third path, independent of column generation but for the oracle: sliding Frank–Wolfe.
+            let fw = SlidingFrankWolfe.onArrangement arr data lambda FrankWolfeOptions.Default
+            let a3, moved3, _, orphans3 = onSigma points fw.Measure
+            let allowed3 = (sqrt (2.0 * cold.Assessment.Gap) + sqrt (2.0 * fw.Assessment.Gap) + lipschitz * (moved1 + moved3)) / smin + 1e-8 * (1.0 + tv)
+            let difference3 = sqrt (Array.fold2 (fun acc x y -> acc + (x - y) * (x - y)) 0.0 a1 a3)
+            let sameFw = not fw.Assessment.Certified || (orphans3 = 0 && difference3 <= allowed3)
             // The core's test sees the atoms off Sigma as extra points: compare only when there are none.
             let comparable = far1 <= 1e-6
             let o =
                 Outcome.Pass()
                     .Require(not verdict.RankSufficient || lpUnique, sprintf "rank test says unique but the polytope has width %g" width)
                     .Require(not verdict.RankSufficient || same, sprintf "unique by rank, but cold and warm starts differ on Sigma by %g > %g allowed by their gaps (%d/%d atoms without a saturation point of their sign)" difference allowed orphans1 orphans2)
+                    .Require(not verdict.RankSufficient || sameFw, sprintf "unique by rank, but sliding Frank-Wolfe differs on Sigma by %g > %g allowed by the gaps (%d atoms without a saturation point of their sign)" difference3 allowed3 orphans3)
                     .Require(not comparable || verdict.Unique = lpUnique, sprintf "the core's exact test says unique=%b, the linear programs say width %g" verdict.Unique width)
             let o =
                 if ratio > fst illConditionedBand && ratio < snd illConditionedBand then
@@ -139,6 +146,8 @@ module UniquenessClaim =
              .With("atomDistanceToSigma", max far1 far2)
              .With("coreTestComparable", flag comparable)
              .With("sameMeasure", flag same)
+             .With("frankWolfeCertified", flag fw.Assessment.Certified)
+             .With("frankWolfeDifference", difference3)
 
     /// The registered instance.
     let claim = Claim()
