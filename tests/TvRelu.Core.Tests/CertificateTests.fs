@@ -202,6 +202,27 @@ let ``exact supremum and infimum against brute force`` (case: DualCase) =
                 |> List.max
             Assert.True(abs (best - ext.Value) <= s.ProjTol, sprintf "max over cells %.17g, reported %.17g" best ext.Value)
 
+/// Found by the property above (FsCheck replay 11341791160195348332,9215640707752811165,51): a 2-D grid
+/// at scale 1e-6, with every q_i > 0, so that −η ≤ 0. NNLS accepted a projection violating a facet by
+/// 3e-6 of its length: it reported a maximum of −η of 1.8e-9 at an argument outside its cell.
+[<Fact>]
+let ``the argument of a near-zero extremum on a thin wedge stays in its cell`` () =
+    let pts = [| [| 0.0; 1.0 |]; [| -2.0; -1.0 |]; [| 1.0; -2.0 |]; [| -1.0; 2.0 |] |] |> Array.map (Array.map (fun v -> v * 1e-6))
+    let q = [| 1.184677507; 0.1014983422; 0.07869848373; 0.1554311756 |]
+    let data = Dataset.CreateOrRaise(pts, Array.zeroCreate 4)
+    let arr = Arrangement.ofDataset data
+    let s, _, _ = Certificate.supremumAbs (Certificate.ofDual arr data 1.0 q)
+    let cert = Certificate.ofDual arr data s q
+    let inf = Certificate.infimum cert
+    // Every q_i > 0, so η ≥ 0 everywhere and the largest value of −η is exactly 0 (closed form).
+    Assert.True(abs inf.Value <= 1e-15, sprintf "infimum value %g, expected 0" inf.Value)
+    if inf.Cell >= 0 then
+        // η evaluated from the data at the argument (independent of the cell bookkeeping).
+        let xt = pts |> Array.map (fun x -> Array.append x [| 1.0 |])
+        let eta = (Array.fold2 (fun acc (x: float[]) qi -> acc + qi * max 0.0 (dot inf.Argument x)) 0.0 xt q) / s
+        Assert.True(abs eta <= 1e-12, sprintf "eta(argument) = %g, expected 0" eta)
+        Assert.True(inClosure 1e-9 xt (rowSignsOf arr inf.Cell) inf.Argument, sprintf "argument %A outside cell %d" inf.Argument inf.Cell)
+
 /// With q ≤ 0, η ≤ 0 everywhere and η = 0 wherever every neuron is off: the supremum is 0 and
 /// its argument must attain 0, not point at some cell whose projection is rounding noise (the
 /// core reported 3.8e-15 at a point where η = −7). On the thin cells of the 1e±6 scales the

@@ -49,8 +49,13 @@ module Nnls =
         if m = 0 then x
         else
             let passive = Array.zeroCreate<bool> m
+            // A column enters when ⟨col_j, r⟩ > tol. The residual is Π_K f (Cone.project), and when
+            // it is far shorter than f (a near-zero maximum on a thin wedge) a threshold of 1e-14 ‖f‖
+            // accepted a residual that violated a facet by 3e-6 of its own length, so the argument
+            // of the maximum left its cell (inputs at scale 1e-6). 1e-15 ‖f‖ is still ten times the
+            // rounding of ⟨col_j, r⟩ (errors of order ε ‖col_j‖ ‖f‖).
             let scale = (cols |> Array.map Dense.norm |> Array.max) * max (Dense.norm f) 1e-300
-            let tol = 1e-14 * scale
+            let tol = 1e-15 * scale
             let residual () =
                 let r = Array.copy f
                 for j in 0 .. m - 1 do
