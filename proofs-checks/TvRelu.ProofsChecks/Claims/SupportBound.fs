@@ -47,7 +47,7 @@ module SupportBound =
             for a in sol.Measure.Atoms do
                 let eta = Certificate.evaluate cert a.Direction
                 let s = float (sign a.Amplitude)
-                let slack = atomSlack sol a.Amplitude
+                let slack = atomSlack data sol a.Amplitude
                 worstSlackRatio <- max worstSlackRatio ((1.0 - s * eta) / slack)
                 o <- o.Require(1.0 - s * eta <= slack, sprintf "an atom of amplitude %g sits where eta = %.12g: 1 - s eta exceeds what the gap %g allows (%g)" a.Amplitude eta sol.Assessment.Gap slack)
             let toSigma = distancesToSigma sol
