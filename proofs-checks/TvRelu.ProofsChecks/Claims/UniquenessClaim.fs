@@ -97,7 +97,15 @@ module UniquenessClaim =
             let lambda, _ = lambdaOf arr data p
             let cold = CertifiedSolve.solve data lambda solverOptions
             let warm = (Solve.path data [| 8.0 * lambda; 4.0 * lambda; 2.0 * lambda; lambda |] solverOptions) |> Array.last
-            match uncertified "the cold start" cold |> Option.orElse (uncertified "the warm start" warm) with
+            // A third path, independent of column generation but for the oracle: sliding Frank–Wolfe.
+            let fw = SlidingFrankWolfe.onArrangement arr data lambda FrankWolfeOptions.Default
+            // The cold start must be certified, and at least one second path; an uncertified second
+            // path is left out of the comparison (the long campaign's uniqueness trials were
+            // inconclusive in 0.7% of cases, mostly for a stalled warm start).
+            let second =
+                if warm.Assessment.Certified || fw.Assessment.Certified then None
+                else uncertified "the warm start (nor sliding Frank-Wolfe)" warm
+            match uncertified "the cold start" cold |> Option.orElse second with
             | Some o -> o
             | None ->
             let points = cold.Saturation |> Array.map (fun sp -> sp.Direction, sp.Sign)
@@ -114,9 +122,7 @@ module UniquenessClaim =
             let smin, ratio = smallestSingularValue data points
             let allowed = (sqrt (2.0 * cold.Assessment.Gap) + sqrt (2.0 * warm.Assessment.Gap) + lipschitz * (moved1 + moved2)) / smin + 1e-8 * (1.0 + tv)
             let difference = sqrt (Array.fold2 (fun acc x y -> acc + (x - y) * (x - y)) 0.0 a1 a2)
-            let same = orphans1 = 0 && orphans2 = 0 && difference <= allowed
-            // A third path, independent of column generation but for the oracle: sliding Frank–Wolfe.
-            let fw = SlidingFrankWolfe.onArrangement arr data lambda FrankWolfeOptions.Default
+            let same = not warm.Assessment.Certified || (orphans1 = 0 && orphans2 = 0 && difference <= allowed)
             let a3, moved3, _, orphans3 = onSigma points fw.Measure
             let allowed3 = (sqrt (2.0 * cold.Assessment.Gap) + sqrt (2.0 * fw.Assessment.Gap) + lipschitz * (moved1 + moved3)) / smin + 1e-8 * (1.0 + tv)
             let difference3 = sqrt (Array.fold2 (fun acc x y -> acc + (x - y) * (x - y)) 0.0 a1 a3)
@@ -151,6 +157,7 @@ module UniquenessClaim =
              .With("coreTestComparable", flag comparable)
              .With("sameMeasure", flag same)
              .With("frankWolfeCertified", flag fw.Assessment.Certified)
+             .With("warmCertified", flag warm.Assessment.Certified)
              .With("frankWolfeDifference", difference3)
 
     /// The registered instance.
