@@ -310,7 +310,10 @@ let ``saturation points: real, complete, one per sign per closed cell, interior 
                     let star = unit proj.Point
                     Assert.True(same |> Array.exists (fun p -> distance p.Direction star <= radius),
                                 sprintf "cell %d saturates (sign %d) at %A, missing from Σ" c sign star)
-            match here |> Array.tryFind (fun p -> p.Interior) with
+            // An interior point belongs to the cell it was found in: at scale 1e6 the angle tolerance
+            // (~1e-7) also admits the interior point of the neighbouring cell 1.25e-7 across a wall
+            // (FsCheck replay 7277491939641338922,3582724063586382501,8), which is not this cell's maximiser.
+            match here |> Array.tryFind (fun p -> p.Interior && Array.contains c p.Cells) with
             | Some p ->
                 interiorSeen <- true
                 for other in here do
