@@ -45,6 +45,15 @@ module ExtremePerRegion =
           Pivot: float
           Exact: Lazy<Dyadic * Dyadic[,]> }
 
+    /// u minus its projection on the span of an orthonormal list (two Gram–Schmidt passes).
+    let private residual (basis: float[] list) (u: float[]) =
+        let mutable r = Array.copy u
+        for _ in 1 .. 2 do
+            for b in basis do
+                let c = dot r b
+                r <- Array.map2 (fun x y -> x - c * y) r b
+        r
+
     /// Every flat of at most n − 1 independent normals (dependent sets are skipped: another set
     /// spans the same).
     let private flats (raw: float[][]) (units: float[][]) (n: int) =
@@ -59,11 +68,7 @@ module ExtremePerRegion =
                   Exact = lazy (Exact.complementProjector (hs |> Array.map (fun h -> raw.[h] |> Array.map Dyadic.OfFloat)) n) }
             if List.length chosen < n - 1 then
                 for h in start .. m - 1 do
-                    let mutable r = Array.copy units.[h]
-                    for _ in 1 .. 2 do
-                        for b in basis do
-                            let c = dot r b
-                            r <- Array.map2 (fun x y -> x - c * y) r b
+                    let r = residual basis units.[h]
                     let nr = norm r
                     if nr > 1e-11 then go (h + 1) (h :: chosen) (Array.map (fun x -> x / nr) r :: basis) (min pivot nr)
         go 0 [] [] 1.0
@@ -137,11 +142,7 @@ module ExtremePerRegion =
             let rec go (start: int) (basis: float[] list) (k: int) =
                 if k < n then
                     for h in start .. units.Length - 1 do
-                        let mutable r = Array.copy units.[h]
-                        for _ in 1 .. 2 do
-                            for b in basis do
-                                let c = dot r b
-                                r <- Array.map2 (fun x y -> x - c * y) r b
+                        let r = residual basis units.[h]
                         let nr = norm r
                         sm <- min sm nr
                         if nr > 1e-300 then go (h + 1) (Array.map (fun x -> x / nr) r :: basis) (k + 1)
