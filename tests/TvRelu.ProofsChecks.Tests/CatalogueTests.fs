@@ -99,3 +99,51 @@ let ``the boundary low-noise counterexample still refutes the claim`` () =
     Assert.Contains("is not 1 at every level", outcome.Message)
     // Two Diracs at eps = 3.16e-5 (the eighth level), one at the levels around it.
     Assert.Equal<float[]>([| 1.0; 2.0; 1.0 |], outcome.Series.["diracs"].[6 ..])
+
+/// The uniqueness audit's first refutation (uniform 1-D data, λ = 1.8e-6 λ_max): antipodal saturation
+/// pairs make Φ_Σ rank deficient, but at σ ≈ 1e-10 a machine-precision rank called it full and the
+/// core said "unique" where the polytope of minimisers, by the claim's own linear programs, has width 6.
+[<Fact>]
+let ``a rank deficient Phi_Sigma is not called unique`` () =
+    let claim = Catalogue.find "uniqueness" :?> ProblemClaim
+    let p = claim.ProblemOf 5974800715245487826L
+    let data = p.Dataset
+    let arr = TvRelu.Core.Arrangement.ofDataset data
+    let lambda = p.LambdaFraction * TvRelu.Core.Solve.lambdaMax arr data
+    let sol = TvRelu.Core.CertifiedSolve.solve data lambda TvRelu.Core.SolverOptions.Default
+    Assert.True(sol.Assessment.Certified)
+    let points = sol.Saturation |> Array.map (fun sp -> sp.Direction, sp.Sign)
+    let amplitudes, _, _, _ = Claims.UniquenessClaim.onSigma points sol.Measure
+    let width = Claims.UniquenessClaim.polytopeWidth data points amplitudes
+    Assert.True(width > 1e-3, sprintf "polytope width %g" width)
+    Assert.False(sol.Uniqueness.RankSufficient)
+    Assert.False(sol.Uniqueness.Unique)
+
+/// A boundary sweep of the first short campaign (seed -5005701683008310015) at ε = 1e-5, solved to a
+/// gap of 1e-16: the solver returned an atom on the hyperplane next to one a rounding step inside the
+/// adjacent cell, two atoms of one sign in one closed cell, which the audit counted as two Diracs. On a
+/// closed cell φ is linear, so one atom does the same with less mass: no certified minimiser the solver
+/// returns may hold such a pair. Sides are read from the data directly.
+[<Fact>]
+let ``no two atoms of one sign share a closed cell`` () =
+    let claim = Catalogue.find "low-noise-boundary" :?> ProblemClaim
+    let p = claim.ProblemOf -5005701683008310015L
+    let alpha = (claim.Evaluate p).Quantities.["alpha"]
+    let y0 = p.Inputs |> Array.map (Generate.network p.Teacher)
+    let data0 = TvRelu.Core.Dataset.CreateOrRaise(p.Inputs, y0)
+    let arr = TvRelu.Core.Arrangement.ofDataset data0
+    let lambda = 1e-5 * TvRelu.Core.Solve.lambdaMax arr data0
+    let y = Array.map2 (fun a w -> a + alpha * lambda * w) y0 p.Duals
+    let options = { TvRelu.Core.SolverOptions.Default with Tolerance = Some 1e-16; MaxRounds = 25 }
+    let sol = TvRelu.Core.Solve.solve (data0.WithLabels y) lambda options
+    Assert.True(sol.Assessment.Certified)
+    let rows = p.Inputs |> Array.map (fun x -> Array.append x [| 1.0 |])
+    let side (theta: float[]) (x: float[]) =
+        let t = (Array.fold2 (fun acc a b -> acc + a * b) 0.0 theta x) / sqrt (Array.sumBy (fun v -> v * v) x)
+        if abs t <= 1e-9 then 0 elif t > 0.0 then 1 else -1
+    let atoms = sol.Measure.Atoms
+    for i in 0 .. atoms.Length - 1 do
+        for j in i + 1 .. atoms.Length - 1 do
+            if sign atoms.[i].Amplitude = sign atoms.[j].Amplitude then
+                let separated = rows |> Array.exists (fun x -> side atoms.[i].Direction x * side atoms.[j].Direction x < 0)
+                Assert.True(separated, sprintf "atoms %A and %A share a closed cell" atoms.[i].Direction atoms.[j].Direction)
