@@ -19,12 +19,18 @@ open TvRelu.Core
 
 let dataset (seed: int) (n: int) (d: int) =
     let rng = Random seed
-    let normal () = sqrt (-2.0 * log (1.0 - rng.NextDouble())) * cos (2.0 * Math.PI * rng.NextDouble())
+
+    let normal () =
+        sqrt (-2.0 * log (1.0 - rng.NextDouble()))
+        * cos (2.0 * Math.PI * rng.NextDouble())
+
     let x = Array.init n (fun _ -> Array.init d (fun _ -> 2.0 * rng.NextDouble() - 1.0))
     let relu t = max t 0.0
+
     let teacher (p: float[]) =
         let s = Array.sum p
         relu (s + 0.2) - 0.5 * relu (p.[0] - 0.3)
+
     let y = x |> Array.map (fun p -> teacher p + 0.05 * normal ())
     Dataset.CreateOrRaise(x, y)
 
@@ -41,24 +47,66 @@ let run (n: int) (d: int) (print: bool) =
     let lambda = 0.005 * float n
     let sol = Solve.solve data lambda SolverOptions.Default
     let arr, tEnum, _ = measure (fun () -> Arrangement.ofDataset data)
-    let a, tFloat, mFloat = measure (fun () -> Gap.assess arr data lambda None sol.Measure)
-    let cellsOnly = { ExactOptions.Default with CheckFaces = false; Refute = false }
-    let r1, tExact, mExact = measure (fun () -> Exact.certifyOn cellsOnly arr data lambda sol.Measure)
-    let r2, tFaces, mFaces = measure (fun () -> Exact.certifyOn { cellsOnly with CheckFaces = true } arr data lambda sol.Measure)
+
+    let a, tFloat, mFloat =
+        measure (fun () -> Gap.assess arr data lambda None sol.Measure)
+
+    let cellsOnly =
+        { ExactOptions.Default with
+            CheckFaces = false
+            Refute = false
+        }
+
+    let r1, tExact, mExact =
+        measure (fun () -> Exact.certifyOn cellsOnly arr data lambda sol.Measure)
+
+    let r2, tFaces, mFaces =
+        measure (fun () -> Exact.certifyOn { cellsOnly with CheckFaces = true } arr data lambda sol.Measure)
+
     let _, tFloatFaces, _ = measure (fun () -> Faces.enumerate arr)
+
     if print then
-        printfn "| %d | %3d | %6d | %6.3f | %7.4f (%5.1f MB) | %7.3f (%6.1f MB) | %3.0fx | %7.3f (%6.1f MB) | %6.2f | %d | %d/%d/%d/%d/%d/%d | %d/%d/%d/%d/%d | %s |"
-            d n arr.CellCount tEnum tFloat mFloat tExact mExact (tExact / tFloat) tFaces mFaces tFloatFaces
+        printfn
+            "| %d | %3d | %6d | %6.3f | %7.4f (%5.1f MB) | %7.3f (%6.1f MB) | %3.0fx | %7.3f (%6.1f MB) | %6.2f | %d | %d/%d/%d/%d/%d/%d | %d/%d/%d/%d/%d | %s |"
+            d
+            n
+            arr.CellCount
+            tEnum
+            tFloat
+            mFloat
+            tExact
+            mExact
+            (tExact / tFloat)
+            tFaces
+            mFaces
+            tFloatFaces
             r2.CellCheck.Faces.Value
-            (2 * r1.Supremum.Screened) (r1.Supremum.ScreenedByMultipliers) r1.Supremum.Projected r1.Supremum.FromFloatingActiveSet r1.Supremum.FromSearch r1.Supremum.BoundedByNorm
-            r1.Bits.Data r1.Bits.Dual r1.Bits.Pieces r1.Bits.Projections r1.Bits.Bounds
-            (if a.Certified = (r2.Verdict = Verified) then r2.Verdict.Name else sprintf "%s (floating %b)" r2.Verdict.Name a.Certified)
+            (2 * r1.Supremum.Screened)
+            (r1.Supremum.ScreenedByMultipliers)
+            r1.Supremum.Projected
+            r1.Supremum.FromFloatingActiveSet
+            r1.Supremum.FromSearch
+            r1.Supremum.BoundedByNorm
+            r1.Bits.Data
+            r1.Bits.Dual
+            r1.Bits.Pieces
+            r1.Bits.Projections
+            r1.Bits.Bounds
+            (if a.Certified = (r2.Verdict = Verified) then
+                 r2.Verdict.Name
+             else
+                 sprintf "%s (floating %b)" r2.Verdict.Name a.Certified)
 
 run 10 1 false
 run 10 2 false
-printfn "| d | N | cells | enumeration s | floating certificate s (alloc) | exact, cells s (alloc) | exact / floating | exact + faces s (alloc) | of which floating Faces.enumerate s | faces | (cell, sign): by norm / by multipliers / KKT (float active set / search / bounded) | bits data/dual/pieces/projections/bounds | verdict |"
+
+printfn
+    "| d | N | cells | enumeration s | floating certificate s (alloc) | exact, cells s (alloc) | exact / floating | exact + faces s (alloc) | of which floating Faces.enumerate s | faces | (cell, sign): by norm / by multipliers / KKT (float active set / search / bounded) | bits data/dual/pieces/projections/bounds | verdict |"
+
 printfn "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+
 for d in [ 1; 2 ] do
     for n in [ 10; 50; 200 ] do
         run n d true
+
 printfn "peak working set %.0f MB" (float (Process.GetCurrentProcess().PeakWorkingSet64) / 1048576.0)

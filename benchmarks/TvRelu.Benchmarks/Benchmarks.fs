@@ -16,7 +16,8 @@ type EnumerationBench() =
 
     /// All ~10^6 cells of 1,000 random points in d = 2.
     [<Benchmark>]
-    member _.Random1000InPlane() = (Arrangement.ofDataset random2).CellCount
+    member _.Random1000InPlane() =
+        (Arrangement.ofDataset random2).CellCount
 
 /// The certified solver end to end (issue 3), at λ = 1% of λ_max.
 [<MemoryDiagnoser; SimpleJob(launchCount = 1, warmupCount = 1, iterationCount = 3)>]
@@ -24,12 +25,17 @@ type SolverBench() =
     let case d n =
         let data = Workloads.teacher 11 d n
         data, Workloads.lambdaFor data
+
     let d1 = case 1 1000
     let d2 = case 2 200
     let d3 = case 3 50
+
     let run (data, lambda) =
         let s = Solve.solve data lambda SolverOptions.Default
-        if not s.Assessment.Certified then failwith "benchmark solve was not certified"
+
+        if not s.Assessment.Certified then
+            failwith "benchmark solve was not certified"
+
         s.Assessment.Gap
 
     /// 1,000 points, d = 1.

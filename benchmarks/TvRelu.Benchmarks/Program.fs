@@ -13,25 +13,56 @@ let private peakMb () =
     float (Process.GetCurrentProcess().PeakWorkingSet64) / 1e6
 
 let private report () =
-    printfn "machine: %s, %d cores, .NET %s" (Runtime.InteropServices.RuntimeInformation.OSDescription) Environment.ProcessorCount (string Environment.Version)
+    printfn
+        "machine: %s, %d cores, .NET %s"
+        (Runtime.InteropServices.RuntimeInformation.OSDescription)
+        Environment.ProcessorCount
+        (string Environment.Version)
+
     printfn ""
     printfn "| enumeration | cells | seconds | cells/s | peak MB |"
     printfn "|---|---:|---:|---:|---:|"
-    for name, data in [ "cube D=4", Workloads.cube 4; "cube D=5", Workloads.cube 5; "d=2 N=250", Workloads.teacher 7 2 250; "d=2 N=500", Workloads.teacher 7 2 500; "d=2 N=1000", Workloads.teacher 7 2 1000; "d=3 N=100", Workloads.teacher 7 3 100; "d=4 N=40", Workloads.teacher 7 4 40 ] do
+
+    for name, data in
+        [
+            "cube D=4", Workloads.cube 4
+            "cube D=5", Workloads.cube 5
+            "d=2 N=250", Workloads.teacher 7 2 250
+            "d=2 N=500", Workloads.teacher 7 2 500
+            "d=2 N=1000", Workloads.teacher 7 2 1000
+            "d=3 N=100", Workloads.teacher 7 3 100
+            "d=4 N=40", Workloads.teacher 7 4 40
+        ] do
         let sw = Stopwatch.StartNew()
         let arr = Arrangement.ofDataset data
         let s = sw.Elapsed.TotalSeconds
         printfn "| %s | %d | %.2f | %.0f | %.0f |" name arr.CellCount s (float arr.CellCount / s) (peakMb ())
+
     printfn ""
     printfn "| solve (λ = 1%% λ_max) | cells | atoms | rounds | gap | certified | enumeration s | solve s | certification s | total s |"
     printfn "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"
+
     for d, n in [ 1, 250; 1, 500; 1, 1000; 2, 50; 2, 100; 2, 200; 3, 25; 3, 50 ] do
         let data = Workloads.teacher 11 d n
         let lambda = Workloads.lambdaFor data
         let sw = Stopwatch.StartNew()
         let s = Solve.solve data lambda SolverOptions.Default
         let t = s.Timings
-        printfn "| d=%d N=%d | %d | %d | %d | %.1e | %b | %.2f | %.2f | %.2f | %.2f |" d n s.Cells s.Measure.Count s.Rounds s.Assessment.Gap s.Assessment.Certified t.Enumeration.TotalSeconds t.Solve.TotalSeconds t.Certification.TotalSeconds sw.Elapsed.TotalSeconds
+
+        printfn
+            "| d=%d N=%d | %d | %d | %d | %.1e | %b | %.2f | %.2f | %.2f | %.2f |"
+            d
+            n
+            s.Cells
+            s.Measure.Count
+            s.Rounds
+            s.Assessment.Gap
+            s.Assessment.Certified
+            t.Enumeration.TotalSeconds
+            t.Solve.TotalSeconds
+            t.Certification.TotalSeconds
+            sw.Elapsed.TotalSeconds
+
     printfn ""
     printfn "peak working set: %.0f MB" (peakMb ())
 
@@ -40,5 +71,7 @@ let main argv =
     if argv = [| "report" |] then
         report ()
     else
-        BenchmarkSwitcher.FromAssembly(typeof<Suites.EnumerationBench>.Assembly).Run(argv) |> ignore
+        BenchmarkSwitcher.FromAssembly(typeof<Suites.EnumerationBench>.Assembly).Run(argv)
+        |> ignore
+
     0

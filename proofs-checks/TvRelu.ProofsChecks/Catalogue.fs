@@ -8,21 +8,25 @@ module Catalogue =
 
     /// Every registered claim, pending ones included (campaigns skip those).
     let all: Claim[] =
-        [| ExtremePerRegion.claim
-           SupportBound.claim
-           Representer.claim
-           UniquenessClaim.claim
-           CoverEuler.claim
-           LowNoise.interior
-           LowNoise.boundary
-           DeDiosBruna.variationNorm :> Claim
-           DeDiosBruna.labelNoise :> Claim |]
+        [|
+            ExtremePerRegion.claim
+            SupportBound.claim
+            Representer.claim
+            UniquenessClaim.claim
+            CoverEuler.claim
+            LowNoise.interior
+            LowNoise.boundary
+            DeDiosBruna.variationNorm :> Claim
+            DeDiosBruna.labelNoise :> Claim
+        |]
 
     /// The claims that can run now.
     let active = all |> Array.filter (fun c -> not c.IsPending)
 
     /// The claim with this id, if registered (case-insensitive).
-    let tryFind (id: string) = all |> Array.tryFind (fun c -> String.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase))
+    let tryFind (id: string) =
+        all
+        |> Array.tryFind (fun c -> String.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase))
 
     /// The claim with this id; raises ArgumentException listing the known ids otherwise.
     let find (id: string) =
@@ -34,5 +38,8 @@ module Catalogue =
     /// Claims selected by a command-line style argument: "all" (the active claims) or a
     /// comma-separated list of ids.
     let select (spec: string) =
-        if String.IsNullOrWhiteSpace spec || spec.Trim().ToLowerInvariant() = "all" then active
-        else spec.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) |> Array.map find
+        if String.IsNullOrWhiteSpace spec || spec.Trim().ToLowerInvariant() = "all" then
+            active
+        else
+            spec.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
+            |> Array.map find

@@ -8,7 +8,17 @@ open System.Collections.Generic
 /// quantities and series that the report aggregates. Immutable; the `With…` members return copies,
 /// so it reads as a fluent builder from both F# and C#.
 [<Sealed>]
-type Outcome private (passed: bool, applicable: bool, inconclusive: bool, message: string, kind: string, quantities: Map<string, float>, series: Map<string, float[]>) =
+type Outcome
+    private
+    (
+        passed: bool,
+        applicable: bool,
+        inconclusive: bool,
+        message: string,
+        kind: string,
+        quantities: Map<string, float>,
+        series: Map<string, float[]>
+    ) =
 
     /// The claim held on this problem (true for problems it does not apply to).
     member _.Passed = passed
@@ -28,84 +38,125 @@ type Outcome private (passed: bool, applicable: bool, inconclusive: bool, messag
     member _.Series: IReadOnlyDictionary<string, float[]> = series :> _
 
     /// A passing outcome with nothing measured yet.
-    static member Pass() = Outcome(true, true, false, "", "", Map.empty, Map.empty)
+    static member Pass() =
+        Outcome(true, true, false, "", "", Map.empty, Map.empty)
+
     /// A failing outcome.
-    static member Fail(message: string) = Outcome(false, true, false, message, "", Map.empty, Map.empty)
+    static member Fail(message: string) =
+        Outcome(false, true, false, message, "", Map.empty, Map.empty)
+
     /// The problem does not meet the claim's hypotheses.
-    static member NotApplicable(reason: string) = Outcome(true, false, false, reason, "", Map.empty, Map.empty)
+    static member NotApplicable(reason: string) =
+        Outcome(true, false, false, reason, "", Map.empty, Map.empty)
+
     /// The claim could not be checked: the audited code failed to produce what the check needs.
-    static member Inconclusive(reason: string) = Outcome(false, true, true, reason, "", Map.empty, Map.empty)
+    static member Inconclusive(reason: string) =
+        Outcome(false, true, true, reason, "", Map.empty, Map.empty)
 
     /// Records a measured quantity.
-    member _.With(name: string, value: float) = Outcome(passed, applicable, inconclusive, message, kind, Map.add name value quantities, series)
+    member _.With(name: string, value: float) =
+        Outcome(passed, applicable, inconclusive, message, kind, Map.add name value quantities, series)
+
     /// Records a measured series.
-    member _.WithSeries(name: string, values: float[]) = Outcome(passed, applicable, inconclusive, message, kind, quantities, Map.add name (Array.copy values) series)
+    member _.WithSeries(name: string, values: float[]) =
+        Outcome(passed, applicable, inconclusive, message, kind, quantities, Map.add name (Array.copy values) series)
+
     /// Names the generator family.
-    member _.WithKind(k: string) = Outcome(passed, applicable, inconclusive, message, k, quantities, series)
+    member _.WithKind(k: string) =
+        Outcome(passed, applicable, inconclusive, message, k, quantities, series)
+
     /// Fails with the message unless the condition holds; messages of several failed requirements are joined.
     member this.Require(condition: bool, failure: string) =
-        if condition then this
-        else Outcome(false, applicable, inconclusive, (if passed || message = "" then failure else message + "; " + failure), kind, quantities, series)
+        if condition then
+            this
+        else
+            Outcome(
+                false,
+                applicable,
+                inconclusive,
+                (if passed || message = "" then
+                     failure
+                 else
+                     message + "; " + failure),
+                kind,
+                quantities,
+                series
+            )
+
     /// Marks the outcome not applicable (keeping what was measured).
-    member _.AsNotApplicable(reason: string) = Outcome(true, false, false, reason, kind, quantities, series)
+    member _.AsNotApplicable(reason: string) =
+        Outcome(true, false, false, reason, kind, quantities, series)
+
     /// Marks the outcome inconclusive (keeping what was measured): the audited code failed.
-    member _.AsInconclusive(reason: string) = Outcome(false, true, true, reason, kind, quantities, series)
+    member _.AsInconclusive(reason: string) =
+        Outcome(false, true, true, reason, kind, quantities, series)
 
 /// One trial of one claim: the JSON-lines record of a campaign (see `JsonLines`).
 type TrialRecord =
-    { /// The claim's id.
-      Claim: string
-      /// The trial's index in its campaign (−1 for a stand-alone replay).
-      Trial: int
-      /// The seed that generated the problem: `claim.Trial seed` reproduces this record.
-      Seed: int64
-      /// The claim held (or did not apply).
-      Passed: bool
-      /// The problem met the claim's hypotheses.
-      Applicable: bool
-      /// The check could not be carried out because the audited code failed (Passed is then false).
-      Inconclusive: bool
-      /// Generator family.
-      Kind: string
-      /// Failure (or non-applicability) message, with the replay seed; empty when passed.
-      Message: string
-      /// Measured quantities.
-      Quantities: IReadOnlyDictionary<string, float>
-      /// Measured series.
-      Series: IReadOnlyDictionary<string, float[]>
-      /// The shrunk failing data set as CSV (x1..xd, y[, q]); empty when none.
-      Counterexample: string
-      /// Rows of the generated problem before shrinking (0 when not shrunk).
-      OriginalRows: int
-      /// Rows of the shrunk counterexample (0 when none).
-      ShrunkRows: int
-      /// Wall-clock milliseconds of the trial (a timing field: not part of a result's identity).
-      ElapsedMs: float }
+    {
+        /// The claim's id.
+        Claim: string
+        /// The trial's index in its campaign (−1 for a stand-alone replay).
+        Trial: int
+        /// The seed that generated the problem: `claim.Trial seed` reproduces this record.
+        Seed: int64
+        /// The claim held (or did not apply).
+        Passed: bool
+        /// The problem met the claim's hypotheses.
+        Applicable: bool
+        /// The check could not be carried out because the audited code failed (Passed is then false).
+        Inconclusive: bool
+        /// Generator family.
+        Kind: string
+        /// Failure (or non-applicability) message, with the replay seed; empty when passed.
+        Message: string
+        /// Measured quantities.
+        Quantities: IReadOnlyDictionary<string, float>
+        /// Measured series.
+        Series: IReadOnlyDictionary<string, float[]>
+        /// The shrunk failing data set as CSV (x1..xd, y[, q]); empty when none.
+        Counterexample: string
+        /// Rows of the generated problem before shrinking (0 when not shrunk).
+        OriginalRows: int
+        /// Rows of the shrunk counterexample (0 when none).
+        ShrunkRows: int
+        /// Wall-clock milliseconds of the trial (a timing field: not part of a result's identity).
+        ElapsedMs: float
+    }
 
     /// Failed and not inconclusive: the claim was refuted on this problem.
     member r.Refuted = not r.Passed && not r.Inconclusive
 
     /// The line that tells a user how to reproduce the trial.
-    member r.ReplayHint = sprintf "replay: claim '%s', seed %d (Catalogue.find(\"%s\").Trial(%dL))" r.Claim r.Seed r.Claim r.Seed
+    member r.ReplayHint =
+        sprintf "replay: claim '%s', seed %d (Catalogue.find(\"%s\").Trial(%dL))" r.Claim r.Seed r.Claim r.Seed
 
     /// A record of an outcome (no counterexample, timing 0, trial −1: the campaign fills these in).
     static member OfOutcome(claimId: string, seed: int64, outcome: Outcome) =
         let r =
-            { Claim = claimId
-              Trial = -1
-              Seed = seed
-              Passed = outcome.Passed
-              Applicable = outcome.Applicable
-              Inconclusive = outcome.IsInconclusive
-              Kind = outcome.Kind
-              Message = outcome.Message
-              Quantities = outcome.Quantities
-              Series = outcome.Series
-              Counterexample = ""
-              OriginalRows = 0
-              ShrunkRows = 0
-              ElapsedMs = 0.0 }
-        if outcome.Passed then r else { r with Message = r.Message + " | " + r.ReplayHint }
+            {
+                Claim = claimId
+                Trial = -1
+                Seed = seed
+                Passed = outcome.Passed
+                Applicable = outcome.Applicable
+                Inconclusive = outcome.IsInconclusive
+                Kind = outcome.Kind
+                Message = outcome.Message
+                Quantities = outcome.Quantities
+                Series = outcome.Series
+                Counterexample = ""
+                OriginalRows = 0
+                ShrunkRows = 0
+                ElapsedMs = 0.0
+            }
+
+        if outcome.Passed then
+            r
+        else
+            { r with
+                Message = r.Message + " | " + r.ReplayHint
+            }
 
 /// A statement under audit: the extension point of the catalogue. Implement it in F# or C#
 /// (subclass it, or `ProblemClaim` for claims over generated data sets, which adds shrinking and
@@ -135,11 +186,16 @@ type Claim() =
             member _.Statement = statement
             member _.Source = source
             member _.Oracle = oracle
+
             member _.Trial(seed) =
                 let outcome =
-                    try check.Invoke(Rng seed)
-                    with e -> Outcome.Fail(sprintf "exception: %s" e.Message)
-                TrialRecord.OfOutcome(id, seed, outcome) }
+                    try
+                        check.Invoke(Rng seed)
+                    with e ->
+                        Outcome.Fail(sprintf "exception: %s" e.Message)
+
+                TrialRecord.OfOutcome(id, seed, outcome)
+        }
 
     /// A registered claim that cannot run yet.
     static member Pending(id: string, statement: string, source: string, oracle: string, reason: string) =
@@ -149,4 +205,7 @@ type Claim() =
             member _.Source = source
             member _.Oracle = oracle
             member _.PendingReason = reason
-            member _.Trial(seed) = TrialRecord.OfOutcome(id, seed, Outcome.NotApplicable("pending: " + reason)) }
+
+            member _.Trial(seed) =
+                TrialRecord.OfOutcome(id, seed, Outcome.NotApplicable("pending: " + reason))
+        }

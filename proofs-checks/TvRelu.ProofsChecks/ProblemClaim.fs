@@ -28,19 +28,26 @@ type ProblemClaim() =
 
     /// The check, with exceptions turned into failures.
     member this.Evaluate(problem: Problem) =
-        try this.Check problem
-        with e -> Outcome.Fail(sprintf "exception %s: %s" (e.GetType().Name) e.Message)
+        try
+            this.Check problem
+        with e ->
+            Outcome.Fail(sprintf "exception %s: %s" (e.GetType().Name) e.Message)
 
     /// The problem of a seed (its Seed field set to the seed).
-    member this.ProblemOf(seed: int64) = { this.Generate(Rng seed) with Seed = seed }
+    member this.ProblemOf(seed: int64) =
+        { this.Generate(Rng seed) with
+            Seed = seed
+        }
 
     /// Shrinks a failing problem by removing rows while it fails the same way (refuted stays
     /// refuted, inconclusive stays inconclusive); returns it with the number of reductions.
-    member this.ShrinkFailure(problem: Problem) = this.ShrinkFailure(problem, (this.Evaluate problem).IsInconclusive)
+    member this.ShrinkFailure(problem: Problem) =
+        this.ShrinkFailure(problem, (this.Evaluate problem).IsInconclusive)
 
     /// `ShrinkFailure` when the kind of failure is already known.
     member this.ShrinkFailure(problem: Problem, inconclusive: bool) =
         let deadline = DateTime.UtcNow.AddSeconds this.ShrinkSeconds
+
         let fails (q: Problem) =
             q.Count >= this.MinRows
             && (let left = (deadline - DateTime.UtcNow).TotalSeconds
@@ -48,31 +55,52 @@ type ProblemClaim() =
                 match Watchdog.run (max left 0.001) (fun () -> this.Evaluate q) with
                 | Some o -> not o.Passed && o.IsInconclusive = inconclusive
                 | None -> false)
+
         Shrink.minimise this.ShrinkBudget this.ShrinkSeconds fails problem
 
     override this.Trial(seed: int64) =
         let sw = Stopwatch.StartNew()
         let problem = this.ProblemOf seed
         let outcome = this.Evaluate problem
-        let outcome = if outcome.Kind = "" then outcome.WithKind problem.Kind else outcome
+
+        let outcome =
+            if outcome.Kind = "" then
+                outcome.WithKind problem.Kind
+            else
+                outcome
+
         let record = TrialRecord.OfOutcome(this.Id, seed, outcome)
+
         let record =
-            if outcome.Passed then record
+            if outcome.Passed then
+                record
             else
                 let shrunk, steps = this.ShrinkFailure(problem, outcome.IsInconclusive)
                 let again = if steps = 0 then outcome else this.Evaluate shrunk
+
                 { record with
                     Message =
-                        sprintf "%s | shrunk in %d steps to %d of %d rows, where: %s | %s"
-                            outcome.Message steps shrunk.Count problem.Count again.Message record.ReplayHint
+                        sprintf
+                            "%s | shrunk in %d steps to %d of %d rows, where: %s | %s"
+                            outcome.Message
+                            steps
+                            shrunk.Count
+                            problem.Count
+                            again.Message
+                            record.ReplayHint
                     Counterexample = shrunk.ToCsv()
                     OriginalRows = problem.Count
-                    ShrunkRows = shrunk.Count }
-        { record with ElapsedMs = sw.Elapsed.TotalMilliseconds }
+                    ShrunkRows = shrunk.Count
+                }
+
+        { record with
+            ElapsedMs = sw.Elapsed.TotalMilliseconds
+        }
 
     /// FsCheck generator: a random seed mapped through `Generate` (so every FsCheck counterexample
     /// prints the seed that replays it as a campaign trial).
-    member this.Gen: FsCheck.Gen<Problem> = Gen.choose64 (Int64.MinValue, Int64.MaxValue) |> Gen.map this.ProblemOf
+    member this.Gen: FsCheck.Gen<Problem> =
+        Gen.choose64 (Int64.MinValue, Int64.MaxValue) |> Gen.map this.ProblemOf
 
     /// FsCheck arbitrary: `Gen` with row-removal shrinking.
     member this.Arbitrary: FsCheck.Arbitrary<Problem> =

@@ -16,8 +16,10 @@ module Seeds =
     /// FNV-1a over the UTF-8 bytes of a string: a stable hash (String.GetHashCode is randomised per process).
     let hashString (s: string) =
         let mutable h = 0xcbf29ce484222325UL
+
         for b in Text.Encoding.UTF8.GetBytes s do
             h <- (h ^^^ uint64 b) * 0x100000001b3UL
+
         h
 
     /// The seed of trial `trial` of claim `claimId` in a campaign started with `campaignSeed`.
@@ -30,11 +32,14 @@ module Seeds =
 [<Sealed>]
 type Rng(seed: int64) =
     let s = Array.zeroCreate<uint64> 4
+
     do
         let mutable z = uint64 seed
-        for i in 0 .. 3 do
+
+        for i in 0..3 do
             z <- z + 0x9E3779B97F4A7C15UL
             s.[i] <- Seeds.mix z
+
     let mutable spare = nan
 
     /// The seed this generator started from.
@@ -54,14 +59,17 @@ type Rng(seed: int64) =
         result
 
     /// Uniform on [0, 1) with 53 random bits.
-    member this.Uniform() = float (this.NextUInt64() >>> 11) * (1.0 / 9007199254740992.0)
+    member this.Uniform() =
+        float (this.NextUInt64() >>> 11) * (1.0 / 9007199254740992.0)
 
     /// Uniform on [a, b).
     member this.Uniform(a: float, b: float) = a + (b - a) * this.Uniform()
 
     /// Uniform integer in [0, n).
     member this.Int(n: int) =
-        if n <= 0 then invalidArg "n" "n must be positive"
+        if n <= 0 then
+            invalidArg "n" "n must be positive"
+
         int (this.NextUInt64() % uint64 n)
 
     /// Uniform integer in [lo, hi] (inclusive).
@@ -80,10 +88,12 @@ type Rng(seed: int64) =
             let mutable u = 0.0
             let mutable v = 0.0
             let mutable r = 2.0
+
             while r >= 1.0 || r = 0.0 do
                 u <- 2.0 * this.Uniform() - 1.0
                 v <- 2.0 * this.Uniform() - 1.0
                 r <- u * u + v * v
+
             let f = sqrt (-2.0 * log r / r)
             spare <- v * f
             u * f
@@ -102,18 +112,22 @@ type Rng(seed: int64) =
         let total = items |> Array.sumBy snd
         let mutable u = this.Uniform() * total
         let mutable i = 0
+
         while i < items.Length - 1 && u >= snd items.[i] do
             u <- u - snd items.[i]
             i <- i + 1
+
         fst items.[i]
 
     /// A uniformly random unit vector in R^n.
     member this.UnitVector(n: int) =
         let mutable g = this.Gaussians n
         let mutable norm = sqrt (Array.sumBy (fun x -> x * x) g)
+
         while norm < 1e-12 do
             g <- this.Gaussians n
             norm <- sqrt (Array.sumBy (fun x -> x * x) g)
+
         g |> Array.map (fun x -> x / norm)
 
     /// A new independent generator derived from this one (for sub-streams that must not shift
@@ -132,15 +146,29 @@ module Watchdog =
     /// Some result of `f`, or None when it did not finish within `seconds` (≤ 0: no deadline).
     /// An exception of `f` is re-raised.
     let run (seconds: float) (f: unit -> 'T) : 'T option =
-        if seconds <= 0.0 || Double.IsInfinity seconds then Some(f ())
+        if seconds <= 0.0 || Double.IsInfinity seconds then
+            Some(f ())
         else
             let mutable result = None
             let mutable error: exn = null
-            let worker = Threading.Thread((fun () -> try result <- Some(f ()) with e -> error <- e), 16 * 1024 * 1024)
+
+            let worker =
+                Threading.Thread(
+                    (fun () ->
+                        try
+                            result <- Some(f ())
+                        with e ->
+                            error <- e),
+                    16 * 1024 * 1024
+                )
+
             worker.IsBackground <- true
             worker.Start()
+
             if worker.Join(TimeSpan.FromSeconds seconds) then
-                if not (isNull error) then Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw()
+                if not (isNull error) then
+                    Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw()
+
                 result
             else
                 Threading.Interlocked.Increment(&abandoned) |> ignore

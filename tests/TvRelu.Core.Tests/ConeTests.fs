@@ -26,23 +26,33 @@ let private feasiblePoints (c: ConeCase) (p: float[]) =
     let n = c.V.Length
     let r = max (norm c.V) 1e-300
     let found = ResizeArray<float[]>()
-    for _ in 1 .. 400 do
+
+    for _ in 1..400 do
         let g = scale (r * 2.0 * rng.NextDouble()) (randomUnit rng n)
-        if feasible c.Normals g then found.Add g
+
+        if feasible c.Normals g then
+            found.Add g
+
     for k in -8 .. 0 do
-        for _ in 1 .. 40 do
+        for _ in 1..40 do
             let g = add p (scale (r * Math.Pow(10.0, float k)) (randomUnit rng n))
-            if feasible c.Normals g then found.Add g
+
+            if feasible c.Normals g then
+                found.Add g
+
     if feasible c.Normals p then
         for t in [ 0.0; 0.5; 0.999; 1.001; 2.0 ] do
             found.Add(scale t p)
+
     let basis = found.ToArray()
+
     if basis.Length >= 2 then
-        for _ in 1 .. 100 do
+        for _ in 1..100 do
             let a = basis.[rng.Next basis.Length]
             let b = basis.[rng.Next basis.Length]
             let t = rng.NextDouble()
             found.Add(add (scale t a) (scale (1.0 - t) b))
+
     found.ToArray()
 
 /// Relative KKT residuals: each condition is compared with the size of the terms it is made of.
@@ -60,12 +70,19 @@ let ``the projection satisfies the KKT conditions`` (c: ConeCase) =
         Assert.True(dot a p <= eps * norm a * nv, sprintf "⟨a, p⟩ = %g > 0: p outside the cone" (dot a p))
     // Dual feasibility: ν ≥ 0 and v − p = Σ ν_i a_i ∈ K°.
     Assert.True(nu |> Array.forall (fun x -> x >= 0.0), sprintf "negative multiplier %A" nu)
-    let polar = Array.fold2 (fun acc a w -> add acc (scale w a)) (Array.zeroCreate c.V.Length) c.Normals nu
+
+    let polar =
+        Array.fold2 (fun acc a w -> add acc (scale w a)) (Array.zeroCreate c.V.Length) c.Normals nu
+
     let size = nv + Array.fold2 (fun acc a w -> acc + w * norm a) 0.0 c.Normals nu
     Assert.True(distance (sub c.V p) polar <= eps * size, sprintf "v − p = %A but Σ ν a = %A" (sub c.V p) polar)
     // Complementary slackness: a positive multiplier only on an active constraint.
-    Array.iteri2 (fun i a w ->
-        if w > 0.0 then Assert.True(abs (dot a p) <= eps * norm a * nv, sprintf "ν_%d = %g but ⟨a_%d, p⟩ = %g" i w i (dot a p))) c.Normals nu
+    Array.iteri2
+        (fun i a w ->
+            if w > 0.0 then
+                Assert.True(abs (dot a p) <= eps * norm a * nv, sprintf "ν_%d = %g but ⟨a_%d, p⟩ = %g" i w i (dot a p)))
+        c.Normals
+        nu
     // Moreau's orthogonality ⟨v − p, p⟩ = 0.
     Assert.True(abs (dot (sub c.V p) p) <= eps * nv * nv)
 
@@ -75,12 +92,15 @@ let ``no random point of the cone is closer, and v − p is in the polar cone`` 
     let p = proj.Point
     let best = distance c.V p
     let tol = 1e-10 * magnitude c
+
     for k in feasiblePoints c p do
         Assert.True(distance c.V k >= best - tol, sprintf "feasible %A is closer to v than Π v = %A" k p)
         // Moreau: ⟨v − Π v, k⟩ ≤ 0 on K, i.e. v − Π v ∈ K°.
         Assert.True(dot (sub c.V p) k <= tol * norm k, sprintf "⟨v − Π v, k⟩ = %g > 0 for k = %A" (dot (sub c.V p) k) k)
         // Lemma 1: ⟨θ, v⟩ ≤ ‖Π v‖ on the unit vectors of K.
-        if norm k > 0.0 then Assert.True(dot (unit k) c.V <= proj.Norm + tol)
+        if norm k > 0.0 then
+            Assert.True(dot (unit k) c.V <= proj.Norm + tol)
+
     if proj.Norm > 1e-9 * norm c.V then
         Assert.True(abs (dot (unit p) c.V - proj.Norm) <= tol)
 
@@ -91,17 +111,25 @@ let ``projection onto a rotated orthant has its closed form`` (c: ConeCase) =
     let rng = c.Rng
     // Orthonormal rows by Gram–Schmidt of Gaussian vectors.
     let q = ResizeArray<float[]>()
+
     while q.Count < n do
         let mutable g = gaussianVector rng n
+
         for b in q do
             g <- sub g (scale (dot g b) b)
-        if norm g > 1e-6 then q.Add(unit g)
+
+        if norm g > 1e-6 then
+            q.Add(unit g)
+
     let k = rng.Next(1, n + 1)
     let rows = q.ToArray() |> Array.truncate k
     let factors = Array.init k (fun _ -> Math.Pow(10.0, float (rng.Next(-3, 4))))
     let normals = Array.map2 (fun f r -> scale f r) factors rows
+
     let expected =
-        rows |> Array.fold (fun acc r -> let t = dot r c.V in if t > 0.0 then sub acc (scale t r) else acc) c.V
+        rows
+        |> Array.fold (fun acc r -> let t = dot r c.V in if t > 0.0 then sub acc (scale t r) else acc) c.V
+
     let proj = Cone.project normals c.V
     Assert.True(distance expected proj.Point <= 1e-10 * (1.0 + norm c.V), sprintf "Π v = %A, expected %A" proj.Point expected)
 
@@ -114,9 +142,12 @@ let private wedge (alpha: float) (w: float) (v: float[]) =
     let a1 = [| r1.[1]; -r1.[0] |]
     let a2 = [| -r2.[1]; r2.[0] |]
     let onRay (r: float[]) = scale (max 0.0 (dot v r)) r
+
     let p =
-        if dot a1 v <= 0.0 && dot a2 v <= 0.0 then v
-        else [ onRay r1; onRay r2 ] |> List.minBy (distance v)
+        if dot a1 v <= 0.0 && dot a2 v <= 0.0 then
+            v
+        else
+            [ onRay r1; onRay r2 ] |> List.minBy (distance v)
     // v − p = ν1 a1 + ν2 a2 by Cramer's rule.
     let e = sub v p
     let det = a1.[0] * a2.[1] - a1.[1] * a2.[0]
@@ -134,7 +165,11 @@ let ``hand cases: no constraint, v in the cone, v in the polar, a half-plane, th
     Assert.Equal<float>([| 1.0; 0.0 |], half.Point)
     Assert.Equal(0.5, half.Multipliers.[0], 12)
     // Three normals 120° apart: the cone is {0}.
-    let three = [| for k in 0 .. 2 -> [| cos (2.0 * Math.PI * float k / 3.0); sin (2.0 * Math.PI * float k / 3.0) |] |]
+    let three =
+        [|
+            for k in 0..2 -> [| cos (2.0 * Math.PI * float k / 3.0); sin (2.0 * Math.PI * float k / 3.0) |]
+        |]
+
     Assert.True(norm (Cone.project three [| 3.0; -7.0 |]).Point < 1e-12)
     // A line {θ : θ_2 = 0} from an opposite pair.
     let line = Cone.project [| [| 0.0; 1.0 |]; [| 0.0; -1.0 |] |] [| 3.0; 4.0 |]

@@ -24,13 +24,19 @@ let ``Cover's count equals its closed forms`` (m0: PositiveInt) (d0: PositiveInt
     let d = d0.Get % 6 + 1
     let c = Arrangement.coverCount m d
     // Every sign pattern is realised by at most d + 1 independent hyperplanes.
-    if m <= d + 1 then Assert.Equal(pown 2I m, c)
+    if m <= d + 1 then
+        Assert.Equal(pown 2I m, c)
     // Lines through the origin of R²: 2m arcs. Planes through the origin of R³: m² − m + 2.
-    if d = 1 then Assert.Equal(bigint (2 * m), c)
-    if d = 2 then Assert.Equal(bigint (m * m - m + 2), c)
-    Assert.Equal(2I * Seq.sum [ for k in 0 .. d -> binomial (m - 1) k ], c)
+    if d = 1 then
+        Assert.Equal(bigint (2 * m), c)
+
+    if d = 2 then
+        Assert.Equal(bigint (m * m - m + 2), c)
+
+    Assert.Equal(2I * Seq.sum [ for k in 0..d -> binomial (m - 1) k ], c)
     // Deletion–restriction in general position: C(m, d) = C(m − 1, d) + C(m − 1, d − 1).
-    if m >= 2 then Assert.Equal(Arrangement.coverCount (m - 1) d + Arrangement.coverCount (m - 1) (d - 1), c)
+    if m >= 2 then
+        Assert.Equal(Arrangement.coverCount (m - 1) d + Arrangement.coverCount (m - 1) (d - 1), c)
 
 [<Fact>]
 let ``Cover's count, hand table`` () =
@@ -48,15 +54,16 @@ let private checkGeneralPosition (data: Dataset) =
     Assert.Equal(Some true, Arrangement.generalPosition subsetLimit arr)
     Assert.Equal(Arrangement.coverCount data.Count data.Dimension, bigint arr.CellCount)
     // N ≤ d + 1 independent hyperplanes realise every sign pattern.
-    if data.Count <= data.Dimension + 1 then Assert.Equal(pown 2 data.Count, arr.CellCount)
+    if data.Count <= data.Dimension + 1 then
+        Assert.Equal(pown 2 data.Count, arr.CellCount)
 
 [<Property(Arbitrary = [| typeof<GaussianInputs> |], MaxTest = 120)>]
-let ``Gaussian inputs give Cover's count and are in general position`` (case: GaussianData) =
-    checkGeneralPosition case.Dataset
+let ``Gaussian inputs give Cover's count and are in general position`` (case: GaussianData) = checkGeneralPosition case.Dataset
 
 [<Fact>]
 let ``Cover's count for larger Gaussian data in d = 1..4`` () =
     let rng = Random 20240601
+
     for d, n in [ 1, 200; 2, 60; 3, 25; 4, 16 ] do
         let x = Array.init n (fun _ -> gaussianVector rng d)
         checkGeneralPosition (Dataset.CreateOrRaise(x, Array.zeroCreate n))
@@ -65,19 +72,24 @@ let ``Cover's count for larger Gaussian data in d = 1..4`` () =
 // The threshold-function table (Muroga 1971; OEIS A000609).
 
 let private cube (dim: int) =
-    let x = Array.init (1 <<< dim) (fun v -> Array.init dim (fun k -> float ((v >>> k) &&& 1)))
+    let x =
+        Array.init (1 <<< dim) (fun v -> Array.init dim (fun k -> float ((v >>> k) &&& 1)))
+
     Dataset.CreateOrRaise(x, Array.zeroCreate x.Length)
 
 [<Fact>]
 let ``the cube table from expected.json: 14, 104, 1882 cells`` () =
     let cases = Reference.countCases ()
     Assert.Equal<int list>([ 14; 104; 1882 ], cases |> List.map (fun c -> c.Cells))
+
     for c in cases do
         let data = Reference.load c.Data
         let arr = Arrangement.ofDataset data
         Assert.True((c.Cells = arr.CellCount), sprintf "%s: %d cells, expected %d" c.Data arr.CellCount c.Cells)
         // The cube data are integers: Zaslavsky's theorem gives the same number exactly.
-        let normals = data.Inputs |> Array.map (fun r -> Array.append (Array.map int64 r) [| 1L |])
+        let normals =
+            data.Inputs |> Array.map (fun r -> Array.append (Array.map int64 r) [| 1L |])
+
         Assert.Equal(int64 c.Cells, zaslavskyCells normals)
 
 [<Fact>]
@@ -89,8 +101,11 @@ let ``the 1-cube has 4 cells and the 5-cube 94572`` () =
 let ``reference solve cases have the expected cells with active neurons`` () =
     for c in Reference.solveCases () do
         let arr = Arrangement.ofDataset (Reference.load c.Data)
-        Assert.True((c.CellsWithActiveNeurons = arr.CellsWithActiveNeurons),
-                    sprintf "%O: %d cells with active neurons, expected %d" c arr.CellsWithActiveNeurons c.CellsWithActiveNeurons)
+
+        Assert.True(
+            (c.CellsWithActiveNeurons = arr.CellsWithActiveNeurons),
+            sprintf "%O: %d cells with active neurons, expected %d" c arr.CellsWithActiveNeurons c.CellsWithActiveNeurons
+        )
 
 // ---------------------------------------------------------------------------------------------
 // Degenerate data: exact oracles on the integer points.
@@ -112,15 +127,44 @@ let ``cell count, hyperplanes and general position match exact integer oracles``
 [<Fact>]
 let ``degenerate data keep the exact cell count at every scale`` () =
     let cases =
-        [ [| [| -2; 2 |]; [| -1; -1 |]; [| -1; 0 |]; [| 0; 0 |]; [| 0; 0 |]; [| 2; -1 |]; [| -1; 1 |] |]
-          [| [| -3; -11; 14 |]; [| -20; -15; 1 |]; [| -9; -5; 1 |]; [| -15; -5; 17 |]; [| -20; -11; -5 |]; [| 4; -8; 5 |]; [| -11; 19; 6 |] |]
-          [| [| 1; 1; 2 |]; [| 1; 1; -1 |]; [| 0; 0; 1 |]; [| 1; -1; 1 |]; [| -2; 1; -2 |] |] ]
+        [
+            [|
+                [| -2; 2 |]
+                [| -1; -1 |]
+                [| -1; 0 |]
+                [| 0; 0 |]
+                [| 0; 0 |]
+                [| 2; -1 |]
+                [| -1; 1 |]
+            |]
+            [|
+                [| -3; -11; 14 |]
+                [| -20; -15; 1 |]
+                [| -9; -5; 1 |]
+                [| -15; -5; 17 |]
+                [| -20; -11; -5 |]
+                [| 4; -8; 5 |]
+                [| -11; 19; 6 |]
+            |]
+            [|
+                [| 1; 1; 2 |]
+                [| 1; 1; -1 |]
+                [| 0; 0; 1 |]
+                [| 1; -1; 1 |]
+                [| -2; 1; -2 |]
+            |]
+        ]
+
     for pts in cases do
         let normals, _ = distinctRows pts
         let expected = zaslavskyCells (normals |> Array.map augmentInt)
+
         for s in [ 1.0; 1e6; 1e-6; 1e9; 1e-9 ] do
             let x = pts |> Array.map (Array.map (fun k -> float k * s))
-            let arr = Arrangement.ofDataset (Dataset.CreateOrRaise(x, Array.zeroCreate x.Length))
+
+            let arr =
+                Arrangement.ofDataset (Dataset.CreateOrRaise(x, Array.zeroCreate x.Length))
+
             Assert.True((expected = int64 arr.CellCount), sprintf "scale %g: %d cells, expected %d" s arr.CellCount expected)
 
 /// Appending copies of rows with other labels changes no hyperplane and no cell.
@@ -128,7 +172,10 @@ let ``degenerate data keep the exact cell count at every scale`` () =
 let ``duplicate rows leave the cell count unchanged`` (case: LatticeData) (picks: NonEmptyArray<NonNegativeInt>) =
     let x = case.Inputs
     let extra = picks.Get |> Array.map (fun p -> x.[p.Get % x.Length])
-    let labels = Array.append case.Labels (extra |> Array.mapi (fun i _ -> float i + 0.5))
+
+    let labels =
+        Array.append case.Labels (extra |> Array.mapi (fun i _ -> float i + 0.5))
+
     let doubled = Dataset.CreateOrRaise(Array.append x extra, labels)
     let a = Arrangement.ofDataset case.Dataset
     let b = Arrangement.ofDataset doubled
@@ -153,25 +200,32 @@ let private rowSigns (xt: float[][]) (theta: float[]) =
     let s = xt |> Array.map (fun x -> signWithin 1e-14 theta x)
     if Array.contains 0 s then None else Some s
 
-let private signKey (s: int[]) = String(s |> Array.map (fun v -> if v > 0 then '+' else '-'))
+let private signKey (s: int[]) =
+    String(s |> Array.map (fun v -> if v > 0 then '+' else '-'))
 
 /// The cells' sign vectors over the data rows, checked on the interior points by direct
 /// evaluation.
 let private checkedCellSigns (case: LatticeData) (arr: Arrangement) =
     let xt = case.Augmented
     let rowMap = arr.RowToHyperplane
-    [| for c in 0 .. arr.CellCount - 1 do
-           let cell = arr.Cell c
-           Assert.Equal(c, cell.Index)
-           Assert.True(abs (norm cell.Interior - 1.0) < 1e-12, "interior point not a unit vector")
-           match rowSigns xt cell.Interior with
-           | None -> failwithf "cell %d: interior point %A lies on a hyperplane" c cell.Interior
-           | Some s ->
-               Assert.True(cell.Signs.IsCell)
-               for i in 0 .. xt.Length - 1 do
-                   if s.[i] <> cell.Signs.[rowMap.[i]] then
-                       failwithf "cell %d: row %d has sign %d at the interior point but the cell says %d" c i s.[i] cell.Signs.[rowMap.[i]]
-               yield signKey s |]
+
+    [|
+        for c in 0 .. arr.CellCount - 1 do
+            let cell = arr.Cell c
+            Assert.Equal(c, cell.Index)
+            Assert.True(abs (norm cell.Interior - 1.0) < 1e-12, "interior point not a unit vector")
+
+            match rowSigns xt cell.Interior with
+            | None -> failwithf "cell %d: interior point %A lies on a hyperplane" c cell.Interior
+            | Some s ->
+                Assert.True(cell.Signs.IsCell)
+
+                for i in 0 .. xt.Length - 1 do
+                    if s.[i] <> cell.Signs.[rowMap.[i]] then
+                        failwithf "cell %d: row %d has sign %d at the interior point but the cell says %d" c i s.[i] cell.Signs.[rowMap.[i]]
+
+                yield signKey s
+    |]
 
 [<Property(Arbitrary = [| typeof<HardData> |], MaxTest = 120)>]
 let ``every enumerated cell has a true interior point and a distinct sign vector`` (case: LatticeData) =
@@ -181,13 +235,20 @@ let ``every enumerated cell has a true interior point and a distinct sign vector
     Assert.Equal(keys |> Array.filter (fun k -> k.Contains '+') |> Array.length, arr.CellsWithActiveNeurons)
     // Facets: exactly the hyperplanes whose flip gives another cell's sign vector.
     let byKey = HashSet(arr.Cells |> Seq.map (fun c -> c.Signs.ToString()))
+
     for c in arr.Cells do
         let s = c.Signs.ToString().ToCharArray()
+
         let expected =
-            [| for h in 0 .. s.Length - 1 do
-                   let t = Array.copy s
-                   t.[h] <- (if t.[h] = '+' then '-' else '+')
-                   if byKey.Contains(String t) then yield h |]
+            [|
+                for h in 0 .. s.Length - 1 do
+                    let t = Array.copy s
+                    t.[h] <- (if t.[h] = '+' then '-' else '+')
+
+                    if byKey.Contains(String t) then
+                        yield h
+            |]
+
         Assert.Equal<int>(expected, arr.Facets c.Index)
 
 /// Random directions on the sphere: every sign vector met is an enumerated cell, so the number
@@ -196,10 +257,12 @@ let private sampledCells (case: LatticeData) (samples: int) =
     let xt = case.Augmented
     let rng = case.Rng
     let seen = HashSet<string>()
-    for _ in 1 .. samples do
+
+    for _ in 1..samples do
         match rowSigns xt (randomUnit rng (case.D + 1)) with
         | Some s -> seen.Add(signKey s) |> ignore
         | None -> ()
+
     seen
 
 [<Property(Arbitrary = [| typeof<HardData> |], MaxTest = 80)>]
@@ -208,6 +271,7 @@ let ``sampled sign vectors are enumerated cells`` (case: LatticeData) =
     let cells = HashSet(checkedCellSigns case arr)
     let seen = sampledCells case 20_000
     Assert.True(seen.Count <= arr.CellCount, sprintf "%d sampled cells > %d enumerated" seen.Count arr.CellCount)
+
     for s in seen do
         Assert.True(cells.Contains s, sprintf "sampled sign vector %s is not an enumerated cell" s)
 

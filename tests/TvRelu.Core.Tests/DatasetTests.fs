@@ -52,7 +52,12 @@ let ``a label count that differs from the row count is refused`` () =
 /// Replaces one entry of a valid matrix (or one label) by NaN or ±∞: the error names exactly
 /// that row and column, whatever the size and place.
 [<Property(Arbitrary = [| typeof<GaussianInputs> |], MaxTest = 100)>]
-let ``a non-finite input or label is named by row and column`` (case: GaussianData) (pick: NonNegativeInt) (which: NonNegativeInt) (inLabel: bool) =
+let ``a non-finite input or label is named by row and column``
+    (case: GaussianData)
+    (pick: NonNegativeInt)
+    (which: NonNegativeInt)
+    (inLabel: bool)
+    =
     let bad = [| nan; infinity; -infinity |].[which.Get % 3]
     let n = case.X.Length
     let r = pick.Get % n
@@ -61,6 +66,7 @@ let ``a non-finite input or label is named by row and column`` (case: GaussianDa
     let y = Array.copy case.Labels
     if inLabel then y.[r] <- bad else x.[r].[c] <- bad
     let e = create x y
+
     match e with
     | NonFiniteLabel(row, v) when inLabel ->
         Assert.Equal(r, row)
@@ -87,7 +93,9 @@ let ``duplicates, collinear points and N < d + 1 are valid and copied in`` (case
 
 [<Fact>]
 let ``CreateOrRaise raises DataException carrying the error`` () =
-    let ex = Assert.Throws<DataException>(fun () -> Dataset.CreateOrRaise([| [| nan |] |], [| 0.0 |]) |> ignore)
+    let ex =
+        Assert.Throws<DataException>(fun () -> Dataset.CreateOrRaise([| [| nan |] |], [| 0.0 |]) |> ignore)
+
     Assert.Contains("row 1, column x1", ex.Message)
 
 // ---------------------------------------------------------------------------------------------
@@ -97,7 +105,12 @@ let private parse text = Csv.parse text
 
 [<Fact>]
 let ``CSV with and without header, comments, blank lines and CRLF`` () =
-    for text in [ "x1,x2,y\n1,2,3\n4,5,6\n"; "1,2,3\r\n\r\n# a comment\n4,5,6"; " 1 , 2 , 3 \n4,5,6\n\n" ] do
+    for text in
+        [
+            "x1,x2,y\n1,2,3\n4,5,6\n"
+            "1,2,3\r\n\r\n# a comment\n4,5,6"
+            " 1 , 2 , 3 \n4,5,6\n\n"
+        ] do
         match parse text with
         | Error e -> failwithf "%A refused: %s" text e.Message
         | Ok d ->
@@ -112,6 +125,7 @@ let ``CSV without data rows is EmptyDataset`` () =
 [<Fact>]
 let ``a CSV field that is not a number is named by file line and field`` () =
     let e = errorOf (parse "x1,x2,y\n1,2,3\n\n4,abc,6\n")
+
     match e with
     | Malformed(4, m) ->
         Assert.Contains("field 2", m)
@@ -122,9 +136,11 @@ let ``a CSV field that is not a number is named by file line and field`` () =
 [<Fact>]
 let ``a CSV line with a different number of fields is named by file line`` () =
     let e = errorOf (parse "x1,x2,y\n1,2,3\n4,5\n")
+
     match e with
     | Malformed(3, m) -> Assert.Contains("2 fields", m)
     | other -> failwithf "wrong error %A" other
+
     match errorOf (parse "1,2,3\n4,5,6,7\n") with
     | Malformed(2, m) -> Assert.Contains("4 fields", m)
     | other -> failwithf "wrong error %A" other
@@ -150,9 +166,11 @@ let ``NaN and infinities in a CSV are refused with their data row and column`` (
         Assert.True(Double.IsNaN v)
         contains "row 2, column x2" e
     | other -> failwithf "wrong error %A" other
+
     match errorOf (parse "1,2,3\n4,5,-inf\n") with
     | NonFiniteLabel(1, v) -> Assert.Equal(-infinity, v)
     | other -> failwithf "wrong error %A" other
+
     match errorOf (parse "1e400,2\n") with
     | NonFiniteInput(0, 0, v) -> Assert.Equal(infinity, v)
     | other -> failwithf "wrong error %A" other
@@ -160,6 +178,7 @@ let ``NaN and infinities in a CSV are refused with their data row and column`` (
 [<Fact>]
 let ``a missing CSV file is an error naming the file, not an exception`` () =
     let path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".csv")
+
     match Csv.load path with
     | Error(Malformed(_, m)) -> Assert.Contains(path, m)
     | other -> failwithf "wrong result %A" other
@@ -167,12 +186,21 @@ let ``a missing CSV file is an error naming the file, not an exception`` () =
 /// Writing any valid data set as CSV (round-trip format) and reading it back gives the same numbers.
 [<Property(Arbitrary = [| typeof<HardData> |], MaxTest = 100)>]
 let ``CSV round trip is exact`` (case: LatticeData) (header: bool) (jitter: float) =
-    let x = case.Inputs |> Array.map (Array.map (fun v -> if Double.IsFinite jitter then v + jitter * 1e-3 else v))
-    let fmt (v: float) = v.ToString("R", Globalization.CultureInfo.InvariantCulture)
+    let x =
+        case.Inputs
+        |> Array.map (Array.map (fun v -> if Double.IsFinite jitter then v + jitter * 1e-3 else v))
+
+    let fmt (v: float) =
+        v.ToString("R", Globalization.CultureInfo.InvariantCulture)
+
     let lines =
         Array.map2 (fun (r: float[]) (l: float) -> String.Join(",", Array.append (Array.map fmt r) [| fmt l |])) x case.Labels
+
     let head = String.Join(",", [ for k in 1 .. case.D -> sprintf "x%d" k ] @ [ "y" ])
-    let text = String.Join("\n", (if header then Array.append [| head |] lines else lines))
+
+    let text =
+        String.Join("\n", (if header then Array.append [| head |] lines else lines))
+
     match parse text with
     | Error e -> failwithf "refused: %s" e.Message
     | Ok d ->

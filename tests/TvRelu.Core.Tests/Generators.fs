@@ -18,62 +18,84 @@ open TvRelu.Core.Tests.Oracles
 /// the linear map (w, b) ↦ (w / s, b) of the neurons, so every combinatorial count is the same at
 /// every scale.
 type LatticeData =
-    { Kind: string
-      D: int
-      Points: int[][]
-      Labels: float[]
-      Scale: float
-      /// Seed of the brute-force samplers of the property.
-      Seed: int }
+    {
+        Kind: string
+        D: int
+        Points: int[][]
+        Labels: float[]
+        Scale: float
+        /// Seed of the brute-force samplers of the property.
+        Seed: int
+    }
+
     member c.Inputs = c.Points |> Array.map (Array.map (fun k -> float k * c.Scale))
     member c.Dataset = Dataset.CreateOrRaise(c.Inputs, c.Labels)
     /// The augmented inputs x̃_i = (x_i, 1) as the code sees them.
     member c.Augmented = c.Inputs |> Array.map augment
+
     /// The distinct hyperplanes as exact integer normals (x_i, 1), and each row's hyperplane.
     member c.ExactHyperplanes =
         let reps, map = distinctRows c.Points
         reps |> Array.map augmentInt, map
+
     member c.Rng = Random(c.Seed)
+
     override c.ToString() =
-        sprintf "%s d=%d scale=%g seed=%d points=%s labels=%s" c.Kind c.D c.Scale c.Seed
+        sprintf
+            "%s d=%d scale=%g seed=%d points=%s labels=%s"
+            c.Kind
+            c.D
+            c.Scale
+            c.Seed
             (String.Join(" ", c.Points |> Array.map (fun p -> "(" + String.Join(",", p) + ")")))
             (String.Join(" ", c.Labels |> Array.map (sprintf "%.17g")))
 
 /// Inputs drawn from a standard Gaussian: in general position with probability one.
 type GaussianData =
-    { D: int
-      X: float[][]
-      Labels: float[]
-      Seed: int }
+    {
+        D: int
+        X: float[][]
+        Labels: float[]
+        Seed: int
+    }
+
     member c.Dataset = Dataset.CreateOrRaise(c.X, c.Labels)
     member c.Rng = Random(c.Seed)
 
 /// A polyhedral cone {θ : ⟨a_i, θ⟩ ≤ 0} by its outward normals, and a vector to project.
 type ConeCase =
-    { Kind: string
-      Normals: float[][]
-      V: float[]
-      Seed: int }
+    {
+        Kind: string
+        Normals: float[][]
+        V: float[]
+        Seed: int
+    }
+
     member c.Rng = Random(c.Seed)
 
 /// Data with a dual vector q (random, or planted so that a chosen direction is a critical point
 /// of η in its cell, which makes interior saturation points common).
 type DualCase =
-    { Data: LatticeData
-      Q: float[]
-      Planted: bool }
+    {
+        Data: LatticeData
+        Q: float[]
+        Planted: bool
+    }
 
 /// A small finite-width ReLU network Σ_j c_j σ(⟨w_j, x⟩ + b_j) on some data, and λ as a fraction
 /// of λ_max.
 type NetworkCase =
-    { Data: LatticeData
-      Neurons: (float * float[] * float)[]
-      LambdaFraction: float }
+    {
+        Data: LatticeData
+        Neurons: (float * float[] * float)[]
+        LambdaFraction: float
+    }
 
 // ---------------------------------------------------------------------------------------------
 
 let uniform01 =
-    Gen.choose (0, Int32.MaxValue - 1) |> Gen.map (fun k -> (float k + 0.5) / float Int32.MaxValue)
+    Gen.choose (0, Int32.MaxValue - 1)
+    |> Gen.map (fun k -> (float k + 0.5) / float Int32.MaxValue)
 
 /// A standard normal number (Box–Muller on FsCheck's uniform numbers).
 let normal =
@@ -83,16 +105,20 @@ let normalVector n = Gen.arrayOfLength n normal
 
 let seed = Gen.choose (0, Int32.MaxValue - 1)
 
-let private intPoint d range = Gen.arrayOfLength d (Gen.choose (-range, range))
+let private intPoint d range =
+    Gen.arrayOfLength d (Gen.choose (-range, range))
 
 let private points d range n = Gen.arrayOfLength n (intPoint d range)
 
 /// Integer points of the named hard kinds, for dimension d and at most maxN rows.
 let latticePoints (d: int) (maxN: int) =
-    let sized lo hi range = Gen.choose (lo, hi) |> Gen.bind (points d range)
+    let sized lo hi range =
+        Gen.choose (lo, hi) |> Gen.bind (points d range)
+
     let grid = sized 1 maxN 2
     let wide = sized 1 maxN 20
     let few = sized 1 d 5
+
     let duplicates =
         gen {
             let! m = Gen.choose (1, max 1 (maxN / 2))
@@ -110,15 +136,33 @@ let latticePoints (d: int) (maxN: int) =
             let! p0 = intPoint d 3
             let! v = intPoint d 2 |> Gen.filter (Array.exists ((<>) 0))
             let! w = intPoint d 2
-            let! plane = if d >= 3 then Gen.elements [ true; false ] else Gen.constant false
+
+            let! plane =
+                if d >= 3 then
+                    Gen.elements [ true; false ]
+                else
+                    Gen.constant false
+
             let! ts = Gen.arrayOfLength n (Gen.choose (-3, 3))
             let! ss = Gen.arrayOfLength n (Gen.choose (-2, 2))
+
             return
                 Array.init n (fun i ->
-                    if d = 1 then Array.copy p0
-                    else Array.init d (fun k -> p0.[k] + ts.[i] * v.[k] + (if plane then ss.[i] * w.[k] else 0)))
+                    if d = 1 then
+                        Array.copy p0
+                    else
+                        Array.init d (fun k -> p0.[k] + ts.[i] * v.[k] + (if plane then ss.[i] * w.[k] else 0)))
         }
-    let kinds = [ "grid", grid; "wide", wide; "few", few; "duplicates", duplicates; "affine", affine ]
+
+    let kinds =
+        [
+            "grid", grid
+            "wide", wide
+            "few", few
+            "duplicates", duplicates
+            "affine", affine
+        ]
+
     gen {
         let! kind, g = Gen.elements kinds
         let! pts = g
@@ -133,7 +177,16 @@ let latticeData (dims: (int * int) list) (scales: (int * float) list) =
         let! labels = Gen.arrayOfLength pts.Length normal
         let! s = Gen.frequency (scales |> List.map (fun (w, s) -> w, Gen.constant s))
         let! sd = seed
-        return { Kind = kind; D = d; Points = pts; Labels = labels; Scale = s; Seed = sd }
+
+        return
+            {
+                Kind = kind
+                D = d
+                Points = pts
+                Labels = labels
+                Scale = s
+                Seed = sd
+            }
     }
 
 let allScales = [ 4, 1.0; 1, 1e6; 1, 1e-6 ]
@@ -157,23 +210,28 @@ let cones =
         let! n = Gen.choose (2, 5)
         let! m = Gen.choose (0, 8)
         let! kind = Gen.elements [ "gaussian"; "repeated"; "opposite"; "integer"; "many" ]
+
         let! drawn =
             match kind with
             | "integer" -> Gen.arrayOfLength m (Gen.arrayOfLength n (Gen.choose (-2, 2) |> Gen.map float))
             | "many" -> Gen.arrayOfLength (m + n + 2) (normalVector n)
             | _ -> Gen.arrayOfLength m (normalVector n)
+
         let! factors = Gen.arrayOfLength drawn.Length (Gen.elements [ 1.0; 2.0; 1e-3; 1e3 ])
+
         let normals =
             let nonzero = drawn |> Array.filter (Array.exists ((<>) 0.0))
+
             match kind with
-            | "repeated" when nonzero.Length > 0 ->
-                Array.append nonzero (nonzero |> Array.mapi (fun i a -> scale factors.[i] a))
+            | "repeated" when nonzero.Length > 0 -> Array.append nonzero (nonzero |> Array.mapi (fun i a -> scale factors.[i] a))
             | "opposite" when nonzero.Length > 0 -> Array.append nonzero [| scale -2.0 nonzero.[0] |]
             | _ -> nonzero
+
         let! vKind = Gen.elements [ "random"; "random"; "zero"; "polar" ]
         let! v0 = normalVector n
         let! weights = Gen.arrayOfLength normals.Length uniform01
         let! magnitude = Gen.elements [ 1e-6; 1.0; 1e6 ]
+
         let v =
             match vKind with
             | "zero" -> Array.zeroCreate n
@@ -181,8 +239,16 @@ let cones =
                 Array.fold2 (fun acc a w -> add acc (scale w (unit a))) (Array.zeroCreate n) normals weights
                 |> scale magnitude
             | _ -> scale magnitude v0
+
         let! sd = seed
-        return { Kind = kind + "/" + vKind; Normals = normals; V = v; Seed = sd }
+
+        return
+            {
+                Kind = kind + "/" + vKind
+                Normals = normals
+                V = v
+                Seed = sd
+            }
     }
 
 /// A dual vector for lattice data: Gaussian, or planted: for a random direction θ0 with active
@@ -196,18 +262,33 @@ let duals (data: Gen<LatticeData>) =
         let! theta0 = normalVector (d.D + 1)
         let! small = Gen.elements [ 0.0; 0.01; 0.1 ]
         let xt = d.Augmented
+
         let planted =
-            if not plant || norm theta0 = 0.0 then None
+            if not plant || norm theta0 = 0.0 then
+                None
             else
-                let active = [| for i in 0 .. xt.Length - 1 do if dot theta0 xt.[i] > 0.0 then yield i |]
+                let active =
+                    [|
+                        for i in 0 .. xt.Length - 1 do
+                            if dot theta0 xt.[i] > 0.0 then
+                                yield i
+                    |]
+
                 leastNorm (active |> Array.map (fun i -> xt.[i])) (unit theta0)
                 |> Option.map (fun z ->
                     let q = Array.map (fun r -> small * r) random
                     active |> Array.iteri (fun k i -> q.[i] <- z.[k])
                     q)
+
         match planted with
         | Some q when Array.exists ((<>) 0.0) q -> return { Data = d; Q = q; Planted = true }
-        | _ -> return { Data = d; Q = random; Planted = false }
+        | _ ->
+            return
+                {
+                    Data = d
+                    Q = random
+                    Planted = false
+                }
     }
 
 /// Random small networks (width 1..5) with unit-scale weights, on lattice data.
@@ -215,16 +296,25 @@ let networks (data: Gen<LatticeData>) =
     gen {
         let! d = data
         let! width = Gen.choose (1, 5)
+
         let! neurons =
-            Gen.arrayOfLength width (
-                gen {
+            Gen.arrayOfLength
+                width
+                (gen {
                     let! c = normal
                     let! w = normalVector d.D
                     let! b = normal
                     return c, w, b
                 })
+
         let! fraction = Gen.elements [ 0.05; 0.2; 0.5; 0.9 ]
-        return { Data = d; Neurons = neurons; LambdaFraction = fraction }
+
+        return
+            {
+                Data = d
+                Neurons = neurons
+                LambdaFraction = fraction
+            }
     }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,11 +322,13 @@ let networks (data: Gen<LatticeData>) =
 
 /// Hard lattice data, d = 1..3, every scale: for enumeration, faces and certificates.
 type HardData =
-    static member Lattice() = Arb.fromGen (latticeData [ 1, 9; 2, 7; 3, 6 ] allScales)
+    static member Lattice() =
+        Arb.fromGen (latticeData [ 1, 9; 2, 7; 3, 6 ] allScales)
 
 /// Hard lattice data for counting, d = 1..4.
 type CountingData =
-    static member Lattice() = Arb.fromGen (latticeData [ 1, 10; 2, 8; 3, 7; 4, 7 ] allScales)
+    static member Lattice() =
+        Arb.fromGen (latticeData [ 1, 10; 2, 8; 3, 7; 4, 7 ] allScales)
 
 /// Few, well-separated lattice points (range 2) in d = 1, 2 at scale 1, whose cells are all large
 /// enough for 10^5 random directions to find every one.
@@ -249,12 +341,23 @@ type SmallData =
                 let! pts = points d 2 n
                 let! labels = normalVector n
                 let! sd = seed
-                return { Kind = "small"; D = d; Points = pts; Labels = labels; Scale = 1.0; Seed = sd }
-            })
+
+                return
+                    {
+                        Kind = "small"
+                        D = d
+                        Points = pts
+                        Labels = labels
+                        Scale = 1.0
+                        Seed = sd
+                    }
+            }
+        )
 
 /// Small hard data sets the solver handles quickly, every scale.
 type SolverData =
-    static member Lattice() = Arb.fromGen (latticeData [ 1, 8; 2, 6; 3, 4 ] allScales)
+    static member Lattice() =
+        Arb.fromGen (latticeData [ 1, 8; 2, 6; 3, 4 ] allScales)
 
 /// What the solver handles at λ = 1e-6 λ_max in well under a second: d = 1, at most 4 grid points
 /// (ties and duplicates likely), at scale 1. Other scales and wider data at that λ are the skipped
@@ -267,12 +370,23 @@ type TinyLambdaData =
                 let! pts = points 1 2 n
                 let! labels = normalVector n
                 let! sd = seed
-                return { Kind = "tiny-λ grid"; D = 1; Points = pts; Labels = labels; Scale = 1.0; Seed = sd }
-            })
+
+                return
+                    {
+                        Kind = "tiny-λ grid"
+                        D = 1
+                        Points = pts
+                        Labels = labels
+                        Scale = 1.0
+                        Seed = sd
+                    }
+            }
+        )
 
 /// Gaussian inputs, d = 1..4, with many N.
 type GaussianInputs =
-    static member Gaussian() = Arb.fromGen (gaussianData [ 1, 60; 2, 30; 3, 18; 4, 12 ])
+    static member Gaussian() =
+        Arb.fromGen (gaussianData [ 1, 60; 2, 30; 3, 18; 4, 12 ])
 
 /// Degenerate cones.
 type Cones =
@@ -280,8 +394,10 @@ type Cones =
 
 /// Dual vectors on hard data, d = 1..3.
 type DualVectors =
-    static member Dual() = Arb.fromGen (duals (latticeData [ 1, 8; 2, 6; 3, 5 ] allScales))
+    static member Dual() =
+        Arb.fromGen (duals (latticeData [ 1, 8; 2, 6; 3, 5 ] allScales))
 
 /// Random networks on small hard data.
 type Networks =
-    static member Network() = Arb.fromGen (networks (latticeData [ 1, 7; 2, 5 ] allScales))
+    static member Network() =
+        Arb.fromGen (networks (latticeData [ 1, 7; 2, 5 ] allScales))

@@ -12,15 +12,22 @@ open TvRelu.Core
 let sharedDirectory =
     lazy
         (let rec up (dir: DirectoryInfo) =
-            if isNull dir then failwithf "no TvReluVerified.sln above %s" AppContext.BaseDirectory
+            if isNull dir then
+                failwithf "no TvReluVerified.sln above %s" AppContext.BaseDirectory
             elif File.Exists(Path.Combine(dir.FullName, "TvReluVerified.sln")) then
                 Path.Combine(dir.Parent.FullName, "shared")
-            else up dir.Parent
+            else
+                up dir.Parent
+
          let shared = up (DirectoryInfo AppContext.BaseDirectory)
-         if not (Directory.Exists shared) then failwithf "the shared folder %s is missing" shared
+
+         if not (Directory.Exists shared) then
+             failwithf "the shared folder %s is missing" shared
+
          shared)
 
-let referencePath (file: string) = Path.Combine(sharedDirectory.Value, "reference", file)
+let referencePath (file: string) =
+    Path.Combine(sharedDirectory.Value, "reference", file)
 
 /// A reference data set, which must load.
 let load (file: string) =
@@ -29,13 +36,17 @@ let load (file: string) =
     | Error e -> failwithf "reference data %s does not load: %s" file e.Message
 
 type SolveCase =
-    { Data: string
-      Lambda: float
-      Note: string
-      CellsWithActiveNeurons: int
-      ObjectiveLower: float
-      ObjectiveUpper: float }
-    override c.ToString() = sprintf "%s (λ = %g, %s)" c.Data c.Lambda c.Note
+    {
+        Data: string
+        Lambda: float
+        Note: string
+        CellsWithActiveNeurons: int
+        ObjectiveLower: float
+        ObjectiveUpper: float
+    }
+
+    override c.ToString() =
+        sprintf "%s (λ = %g, %s)" c.Data c.Lambda c.Note
 
 type CountCase = { Data: string; Cells: int }
 
@@ -44,15 +55,24 @@ let private expected =
 
 /// The `solve` cases of expected.json.
 let solveCases () =
-    [ for e in expected.Value.GetProperty("solve").EnumerateArray() ->
-          { Data = e.GetProperty("data").GetString()
-            Lambda = e.GetProperty("lambda").GetDouble()
-            Note = e.GetProperty("note").GetString()
-            CellsWithActiveNeurons = e.GetProperty("cellsWithActiveNeurons").GetInt32()
-            ObjectiveLower = e.GetProperty("objectiveLower").GetDouble()
-            ObjectiveUpper = e.GetProperty("objectiveUpper").GetDouble() } ]
+    [
+        for e in expected.Value.GetProperty("solve").EnumerateArray() ->
+            {
+                Data = e.GetProperty("data").GetString()
+                Lambda = e.GetProperty("lambda").GetDouble()
+                Note = e.GetProperty("note").GetString()
+                CellsWithActiveNeurons = e.GetProperty("cellsWithActiveNeurons").GetInt32()
+                ObjectiveLower = e.GetProperty("objectiveLower").GetDouble()
+                ObjectiveUpper = e.GetProperty("objectiveUpper").GetDouble()
+            }
+    ]
 
 /// The `cellCounts` cases of expected.json (the cube table).
 let countCases () =
-    [ for e in expected.Value.GetProperty("cellCounts").EnumerateArray() ->
-          { Data = e.GetProperty("data").GetString(); Cells = e.GetProperty("cells").GetInt32() } ]
+    [
+        for e in expected.Value.GetProperty("cellCounts").EnumerateArray() ->
+            {
+                Data = e.GetProperty("data").GetString()
+                Cells = e.GetProperty("cells").GetInt32()
+            }
+    ]

@@ -17,7 +17,8 @@ let private options = SolverOptions.Default
 
 /// The measure as a network: the test's own evaluation of its atoms.
 let private neuronsOf (mu: Measure) =
-    mu.Atoms |> Array.map (fun a -> a.Amplitude, a.Direction.[0 .. a.Direction.Length - 2], a.Direction.[a.Direction.Length - 1])
+    mu.Atoms
+    |> Array.map (fun a -> a.Amplitude, a.Direction.[0 .. a.Direction.Length - 2], a.Direction.[a.Direction.Length - 1])
 
 /// J(μ) = ½‖f_μ(X) − y‖² + λ‖μ‖_TV, evaluated here from the atoms.
 let private objectiveOf (inputs: float[][]) (labels: float[]) (lambda: float) (mu: Measure) =
@@ -40,7 +41,12 @@ let private objectiveOf (inputs: float[][]) (labels: float[]) (lambda: float) (m
 /// atoms.
 let private checkOptimal (inputs: float[][]) (labels: float[]) (sol: Solution) =
     let a = sol.Assessment
-    Assert.True(a.Certified, sprintf "not certified: gap %g > tolerance %g (sup %g, %d rounds)" a.Gap a.Tolerance a.CertificateSup sol.Rounds)
+
+    Assert.True(
+        a.Certified,
+        sprintf "not certified: gap %g > tolerance %g (sup %g, %d rounds)" a.Gap a.Tolerance a.CertificateSup sol.Rounds
+    )
+
     Assert.True(a.Gap <= a.Tolerance && a.Gap >= 0.0)
     Assert.Equal(max (1e-9 * abs a.Objective) (1e-13 * 0.5 * Array.sumBy (fun v -> v * v) labels), a.Tolerance)
     let j, r = objectiveOf inputs labels sol.Lambda sol.Measure
@@ -48,10 +54,18 @@ let private checkOptimal (inputs: float[][]) (labels: float[]) (sol: Solution) =
     let data = Dataset.CreateOrRaise(inputs, labels)
     let arr = Arrangement.ofDataset data
     let s, _, _ = Certificate.supremumAbs (Certificate.ofDual arr data sol.Lambda r)
-    let supSlack = 1e-6 + (if norm r > 0.0 then 2.0 * sqrt (2.0 * a.Tolerance) / norm r else 0.0)
+
+    let supSlack =
+        1e-6
+        + (if norm r > 0.0 then
+               2.0 * sqrt (2.0 * a.Tolerance) / norm r
+           else
+               0.0)
+
     Assert.True(s <= 1.0 + supSlack, sprintf "sup |η| = %.17g > 1 + %g" s supSlack)
     let xt = inputs |> Array.map augment
     let atoms = sol.Measure.Atoms
+
     for index in 0 .. atoms.Length - 1 do
         let atom = atoms.[index]
         let e = eta xt r sol.Lambda atom.Direction
@@ -64,40 +78,72 @@ let private checkOptimal (inputs: float[][]) (labels: float[]) (sol: Solution) =
         // at scale 1e-6, λ = 0.8 λ_max, one atom with λ|a| = 8.6e-10 below a tolerance of 1.7e-9, whose
         // removal leaves sup|η| = 1.25.)
         if sol.Lambda * abs atom.Amplitude <= a.Tolerance then
-            let without = atoms |> Array.removeAt index |> Array.map (fun b -> b.Direction, b.Amplitude)
+            let without =
+                atoms |> Array.removeAt index |> Array.map (fun b -> b.Direction, b.Amplitude)
+
             let data = Dataset.CreateOrRaise(inputs, labels)
-            let again = Gap.assess (Arrangement.ofDataset data) data sol.Lambda None (Measure.ofAtoms (augment inputs.[0]).Length without)
-            Assert.False(again.Certified, sprintf "spurious tiny atom %A (amplitude %g, λ|a| = %g ≤ tolerance %g): the measure without it is certified" atom.Direction atom.Amplitude (sol.Lambda * abs atom.Amplitude) a.Tolerance)
+
+            let again =
+                Gap.assess (Arrangement.ofDataset data) data sol.Lambda None (Measure.ofAtoms (augment inputs.[0]).Length without)
+
+            Assert.False(
+                again.Certified,
+                sprintf
+                    "spurious tiny atom %A (amplitude %g, λ|a| = %g ≤ tolerance %g): the measure without it is certified"
+                    atom.Direction
+                    atom.Amplitude
+                    (sol.Lambda * abs atom.Amplitude)
+                    a.Tolerance
+            )
+
         if s * (1.0 - ej) >= 1.0 - options.SaturationTolerance + 1e-9 then
             let radius = 1e-6 + sqrt (2.0 * ej)
-            Assert.True(sol.Saturation |> Array.exists (fun p -> float p.Sign = sg && distance p.Direction atom.Direction <= radius),
-                        sprintf "atom %A (amplitude %g) is not in the saturation set (radius %g)" atom.Direction atom.Amplitude radius)
+
+            Assert.True(
+                sol.Saturation
+                |> Array.exists (fun p -> float p.Sign = sg && distance p.Direction atom.Direction <= radius),
+                sprintf "atom %A (amplitude %g) is not in the saturation set (radius %g)" atom.Direction atom.Amplitude radius
+            )
+
     Assert.True(sol.Measure.Count <= sol.Saturation.Length)
     Assert.Equal(sol.Saturation.Length, sol.Bounds.SaturationPoints)
     Assert.Equal(2 * arr.CellsWithActiveNeurons, sol.Bounds.TwiceActiveCells)
     Assert.Equal(arr.CellCount, sol.Cells)
     Assert.True(sol.Bounds.SaturationPoints <= sol.Bounds.TwiceActiveCells, "|Σ| > 2·#cells with active neurons")
     Assert.Equal(inputs.Length, sol.Bounds.DataPoints)
-    if sol.Uniqueness.RankSufficient then Assert.True(sol.Uniqueness.Unique)
+
+    if sol.Uniqueness.RankSufficient then
+        Assert.True(sol.Uniqueness.Unique)
 
 /// Random measures near and far from μ*: none has an objective below J(μ*) − gap, the certified
 /// lower bound on J*.
 let private checkNoneBetter (inputs: float[][]) (labels: float[]) (rng: Random) (sol: Solution) =
     let n = inputs.[0].Length + 1
     let atoms = sol.Measure.Atoms |> Array.map (fun a -> a.Direction, a.Amplitude)
-    let floor = sol.Assessment.Objective - sol.Assessment.Gap - 1e-12 * (1.0 + sol.Assessment.Objective)
+
+    let floor =
+        sol.Assessment.Objective
+        - sol.Assessment.Gap
+        - 1e-12 * (1.0 + sol.Assessment.Objective)
+
     let scaleA = 1.0 + (atoms |> Array.sumBy (fun (_, a) -> abs a))
-    for k in 1 .. 60 do
-        let eps = scaleA * Math.Pow(10.0, -float (k % 7))
+
+    for k in 1..60 do
+        let eps = scaleA * Math.Pow(10.0, -float(k % 7))
+
         let perturbed =
             match k % 3 with
             | 0 -> Array.append atoms [| randomUnit rng n, eps * gaussian rng |]
             | 1 -> atoms |> Array.map (fun (d, a) -> d, a * (1.0 + eps / scaleA * gaussian rng))
-            | _ -> atoms |> Array.map (fun (d, a) -> add d (scale (eps / scaleA) (randomUnit rng n)), a)
+            | _ ->
+                atoms
+                |> Array.map (fun (d, a) -> add d (scale (eps / scaleA) (randomUnit rng n)), a)
+
         let j, _ = objectiveOf inputs labels sol.Lambda (Measure.ofAtoms n perturbed)
         Assert.True(j >= floor, sprintf "a perturbation has objective %.17g < J* lower bound %.17g" j floor)
 
-let private lambdaMaxOf (data: Dataset) = Solve.lambdaMax (Arrangement.ofDataset data) data
+let private lambdaMaxOf (data: Dataset) =
+    Solve.lambdaMax (Arrangement.ofDataset data) data
 
 // ---------------------------------------------------------------------------------------------
 // The separate solver's enclosures.
@@ -108,8 +154,12 @@ let ``every reference solve case lies in its enclosure and is certified`` () =
         let data = Reference.load c.Data
         let sol = Solve.solve data c.Lambda options
         let j = sol.Assessment.Objective
-        Assert.True(j >= c.ObjectiveLower - 1e-9 && j <= c.ObjectiveUpper + 1e-9,
-                    sprintf "%O: objective %.12g outside [%.12g, %.12g]" c j c.ObjectiveLower c.ObjectiveUpper)
+
+        Assert.True(
+            j >= c.ObjectiveLower - 1e-9 && j <= c.ObjectiveUpper + 1e-9,
+            sprintf "%O: objective %.12g outside [%.12g, %.12g]" c j c.ObjectiveLower c.ObjectiveUpper
+        )
+
         Assert.Equal(c.CellsWithActiveNeurons, sol.CellsWithActiveNeurons)
         checkOptimal data.Inputs data.Labels sol
         checkNoneBetter data.Inputs data.Labels (Random 7) sol
@@ -121,11 +171,13 @@ let ``every reference solve case lies in its enclosure and is certified`` () =
 let ``solutions on hard data are certified optima`` (case: LatticeData) (pick: NonNegativeInt) =
     let data = case.Dataset
     let lmax = lambdaMaxOf data
+
     if lmax > 0.0 then
         let fraction = [| 0.02; 0.1; 0.3; 0.7 |].[pick.Get % 4]
         let sol = Solve.solve data (fraction * lmax) { options with CountFaces = true }
         checkOptimal case.Inputs case.Labels sol
         checkNoneBetter case.Inputs case.Labels case.Rng sol
+
         match sol.Bounds.Faces with
         | Some f -> Assert.True(sol.Bounds.SaturationPoints <= f, "|Σ| > number of faces")
         | None -> failwith "faces were requested"
@@ -141,16 +193,20 @@ let ``λ ≥ λ_max gives the zero measure, certified`` (case: LatticeData) =
     let y = case.Labels
     let tol = 1e-12 * (1.0 + etaConditioning xt y 1.0)
     let rng = case.Rng
-    for _ in 1 .. 3000 do
+
+    for _ in 1..3000 do
         Assert.True(abs (eta xt y 1.0 (randomUnit rng (case.D + 1))) <= lmax + tol)
+
     let _, arg, sign = Certificate.supremumAbs (Certificate.ofDual arr data 1.0 y)
     Assert.True(abs (float sign * eta xt y 1.0 arg.Argument - lmax) <= tol)
+
     if lmax > 0.0 then
         for factor in [ 1.0; 1.5; 10.0 ] do
             let sol = Solve.solve data (factor * lmax) options
             Assert.Equal(0, sol.Measure.Count)
             Assert.True(sol.Assessment.Certified)
             Assert.Equal(0.5 * dot y y, sol.Assessment.Objective, 12)
+
         let below = Solve.solve data (0.8 * lmax) options
         Assert.True(below.Measure.Count > 0)
         Assert.True(below.Assessment.Objective < 0.5 * dot y y)
@@ -163,13 +219,19 @@ let ``λ ≥ λ_max gives the zero measure, certified`` (case: LatticeData) =
 let ``the solution path is monotone`` (case: LatticeData) =
     let data = case.Dataset
     let lmax = lambdaMaxOf data
+
     if lmax > 0.0 then
         let lambdas = [| 0.03; 0.8; 0.15; 1.2; 0.4 |] |> Array.map (fun f -> f * lmax)
         let path = Solve.path data lambdas options
         Assert.Equal<float>(Array.sortDescending lambdas, path |> Array.map (fun s -> s.Lambda))
+
         for s in path do
             checkOptimal case.Inputs case.Labels s
-        let stats = path |> Array.map (fun s -> s.Lambda, s.Assessment.Objective, Measure.totalVariation s.Measure, s.Assessment.Gap)
+
+        let stats =
+            path
+            |> Array.map (fun s -> s.Lambda, s.Assessment.Objective, Measure.totalVariation s.Measure, s.Assessment.Gap)
+
         for (l2, j2, t2, g2) in stats do
             for (l1, j1, t1, g1) in stats do
                 if l1 < l2 then
@@ -177,8 +239,13 @@ let ``the solution path is monotone`` (case: LatticeData) =
                     Assert.True((l2 - l1) * (t1 - t2) >= -(g1 + g2) - slack, sprintf "TV %g at λ=%g < TV %g at λ=%g" t1 l1 t2 l2)
                     Assert.True(j1 <= j2 + g1 + slack, sprintf "J %g at λ=%g > J %g at λ=%g" j1 l1 j2 l2)
                     Assert.True(j2 - g2 <= j1 + (l2 - l1) * t1 + slack, "envelope inequality violated")
+
         let cold = Solve.solve data path.[2].Lambda options
-        Assert.True(abs (cold.Assessment.Objective - path.[2].Assessment.Objective) <= cold.Assessment.Gap + path.[2].Assessment.Gap + 1e-12)
+
+        Assert.True(
+            abs (cold.Assessment.Objective - path.[2].Assessment.Objective)
+            <= cold.Assessment.Gap + path.[2].Assessment.Gap + 1e-12
+        )
 
 // ---------------------------------------------------------------------------------------------
 // Extreme inputs.
@@ -193,6 +260,7 @@ let ``duplicate inputs with conflicting labels match the averaged problem`` (cas
     let y2 = Array.map2 (-) case.Labels spread
     let dup = Dataset.CreateOrRaise(Array.append x x, Array.append y1 y2)
     let lmax = lambdaMaxOf dup
+
     if lmax > 0.0 then
         let lambda = [| 0.05; 0.3; 0.8 |].[pick.Get % 3] * lmax
         let solDup = Solve.solve dup lambda options
@@ -200,9 +268,14 @@ let ``duplicate inputs with conflicting labels match the averaged problem`` (cas
         checkOptimal (Array.append x x) (Array.append y1 y2) solDup
         let scatter = spread |> Array.sumBy (fun s -> s * s)
         let predicted = 2.0 * solMean.Assessment.Objective + scatter
-        let slack = solDup.Assessment.Gap + 2.0 * solMean.Assessment.Gap + 1e-12 * (1.0 + predicted)
-        Assert.True(abs (solDup.Assessment.Objective - predicted) <= slack,
-                    sprintf "J_dup = %.17g, 2 J_mean + scatter = %.17g" solDup.Assessment.Objective predicted)
+
+        let slack =
+            solDup.Assessment.Gap + 2.0 * solMean.Assessment.Gap + 1e-12 * (1.0 + predicted)
+
+        Assert.True(
+            abs (solDup.Assessment.Objective - predicted) <= slack,
+            sprintf "J_dup = %.17g, 2 J_mean + scatter = %.17g" solDup.Assessment.Objective predicted
+        )
 
 /// A constant y, and in particular a single distinct input, where the problem is one-dimensional:
 /// f ≡ t with TV |t| / ‖x̃‖, so t = sign(ȳ) max(|ȳ| − λ / (N‖x̃‖), 0) in closed form.
@@ -222,33 +295,62 @@ let ``constant labels and a single distinct input`` (case: LatticeData) (c: Norm
     let ybar = Array.average case.Labels
     let data1 = Dataset.CreateOrRaise(single, case.Labels)
     let lambda = fraction * lambdaMaxOf data1
+
     if lambda > 0.0 then
         let t = float (sign ybar) * max (abs ybar - lambda / (n * norm0)) 0.0
-        let expected = 0.5 * (case.Labels |> Array.sumBy (fun y -> (y - t) ** 2.0)) + lambda * abs t / norm0
+
+        let expected =
+            0.5 * (case.Labels |> Array.sumBy (fun y -> (y - t) ** 2.0))
+            + lambda * abs t / norm0
+
         let sol1 = Solve.solve data1 lambda options
         checkOptimal single case.Labels sol1
-        Assert.True(abs (sol1.Assessment.Objective - expected) <= sol1.Assessment.Gap + 1e-12 * (1.0 + expected),
-                    sprintf "J = %.17g, closed form %.17g" sol1.Assessment.Objective expected)
+
+        Assert.True(
+            abs (sol1.Assessment.Objective - expected)
+            <= sol1.Assessment.Gap + 1e-12 * (1.0 + expected),
+            sprintf "J = %.17g, closed form %.17g" sol1.Assessment.Objective expected
+        )
 
 /// A network that interpolates the group means, built here: a bias neuron for the first value and
 /// one kink per further point along a random direction w where the inputs project distinctly.
 let private interpolant (rng: Random) (inputs: float[][]) (labels: float[]) =
-    let groups = Array.zip inputs labels |> Array.groupBy fst |> Array.map (fun (x, g) -> x, Array.averageBy snd g)
+    let groups =
+        Array.zip inputs labels
+        |> Array.groupBy fst
+        |> Array.map (fun (x, g) -> x, Array.averageBy snd g)
+
     let d = inputs.[0].Length
+
     let rec direction () =
         let w = gaussianVector rng d
         let ts = groups |> Array.map (fun (x, _) -> dot w x) |> Array.sort
-        let gapMin = if ts.Length < 2 then 1.0 else Array.pairwise ts |> Array.map (fun (a, b) -> b - a) |> Array.min
+
+        let gapMin =
+            if ts.Length < 2 then
+                1.0
+            else
+                Array.pairwise ts |> Array.map (fun (a, b) -> b - a) |> Array.min
+
         let size = groups |> Array.fold (fun m (x, _) -> max m (norm x)) 1e-300
         if gapMin > 1e-3 * size * norm w then w else direction ()
+
     let w = direction ()
     let sorted = groups |> Array.map (fun (x, y) -> dot w x, y) |> Array.sortBy fst
-    let slopes = sorted |> Array.pairwise |> Array.map (fun ((t1, y1), (t2, y2)) -> (y2 - y1) / (t2 - t1))
+
+    let slopes =
+        sorted
+        |> Array.pairwise
+        |> Array.map (fun ((t1, y1), (t2, y2)) -> (y2 - y1) / (t2 - t1))
+
     let neurons =
-        [| yield snd sorted.[0], Array.zeroCreate d, 1.0
-           for k in 0 .. slopes.Length - 1 do
-               let c = if k = 0 then slopes.[0] else slopes.[k] - slopes.[k - 1]
-               yield c, w, -(fst sorted.[k]) |]
+        [|
+            yield snd sorted.[0], Array.zeroCreate d, 1.0
+            for k in 0 .. slopes.Length - 1 do
+                let c = if k = 0 then slopes.[0] else slopes.[k] - slopes.[k - 1]
+                yield c, w, -(fst sorted.[k])
+        |]
+
     neurons, groups
 
 /// λ = 1e-6 λ_max nearly interpolates: J* ≤ J(interpolant of the means) = scatter + λ TV_int,
@@ -256,14 +358,24 @@ let private interpolant (rng: Random) (inputs: float[][]) (labels: float[]) =
 let private checkNearInterpolation (case: LatticeData) =
     let data = case.Dataset
     let lmax = lambdaMaxOf data
+
     if lmax > 0.0 then
         let lambda = 1e-6 * lmax
         let neurons, groups = interpolant case.Rng case.Inputs case.Labels
+
         for x, y in groups do
             Assert.True(abs (network neurons x - y) <= 1e-7 * (1.0 + abs y), "the test's interpolant does not interpolate")
-        let tvInt = neurons |> Array.sumBy (fun (c, w, b) -> abs c * norm (Array.append w [| b |]))
+
+        let tvInt =
+            neurons |> Array.sumBy (fun (c, w, b) -> abs c * norm (Array.append w [| b |]))
+
         let means = dict groups
-        let scatter = 0.5 * (Array.map2 (fun (x: float[]) y -> (y - means.[x]) ** 2.0) case.Inputs case.Labels |> Array.sum)
+
+        let scatter =
+            0.5
+            * (Array.map2 (fun (x: float[]) y -> (y - means.[x]) ** 2.0) case.Inputs case.Labels
+               |> Array.sum)
+
         let sol = Solve.solve data lambda options
         checkOptimal case.Inputs case.Labels sol
         let _, r = objectiveOf case.Inputs case.Labels lambda sol.Measure
@@ -280,8 +392,13 @@ let ``tiny λ gives near-interpolation`` (case: LatticeData) = checkNearInterpol
 /// objective change there, and the polish is refused by an objective comparison.
 [<Fact>]
 let ``an ordinary λ on grid data at scale 1e6`` () =
-    let x = [| [| -1; 1 |]; [| 2; -1 |]; [| 2; 2 |]; [| -1; -1 |]; [| 1; -1 |] |] |> Array.map (Array.map (fun k -> float k * 1e6))
-    let y = [| 0.5171468781; 0.3362807234; 0.6482925215; -0.01778501186; -0.7895905409 |]
+    let x =
+        [| [| -1; 1 |]; [| 2; -1 |]; [| 2; 2 |]; [| -1; -1 |]; [| 1; -1 |] |]
+        |> Array.map (Array.map (fun k -> float k * 1e6))
+
+    let y =
+        [| 0.5171468781; 0.3362807234; 0.6482925215; -0.01778501186; -0.7895905409 |]
+
     let data = Dataset.CreateOrRaise(x, y)
     checkOptimal x y (Solve.solve data (0.05 * lambdaMaxOf data) options)
 
@@ -293,19 +410,30 @@ let ``certification does not depend on the scale of the labels`` () =
     let rnd = System.Random 3
     let x = Array.init 20 (fun _ -> [| rnd.NextDouble() * 4.0 - 2.0 |])
     let y = x |> Array.map (fun r -> abs r.[0] - 0.5 + 0.1 * (rnd.NextDouble() - 0.5))
+
     let solveAt (c: float) =
         let yc = Array.map (fun v -> c * v) y
         let data = Dataset.CreateOrRaise(x, yc)
         let sol = Solve.solve data (0.01 * lambdaMaxOf data) options
         checkOptimal x yc sol
         sol
+
     let reference = solveAt 1.0
+
     for c in [ 1e-3; 1e-5; 1e-7; 1e3 ] do
         let sol = solveAt c
         Assert.True(abs (sol.Assessment.CertificateSup - 1.0) <= 1e-6, sprintf "c = %g: sup|eta| = %g" c sol.Assessment.CertificateSup)
         Assert.Equal(reference.Measure.Count, sol.Measure.Count)
-        for a, b in Array.zip (reference.Measure.Atoms |> Array.sortBy (fun a -> a.Direction.[0])) (sol.Measure.Atoms |> Array.sortBy (fun a -> a.Direction.[0])) do
-            Assert.True(abs (c * a.Amplitude - b.Amplitude) <= 1e-6 * c * abs a.Amplitude, sprintf "c = %g: amplitude %g, expected %g" c b.Amplitude (c * a.Amplitude))
+
+        for a, b in
+            Array.zip
+                (reference.Measure.Atoms |> Array.sortBy (fun a -> a.Direction.[0]))
+                (sol.Measure.Atoms |> Array.sortBy (fun a -> a.Direction.[0])) do
+            Assert.True(
+                abs (c * a.Amplitude - b.Amplitude) <= 1e-6 * c * abs a.Amplitude,
+                sprintf "c = %g: amplitude %g, expected %g" c b.Amplitude (c * a.Amplitude)
+            )
+
             Assert.True(Array.forall2 (fun (u: float) v -> abs (u - v) <= 1e-6) a.Direction b.Direction)
 
 /// Two inputs at scale 1e4, λ = 5.4e-5 λ_max (the long campaign's uniqueness trial 110, shrunk):
@@ -327,8 +455,22 @@ let ``a stalled column generation is certified by sliding Frank-Wolfe`` () =
 /// long campaign before the stall rule).
 [<Fact>]
 let ``a hopeless ill-conditioned solve stops early and says it is not certified`` () =
-    let x = [| [| 3.002166089283044E-07 |]; [| -2.1071242748033816E-08 |]; [| 2.334481921066368E-07 |]; [| 1.4218263522147783E-07 |] |]
-    let y = [| -0.7776014070752523; 0.8193389324994346; -1.7989569281258118; 1.674925505535519 |]
+    let x =
+        [|
+            [| 3.002166089283044E-07 |]
+            [| -2.1071242748033816E-08 |]
+            [| 2.334481921066368E-07 |]
+            [| 1.4218263522147783E-07 |]
+        |]
+
+    let y =
+        [|
+            -0.7776014070752523
+            0.8193389324994346
+            -1.7989569281258118
+            1.674925505535519
+        |]
+
     let data = Dataset.CreateOrRaise(x, y)
     let sol = Solve.solve data (1.2326364637476238E-06 * lambdaMaxOf data) options
     Assert.False(sol.Assessment.Certified)
@@ -350,26 +492,50 @@ let ``finite-width networks: rebalancing, weight decay and the exact optimum`` (
     let lmax = lambdaMaxOf data
     let lambda = case.LambdaFraction * (if lmax > 0.0 then lmax else 1.0)
     let neurons = case.Neurons
-    let loss (net: (float * float[] * float)[]) = 0.5 * (Array.map2 (fun xi yi -> (network net xi - yi) ** 2.0) x y |> Array.sum)
+
+    let loss (net: (float * float[] * float)[]) =
+        0.5 * (Array.map2 (fun xi yi -> (network net xi - yi) ** 2.0) x y |> Array.sum)
+
     let size (w: float[]) b = norm (Array.append w [| b |])
     let pathNorm = neurons |> Array.sumBy (fun (c, w, b) -> abs c * size w b)
     let a = loss neurons + lambda * pathNorm
     let tol = 1e-9 * (1.0 + a)
-    let mu = Measure.ofAtoms (case.Data.D + 1) (neurons |> Array.map (fun (c, w, b) -> Array.append w [| b |], c))
-    Assert.True(abs (Measure.objective lambda data mu - a) <= tol, sprintf "measure objective %.17g, network %.17g" (Measure.objective lambda data mu) a)
+
+    let mu =
+        Measure.ofAtoms (case.Data.D + 1) (neurons |> Array.map (fun (c, w, b) -> Array.append w [| b |], c))
+
+    Assert.True(
+        abs (Measure.objective lambda data mu - a) <= tol,
+        sprintf "measure objective %.17g, network %.17g" (Measure.objective lambda data mu) a
+    )
+
     let weightDecay (net: (float * float[] * float)[]) =
-        loss net + 0.5 * lambda * (net |> Array.sumBy (fun (c, w, b) -> c * c + size w b ** 2.0))
-    let rebalance (alphas: float[]) = Array.map2 (fun (c, w, b) al -> c / al, scale al w, al * b) neurons alphas
+        loss net
+        + 0.5 * lambda * (net |> Array.sumBy (fun (c, w, b) -> c * c + size w b ** 2.0))
+
+    let rebalance (alphas: float[]) =
+        Array.map2 (fun (c, w, b) al -> c / al, scale al w, al * b) neurons alphas
+
     let best = neurons |> Array.map (fun (c, w, b) -> sqrt (abs c / size w b))
-    Assert.True(abs (weightDecay (rebalance best) - a) <= tol, sprintf "weight decay at the best rebalancing %.17g ≠ %.17g" (weightDecay (rebalance best)) a)
+
+    Assert.True(
+        abs (weightDecay (rebalance best) - a) <= tol,
+        sprintf "weight decay at the best rebalancing %.17g ≠ %.17g" (weightDecay (rebalance best)) a
+    )
+
     let rng = case.Data.Rng
-    for _ in 1 .. 50 do
+
+    for _ in 1..50 do
         let alphas = neurons |> Array.map (fun _ -> exp (2.0 * gaussian rng))
         Assert.True(weightDecay (rebalance alphas) >= a - tol)
     // D(q̂) ≤ J* holds whether or not the solve reached its tolerance (certification itself is the
     // subject of the properties above); a network below it would refute the whole certificate.
     let sol = Solve.solve data lambda options
-    Assert.True(a >= sol.Assessment.DualObjective - 1e-9, sprintf "a network (%.17g) beats the certified lower bound %.17g" a sol.Assessment.DualObjective)
+
+    Assert.True(
+        a >= sol.Assessment.DualObjective - 1e-9,
+        sprintf "a network (%.17g) beats the certified lower bound %.17g" a sol.Assessment.DualObjective
+    )
     // Weak duality for this arbitrary measure: its certified lower bound is below J*, its objective above.
     let assessment = Gap.assess (Arrangement.ofDataset data) data lambda None mu
     Assert.True(assessment.DualObjective <= sol.Assessment.Objective + 1e-9 * (1.0 + a))
@@ -377,7 +543,11 @@ let ``finite-width networks: rebalancing, weight decay and the exact optimum`` (
     let qh = scale (1.0 / max 1.0 assessment.CertificateSup) q
     let dual = dot y qh - 0.5 * dot qh qh
     Assert.True(abs (dual - assessment.DualObjective) <= 1e-9 * (1.0 + abs dual + a))
-    Assert.True(abs (assessment.Gap - (assessment.Objective - assessment.DualObjective)) <= 1e-9 * (1.0 + a))
+
+    Assert.True(
+        abs (assessment.Gap - (assessment.Objective - assessment.DualObjective))
+        <= 1e-9 * (1.0 + a)
+    )
 
 // ---------------------------------------------------------------------------------------------
 // Arguments and uniqueness.
@@ -385,11 +555,18 @@ let ``finite-width networks: rebalancing, weight decay and the exact optimum`` (
 [<Fact>]
 let ``a λ that is not positive and finite raises ArgumentException naming it`` () =
     let data = Dataset.CreateOrRaise([| [| 0.0 |]; [| 1.0 |] |], [| 1.0; 2.0 |])
+
     for lambda in [ 0.0; -1.0; -infinity; nan; infinity ] do
-        let ex = Assert.Throws<ArgumentException>(fun () -> Solve.solve data lambda options |> ignore)
+        let ex =
+            Assert.Throws<ArgumentException>(fun () -> Solve.solve data lambda options |> ignore)
+
         Assert.Contains("λ", ex.Message)
-        Assert.Throws<ArgumentException>(fun () -> Solve.path data [| 1.0; lambda |] options |> ignore) |> ignore
-    Assert.Throws<ArgumentException>(fun () -> Solve.path data [||] options |> ignore) |> ignore
+
+        Assert.Throws<ArgumentException>(fun () -> Solve.path data [| 1.0; lambda |] options |> ignore)
+        |> ignore
+
+    Assert.Throws<ArgumentException>(fun () -> Solve.path data [||] options |> ignore)
+    |> ignore
 
 /// §5 by hand, on x ∈ {0, 1, 2, 3}: φ(0, 1) = 1, φ(1, 0) = x, φ((1, 1)/√2) = (1 + x)/√2, so the
 /// third feature is a combination of the first two and Φ_Σ has rank 2 < 3. With a* = (0, 0, 1)
@@ -397,7 +574,9 @@ let ``a λ that is not positive and finite raises ArgumentException naming it`` 
 /// a_2 ≤ 0 (unique); with signs (+, +, +) t ∈ [0, ·] is free (not unique).
 [<Fact>]
 let ``uniqueness: rank test and exact polytope test by hand`` () =
-    let data = Dataset.CreateOrRaise([| [| 0.0 |]; [| 1.0 |]; [| 2.0 |]; [| 3.0 |] |], Array.zeroCreate 4)
+    let data =
+        Dataset.CreateOrRaise([| [| 0.0 |]; [| 1.0 |]; [| 2.0 |]; [| 3.0 |] |], Array.zeroCreate 4)
+
     let r = 1.0 / sqrt 2.0
     let dirs = [| [| 0.0; 1.0 |]; [| 1.0; 0.0 |]; [| r; r |] |]
     let amps = [| 0.0; 0.0; 1.0 |]

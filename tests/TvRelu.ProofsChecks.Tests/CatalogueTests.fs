@@ -10,16 +10,33 @@ open TvRelu.ProofsChecks.Tests.TestSupport
 let ``the catalogue holds claims 1-7 with statements, sources and oracles`` () =
     let ids = Catalogue.all |> Array.map (fun c -> c.Id)
     Assert.Equal(ids.Length, (Array.distinct ids).Length)
-    for id in [ "extreme-per-region"; "support-bound"; "representer"; "uniqueness"; "cover-euler"; "low-noise-interior"; "low-noise-boundary"; "dedios-bruna-i"; "dedios-bruna-ii" ] do
+
+    for id in
+        [
+            "extreme-per-region"
+            "support-bound"
+            "representer"
+            "uniqueness"
+            "cover-euler"
+            "low-noise-interior"
+            "low-noise-boundary"
+            "dedios-bruna-i"
+            "dedios-bruna-ii"
+        ] do
         Assert.Contains(id, ids)
+
     for c in Catalogue.all do
         Assert.False(System.String.IsNullOrWhiteSpace c.Statement)
         Assert.False(System.String.IsNullOrWhiteSpace c.Source)
         Assert.False(System.String.IsNullOrWhiteSpace c.Oracle)
+
     Assert.Empty(Catalogue.all |> Array.filter (fun c -> c.IsPending))
     Assert.Equal(9, Catalogue.active.Length)
     Assert.Equal("uniqueness", (Catalogue.find "UNIQUENESS").Id)
-    Assert.Throws<System.ArgumentException>(fun () -> Catalogue.find "nope" |> ignore) |> ignore
+
+    Assert.Throws<System.ArgumentException>(fun () -> Catalogue.find "nope" |> ignore)
+    |> ignore
+
     Assert.Equal(2, (Catalogue.select "representer, cover-euler").Length)
 
 /// The boundary case of the low-noise claim is measured, not assumed (issue 4, THEORY.md §6): its
@@ -32,22 +49,45 @@ let private shortCampaign (output: ITestOutputHelper) (id: string) (count: int) 
     use tmp = new TempDir()
     let claim = Catalogue.find id
     // A trial abandoned after 90 s (a solve that never ends) is recorded as inconclusive.
-    let options = { CampaignOptions.Default with TrialTimeoutSeconds = 90.0; Parallelism = 2 }
-    let summary = Campaign.runWith options [ claim ] count 20260318L Shard.single tmp.Path false null
+    let options =
+        { CampaignOptions.Default with
+            TrialTimeoutSeconds = 90.0
+            Parallelism = 2
+        }
+
+    let summary =
+        Campaign.runWith options [ claim ] count 20260318L Shard.single tmp.Path false null
+
     let s = summary.Claims.[0]
-    output.WriteLine(sprintf "%s: %d trials, %d passed, %d refuted, %d inconclusive, %d not applicable, %.1f trials/s" id s.Run s.Passed s.Failed s.Inconclusive s.NotApplicable s.TrialsPerSecond)
+
+    output.WriteLine(
+        sprintf
+            "%s: %d trials, %d passed, %d refuted, %d inconclusive, %d not applicable, %.1f trials/s"
+            id
+            s.Run
+            s.Passed
+            s.Failed
+            s.Inconclusive
+            s.NotApplicable
+            s.TrialsPerSecond
+    )
+
     for r in s.Failures do
         output.WriteLine(sprintf "  trial %d (%s): %s" r.Trial (if r.Inconclusive then "inconclusive" else "REFUTED") r.Message)
+
     Assert.Equal(count, s.Run)
+
     if measured.Contains id then
         // A measured claim: each refutation replays from its seed (the unshrunk trial fails again
         // the same way) and comes with a shrunk counterexample; and they stay a minority.
         let problemClaim = claim :?> ProblemClaim
+
         for r in s.Failures |> Array.filter (fun r -> r.Refuted) |> Array.truncate 3 do
             let again = problemClaim.Evaluate(problemClaim.ProblemOf r.Seed)
             Assert.False(again.Passed || again.IsInconclusive, sprintf "seed %d no longer refutes" r.Seed)
             Assert.StartsWith(again.Message, r.Message)
             Assert.True(r.ShrunkRows >= 1 && r.ShrunkRows <= r.OriginalRows)
+
         Assert.True(s.Failed * 5 <= count, sprintf "%s refuted in %d of %d trials" id s.Failed count)
     else
         Assert.True(s.Failed = 0, sprintf "%s refuted in %d trials (see the output)" id s.Failed)
@@ -56,6 +96,7 @@ let private shortCampaign (output: ITestOutputHelper) (id: string) (count: int) 
     for r in s.Failures do
         Assert.Contains(sprintf "seed %d" r.Seed, r.Message)
         Assert.True(r.Counterexample <> "" || r.Message.Contains "timed out", "a failure without its counterexample")
+
     Assert.True(s.Inconclusive * 20 <= count, sprintf "%d of %d trials inconclusive" s.Inconclusive count)
     // Not vacuous: most trials apply.
     Assert.True(2 * s.NotApplicable <= count, sprintf "%d of %d trials not applicable" s.NotApplicable count)
@@ -65,26 +106,30 @@ let private shortCampaign (output: ITestOutputHelper) (id: string) (count: int) 
 type ShortCampaign(output: ITestOutputHelper) =
 
     static member Trials: obj[] seq =
-        [ [| box "low-noise-boundary"; box 200 |]
-          [| box "representer"; box 200 |]
-          [| box "extreme-per-region"; box 300 |]
-          [| box "cover-euler"; box 300 |]
-          [| box "dedios-bruna-ii"; box 200 |] ]
+        [
+            [| box "low-noise-boundary"; box 200 |]
+            [| box "representer"; box 200 |]
+            [| box "extreme-per-region"; box 300 |]
+            [| box "cover-euler"; box 300 |]
+            [| box "dedios-bruna-ii"; box 200 |]
+        ]
 
     [<Theory; MemberData(nameof ShortCampaign.Trials)>]
-    member _.``no claim is refuted in a short campaign`` (id: string, count: int) = shortCampaign output id count
+    member _.``no claim is refuted in a short campaign``(id: string, count: int) = shortCampaign output id count
 
 /// The other half of the CI campaign.
 type ShortCampaignContinued(output: ITestOutputHelper) =
 
     static member Trials: obj[] seq =
-        [ [| box "low-noise-interior"; box 200 |]
-          [| box "uniqueness"; box 200 |]
-          [| box "support-bound"; box 200 |]
-          [| box "dedios-bruna-i"; box 200 |] ]
+        [
+            [| box "low-noise-interior"; box 200 |]
+            [| box "uniqueness"; box 200 |]
+            [| box "support-bound"; box 200 |]
+            [| box "dedios-bruna-i"; box 200 |]
+        ]
 
     [<Theory; MemberData(nameof ShortCampaignContinued.Trials)>]
-    member _.``no claim is refuted in a short campaign`` (id: string, count: int) = shortCampaign output id count
+    member _.``no claim is refuted in a short campaign``(id: string, count: int) = shortCampaign output id count
 
 /// The boundary counterexample of the first long campaign (issue 4's closing note): a teacher atom on a
 /// data hyperplane with a non-degenerate pre-certificate, where the certified minimiser at λ ≤ 3e-5 λ_max
@@ -98,7 +143,7 @@ let ``the boundary low-noise counterexample still refutes the claim`` () =
     Assert.False(outcome.IsInconclusive)
     Assert.Contains("is not 1 at every level", outcome.Message)
     // Two Diracs at eps = 3.16e-5 (the eighth level), one at the levels around it.
-    Assert.Equal<float[]>([| 1.0; 2.0; 1.0 |], outcome.Series.["diracs"].[6 ..])
+    Assert.Equal<float[]>([| 1.0; 2.0; 1.0 |], outcome.Series.["diracs"].[6..])
 
 /// The uniqueness audit's first refutation (uniform 1-D data, λ = 1.8e-6 λ_max): antipodal saturation
 /// pairs make Φ_Σ rank deficient, but at σ ≈ 1e-10 a machine-precision rank called it full and the
@@ -110,7 +155,10 @@ let ``a rank deficient Phi_Sigma is not called unique`` () =
     let data = p.Dataset
     let arr = TvRelu.Core.Arrangement.ofDataset data
     let lambda = p.LambdaFraction * TvRelu.Core.Solve.lambdaMax arr data
-    let sol = TvRelu.Core.CertifiedSolve.solve data lambda TvRelu.Core.SolverOptions.Default
+
+    let sol =
+        TvRelu.Core.CertifiedSolve.solve data lambda TvRelu.Core.SolverOptions.Default
+
     Assert.True(sol.Assessment.Certified)
     let points = sol.Saturation |> Array.map (fun sp -> sp.Direction, sp.Sign)
     let amplitudes, _, _, _ = Claims.UniquenessClaim.onSigma points sol.Measure
@@ -134,16 +182,33 @@ let ``no two atoms of one sign share a closed cell`` () =
     let arr = TvRelu.Core.Arrangement.ofDataset data0
     let lambda = 1e-5 * TvRelu.Core.Solve.lambdaMax arr data0
     let y = Array.map2 (fun a w -> a + alpha * lambda * w) y0 p.Duals
-    let options = { TvRelu.Core.SolverOptions.Default with Tolerance = Some 1e-16; MaxRounds = 25 }
+
+    let options =
+        { TvRelu.Core.SolverOptions.Default with
+            Tolerance = Some 1e-16
+            MaxRounds = 25
+        }
+
     let sol = TvRelu.Core.Solve.solve (data0.WithLabels y) lambda options
     Assert.True(sol.Assessment.Certified)
     let rows = p.Inputs |> Array.map (fun x -> Array.append x [| 1.0 |])
+
     let side (theta: float[]) (x: float[]) =
-        let t = (Array.fold2 (fun acc a b -> acc + a * b) 0.0 theta x) / sqrt (Array.sumBy (fun v -> v * v) x)
-        if abs t <= 1e-9 then 0 elif t > 0.0 then 1 else -1
+        let t =
+            (Array.fold2 (fun acc a b -> acc + a * b) 0.0 theta x)
+            / sqrt (Array.sumBy (fun v -> v * v) x)
+
+        if abs t <= 1e-9 then 0
+        elif t > 0.0 then 1
+        else -1
+
     let atoms = sol.Measure.Atoms
+
     for i in 0 .. atoms.Length - 1 do
         for j in i + 1 .. atoms.Length - 1 do
             if sign atoms.[i].Amplitude = sign atoms.[j].Amplitude then
-                let separated = rows |> Array.exists (fun x -> side atoms.[i].Direction x * side atoms.[j].Direction x < 0)
+                let separated =
+                    rows
+                    |> Array.exists (fun x -> side atoms.[i].Direction x * side atoms.[j].Direction x < 0)
+
                 Assert.True(separated, sprintf "atoms %A and %A share a closed cell" atoms.[i].Direction atoms.[j].Direction)

@@ -8,17 +8,25 @@ open TvRelu.ProofsChecks
 
 /// A fresh temporary directory, deleted on dispose.
 type TempDir() =
-    let path = Path.Combine(Path.GetTempPath(), "tvrelu-audit-tests-" + Guid.NewGuid().ToString("N"))
+    let path =
+        Path.Combine(Path.GetTempPath(), "tvrelu-audit-tests-" + Guid.NewGuid().ToString("N"))
+
     do Directory.CreateDirectory path |> ignore
     member _.Path = path
     member _.Sub(name: string) = Path.Combine(path, name)
+
     interface IDisposable with
         member _.Dispose() =
-            try Directory.Delete(path, true) with _ -> ()
+            try
+                Directory.Delete(path, true)
+            with _ ->
+                ()
 
 /// Records of a directory keyed by (claim, trial), as identity strings (timing ignored).
 let identities (records: TrialRecord[]) =
-    records |> Array.map (fun r -> (r.Claim, r.Trial), JsonLines.identity r) |> Map.ofArray
+    records
+    |> Array.map (fun r -> (r.Claim, r.Trial), JsonLines.identity r)
+    |> Map.ofArray
 
 /// A deliberately false claim: "|Σ| ≤ 1" (the saturation set has at most one point). Small d = 1
 /// data and λ not too small keep its solves fast.
@@ -29,18 +37,28 @@ type SigmaAtMostOne() =
     override _.Source = "made up for the tests"
     override _.Oracle = "the exact solver's saturation set"
     override _.ShrinkSeconds = 10.0
+
     override _.Generate(rng) =
         Generate.dataset
             { Generate.defaultSpec with
                 Kinds = [| Gaussian, 1.0; Uniform, 1.0 |]
                 Dimensions = [| 1, 1.0 |]
                 MaxRows = [| 8 |]
-                LambdaLow = 1e-2 }
+                LambdaLow = 1e-2
+            }
             rng
+
     override _.Check(p) =
-        let sol = Solve.solve p.Dataset (let arr = Arrangement.ofDataset p.Dataset in max 1e-300 (p.LambdaFraction * Solve.lambdaMax arr p.Dataset)) SolverOptions.Default
-        if not sol.Assessment.Certified then Outcome.Inconclusive "not certified"
+        let sol =
+            Solve.solve
+                p.Dataset
+                (let arr = Arrangement.ofDataset p.Dataset in max 1e-300 (p.LambdaFraction * Solve.lambdaMax arr p.Dataset))
+                SolverOptions.Default
+
+        if not sol.Assessment.Certified then
+            Outcome.Inconclusive "not certified"
         else
-            Outcome.Pass()
+            Outcome
+                .Pass()
                 .Require(sol.Saturation.Length <= 1, sprintf "|Sigma| = %d" sol.Saturation.Length)
                 .With("sigma", float sol.Saturation.Length)

@@ -22,10 +22,19 @@ module DeDiosBruna =
     /// and λ from 1e-2 λ_max (below that GD needs far more epochs than a trial can spend).
     let private spec =
         { Generate.defaultSpec with
-            Kinds = [| Gaussian, 2.0; Uniform, 2.0; Duplicates, 1.0; Collinear, 1.0; Cospherical, 1.0; Underdetermined, 1.0 |]
+            Kinds =
+                [|
+                    Gaussian, 2.0
+                    Uniform, 2.0
+                    Duplicates, 1.0
+                    Collinear, 1.0
+                    Cospherical, 1.0
+                    Underdetermined, 1.0
+                |]
             Dimensions = [| 1, 2.0; 2, 1.0 |]
             MaxRows = [| 8; 6 |]
-            LambdaLow = 1e-2 }
+            LambdaLow = 1e-2
+        }
 
     /// The widths the trials draw from (by the seed, so a shrunk problem keeps its width).
     let widths = [| 10; 30; 100; 300 |]
@@ -48,94 +57,162 @@ module DeDiosBruna =
         override _.ShrinkBudget = 60
         /// The check on the problem's data set, its arrangement and λ > 0.
         abstract CheckTraining: problem: Problem * data: Dataset * arrangement: Arrangement * lambda: float -> Outcome
+
         override this.Check(p) =
             let data = p.Dataset
             let arr = Arrangement.ofDataset data
             let lambda, lmax = lambdaOf arr data p
-            if lmax <= 0.0 then Outcome.NotApplicable "the labels are orthogonal to every feature: mu = 0 at every lambda"
-            else this.CheckTraining(p, data, arr, lambda)
+
+            if lmax <= 0.0 then
+                Outcome.NotApplicable "the labels are orthogonal to every feature: mu = 0 at every lambda"
+            else
+                this.CheckTraining(p, data, arr, lambda)
 
     /// (i): GD with weight decay against the exact optimum.
     type VariationNormClaim() =
         inherit TrainingClaim()
         override _.Id = "dedios-bruna-i"
+
         override _.Statement =
             "Gradient descent with weight decay (backtracking, standard initialisation scaled 0.1, at most 3000 epochs) at width m in {10, 30, 100, 300}: "
             + "the training objective is at least the rebalanced one, which is at least J of the network's measure, which is at least the exact solver's "
             + "certified lower bound on J*; and the trained neurons concentrate on Sigma as the excess allows: the mass |c_j| |theta_j| of the neurons where "
             + "s_j eta*(theta_j) < 1 - delta (eta* the exact certificate, s_j the output sign) is at most (excess + gap*) / (lambda delta) for delta in {1e-1, 1e-2, 1e-3}, whatever m. "
             + "The clusters (0.01 rad, mass 1e-3) are recorded next to |Sigma|."
-        override _.Source = "seed abstract (de Dios and Bruna 2020: the variation-norm regularisation is minimised by functions with finitely many neurons, irrespective of overparametrisation); checks in THEORY.md §7 (i) and §1 (rebalancing)"
-        override _.Oracle = "the exact solver's certified J* (dual lower bound) and saturation set Sigma; the measure of the trained network assessed by the exact supremum (§2)"
+
+        override _.Source =
+            "seed abstract (de Dios and Bruna 2020: the variation-norm regularisation is minimised by functions with finitely many neurons, irrespective of overparametrisation); checks in THEORY.md §7 (i) and §1 (rebalancing)"
+
+        override _.Oracle =
+            "the exact solver's certified J* (dual lower bound) and saturation set Sigma; the measure of the trained network assessed by the exact supremum (§2)"
+
         override _.CheckTraining(p, data, arr, lambda) =
-            let reference = { Data = data; Lambda = lambda; Arrangement = arr; Exact = CertifiedSolve.onArrangement arr data lambda solverOptions }
+            let reference =
+                {
+                    Data = data
+                    Lambda = lambda
+                    Arrangement = arr
+                    Exact = CertifiedSolve.onArrangement arr data lambda solverOptions
+                }
+
             match uncertified "the exact minimiser" reference.Exact with
             | Some o -> o
             | None ->
-            let width = widthOf p
-            let options =
-                { TrainingOptions.Default with
-                    Seed = trainingSeed p
-                    Stopping = { StoppingRule.Default with MaxEpochs = 3000 }
-                    CertifyEvery = 0
-                    HistoryEvery = 3000 }
-            let run = Training.trainOn (Some arr) data lambda width options
-            let c = Training.certify reference ClusterOptions.Default run.Network
-            let jStar = reference.Exact.Assessment.Objective
-            let lower = reference.Exact.Assessment.DualObjective
-            let j = c.Assessment.Objective
-            let reached = c.Excess <= 1e-6 * (1.0 + jStar)
-            let clusters = c.Clusters.Length
-            let sigma = c.SaturationPoints
-            // For the exact solution's residual q* (THEORY.md §2), expanding the dual objective gives
-            // J(μ) − D(q*) = ½‖Kμ − y + q*‖² + λ ∫ (1 − s η*) d|μ| ≥ λ ∫ (1 − s η*) d|μ|, and
-            // J(μ) − D(q*) ≤ (J(μ) − J*) + gap*: so the mass where 1 − s η* > δ is at most (excess + gap*) / (λ δ).
-            let etaStar = Certificate.ofDual arr data lambda reference.Exact.Assessment.Residual
-            let allowance = (max c.Excess 0.0 + reference.Exact.Assessment.Gap) / lambda + rounding j / lambda
-            let mutable o =
-                Outcome.Pass()
-                    .Require(c.TrainingObjective >= c.RebalancedObjective - rounding c.TrainingObjective, sprintf "training objective %.15g below the rebalanced %.15g" c.TrainingObjective c.RebalancedObjective)
-                    .Require(c.RebalancedObjective >= j - rounding j, sprintf "rebalanced objective %.15g below J(mu_net) = %.15g" c.RebalancedObjective j)
-                    .Require(j >= lower - rounding j, sprintf "J(mu_net) = %.15g below the certified lower bound %.15g on J*" j lower)
-            for delta in [ 1e-1; 1e-2; 1e-3 ] do
-                let off =
-                    c.Measure.AtomsRaw
-                    |> Array.sumBy (fun a -> if 1.0 - float (sign a.Amplitude) * Certificate.evaluate etaStar a.Direction > delta then abs a.Amplitude else 0.0)
-                o <- o.Require(off <= allowance / delta, sprintf "mass %g where s eta* < 1 - %g exceeds (excess + gap*) / (lambda delta) = %g (width %d)" off delta (allowance / delta) width)
-                     .With(sprintf "massOffSigma.%g" delta, off)
-            o.With("width", float width)
-             .With("epochs", float run.Epochs)
-             .With("excess", c.Excess)
-             .With("relativeExcess", c.Excess / (1.0 + jStar))
-             .With("reachedOptimum", flag reached)
-             .With("clusters", float clusters)
-             .With("sigma", float sigma)
-             .With("exactAtoms", float c.ExactAtoms)
-             .With("networkGap", c.Assessment.Gap)
-             |> fun o -> if reached && sigma > 0 then o.With("tightness.clustersOverSigma", float clusters / float sigma) else o
+                let width = widthOf p
+
+                let options =
+                    { TrainingOptions.Default with
+                        Seed = trainingSeed p
+                        Stopping =
+                            { StoppingRule.Default with
+                                MaxEpochs = 3000
+                            }
+                        CertifyEvery = 0
+                        HistoryEvery = 3000
+                    }
+
+                let run = Training.trainOn (Some arr) data lambda width options
+                let c = Training.certify reference ClusterOptions.Default run.Network
+                let jStar = reference.Exact.Assessment.Objective
+                let lower = reference.Exact.Assessment.DualObjective
+                let j = c.Assessment.Objective
+                let reached = c.Excess <= 1e-6 * (1.0 + jStar)
+                let clusters = c.Clusters.Length
+                let sigma = c.SaturationPoints
+                // For the exact solution's residual q* (THEORY.md §2), expanding the dual objective gives
+                // J(μ) − D(q*) = ½‖Kμ − y + q*‖² + λ ∫ (1 − s η*) d|μ| ≥ λ ∫ (1 − s η*) d|μ|, and
+                // J(μ) − D(q*) ≤ (J(μ) − J*) + gap*: so the mass where 1 − s η* > δ is at most (excess + gap*) / (λ δ).
+                let etaStar = Certificate.ofDual arr data lambda reference.Exact.Assessment.Residual
+
+                let allowance =
+                    (max c.Excess 0.0 + reference.Exact.Assessment.Gap) / lambda
+                    + rounding j / lambda
+
+                let mutable o =
+                    Outcome
+                        .Pass()
+                        .Require(
+                            c.TrainingObjective >= c.RebalancedObjective - rounding c.TrainingObjective,
+                            sprintf "training objective %.15g below the rebalanced %.15g" c.TrainingObjective c.RebalancedObjective
+                        )
+                        .Require(
+                            c.RebalancedObjective >= j - rounding j,
+                            sprintf "rebalanced objective %.15g below J(mu_net) = %.15g" c.RebalancedObjective j
+                        )
+                        .Require(j >= lower - rounding j, sprintf "J(mu_net) = %.15g below the certified lower bound %.15g on J*" j lower)
+
+                for delta in [ 1e-1; 1e-2; 1e-3 ] do
+                    let off =
+                        c.Measure.AtomsRaw
+                        |> Array.sumBy (fun a ->
+                            if 1.0 - float (sign a.Amplitude) * Certificate.evaluate etaStar a.Direction > delta then
+                                abs a.Amplitude
+                            else
+                                0.0)
+
+                    o <-
+                        o
+                            .Require(
+                                off <= allowance / delta,
+                                sprintf
+                                    "mass %g where s eta* < 1 - %g exceeds (excess + gap*) / (lambda delta) = %g (width %d)"
+                                    off
+                                    delta
+                                    (allowance / delta)
+                                    width
+                            )
+                            .With(sprintf "massOffSigma.%g" delta, off)
+
+                o
+                    .With("width", float width)
+                    .With("epochs", float run.Epochs)
+                    .With("excess", c.Excess)
+                    .With("relativeExcess", c.Excess / (1.0 + jStar))
+                    .With("reachedOptimum", flag reached)
+                    .With("clusters", float clusters)
+                    .With("sigma", float sigma)
+                    .With("exactAtoms", float c.ExactAtoms)
+                    .With("networkGap", c.Assessment.Gap)
+                |> fun o ->
+                    if reached && sigma > 0 then
+                        o.With("tightness.clustersOverSigma", float clusters / float sigma)
+                    else
+                        o
 
     /// (ii): label-noise SGD, its implicit penalty and the weighted-TV form.
     type LabelNoiseClaim() =
         inherit TrainingClaim()
         override _.Id = "dedios-bruna-ii"
+
         override _.Statement =
             "Label-noise SGD (noise 0.05, step 0.02, full batch, no weight decay, 1500 epochs) at width m in {10, 30, 100, 300}: for the final weights, "
             + "R = (1/N) sum_i |grad_params f(x_i)|^2 is at least the weighted TV int omega d|nu| of the network's measure, omega(theta) = (2/N) sqrt(A(theta) B(theta)), "
             + "and equals it after the per-neuron rescaling (c, theta) -> (c/t, t theta) that keeps f (THEORY.md §7's derivation); the rescaling leaves f unchanged. "
             + "The final clusters are recorded next to the support of the exact weighted-TV solution at lambda."
-        override _.Source = "seed abstract (de Dios and Bruna 2020: the implicit regularisation of label noise is minimised by finitely many neurons); the weighted-TV form derived in THEORY.md §7 (ii), after Blanc et al. 2019"
-        override _.Oracle = "R from the parameter gradients of the network, against omega from the moments A and B of each neuron's direction (two separate computations); the exact weighted-TV solver for the support"
+
+        override _.Source =
+            "seed abstract (de Dios and Bruna 2020: the implicit regularisation of label noise is minimised by finitely many neurons); the weighted-TV form derived in THEORY.md §7 (ii), after Blanc et al. 2019"
+
+        override _.Oracle =
+            "R from the parameter gradients of the network, against omega from the moments A and B of each neuron's direction (two separate computations); the exact weighted-TV solver for the support"
+
         override _.CheckTraining(p, data, arr, lambda) =
             let weighted = WeightedTv.onArrangement arr data lambda FrankWolfeOptions.Default
             let width = widthOf p
+
             let options =
                 { TrainingOptions.Default with
                     Optimizer = LabelNoiseSgd 0.05
                     LearningRate = Constant 0.02
                     Seed = trainingSeed p
-                    Stopping = { StoppingRule.Default with MaxEpochs = 1500 }
+                    Stopping =
+                        { StoppingRule.Default with
+                            MaxEpochs = 1500
+                        }
                     CertifyEvery = 0
-                    HistoryEvery = 1500 }
+                    HistoryEvery = 1500
+                }
+
             let run = Training.trainOn None data 0.0 width options
             let net = run.Network
             let rebalanced = LabelNoise.rebalance data net
@@ -146,24 +223,37 @@ module DeDiosBruna =
             let r = LabelNoise.penalty data net
             let rAfter = LabelNoise.penalty data rebalanced
             let wtv = LabelNoise.weightedTotalVariation data (Network.toMeasure net)
-            let wtvExact = (Network.toMeasure rebalanced).AtomsRaw |> Array.sumBy (fun a -> abs a.Amplitude * LabelNoise.weightWith 0.0 data a.Direction)
+
+            let wtvExact =
+                (Network.toMeasure rebalanced).AtomsRaw
+                |> Array.sumBy (fun a -> abs a.Amplitude * LabelNoise.weightWith 0.0 data a.Direction)
+
             let o =
-                Outcome.Pass()
+                Outcome
+                    .Pass()
                     .Require(Double.IsFinite r, "R is not finite (the run diverged)")
                     .Require(r >= wtv - 1e-9 * (1.0 + wtv), sprintf "R = %.15g below the weighted TV %.15g" r wtv)
-                    .Require(abs (rAfter - wtvExact) <= 1e-9 * (1.0 + wtvExact), sprintf "after rescaling R = %.15g, but the weighted TV is %.15g" rAfter wtvExact)
+                    .Require(
+                        abs (rAfter - wtvExact) <= 1e-9 * (1.0 + wtvExact),
+                        sprintf "after rescaling R = %.15g, but the weighted TV is %.15g" rAfter wtvExact
+                    )
                     .Require(fChange <= 1e-9 * fScale, sprintf "the rescaling changed f by %g" fChange)
+
             let o =
-                o.With("width", float width)
-                 .With("penalty", r)
-                 .With("weightedTotalVariation", wtv)
-                 .With("penaltyOverWeightedTv", (if wtv > 0.0 then r / wtv else nan))
-                 .With("clusters", float (Training.clusterCount net))
-                 .With("weightedSupport", float weighted.Measure.Count)
-                 .With("trainingLoss", Array.fold2 (fun acc f y -> acc + 0.5 * (f - y) * (f - y)) 0.0 before data.LabelsRaw)
-                 .With("weightedCertified", flag weighted.Assessment.Certified)
+                o
+                    .With("width", float width)
+                    .With("penalty", r)
+                    .With("weightedTotalVariation", wtv)
+                    .With("penaltyOverWeightedTv", (if wtv > 0.0 then r / wtv else nan))
+                    .With("clusters", float (Training.clusterCount net))
+                    .With("weightedSupport", float weighted.Measure.Count)
+                    .With("trainingLoss", Array.fold2 (fun acc f y -> acc + 0.5 * (f - y) * (f - y)) 0.0 before data.LabelsRaw)
+                    .With("weightedCertified", flag weighted.Assessment.Certified)
             // Not a bound (nothing says SGD has converged after 1500 epochs): a plain measured ratio.
-            if weighted.Measure.Count > 0 then o.With("clustersOverWeightedSupport", float (Training.clusterCount net) / float weighted.Measure.Count) else o
+            if weighted.Measure.Count > 0 then
+                o.With("clustersOverWeightedSupport", float (Training.clusterCount net) / float weighted.Measure.Count)
+            else
+                o
 
     /// (i), registered.
     let variationNorm = VariationNormClaim()

@@ -11,7 +11,10 @@ module ExtremePerRegion =
     [<Literal>]
     let Id = "extreme-per-region"
 
-    let private spec = { Generate.defaultSpec with MaxRows = [| 10; 8; 6 |] }
+    let private spec =
+        { Generate.defaultSpec with
+            MaxRows = [| 10; 8; 6 |]
+        }
 
     /// Samples of the closed cell: a cloud around its interior point (kept when inside), cone
     /// projections of random vectors (these land on faces of every dimension), and projections of
@@ -20,38 +23,50 @@ module ExtremePerRegion =
     let private samples (rng: Rng) (units: float[][]) (signs: int[]) (interior: float[]) (normals: float[][]) (anchors: float[][]) =
         let n = interior.Length
         let out = ResizeArray<float[]>()
+
         let keep (theta: float[]) =
             let nt = norm theta
+
             if nt > 1e-12 then
                 let u = Array.map (fun x -> x / nt) theta
-                if inClosure units signs 1e-12 u then out.Add u
+
+                if inClosure units signs 1e-12 u then
+                    out.Add u
+
         for t in [| 0.02; 0.1; 0.3; 1.0; 3.0 |] do
-            for _ in 1 .. 5 do
+            for _ in 1..5 do
                 keep (Array.map2 (fun p g -> p + t * g) interior (rng.Gaussians n))
-        for _ in 1 .. 24 do
+
+        for _ in 1..24 do
             keep (Cone.project normals (rng.Gaussians n)).Point
+
         for a in anchors do
             for t in [| 1e-6; 1e-4; 1e-2; 1e-1 |] do
-                for _ in 1 .. 3 do
+                for _ in 1..3 do
                     keep (Cone.project normals (Array.map2 (fun p g -> p + t * g) a (rng.Gaussians n))).Point
+
         out.ToArray()
 
     /// A flat of the arrangement: the span of a set A of independent hyperplane normals, with an
     /// orthonormal basis in doubles, the smallest Gram–Schmidt pivot (its conditioning), and the
     /// exact complement projector of the raw normals, built on first use.
     type private Flat =
-        { Hyperplanes: int[]
-          Basis: float[][]
-          Pivot: float
-          Exact: Lazy<Dyadic * Dyadic[,]> }
+        {
+            Hyperplanes: int[]
+            Basis: float[][]
+            Pivot: float
+            Exact: Lazy<Dyadic * Dyadic[,]>
+        }
 
     /// u minus its projection on the span of an orthonormal list (two Gram–Schmidt passes).
     let private residual (basis: float[] list) (u: float[]) =
         let mutable r = Array.copy u
-        for _ in 1 .. 2 do
+
+        for _ in 1..2 do
             for b in basis do
                 let c = dot r b
                 r <- Array.map2 (fun x y -> x - c * y) r b
+
         r
 
     /// Every flat of at most n − 1 independent normals (dependent sets are skipped: another set
@@ -59,18 +74,26 @@ module ExtremePerRegion =
     let private flats (raw: float[][]) (units: float[][]) (n: int) =
         let m = units.Length
         let out = ResizeArray<Flat>()
+
         let rec go (start: int) (chosen: int list) (basis: float[] list) (pivot: float) =
             let hs = List.rev chosen |> Array.ofList
+
             out.Add
-                { Hyperplanes = hs
-                  Basis = List.rev basis |> Array.ofList
-                  Pivot = pivot
-                  Exact = lazy (Exact.complementProjector (hs |> Array.map (fun h -> raw.[h] |> Array.map Dyadic.OfFloat)) n) }
+                {
+                    Hyperplanes = hs
+                    Basis = List.rev basis |> Array.ofList
+                    Pivot = pivot
+                    Exact = lazy (Exact.complementProjector (hs |> Array.map (fun h -> raw.[h] |> Array.map Dyadic.OfFloat)) n)
+                }
+
             if List.length chosen < n - 1 then
                 for h in start .. m - 1 do
                     let r = residual basis units.[h]
                     let nr = norm r
-                    if nr > 1e-11 then go (h + 1) (h :: chosen) (Array.map (fun x -> x / nr) r :: basis) (min pivot nr)
+
+                    if nr > 1e-11 then
+                        go (h + 1) (h :: chosen) (Array.map (fun x -> x / nr) r :: basis) (min pivot nr)
+
         go 0 [] [] 1.0
         out.ToArray()
 
@@ -85,43 +108,57 @@ module ExtremePerRegion =
         let mutable best = None
         let nw = norm w
         let wExact = lazy (w |> Array.map Dyadic.OfFloat)
+
         let offer (theta: float[]) =
             let value = dot theta w
+
             match best with
             | Some(v, _) when v >= value -> ()
             | _ -> best <- Some(value, theta)
+
         for flat in flatList do
             let mutable r = Array.copy w
+
             for b in flat.Basis do
                 let c = dot r b
                 r <- Array.map2 (fun x y -> x - c * y) r b
+
             let nr = norm r
             // A projection of relative size below 1e-14 could only have a value ~0 (below any tolerance).
             if nr > 1e-14 * nw then
                 let exactCandidate () =
                     let det, proj = flat.Exact.Value
                     let rExact = Exact.applyComplement det proj wExact.Value
+
                     let feasible =
                         [| 0 .. raw.Length - 1 |]
                         |> Array.forall (fun h ->
                             let sgn = Exact.signOfDot rExact (raw.[h] |> Array.map Dyadic.OfFloat)
                             sgn = 0 || sgn = signs.[h])
+
                     if feasible then
                         match Exact.direction rExact with
                         | Some t -> offer t
                         | None -> ()
                 // A short projection has a direction with the rounding of w magnified by |w|/|r|:
                 // compute it exactly.
-                if nr < 1e-6 * nw then exactCandidate ()
+                if nr < 1e-6 * nw then
+                    exactCandidate ()
                 else
                     let theta = Array.map (fun x -> x / nr) r
                     let mutable depthD = infinity
+
                     for h in 0 .. units.Length - 1 do
                         if not (Array.contains h flat.Hyperplanes) then
                             depthD <- min depthD (float signs.[h] * dot theta units.[h])
+
                     let window = 1e-9 * (1.0 + nw / nr) / flat.Pivot
-                    if depthD > window then offer theta
-                    elif depthD >= -window then exactCandidate ()
+
+                    if depthD > window then
+                        offer theta
+                    elif depthD >= -window then
+                        exactCandidate ()
+
         best |> Option.filter (fun (v, _) -> v > 0.0)
 
     /// The checks on the certificate of q scaled to sup|eta| = 1.
@@ -133,21 +170,27 @@ module ExtremePerRegion =
         let bases = flats raw units n
         let rows = data.Inputs |> Array.map (fun x -> Array.append x [| 1.0 |])
         // Rounding scale of a direct evaluation of eta.
-        let evalScale = (Array.fold2 (fun acc (x: float[]) qi -> acc + abs qi * norm x) 0.0 rows q) / s
+        let evalScale =
+            (Array.fold2 (fun acc (x: float[]) qi -> acc + abs qi * norm x) 0.0 rows q) / s
         // How close the normals come to linear dependence: the smallest Gram–Schmidt pivot over every
         // set of at most n normals (pairs nearly parallel, triples nearly coplanar, …). A cone
         // projection can be no more accurate than rounding divided by it.
         let sinMin =
             let mutable sm = 1.0
+
             let rec go (start: int) (basis: float[] list) (k: int) =
                 if k < n then
                     for h in start .. units.Length - 1 do
                         let r = residual basis units.[h]
                         let nr = norm r
                         sm <- min sm nr
-                        if nr > 1e-300 then go (h + 1) (Array.map (fun x -> x / nr) r :: basis) (k + 1)
+
+                        if nr > 1e-300 then
+                            go (h + 1) (Array.map (fun x -> x / nr) r :: basis) (k + 1)
+
             go 0 [] 0
             max sm 1e-300
+
         let rng = Rng(p.Seed ^^^ 0x5A5A5A5AL)
         let mutable o = Outcome.Pass()
         let mutable sampleCount = 0
@@ -161,6 +204,7 @@ module ExtremePerRegion =
         let mutable globalMax = 0.0
         let mutable minWidth = 1.0
         let mutable worstCoreScaled = 0.0
+
         for c in 0 .. arr.CellCount - 1 do
             let region = arr.Cell c
             let signs = region.Signs.ToArray()
@@ -176,28 +220,57 @@ module ExtremePerRegion =
             let accuracy = tau + 1e-13 * nv / width
             // The piece agrees with the certificate evaluated from the data.
             let atInterior = Certificate.evaluate cert region.Interior
-            o <- o.Require(abs (dot region.Interior v - atInterior) <= tau, sprintf "cell %d: <theta, v_C> = %g but eta = %g at its interior point" c (dot region.Interior v) atInterior)
+
+            o <-
+                o.Require(
+                    abs (dot region.Interior v - atInterior) <= tau,
+                    sprintf "cell %d: <theta, v_C> = %g but eta = %g at its interior point" c (dot region.Interior v) atInterior
+                )
+
             let extremes =
-                [| for sg in [ 1.0; -1.0 ] ->
-                       let w = Array.map (fun x -> sg * x) v
-                       sg, cellMax raw units signs bases w, Cone.project normals w |]
-            let anchors = extremes |> Array.choose (fun (_, oracle, _) -> oracle |> Option.map snd)
+                [|
+                    for sg in [ 1.0; -1.0 ] ->
+                        let w = Array.map (fun x -> sg * x) v
+                        sg, cellMax raw units signs bases w, Cone.project normals w
+                |]
+
+            let anchors =
+                extremes |> Array.choose (fun (_, oracle, _) -> oracle |> Option.map snd)
+
             let pts = samples rng units signs region.Interior normals anchors
             sampleCount <- sampleCount + pts.Length
             let values = pts |> Array.map (Certificate.evaluate cert)
+
             for (sg, oracle, core) in extremes do
                 let name = if sg > 0.0 then "maximum" else "minimum"
-                let m = match oracle with Some(v, _) -> v | None -> 0.0
+
+                let m =
+                    match oracle with
+                    | Some(v, _) -> v
+                    | None -> 0.0
+
                 globalMax <- max globalMax m
                 // The core's cone projection against the oracle, within the conditioning of the cell.
                 let valueError = abs (core.Norm - m)
                 worstCoreValue <- max worstCoreValue valueError
                 worstCoreScaled <- max worstCoreScaled (valueError * width / (1.0 + nv))
-                o <- o.Require(valueError <= accuracy, sprintf "cell %d: the core's %s %.17g differs from the face-enumeration oracle's %.17g" c name core.Norm m)
+
+                o <-
+                    o.Require(
+                        valueError <= accuracy,
+                        sprintf "cell %d: the core's %s %.17g differs from the face-enumeration oracle's %.17g" c name core.Norm m
+                    )
+
                 match oracle with
                 | Some(m, star) ->
                     let direct = sg * Certificate.evaluate cert star
-                    o <- o.Require(abs (direct - m) <= tau, sprintf "cell %d: the oracle's %s %g is not attained (eta there: %g)" c name m direct)
+
+                    o <-
+                        o.Require(
+                            abs (direct - m) <= tau,
+                            sprintf "cell %d: the oracle's %s %g is not attained (eta there: %g)" c name m direct
+                        )
+
                     if core.Norm > accuracy then
                         let coreStar = unit core.Point
                         let outside = max 0.0 (-(depth units signs coreStar))
@@ -206,7 +279,13 @@ module ExtremePerRegion =
                         let value = sg * Certificate.evaluate cert coreStar
                         let d = distance coreStar star
                         let bound = 2.0 * (m - value + 2.0 * accuracy + nv * outside) / m
-                        o <- o.Require(d * d <= bound + 1e-12, sprintf "cell %d: the core's %s point is %g away from the unique one" c name d)
+
+                        o <-
+                            o.Require(
+                                d * d <= bound + 1e-12,
+                                sprintf "cell %d: the core's %s point is %g away from the unique one" c name d
+                            )
+
                     for k in 0 .. pts.Length - 1 do
                         let value = sg * values.[k]
                         worstExcess <- max worstExcess (value - m)
@@ -215,75 +294,138 @@ module ExtremePerRegion =
                         // near-extreme point would have to be close to theta*.
                         let bound = 2.0 * (m - value + 2.0 * tau) / m
                         let d = distance pts.[k] star
-                        if bound > 0.0 then worstRatio <- max worstRatio (d * d / bound)
-                        o <- o.Require(d * d <= bound + 1e-12, sprintf "cell %d: a second near-%s point at distance %g from the unique one (value %g vs %g)" c name d value m)
+
+                        if bound > 0.0 then
+                            worstRatio <- max worstRatio (d * d / bound)
+
+                        o <-
+                            o.Require(
+                                d * d <= bound + 1e-12,
+                                sprintf
+                                    "cell %d: a second near-%s point at distance %g from the unique one (value %g vs %g)"
+                                    c
+                                    name
+                                    d
+                                    value
+                                    m
+                            )
                 | None ->
                     for k in 0 .. pts.Length - 1 do
                         worstExcess <- max worstExcess (sg * values.[k])
-                        o <- o.Require(sg * values.[k] <= tau, sprintf "cell %d: a sample reaches %g where the %s is <= 0" c (sg * values.[k]) name)
+
+                        o <-
+                            o.Require(
+                                sg * values.[k] <= tau,
+                                sprintf "cell %d: a sample reaches %g where the %s is <= 0" c (sg * values.[k]) name
+                            )
             // The only critical point in the open cell: +-v/|v| when inside.
             if nv > tau then
                 for (sg, oracle, core) in extremes do
                     let cand = Array.map (fun x -> sg * x / nv) v
+
                     if depth units signs cand > 1e-9 then
                         interiorCritical <- interiorCritical + 1
-                        let ok = match oracle with Some(_, star) -> distance star cand <= 1e-9 | None -> false
+
+                        let ok =
+                            match oracle with
+                            | Some(_, star) -> distance star cand <= 1e-9
+                            | None -> false
+
                         o <- o.Require(ok, sprintf "cell %d: v_C/|v_C| is inside the cell but is not its unique extreme point" c)
-                        o <- o.Require(core.Norm > 0.0 && distance (unit core.Point) cand <= 1e-9, sprintf "cell %d: v_C/|v_C| is inside the cell but the core's projection misses it" c)
+
+                        o <-
+                            o.Require(
+                                core.Norm > 0.0 && distance (unit core.Point) cand <= 1e-9,
+                                sprintf "cell %d: v_C/|v_C| is inside the cell but the core's projection misses it" c
+                            )
             // An interior saturation point is alone in its closed cell.
             for (sg, oracle, _) in extremes do
                 match oracle with
                 | Some(m, star) when m >= 1.0 - 1e-9 ->
                     if depth units signs star > 1e-9 then
                         interiorSaturation <- interiorSaturation + 1
-                        let other = extremes |> Array.pick (fun (t, ora, _) -> if t <> sg then Some ora else None)
-                        let otherMax = match other with Some(v, _) -> v | None -> 0.0
-                        o <- o.Require(otherMax < 1.0 - 1e-9, sprintf "cell %d: an interior saturation point shares its closed cell with a saturation point of the opposite sign" c)
-                    else boundarySaturation <- boundarySaturation + 1
+
+                        let other =
+                            extremes |> Array.pick (fun (t, ora, _) -> if t <> sg then Some ora else None)
+
+                        let otherMax =
+                            match other with
+                            | Some(v, _) -> v
+                            | None -> 0.0
+
+                        o <-
+                            o.Require(
+                                otherMax < 1.0 - 1e-9,
+                                sprintf
+                                    "cell %d: an interior saturation point shares its closed cell with a saturation point of the opposite sign"
+                                    c
+                            )
+                    else
+                        boundarySaturation <- boundarySaturation + 1
                 | _ -> ()
+
         let supError = abs (globalMax - 1.0)
-        o <- o.Require(supError <= 1e-9 * (1.0 + evalScale) + 1e-13 / minWidth, sprintf "the largest cell maximum is %.17g, but the core's screened supremum scaled it to 1" globalMax)
-        o.With("cells", float arr.CellCount)
-         .With("samples", float sampleCount)
-         .With("interiorCriticalPoints", float interiorCritical)
-         .With("interiorSaturation", float interiorSaturation)
-         .With("boundarySaturation", float boundarySaturation)
-         .With("worstLemma1Ratio", worstRatio)
-         .With("worstSampleExcess", worstExcess)
-         .With("coreProjectionError", worstCoreValue)
-         .With("coreArgOutside", worstCoreClosure)
-         .With("coreProjectionErrorTimesConditioning", worstCoreScaled)
-         .With("supremumError", supError)
-         .With("normalsConditioning", sinMin)
-         .With("minCellWidth", minWidth)
+
+        o <-
+            o.Require(
+                supError <= 1e-9 * (1.0 + evalScale) + 1e-13 / minWidth,
+                sprintf "the largest cell maximum is %.17g, but the core's screened supremum scaled it to 1" globalMax
+            )
+
+        o
+            .With("cells", float arr.CellCount)
+            .With("samples", float sampleCount)
+            .With("interiorCriticalPoints", float interiorCritical)
+            .With("interiorSaturation", float interiorSaturation)
+            .With("boundarySaturation", float boundarySaturation)
+            .With("worstLemma1Ratio", worstRatio)
+            .With("worstSampleExcess", worstExcess)
+            .With("coreProjectionError", worstCoreValue)
+            .With("coreArgOutside", worstCoreClosure)
+            .With("coreProjectionErrorTimesConditioning", worstCoreScaled)
+            .With("supremumError", supError)
+            .With("normalsConditioning", sinMin)
+            .With("minCellWidth", minWidth)
 
     /// The claim.
     type Claim() =
         inherit ProblemClaim()
         override _.Id = Id
+
         override _.Statement =
             "For any dual vector q (scaled so that sup|eta| = 1) and every cell C: eta = <theta, v_C> on the closed cell; "
             + "its maximum and its minimum over the closed cell are each attained at exactly one point, "
             + "+-Pi_{K_C}(+-v_C)/|Pi_{K_C}(+-v_C)| (so no sample of the cell comes closer to the maximum than Lemma 1 allows: "
             + "|theta - theta*|^2 <= 2(M - eta(theta))/M); the only critical point of eta in the open cell is v_C/|v_C|; "
             + "an interior saturation point is the only saturation point of its closed cell; and max_C of the cell maxima is sup|eta| = 1."
-        override _.Source = "seed abstract (\"on each dual region, the dual certificate admits at most one extreme value\"); derived in THEORY.md §3 (Lemma 1, consequences 1-2)"
-        override _.Oracle = "dense sampling of every closed cell (interior cloud, random cone projections onto its faces, perturbations of the claimed extremes), each sample re-checked against all hyperplane signs and evaluated directly from the data, against the exact cone projection"
+
+        override _.Source =
+            "seed abstract (\"on each dual region, the dual certificate admits at most one extreme value\"); derived in THEORY.md §3 (Lemma 1, consequences 1-2)"
+
+        override _.Oracle =
+            "dense sampling of every closed cell (interior cloud, random cone projections onto its faces, perturbations of the claimed extremes), each sample re-checked against all hyperplane signs and evaluated directly from the data, against the exact cone projection"
+
         override _.Generate(rng) =
             let p = Generate.dataset spec rng
             let q = rng.Gaussians p.Count
             // Sparse dual vectors too: many cells then share a piece, and ties appear.
             if rng.Bernoulli 0.25 then
                 for i in 0 .. q.Length - 1 do
-                    if rng.Bernoulli 0.5 then q.[i] <- 0.0
+                    if rng.Bernoulli 0.5 then
+                        q.[i] <- 0.0
+
             { p with Duals = q }
+
         override _.Check(p) =
             let data = p.Dataset
             let arr = Arrangement.ofDataset data
             let q = p.Duals
             let s, _, _ = Certificate.supremumAbs (Certificate.ofDual arr data 1.0 q)
-            if not (s > 1e-300) then Outcome.NotApplicable "eta vanishes identically for this dual vector"
-            else checkCells p data arr q s
+
+            if not (s > 1e-300) then
+                Outcome.NotApplicable "eta vanishes identically for this dual vector"
+            else
+                checkCells p data arr q s
 
     /// The registered instance.
     let claim = Claim()

@@ -9,19 +9,33 @@ open System.Text
 module Report =
 
     let private inv (x: float) =
-        if Double.IsNaN x then "–"
-        elif x = 0.0 || (abs x >= 1e-3 && abs x < 1e5) then x.ToString("0.####", CultureInfo.InvariantCulture)
-        else x.ToString("0.###e+0", CultureInfo.InvariantCulture)
+        if Double.IsNaN x then
+            "–"
+        elif x = 0.0 || (abs x >= 1e-3 && abs x < 1e5) then
+            x.ToString("0.####", CultureInfo.InvariantCulture)
+        else
+            x.ToString("0.###e+0", CultureInfo.InvariantCulture)
 
     let private cell (s: string) =
         let s = if isNull s then "" else s
         s.Replace("|", "\\|").Replace("\r", " ").Replace("\n", " ")
 
-    let private truncate (n: int) (s: string) = if s.Length <= n then s else s.Substring(0, n) + " …"
+    let private truncate (n: int) (s: string) =
+        if s.Length <= n then s else s.Substring(0, n) + " …"
 
-    let private safeName (s: string) = String(s |> Seq.map (fun c -> if Char.IsLetterOrDigit c || c = '-' || c = '.' then c else '_') |> Seq.toArray)
+    let private safeName (s: string) =
+        String(
+            s
+            |> Seq.map (fun c ->
+                if Char.IsLetterOrDigit c || c = '-' || c = '.' then
+                    c
+                else
+                    '_')
+            |> Seq.toArray
+        )
 
-    let private finite (xs: seq<float>) = xs |> Seq.filter Double.IsFinite |> Seq.toArray
+    let private finite (xs: seq<float>) =
+        xs |> Seq.filter Double.IsFinite |> Seq.toArray
 
     /// Histogram of ratios to a bound.
     let private histogram (path: string) (title: string) (values: float[]) =
@@ -40,20 +54,26 @@ module Report =
         use plt = new ScottPlot.Plot()
         let mutable lo = infinity
         let mutable hiY = -infinity
+
         for (xs, ys) in Array.truncate 200 lines do
-            let pts = Array.zip xs ys |> Array.filter (fun (x, y) -> x > 0.0 && y > 0.0 && Double.IsFinite y)
+            let pts =
+                Array.zip xs ys
+                |> Array.filter (fun (x, y) -> x > 0.0 && y > 0.0 && Double.IsFinite y)
+
             if pts.Length >= 2 then
                 let lx = pts |> Array.map (fst >> log10)
                 let ly = pts |> Array.map (snd >> log10)
                 lo <- min lo (Array.min lx)
                 hiY <- max hiY (Array.max ly)
                 plt.Add.ScatterLine(lx, ly) |> ignore
+
         if Double.IsFinite lo && Double.IsFinite hiY then
             // Slope 1 through the top-right corner, for reference.
             let guide = plt.Add.ScatterLine([| lo; 0.0 |], [| hiY + lo; hiY |])
             guide.LineWidth <- 3.0f
             guide.Color <- ScottPlot.Colors.Black
             guide.LegendText <- "slope 1"
+
         plt.Title title
         plt.XLabel "log10 (lambda / lambda_max)"
         plt.YLabel("log10 " + yLabel)
@@ -63,37 +83,76 @@ module Report =
     let writeRecords (claims: seq<Claim>) (records: TrialRecord[]) (dir: string) =
         Directory.CreateDirectory dir |> ignore
         let claims = Seq.toArray claims
-        let describe id = claims |> Array.tryFind (fun c -> c.Id = id)
+
+        let describe id =
+            claims |> Array.tryFind (fun c -> c.Id = id)
+
         let sb = StringBuilder()
         let line (s: string) = sb.AppendLine s |> ignore
         let images = ResizeArray<string>()
-        let groups = records |> Array.groupBy (fun r -> r.Claim) |> Array.sortBy (fun (id, _) -> (claims |> Array.tryFindIndex (fun c -> c.Id = id) |> Option.defaultValue Int32.MaxValue), id)
+
+        let groups =
+            records
+            |> Array.groupBy (fun r -> r.Claim)
+            |> Array.sortBy (fun (id, _) ->
+                (claims
+                 |> Array.tryFindIndex (fun c -> c.Id = id)
+                 |> Option.defaultValue Int32.MaxValue),
+                id)
+
         line "# TvReluVerified audit report"
         line ""
-        line (sprintf "%d trial records of %d claims. Convention: J(mu) = 1/2 |K mu - y|^2 + lambda |mu|_TV over signed measures on S^d, inputs augmented as (x, 1) (THEORY.md §1)." records.Length groups.Length)
+
+        line (
+            sprintf
+                "%d trial records of %d claims. Convention: J(mu) = 1/2 |K mu - y|^2 + lambda |mu|_TV over signed measures on S^d, inputs augmented as (x, 1) (THEORY.md §1)."
+                records.Length
+                groups.Length
+        )
+
         line ""
-        line "A trial is *refuted* when the claim failed on its problem, *inconclusive* when the code the check relies on failed (for example the solver did not certify its answer: a bug to report, not evidence against the claim), and *not applicable* when the problem does not meet the claim's hypotheses."
+
+        line
+            "A trial is *refuted* when the claim failed on its problem, *inconclusive* when the code the check relies on failed (for example the solver did not certify its answer: a bug to report, not evidence against the claim), and *not applicable* when the problem does not meet the claim's hypotheses."
+
         line ""
         line "| claim | trials | passed | refuted | inconclusive | not applicable | trials/s (1 core) |"
         line "|---|---:|---:|---:|---:|---:|---:|"
+
         for (id, rs) in groups do
             let refuted = rs |> Array.filter (fun r -> r.Refuted) |> Array.length
             let inconclusive = rs |> Array.filter (fun r -> r.Inconclusive) |> Array.length
             let na = rs |> Array.filter (fun r -> not r.Applicable) |> Array.length
             let ms = rs |> Array.sumBy (fun r -> r.ElapsedMs)
-            line (sprintf "| %s | %d | %d | %d | %d | %d | %s |" id rs.Length (rs.Length - refuted - inconclusive) refuted inconclusive na (inv (if ms > 0.0 then 1000.0 * float rs.Length / ms else nan)))
+
+            line (
+                sprintf
+                    "| %s | %d | %d | %d | %d | %d | %s |"
+                    id
+                    rs.Length
+                    (rs.Length - refuted - inconclusive)
+                    refuted
+                    inconclusive
+                    na
+                    (inv (if ms > 0.0 then 1000.0 * float rs.Length / ms else nan))
+            )
+
         let pending = claims |> Array.filter (fun c -> c.IsPending)
+
         if pending.Length > 0 then
             line ""
             line "Pending claims (registered, not yet auditable):"
             line ""
+
             for c in pending do
                 line (sprintf "- **%s**: %s (%s)" c.Id (cell c.Statement) (cell c.PendingReason))
+
         for (id, rs) in groups do
             let failed = rs |> Array.filter (fun r -> not r.Passed)
             line ""
             line (sprintf "## %s" id)
             line ""
+
             match describe id with
             | Some c ->
                 line (sprintf "**Statement.** %s" c.Statement)
@@ -103,26 +162,61 @@ module Report =
                 line (sprintf "**Oracle.** %s" c.Oracle)
                 line ""
             | None -> ()
+
             let refuted = failed |> Array.filter (fun r -> r.Refuted) |> Array.length
-            line (sprintf "%d trials, %d passed, %d refuted, %d inconclusive, %d not applicable." rs.Length (rs.Length - failed.Length) refuted (failed.Length - refuted) (rs |> Array.filter (fun r -> not r.Applicable) |> Array.length))
+
+            line (
+                sprintf
+                    "%d trials, %d passed, %d refuted, %d inconclusive, %d not applicable."
+                    rs.Length
+                    (rs.Length - failed.Length)
+                    refuted
+                    (failed.Length - refuted)
+                    (rs |> Array.filter (fun r -> not r.Applicable) |> Array.length)
+            )
+
             line ""
             // Generator families.
             line "| generator family | trials | refuted | inconclusive | not applicable |"
             line "|---|---:|---:|---:|---:|"
+
             for (kind, ks) in rs |> Array.groupBy (fun r -> r.Kind) |> Array.sortBy fst do
-                line (sprintf "| %s | %d | %d | %d | %d |" (cell kind) ks.Length (ks |> Array.filter (fun r -> r.Refuted) |> Array.length) (ks |> Array.filter (fun r -> r.Inconclusive) |> Array.length) (ks |> Array.filter (fun r -> not r.Applicable) |> Array.length))
-            let names = rs |> Array.collect (fun r -> r.Quantities.Keys |> Seq.toArray) |> Array.distinct |> Array.sort
-            let values name = rs |> Array.choose (fun r -> match r.Quantities.TryGetValue name with | true, v -> Some v | _ -> None) |> finite
+                line (
+                    sprintf
+                        "| %s | %d | %d | %d | %d |"
+                        (cell kind)
+                        ks.Length
+                        (ks |> Array.filter (fun r -> r.Refuted) |> Array.length)
+                        (ks |> Array.filter (fun r -> r.Inconclusive) |> Array.length)
+                        (ks |> Array.filter (fun r -> not r.Applicable) |> Array.length)
+                )
+
+            let names =
+                rs
+                |> Array.collect (fun r -> r.Quantities.Keys |> Seq.toArray)
+                |> Array.distinct
+                |> Array.sort
+
+            let values name =
+                rs
+                |> Array.choose (fun r ->
+                    match r.Quantities.TryGetValue name with
+                    | true, v -> Some v
+                    | _ -> None)
+                |> finite
             // Bound tightness.
             let tight = names |> Array.filter (fun n -> n.StartsWith "tightness.")
+
             if tight.Length > 0 then
                 line ""
                 line "**Bound tightness** (measured / bound; 1 means the bound is attained):"
                 line ""
                 line "| bound | trials | max | mean |"
                 line "|---|---:|---:|---:|"
+
                 for n in tight do
                     let v = values n
+
                     if v.Length > 0 then
                         line (sprintf "| %s | %d | %s | %s |" (n.Substring 10) v.Length (inv (Array.max v)) (inv (Array.average v)))
                         let file = safeName (sprintf "%s-%s.png" id n)
@@ -133,53 +227,106 @@ module Report =
                         line ""
             // Fitted slopes.
             let slopes = names |> Array.filter (fun n -> n.StartsWith "slope.")
+
             if slopes.Length > 0 then
                 line ""
-                line "**Fitted log-log slopes** (error against lambda, over the levels where the number of Diracs is right and the certified gap resolves the error; per-trial least squares, then their mean with a 95% t-interval; and the pooled fixed-effects fit of all passing sweeps with its 95% interval):"
+
+                line
+                    "**Fitted log-log slopes** (error against lambda, over the levels where the number of Diracs is right and the certified gap resolves the error; per-trial least squares, then their mean with a 95% t-interval; and the pooled fixed-effects fit of all passing sweeps with its 95% interval):"
+
                 line ""
                 line "| error | trials | mean slope | 95% CI | pooled slope | 95% CI |"
                 line "|---|---:|---:|---|---:|---|"
+
                 for n in slopes do
                     let name = n.Substring 6
                     let v = values n
                     let m, h = Stats.meanInterval v
                     let seriesName = name + "Error"
+
                     let sweeps =
-                        rs |> Array.choose (fun r ->
+                        rs
+                        |> Array.choose (fun r ->
                             match r.Series.TryGetValue "lambda", r.Series.TryGetValue seriesName with
                             | (true, xs), (true, ys) ->
-                                let start = match r.Quantities.TryGetValue "regimeStart" with | true, s when Double.IsFinite s -> s | _ -> infinity
-                                let start = match r.Quantities.TryGetValue "fitBelow" with | true, f when Double.IsFinite f -> min start f | _ -> start
-                                let resolution = match r.Series.TryGetValue "resolution" with | true, res when res.Length = xs.Length -> res | _ -> Array.zeroCreate xs.Length
+                                let start =
+                                    match r.Quantities.TryGetValue "regimeStart" with
+                                    | true, s when Double.IsFinite s -> s
+                                    | _ -> infinity
+
+                                let start =
+                                    match r.Quantities.TryGetValue "fitBelow" with
+                                    | true, f when Double.IsFinite f -> min start f
+                                    | _ -> start
+
+                                let resolution =
+                                    match r.Series.TryGetValue "resolution" with
+                                    | true, res when res.Length = xs.Length -> res
+                                    | _ -> Array.zeroCreate xs.Length
+
                                 let keep =
                                     Array.zip3 xs ys resolution
                                     |> Array.filter (fun (x, y, res) -> x <= start * (1.0 + 1e-12) && y > 10.0 * res)
                                     |> Array.map (fun (x, y, _) -> x, y)
-                                if r.Passed && r.Applicable then Some(Array.map fst keep, Array.map snd keep) else None
+
+                                if r.Passed && r.Applicable then
+                                    Some(Array.map fst keep, Array.map snd keep)
+                                else
+                                    None
                             | _ -> None)
+
                     let pooled = Stats.pooledLogLogFit sweeps
                     let ph = Stats.slopeHalfWidth pooled
-                    line (sprintf "| %s | %d | %s | [%s, %s] | %s | [%s, %s] |" name v.Length (inv m) (inv (m - h)) (inv (m + h)) (inv pooled.Slope) (inv (pooled.Slope - ph)) (inv (pooled.Slope + ph)))
+
+                    line (
+                        sprintf
+                            "| %s | %d | %s | [%s, %s] | %s | [%s, %s] |"
+                            name
+                            v.Length
+                            (inv m)
+                            (inv (m - h))
+                            (inv (m + h))
+                            (inv pooled.Slope)
+                            (inv (pooled.Slope - ph))
+                            (inv (pooled.Slope + ph))
+                    )
+
                     if sweeps.Length > 0 then
                         let file = safeName (sprintf "%s-sweep-%s.png" id name)
-                        let all = rs |> Array.choose (fun r -> match r.Series.TryGetValue "lambda", r.Series.TryGetValue seriesName with | (true, xs), (true, ys) -> Some(xs, ys) | _ -> None)
+
+                        let all =
+                            rs
+                            |> Array.choose (fun r ->
+                                match r.Series.TryGetValue "lambda", r.Series.TryGetValue seriesName with
+                                | (true, xs), (true, ys) -> Some(xs, ys)
+                                | _ -> None)
+
                         logLog (Path.Combine(dir, file)) (sprintf "%s: %s error" id name) (name + " error") all
                         images.Add file
+
                 for n in slopes do
                     let file = safeName (sprintf "%s-sweep-%s.png" id (n.Substring 6))
+
                     if images.Contains file then
                         line ""
                         line (sprintf "![%s](%s)" n file)
             // Every quantity.
-            let plain = names |> Array.filter (fun n -> not (n.StartsWith "slopeStdError.") && not (n.StartsWith "slopePoints."))
+            let plain =
+                names
+                |> Array.filter (fun n -> not (n.StartsWith "slopeStdError.") && not (n.StartsWith "slopePoints."))
+
             if plain.Length > 0 then
                 line ""
                 line "| quantity | trials | min | mean | max |"
                 line "|---|---:|---:|---:|---:|"
+
                 for n in plain do
                     let v = values n
+
                     if v.Length > 0 then
-                        line (sprintf "| %s | %d | %s | %s | %s |" n v.Length (inv (Array.min v)) (inv (Array.average v)) (inv (Array.max v)))
+                        line (
+                            sprintf "| %s | %d | %s | %s | %s |" n v.Length (inv (Array.min v)) (inv (Array.average v)) (inv (Array.max v))
+                        )
             // Failures.
             if failed.Length > 0 then
                 line ""
@@ -187,17 +334,36 @@ module Report =
                 line ""
                 line "| trial | seed | verdict | family | shrunk rows | message |"
                 line "|---:|---:|---|---|---:|---|"
+
                 for r in failed |> Array.sortBy (fun r -> r.Inconclusive, r.Trial) |> Array.truncate 50 do
-                    line (sprintf "| %d | %d | %s | %s | %s | %s |" r.Trial r.Seed (if r.Inconclusive then "inconclusive" else "refuted") (cell r.Kind) (if r.ShrunkRows > 0 then sprintf "%d of %d" r.ShrunkRows r.OriginalRows else "–") (cell (truncate 400 r.Message)))
+                    line (
+                        sprintf
+                            "| %d | %d | %s | %s | %s | %s |"
+                            r.Trial
+                            r.Seed
+                            (if r.Inconclusive then "inconclusive" else "refuted")
+                            (cell r.Kind)
+                            (if r.ShrunkRows > 0 then
+                                 sprintf "%d of %d" r.ShrunkRows r.OriginalRows
+                             else
+                                 "–")
+                            (cell (truncate 400 r.Message))
+                    )
+
                 for r in failed |> Array.filter (fun r -> r.Counterexample <> "") |> Array.truncate 10 do
                     line ""
-                    line (sprintf "<details><summary>trial %d, seed %d: shrunk counterexample (%d rows)</summary>" r.Trial r.Seed r.ShrunkRows)
+
+                    line (
+                        sprintf "<details><summary>trial %d, seed %d: shrunk counterexample (%d rows)</summary>" r.Trial r.Seed r.ShrunkRows
+                    )
+
                     line ""
                     line "```csv"
                     line (r.Counterexample.TrimEnd())
                     line "```"
                     line ""
                     line "</details>"
+
         let path = Path.Combine(dir, "report.md")
         File.WriteAllText(path, sb.ToString())
         path, images.ToArray()

@@ -5,10 +5,12 @@ open System
 /// Shard i of k of a campaign: the trials t with t mod k = i.
 [<Struct>]
 type Shard =
-    { /// i, in [0, k).
-      Index: int
-      /// k ≥ 1.
-      Count: int }
+    {
+        /// i, in [0, k).
+        Index: int
+        /// k ≥ 1.
+        Count: int
+    }
 
     /// Whether trial t belongs to this shard.
     member s.Includes(trial: int) = trial % s.Count = s.Index
@@ -24,13 +26,18 @@ module Shard =
 
     /// Shard i of k, validated.
     let create (index: int) (count: int) =
-        if count < 1 then invalidArg "count" (sprintf "a shard count must be at least 1 (got %d)" count)
-        if index < 0 || index >= count then invalidArg "index" (sprintf "shard index %d is outside 0..%d" index (count - 1))
+        if count < 1 then
+            invalidArg "count" (sprintf "a shard count must be at least 1 (got %d)" count)
+
+        if index < 0 || index >= count then
+            invalidArg "index" (sprintf "shard index %d is outside 0..%d" index (count - 1))
+
         { Index = index; Count = count }
 
     /// Parses "i/k" (0-based i < k); Error with a readable message otherwise.
     let tryParse (text: string) : Result<Shard, string> =
-        if String.IsNullOrWhiteSpace text then Error "empty shard: expected i/k, e.g. 0/4"
+        if String.IsNullOrWhiteSpace text then
+            Error "empty shard: expected i/k, e.g. 0/4"
         else
             match text.Trim().Split('/') with
             | [| a; b |] ->
@@ -61,6 +68,7 @@ module Shard =
     /// None when neither is set.
     let fromVariables (lookup: Func<string, string>) (count: int) : Shard option =
         let get name = lookup.Invoke name
+
         match integer get "SLURM_ARRAY_TASK_ID", integer get "SLURM_ARRAY_TASK_COUNT" with
         | Some id, Some n ->
             let first = defaultArg (integer get "SLURM_ARRAY_TASK_MIN") 0
@@ -69,16 +77,28 @@ module Shard =
         | _ ->
             match integer get "JOB_COMPLETION_INDEX" with
             | Some index ->
-                let k = if count > 0 then Some count else integer get "TVRELU_SHARD_COUNT"
+                let k =
+                    if count > 0 then
+                        Some count
+                    else
+                        integer get "TVRELU_SHARD_COUNT"
+
                 match k with
                 | Some k -> Some(create index k)
-                | None -> raise (FormatException "JOB_COMPLETION_INDEX is set but the shard count is not: pass it explicitly or set TVRELU_SHARD_COUNT (the Job's completions)")
+                | None ->
+                    raise (
+                        FormatException
+                            "JOB_COMPLETION_INDEX is set but the shard count is not: pass it explicitly or set TVRELU_SHARD_COUNT (the Job's completions)"
+                    )
             | None -> None
 
     /// The shard from this process's environment (see `fromVariables`), count from TVRELU_SHARD_COUNT.
-    let fromEnvironment () = fromVariables (Func<_, _>(Environment.GetEnvironmentVariable)) 0
+    let fromEnvironment () =
+        fromVariables (Func<_, _>(Environment.GetEnvironmentVariable)) 0
 
     /// The explicit shard when given (non-empty "i/k"), else the environment's, else the whole campaign.
     let resolve (explicitShard: string) =
-        if not (String.IsNullOrWhiteSpace explicitShard) then parse explicitShard
-        else defaultArg (fromEnvironment ()) single
+        if not (String.IsNullOrWhiteSpace explicitShard) then
+            parse explicitShard
+        else
+            defaultArg (fromEnvironment ()) single

@@ -11,12 +11,18 @@ open TvRelu.ProofsChecks
 type ZeroAboveLambdaMax() =
     inherit ProblemClaim()
     override _.Id = "example-zero-above-lambda-max"
-    override _.Statement = "For lambda >= lambda_max the zero measure has a certified gap of 0; for lambda = 0.9 lambda_max (when lambda_max > 0) its gap is positive."
-    override _.Source = "derived in THEORY.md §2 (the certificate of mu = 0 is <y, phi>/lambda)"
+
+    override _.Statement =
+        "For lambda >= lambda_max the zero measure has a certified gap of 0; for lambda = 0.9 lambda_max (when lambda_max > 0) its gap is positive."
+
+    override _.Source =
+        "derived in THEORY.md §2 (the certificate of mu = 0 is <y, phi>/lambda)"
+
     override _.Oracle = "the certified gap of the zero measure (exact supremum)"
 
     // Any generator of the library, or your own; use only the Rng you are given.
-    override _.Generate(rng) = Generate.dataset Generate.defaultSpec rng
+    override _.Generate(rng) =
+        Generate.dataset Generate.defaultSpec rng
 
     override _.Check(p) =
         let data = p.Dataset
@@ -25,7 +31,9 @@ type ZeroAboveLambdaMax() =
         let zero = Measure.zero arr.AmbientDimension
         let above = Gap.assess arr data (max lmax 1e-300 * (1.0 + 1e-12)) None zero
         let below = Gap.assess arr data (0.9 * max lmax 1e-300) None zero
-        Outcome.Pass()
+
+        Outcome
+            .Pass()
             .Require(above.Certified, sprintf "at lambda_max the zero measure has gap %g" above.Gap)
             .Require(lmax = 0.0 || below.Gap > 0.0, "at 0.9 lambda_max the zero measure still has gap 0")
             .With("lambdaMax", lmax)

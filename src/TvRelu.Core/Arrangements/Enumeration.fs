@@ -44,37 +44,47 @@ module internal Enumeration =
         let kept = ResizeArray<float[]>()
         let group = Array.create normals.Length -1
         let orient = Array.zeroCreate<int> normals.Length
-        normals |> Array.iteri (fun idx u ->
+
+        normals
+        |> Array.iteri (fun idx u ->
             match Dense.normalize u with
             | None -> ()
             | Some v ->
                 let mutable g = -1
                 let mutable o = 0
                 let mutable r = 0
+
                 while g < 0 && r < kept.Count do
                     let w = kept.[r]
                     let mutable a = 0.0
                     let mutable b = 0.0
+
                     for i in 0 .. v.Length - 1 do
                         a <- a + (v.[i] - w.[i]) * (v.[i] - w.[i])
                         b <- b + (v.[i] + w.[i]) * (v.[i] + w.[i])
+
                     if sqrt a <= tol then
                         g <- r
                         o <- 1
                     elif sqrt b <= tol then
                         g <- r
                         o <- -1
+
                     r <- r + 1
+
                 if g < 0 then
                     kept.Add v
                     g <- kept.Count - 1
                     o <- 1
+
                 group.[idx] <- g
                 orient.[idx] <- o)
+
         kept.ToArray(), group, orient
 
     /// `groupDirectionsWithin` at the parallel tolerance of the restrictions.
-    let groupDirections (normals: float[][]) = groupDirectionsWithin parallelTolerance normals
+    let groupDirections (normals: float[][]) =
+        groupDirectionsWithin parallelTolerance normals
 
     /// The unit representatives of the distinct hyperplanes among the normals.
     let distinctDirections (normals: float[][]) =
@@ -87,31 +97,42 @@ module internal Enumeration =
         let n = u.Length
         let skip = [| 0 .. n - 1 |] |> Array.maxBy (fun i -> abs u.[i])
         let basis = ResizeArray<float[]>()
+
         for e in 0 .. n - 1 do
             if e <> skip then
                 let v = Array.zeroCreate n
                 v.[e] <- 1.0
                 // Two passes of Gram–Schmidt against u and the basis so far, for orthogonality to rounding.
-                for _ in 1 .. 2 do
+                for _ in 1..2 do
                     let c = Dense.dot v u
-                    for i in 0 .. n - 1 do v.[i] <- v.[i] - c * u.[i]
+
+                    for i in 0 .. n - 1 do
+                        v.[i] <- v.[i] - c * u.[i]
+
                     for b in basis do
                         let c = Dense.dot v b
-                        for i in 0 .. n - 1 do v.[i] <- v.[i] - c * b.[i]
+
+                        for i in 0 .. n - 1 do
+                            v.[i] <- v.[i] - c * b.[i]
+
                 let nv = Dense.norm v
                 basis.Add(Array.map (fun x -> x / nv) v)
+
         basis.ToArray()
 
     /// Coordinates of θ in a basis (Bᵀθ).
-    let coordinates (basis: float[][]) (theta: float[]) = basis |> Array.map (fun b -> Dense.dot b theta)
+    let coordinates (basis: float[][]) (theta: float[]) =
+        basis |> Array.map (fun b -> Dense.dot b theta)
 
     /// The vector B p of the coordinates p.
     let lift (basis: float[][]) (p: float[]) =
         let n = basis.[0].Length
         let r = Array.zeroCreate n
+
         for j in 0 .. basis.Length - 1 do
             for i in 0 .. n - 1 do
                 r.[i] <- r.[i] + p.[j] * basis.[j].[i]
+
         r
 
     /// The 128-bit key of hyperplane h for Zobrist hashing (two independent 64-bit keys; at 10^6
@@ -122,10 +143,12 @@ module internal Enumeration =
     /// (XOR of the keys of its + positions) and a margin, a lower bound on |⟨p, û⟩| over the unit
     /// normals û of the hyperplanes.
     type CellSet =
-        { Points: float[][]
-          Lo: uint64[]
-          Hi: uint64[]
-          Margin: float[] }
+        {
+            Points: float[][]
+            Lo: uint64[]
+            Hi: uint64[]
+            Margin: float[]
+        }
 
     /// Cells of lines through the origin of R²: sort the line directions on [0, π); the 2m rays
     /// cut the circle into 2m arcs, whose middles are central interior points. Walking round the
@@ -138,44 +161,75 @@ module internal Enumeration =
                 let a = (Math.Atan2(u.[1], u.[0]) + Math.PI / 2.0) % Math.PI
                 (if a < 0.0 then a + Math.PI else a), j)
             |> Array.sortBy fst
+
         let angles = ResizeArray<float>()
         let members = ResizeArray<ResizeArray<int>>()
+
         for (a, j) in lines do
             if angles.Count = 0 || a - angles.[angles.Count - 1] > parallelTolerance then
                 angles.Add a
                 members.Add(ResizeArray [ j ])
-            else members.[members.Count - 1].Add j
+            else
+                members.[members.Count - 1].Add j
         // A line just below π is the same as one at 0.
-        if angles.Count > 1 && (angles.[0] + Math.PI) - angles.[angles.Count - 1] <= parallelTolerance then
+        if
+            angles.Count > 1
+            && (angles.[0] + Math.PI) - angles.[angles.Count - 1] <= parallelTolerance
+        then
             members.[0].AddRange(members.[members.Count - 1])
             angles.RemoveAt(angles.Count - 1)
             members.RemoveAt(members.Count - 1)
+
         let m = angles.Count
+
         let hashOf (p: float[]) =
             let mutable lo = 0UL
             let mutable hi = 0UL
+
             for j in 0 .. normals.Length - 1 do
                 if Dense.dot p normals.[j] > 0.0 then
                     lo <- lo ^^^ klo.[j]
                     hi <- hi ^^^ khi.[j]
+
             lo, hi
+
         if m = 0 then
             let p = [| 1.0; 0.0 |]
             let lo, hi = hashOf p
-            { Points = [| p |]; Lo = [| lo |]; Hi = [| hi |]; Margin = [| 1.0 |] }
+
+            {
+                Points = [| p |]
+                Lo = [| lo |]
+                Hi = [| hi |]
+                Margin = [| 1.0 |]
+            }
         else
-            let rays = Array.init (2 * m) (fun i -> if i < m then angles.[i] else angles.[i - m] + Math.PI)
-            let toggle = Array.init m (fun g -> members.[g] |> Seq.fold (fun (lo, hi) j -> lo ^^^ klo.[j], hi ^^^ khi.[j]) (0UL, 0UL))
+            let rays =
+                Array.init (2 * m) (fun i -> if i < m then angles.[i] else angles.[i - m] + Math.PI)
+
+            let toggle =
+                Array.init m (fun g ->
+                    members.[g]
+                    |> Seq.fold (fun (lo, hi) j -> lo ^^^ klo.[j], hi ^^^ khi.[j]) (0UL, 0UL))
+
             let points = Array.zeroCreate (2 * m)
             let los = Array.zeroCreate (2 * m)
             let his = Array.zeroCreate (2 * m)
             let margins = Array.zeroCreate (2 * m)
+
             for i in 0 .. 2 * m - 1 do
                 let a = rays.[i]
-                let b = if i + 1 < 2 * m then rays.[i + 1] else rays.[0] + 2.0 * Math.PI
+
+                let b =
+                    if i + 1 < 2 * m then
+                        rays.[i + 1]
+                    else
+                        rays.[0] + 2.0 * Math.PI
+
                 let mid = 0.5 * (a + b)
                 points.[i] <- [| Math.Cos mid; Math.Sin mid |]
                 margins.[i] <- Math.Sin(0.5 * (b - a))
+
                 if i = 0 then
                     let lo, hi = hashOf points.[0]
                     los.[0] <- lo
@@ -184,7 +238,13 @@ module internal Enumeration =
                     let tlo, thi = toggle.[i % m]
                     los.[i] <- los.[i - 1] ^^^ tlo
                     his.[i] <- his.[i - 1] ^^^ thi
-            { Points = points; Lo = los; Hi = his; Margin = margins }
+
+            {
+                Points = points
+                Lo = los
+                Hi = his
+                Margin = margins
+            }
 
     /// A growing table of cells: sign bits (over the hyperplanes added so far), the 128-bit hash and
     /// a unit interior point, stored flat for the 10^6-cell arrangements of the benchmarks.
@@ -201,6 +261,7 @@ module internal Enumeration =
         member _.Points = points
         member _.Lo = lo
         member _.Hi = hi
+
         member _.Add(point: float[], src: int) =
             if count = lo.Length then
                 let cap = 2 * lo.Length
@@ -208,42 +269,69 @@ module internal Enumeration =
                 Array.Resize(&points, cap * n)
                 Array.Resize(&lo, cap)
                 Array.Resize(&hi, cap)
+
             let c = count
+
             if src >= 0 then
                 Array.blit bits (src * words) bits (c * words) words
                 lo.[c] <- lo.[src]
                 hi.[c] <- hi.[src]
+
             Array.blit point 0 points (c * n) n
             count <- count + 1
             c
+
         member _.SetPoint(c: int, point: float[]) = Array.blit point 0 points (c * n) n
         member _.Point(c: int) = Array.sub points (c * n) n
+
         member _.SetBit(c: int, h: int) =
             let i = c * words + (h >>> 6)
             bits.[i] <- bits.[i] ||| (1UL <<< (h &&& 63))
             lo.[c] <- lo.[c] ^^^ klo.[h]
             hi.[c] <- hi.[c] ^^^ khi.[h]
-        member _.Bit(c: int, h: int) = (bits.[c * words + (h >>> 6)] >>> (h &&& 63)) &&& 1UL = 1UL
+
+        member _.Bit(c: int, h: int) =
+            (bits.[c * words + (h >>> 6)] >>> (h &&& 63)) &&& 1UL = 1UL
 
     /// The cells of the central arrangement of the given unit normals (pairwise non-parallel) in R^n,
     /// hashed with the given keys.
     let rec cellSet (normals: float[][]) (klo: uint64[]) (khi: uint64[]) (n: int) : CellSet =
         if normals.Length = 0 then
-            { Points = [| Array.init n (fun i -> if i = 0 then 1.0 else 0.0) |]; Lo = [| 0UL |]; Hi = [| 0UL |]; Margin = [| 1.0 |] }
+            {
+                Points = [| Array.init n (fun i -> if i = 0 then 1.0 else 0.0) |]
+                Lo = [| 0UL |]
+                Hi = [| 0UL |]
+                Margin = [| 1.0 |]
+            }
         elif n = 1 then
             let side s =
-                normals |> Array.mapi (fun j u -> j, u.[0] * s > 0.0) |> Array.filter snd
+                normals
+                |> Array.mapi (fun j u -> j, u.[0] * s > 0.0)
+                |> Array.filter snd
                 |> Array.fold (fun (lo, hi) (j, _) -> lo ^^^ klo.[j], hi ^^^ khi.[j]) (0UL, 0UL)
+
             let (l1, h1), (l2, h2) = side 1.0, side -1.0
-            { Points = [| [| 1.0 |]; [| -1.0 |] |]; Lo = [| l1; l2 |]; Hi = [| h1; h2 |]; Margin = [| 1.0; 1.0 |] }
-        elif n = 2 then circleCells normals klo khi
+
+            {
+                Points = [| [| 1.0 |]; [| -1.0 |] |]
+                Lo = [| l1; l2 |]
+                Hi = [| h1; h2 |]
+                Margin = [| 1.0; 1.0 |]
+            }
+        elif n = 2 then
+            circleCells normals klo khi
         else
             let t = incremental normals klo khi n
             let points = Array.init t.Count t.Point
-            { Points = points
-              Lo = Array.sub t.Lo 0 t.Count
-              Hi = Array.sub t.Hi 0 t.Count
-              Margin = points |> Array.map (fun p -> normals |> Array.fold (fun acc u -> min acc (abs (Dense.dot p u))) 1.0) }
+
+            {
+                Points = points
+                Lo = Array.sub t.Lo 0 t.Count
+                Hi = Array.sub t.Hi 0 t.Count
+                Margin =
+                    points
+                    |> Array.map (fun p -> normals |> Array.fold (fun acc u -> min acc (abs (Dense.dot p u))) 1.0)
+            }
 
     /// The deletion–restriction step for H_1 … H_{m−1} in turn, returning the cell table with sign bits.
     and incremental (normals: float[][]) (klo: uint64[]) (khi: uint64[]) (n: int) : CellTable =
@@ -255,6 +343,7 @@ module internal Enumeration =
         let c = table.Add(n0, -1)
         table.SetBit(c, 0)
         table.Add(Dense.scale -1.0 n0, -1) |> ignore
+
         for k in 1 .. m - 1 do
             let nk = normals.[k]
             let basis = hyperplaneBasis nk
@@ -263,49 +352,83 @@ module internal Enumeration =
             // t · |⟨n_k, n_j⟩| < |⟨q, n_j⟩| = ‖Bᵀn_j‖ · |⟨p, û_g⟩|, so the restricted margin times
             // min_j ‖Bᵀn_j‖ / |⟨n_k, n_j⟩| bounds a safe step.
             let mutable ratio = 1.0
+
             for j in 0 .. k - 1 do
                 let c = abs (Dense.dot nk normals.[j])
-                if c > 0.0 then ratio <- min ratio (Dense.norm coords.[j] / c)
+
+                if c > 0.0 then
+                    ratio <- min ratio (Dense.norm coords.[j] / c)
+
             let reps, group, orient = groupDirections coords
             // Hash of the full sign vector = base ⊕ restricted hash under the group keys (s_j = o_j s_g).
             let glo = Array.zeroCreate reps.Length
             let ghi = Array.zeroCreate reps.Length
             let mutable baseLo = 0UL
             let mutable baseHi = 0UL
+
             for j in 0 .. k - 1 do
                 let g = group.[j]
                 glo.[g] <- glo.[g] ^^^ klo.[j]
                 ghi.[g] <- ghi.[g] ^^^ khi.[j]
+
                 if orient.[j] < 0 then
                     baseLo <- baseLo ^^^ klo.[j]
                     baseHi <- baseHi ^^^ khi.[j]
+
             let restricted = cellSet reps glo ghi (n - 1)
             let count = restricted.Points.Length
             let byLo = Dictionary<uint64, int>(count)
             let clash = ResizeArray<int>()
+
             for r in 0 .. count - 1 do
                 let key = baseLo ^^^ restricted.Lo.[r]
-                if not (byLo.TryAdd(key, r)) then clash.Add r
+
+                if not (byLo.TryAdd(key, r)) then
+                    clash.Add r
+
             if clash.Count > 0 then
-                raise (InvalidOperationException "cell enumeration: two restricted cells share a 64-bit hash; the data are numerically degenerate beyond the parallel tolerance")
+                raise (
+                    InvalidOperationException
+                        "cell enumeration: two restricted cells share a 64-bit hash; the data are numerically degenerate beyond the parallel tolerance"
+                )
+
             let pending = Array.create count -1
             let before = table.Count
             let mutable matched = 0
             let lo = table.Lo
             let hi = table.Hi
             let pts = table.Points
+
             for c in 0 .. before - 1 do
                 let mutable r = -1
-                if byLo.TryGetValue(lo.[c], &r) && (baseHi ^^^ restricted.Hi.[r]) = hi.[c] && pending.[r] < 0 then
+
+                if
+                    byLo.TryGetValue(lo.[c], &r)
+                    && (baseHi ^^^ restricted.Hi.[r]) = hi.[c]
+                    && pending.[r] < 0
+                then
                     pending.[r] <- c
                     matched <- matched + 1
                 else
                     let mutable s = 0.0
+
                     for i in 0 .. n - 1 do
                         s <- s + pts.[c * n + i] * nk.[i]
-                    if s > 0.0 then table.SetBit(c, k)
+
+                    if s > 0.0 then
+                        table.SetBit(c, k)
+
             if matched <> count then
-                raise (InvalidOperationException(sprintf "cell enumeration lost track of %d of %d cells cut by hyperplane %d: the data are numerically degenerate beyond the parallel tolerance %g" (count - matched) count k parallelTolerance))
+                raise (
+                    InvalidOperationException(
+                        sprintf
+                            "cell enumeration lost track of %d of %d cells cut by hyperplane %d: the data are numerically degenerate beyond the parallel tolerance %g"
+                            (count - matched)
+                            count
+                            k
+                            parallelTolerance
+                    )
+                )
             // Each split cell keeps its index on the + side and gains a sibling on the − side.
             for r in 0 .. count - 1 do
                 let c = pending.[r]
@@ -316,6 +439,7 @@ module internal Enumeration =
                 table.Add(Dense.scale (1.0 / Dense.norm minus) minus, c) |> ignore
                 table.SetPoint(c, Dense.scale (1.0 / Dense.norm plus) plus)
                 table.SetBit(c, k)
+
         table
 
     /// Keys for hyperplanes 0 … m−1.

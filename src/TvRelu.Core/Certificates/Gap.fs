@@ -4,20 +4,22 @@ open TvRelu.Core.Numerics
 
 /// The certified optimality gap of a candidate measure (THEORY.md §2).
 type Assessment =
-    { /// J(μ) = ½‖Kμ − y‖² + λ‖μ‖_TV.
-      Objective: float
-      /// D(q̂) = ⟨y, q̂⟩ − ½‖q̂‖² for the feasible q̂ = q / max(1, s): a lower bound on J*.
-      DualObjective: float
-      /// J(μ) − D(q̂) ≥ J(μ) − J* ≥ 0.
-      Gap: float
-      /// s = sup_θ |η_μ(θ)|, exact over the whole sphere (§3).
-      CertificateSup: float
-      /// The tolerance the gap was compared with.
-      Tolerance: float
-      /// Gap ≤ Tolerance, with the exact supremum: the library's meaning of "certified" (§8, floating point).
-      Certified: bool
-      /// The residual q = y − Kμ.
-      Residual: float[] }
+    {
+        /// J(μ) = ½‖Kμ − y‖² + λ‖μ‖_TV.
+        Objective: float
+        /// D(q̂) = ⟨y, q̂⟩ − ½‖q̂‖² for the feasible q̂ = q / max(1, s): a lower bound on J*.
+        DualObjective: float
+        /// J(μ) − D(q̂) ≥ J(μ) − J* ≥ 0.
+        Gap: float
+        /// s = sup_θ |η_μ(θ)|, exact over the whole sphere (§3).
+        CertificateSup: float
+        /// The tolerance the gap was compared with.
+        Tolerance: float
+        /// Gap ≤ Tolerance, with the exact supremum: the library's meaning of "certified" (§8, floating point).
+        Certified: bool
+        /// The residual q = y − Kμ.
+        Residual: float[]
+    }
 
 /// Optimality gaps certified by the exact supremum.
 module Gap =
@@ -38,6 +40,7 @@ module Gap =
     let ofResidual (y: float[]) (q: float[]) (lambda: float) (penalty: float) (s: float) (tolerance: float option) =
         let qq = Dense.dot q q
         let j = 0.5 * qq + lambda * penalty
+
         let gap, dual =
             if s <= 1.0 then
                 let kmu = Array.init y.Length (fun i -> y.[i] - q.[i])
@@ -46,14 +49,18 @@ module Gap =
             else
                 let d = Dense.dot y q / s - 0.5 * qq / (s * s)
                 max (j - d) 0.0, d
+
         let tol = defaultArg tolerance (defaultTolerance j y)
-        { Objective = j
-          DualObjective = dual
-          Gap = gap
-          CertificateSup = s
-          Tolerance = tol
-          Certified = gap <= tol
-          Residual = Array.copy q }
+
+        {
+            Objective = j
+            DualObjective = dual
+            Gap = gap
+            CertificateSup = s
+            Tolerance = tol
+            Certified = gap <= tol
+            Residual = Array.copy q
+        }
 
     /// The gap of μ from its own certificate (whose dual vector must be y − Kμ) and the exact sup|η|.
     let ofCertificate (cert: Certificate) (supAbs: float) (tolerance: float option) (mu: Measure) =

@@ -27,9 +27,8 @@ type DataError =
         | Malformed(l, m) -> sprintf "line %d: %s" l m
 
 /// Raised by the throwing constructors; carries the structured error.
-exception DataException of DataError
-    with
-        override this.Message = this.Data0.Message
+exception DataException of DataError with
+    override this.Message = this.Data0.Message
 
 /// Validated training data: inputs x_i ∈ R^d, labels y_i, and the augmented inputs
 /// x̃_i = (x_i, 1) ∈ R^{d+1} that put the bias inside the neuron (THEORY.md §1).
@@ -58,25 +57,34 @@ type Dataset private (x: float[][], y: float[]) =
 
     /// Validates and builds a data set. Duplicates, collinear points and N < d + 1 are valid.
     static member Create(inputs: float[][], labels: float[]) : Result<Dataset, DataError> =
-        if isNull inputs || inputs.Length = 0 then Error EmptyDataset
+        if isNull inputs || inputs.Length = 0 then
+            Error EmptyDataset
         elif isNull labels || labels.Length <> inputs.Length then
             Error(LabelCountMismatch(inputs.Length, (if isNull labels then 0 else labels.Length)))
         else
             let d = if isNull inputs.[0] then 0 else inputs.[0].Length
-            if d = 0 then Error ZeroDimension
+
+            if d = 0 then
+                Error ZeroDimension
             else
                 let problem =
                     seq {
                         for r in 0 .. inputs.Length - 1 do
                             let row = inputs.[r]
                             let len = if isNull row then 0 else row.Length
-                            if len <> d then yield RaggedRow(r, d, len)
+
+                            if len <> d then
+                                yield RaggedRow(r, d, len)
                             else
                                 for c in 0 .. d - 1 do
-                                    if not (Double.IsFinite row.[c]) then yield NonFiniteInput(r, c, row.[c])
-                            if not (Double.IsFinite labels.[r]) then yield NonFiniteLabel(r, labels.[r])
+                                    if not (Double.IsFinite row.[c]) then
+                                        yield NonFiniteInput(r, c, row.[c])
+
+                            if not (Double.IsFinite labels.[r]) then
+                                yield NonFiniteLabel(r, labels.[r])
                     }
                     |> Seq.tryHead
+
                 match problem with
                 | Some e -> Error e
                 | None -> Ok(Dataset(inputs |> Array.map Array.copy, Array.copy labels))

@@ -25,79 +25,87 @@ type ExactVerdict =
 
 /// Settings of exact certification.
 type ExactOptions =
-    { /// The gap tolerance; None for Gap.defaultTolerance of the measure's objective, taken exactly.
-      Tolerance: float option
-      /// Also enumerate the faces of every dimension and check them and the Euler characteristic
-      /// exactly: the completeness check of the cell enumeration. Without it the verdict cannot be
-      /// "verified" (completeness would be assumed, not proven), but the bounds are still computed.
-      /// Costs two to four times the rest, mostly the floating Faces.enumerate.
-      CheckFaces: bool
-      /// Most subsets tried by each fallback search (interior points, active sets).
-      SearchBudget: int
-      /// When the measure is not verified, solve the problem afresh (Solve.onArrangement) to get an
-      /// exact upper bound on J* that can refute it.
-      Refute: bool
-      /// Significant digits of the printed decimals.
-      Digits: int }
+    {
+        /// The gap tolerance; None for Gap.defaultTolerance of the measure's objective, taken exactly.
+        Tolerance: float option
+        /// Also enumerate the faces of every dimension and check them and the Euler characteristic
+        /// exactly: the completeness check of the cell enumeration. Without it the verdict cannot be
+        /// "verified" (completeness would be assumed, not proven), but the bounds are still computed.
+        /// Costs two to four times the rest, mostly the floating Faces.enumerate.
+        CheckFaces: bool
+        /// Most subsets tried by each fallback search (interior points, active sets).
+        SearchBudget: int
+        /// When the measure is not verified, solve the problem afresh (Solve.onArrangement) to get an
+        /// exact upper bound on J* that can refute it.
+        Refute: bool
+        /// Significant digits of the printed decimals.
+        Digits: int
+    }
 
     /// Faces checked, budget 100 000, refutation on, 20 digits.
     static member Default =
-        { Tolerance = None
-          CheckFaces = true
-          SearchBudget = 100000
-          Refute = true
-          Digits = 20 }
+        {
+            Tolerance = None
+            CheckFaces = true
+            SearchBudget = 100000
+            Refute = true
+            Digits = 20
+        }
 
 /// Sizes, in bits, of the largest integers met (numerators and denominators of the rationals,
 /// all of which share power-of-two scalings).
 type ExactBitLengths =
-    { /// The data rows x̃_i scaled to integers.
-      Data: int
-      /// The dual vector (rationalised residual) scaled to integers.
-      Dual: int
-      /// The integer pieces W_C = λ 2^−e v_C.
-      Pieces: int
-      /// The projections det · Π(W_C) and their determinants.
-      Projections: int
-      /// The bounds D, U and t.
-      Bounds: int }
+    {
+        /// The data rows x̃_i scaled to integers.
+        Data: int
+        /// The dual vector (rationalised residual) scaled to integers.
+        Dual: int
+        /// The integer pieces W_C = λ 2^−e v_C.
+        Pieces: int
+        /// The projections det · Π(W_C) and their determinants.
+        Projections: int
+        /// The bounds D, U and t.
+        Bounds: int
+    }
 
 /// The result of exact certification. J* ∈ [Lower, Upper], both exact rationals.
 type ExactReport =
-    { Verdict: ExactVerdict
-      /// D ≤ J*: the dual objective of the rationalised residual scaled by 1/t (exact).
-      Lower: Fraction
-      /// Lower as "p/q".
-      LowerText: string
-      /// Lower as a decimal rounded down.
-      LowerDecimal: string
-      /// U ≥ J*: the least exact upper bound on J(·) of the measures evaluated.
-      Upper: Fraction
-      /// Upper as "p/q".
-      UpperText: string
-      /// Upper as a decimal rounded up.
-      UpperDecimal: string
-      /// J(μ) of the measure, enclosed: an atom (θ, a) is the Dirac a‖θ‖ δ_{θ/‖θ‖}, and ‖θ‖ is bracketed
-      /// by rationals.
-      ObjectiveLower: Fraction
-      ObjectiveUpper: Fraction
-      /// ObjectiveUpper − Lower ≥ J(μ) − J*: the exact certified gap.
-      GapBound: Fraction
-      /// The tolerance, exactly.
-      Tolerance: Fraction
-      /// The exact upper bound on J* from a fresh solve, when one was needed.
-      OptimumUpper: Fraction option
-      /// What failed, empty when verified.
-      Failures: string list
-      CellCheck: ExactCellCheck
-      Supremum: ExactSupremumCheck
-      /// (rank Φ_Σ, |Σ|) computed exactly at the unnormalised exact projections of the cells whose
-      /// floating maximum is within the solver's saturation tolerance of 1 (THEORY.md §5); None when a
-      /// projection was not found exactly.
-      Rank: (int * int) option
-      Bits: ExactBitLengths
-      /// Wall-clock seconds.
-      Seconds: float }
+    {
+        Verdict: ExactVerdict
+        /// D ≤ J*: the dual objective of the rationalised residual scaled by 1/t (exact).
+        Lower: Fraction
+        /// Lower as "p/q".
+        LowerText: string
+        /// Lower as a decimal rounded down.
+        LowerDecimal: string
+        /// U ≥ J*: the least exact upper bound on J(·) of the measures evaluated.
+        Upper: Fraction
+        /// Upper as "p/q".
+        UpperText: string
+        /// Upper as a decimal rounded up.
+        UpperDecimal: string
+        /// J(μ) of the measure, enclosed: an atom (θ, a) is the Dirac a‖θ‖ δ_{θ/‖θ‖}, and ‖θ‖ is bracketed
+        /// by rationals.
+        ObjectiveLower: Fraction
+        ObjectiveUpper: Fraction
+        /// ObjectiveUpper − Lower ≥ J(μ) − J*: the exact certified gap.
+        GapBound: Fraction
+        /// The tolerance, exactly.
+        Tolerance: Fraction
+        /// The exact upper bound on J* from a fresh solve, when one was needed.
+        OptimumUpper: Fraction option
+        /// What failed, empty when verified.
+        Failures: string list
+        CellCheck: ExactCellCheck
+        Supremum: ExactSupremumCheck
+        /// (rank Φ_Σ, |Σ|) computed exactly at the unnormalised exact projections of the cells whose
+        /// floating maximum is within the solver's saturation tolerance of 1 (THEORY.md §5); None when a
+        /// projection was not found exactly.
+        Rank: (int * int) option
+        Bits: ExactBitLengths
+        /// Wall-clock seconds.
+        Seconds: float
+    }
 
 /// Exact rational certification (THEORY.md §8): floating point proposes, rational arithmetic
 /// decides. Every double is a dyadic rational, so the data, λ, the measure and its residual are
@@ -134,17 +142,26 @@ module Exact =
             |> Array.map (fun a ->
                 let t, e = Rational.scaleToIntegers a.Direction
                 t, e, Rational.ofFloat a.Amplitude)
+
         let k =
-            ctx.Rows |> Array.map (fun x ->
+            ctx.Rows
+            |> Array.map (fun x ->
                 let mutable s = Fraction.Zero
+
                 for (t, e, a) in atoms do
                     let z = IntegerLinear.dot t x
-                    if z.Sign > 0 then s <- s + a * Fraction z * Rational.pow2 (e + ctx.RowExponent)
+
+                    if z.Sign > 0 then
+                        s <- s + a * Fraction z * Rational.pow2 (e + ctx.RowExponent)
+
                 s)
+
         let mutable half = Fraction.Zero
+
         for i in 0 .. labels.Length - 1 do
             let r = labels.[i] - k.[i]
             half <- half + r * r
+
         half <- half / Fraction.Two
         // Group atoms whose directions are exactly positively proportional; each group is one Dirac
         // of mass Σ a_j ‖θ_j‖, bracketed term by term.
@@ -152,16 +169,26 @@ module Exact =
         let group = Array.create atoms.Length -1
         let mutable tvLo = Fraction.Zero
         let mutable tvHi = Fraction.Zero
+
         for j in 0 .. atoms.Length - 1 do
             if group.[j] < 0 then
                 let mutable lo = Fraction.Zero
                 let mutable hi = Fraction.Zero
+
                 for l in j .. atoms.Length - 1 do
                     let tj, _, _ = atoms.[j]
                     let tl, el, al = atoms.[l]
-                    if group.[l] < 0 && IntegerLinear.rank n [| tj; tl |] = 1 && (IntegerLinear.dot tj tl).Sign > 0 then
+
+                    if
+                        group.[l] < 0
+                        && IntegerLinear.rank n [| tj; tl |] = 1
+                        && (IntegerLinear.dot tj tl).Sign > 0
+                    then
                         group.[l] <- j
-                        let nlo, nhi = Rational.sqrtBounds (Fraction(IntegerLinear.normSquared tl) * Rational.pow2 (2 * el))
+
+                        let nlo, nhi =
+                            Rational.sqrtBounds (Fraction(IntegerLinear.normSquared tl) * Rational.pow2 (2 * el))
+
                         if al.IsPositive then
                             lo <- lo + al * nlo
                             hi <- hi + al * nhi
@@ -169,123 +196,216 @@ module Exact =
                             lo <- lo + al * nhi
                             hi <- hi + al * nlo
                 // |mass| over the interval [lo, hi].
-                let absLo = if lo.IsPositive then lo elif hi.IsNegative then -hi else Fraction.Zero
-                let absHi = if Fraction.Abs lo > Fraction.Abs hi then Fraction.Abs lo else Fraction.Abs hi
+                let absLo =
+                    if lo.IsPositive then lo
+                    elif hi.IsNegative then -hi
+                    else Fraction.Zero
+
+                let absHi =
+                    if Fraction.Abs lo > Fraction.Abs hi then
+                        Fraction.Abs lo
+                    else
+                        Fraction.Abs hi
+
                 tvLo <- tvLo + absLo
                 tvHi <- tvHi + absHi
+
         half + lambda * tvLo, half + lambda * tvHi
 
     /// D(p / t) = ⟨y, p⟩ / t − ½‖p‖² / t², the dual objective of a scaled dual vector (THEORY.md §2).
     let internal dualObjective (labels: Fraction[]) (p: Fraction[]) (t: Fraction) =
         let mutable yp = Fraction.Zero
         let mutable pp = Fraction.Zero
+
         for i in 0 .. p.Length - 1 do
             yp <- yp + labels.[i] * p.[i]
             pp <- pp + p.[i] * p.[i]
+
         yp / t - pp / (Fraction.Two * t * t)
 
     /// The exact rank of Φ_Σ at the exact (unnormalised) projections of the saturating cells.
     let private saturationRank (ctx: ExactData) (arr: Arrangement) (cert: Certificate) pieces budget =
         let opts = SolverOptions.Default
-        let sat = Certificate.saturation opts.SaturationTolerance opts.BoundaryTolerance cert
-        let projections = sat |> Array.map (fun s -> ExactSupremum.project ctx arr cert pieces budget s.Cells.[0] s.Sign)
-        if projections |> Array.exists (fun p -> p.Status = BoundedByNorm) then None
+
+        let sat =
+            Certificate.saturation opts.SaturationTolerance opts.BoundaryTolerance cert
+
+        let projections =
+            sat
+            |> Array.map (fun s -> ExactSupremum.project ctx arr cert pieces budget s.Cells.[0] s.Sign)
+
+        if projections |> Array.exists (fun p -> p.Status = BoundedByNorm) then
+            None
         else
             let n = arr.AmbientDimension
             // Points met from adjacent cells are the same point exactly (their pieces differ by normals
             // of the hyperplanes through it); merge exactly positively proportional projections.
             let distinct = ResizeArray<BigInteger[]>()
+
             for p in projections do
-                let same (q: BigInteger[]) = IntegerLinear.rank n [| p.Point; q |] <= 1 && (IntegerLinear.dot p.Point q).Sign > 0
-                if not (Seq.exists same distinct) then distinct.Add p.Point
+                let same (q: BigInteger[]) =
+                    IntegerLinear.rank n [| p.Point; q |] <= 1
+                    && (IntegerLinear.dot p.Point q).Sign > 0
+
+                if not (Seq.exists same distinct) then
+                    distinct.Add p.Point
+
             let k = distinct.Count
+
             let phi =
-                ctx.Rows |> Array.map (fun x ->
-                    Array.init k (fun j -> BigInteger.Max(BigInteger.Zero, IntegerLinear.dot distinct.[j] x)))
+                ctx.Rows
+                |> Array.map (fun x -> Array.init k (fun j -> BigInteger.Max(BigInteger.Zero, IntegerLinear.dot distinct.[j] x)))
+
             Some(IntegerLinear.rank k phi, k)
 
-    let private maxBits (xs: seq<BigInteger>) = xs |> Seq.fold (fun acc x -> max acc (Rational.bitLength x)) 0
+    let private maxBits (xs: seq<BigInteger>) =
+        xs |> Seq.fold (fun acc x -> max acc (Rational.bitLength x)) 0
 
     /// Certifies μ exactly on a prepared arrangement of the data (see the module summary).
     let certifyOn (options: ExactOptions) (arr: Arrangement) (data: Dataset) (lambda: float) (mu: Measure) : ExactReport =
-        if not (lambda > 0.0) || Double.IsInfinity lambda then invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        if not (lambda > 0.0) || Double.IsInfinity lambda then
+            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+
         if mu.AmbientDimension <> arr.AmbientDimension then
             invalidArg "mu" (sprintf "the measure lives in R^%d but the data's neurons in R^%d" mu.AmbientDimension arr.AmbientDimension)
+
         if arr.RowMap.Length <> data.Count then
-            invalidArg "arr" (sprintf "the arrangement has %d data rows but the data set %d: it is not this data set's arrangement" arr.RowMap.Length data.Count)
-        if options.SearchBudget < 1 || options.Digits < 1 then invalidArg "options" "SearchBudget and Digits must be positive"
+            invalidArg
+                "arr"
+                (sprintf
+                    "the arrangement has %d data rows but the data set %d: it is not this data set's arrangement"
+                    arr.RowMap.Length
+                    data.Count)
+
+        if options.SearchBudget < 1 || options.Digits < 1 then
+            invalidArg "options" "SearchBudget and Digits must be positive"
+
         let watch = Stopwatch.StartNew()
         let lam = Rational.ofFloat lambda
         let labels = data.LabelsRaw |> Array.map Rational.ofFloat
         let ctx, dataFailures = ExactCells.ofArrangement data arr
-        let counts, cellFailures = ExactCells.check ctx arr options.CheckFaces options.SearchBudget
+
+        let counts, cellFailures =
+            ExactCells.check ctx arr options.CheckFaces options.SearchBudget
+
         let cellFailures =
-            if options.CheckFaces then cellFailures
-            else cellFailures @ [ "the completeness of the cell enumeration was not checked (CheckFaces = false)" ]
+            if options.CheckFaces then
+                cellFailures
+            else
+                cellFailures
+                @ [
+                    "the completeness of the cell enumeration was not checked (CheckFaces = false)"
+                ]
         // The measure's objective, exactly enclosed.
         let jLo, jHi = objectiveBounds ctx labels lam mu
         // The supremum of the certificate of the rationalised residual.
         let residual = Measure.residual data mu
         let cert = Certificate.ofDual arr data lambda residual
         let pieces = ExactSupremum.pieces ctx arr lam residual
-        let _, computed, stats = ExactSupremum.supremum ctx arr cert pieces options.SearchBudget
+
+        let _, computed, stats =
+            ExactSupremum.supremum ctx arr cert pieces options.SearchBudget
+
         let t = stats.SupremumUpper
         let p = residual |> Array.map Rational.ofFloat
         let lower = dualObjective labels p t
+
         let supFailures =
             computed
             |> Array.filter (fun pr -> pr.Status = BoundedByNorm)
-            |> Array.map (fun pr -> sprintf "cell %d, sign %+d: no exact projection within the search budget; bounded by ‖v_C‖" pr.Cell pr.Sign)
+            |> Array.map (fun pr ->
+                sprintf "cell %d, sign %+d: no exact projection within the search budget; bounded by ‖v_C‖" pr.Cell pr.Sign)
             |> ResizeArray
             |> ExactCells.summarise
+
         let rank = saturationRank ctx arr cert pieces options.SearchBudget
-        let tolerance = Rational.ofFloat (defaultArg options.Tolerance (Gap.defaultTolerance (Measure.objective lambda data mu) data.LabelsRaw))
+
+        let tolerance =
+            Rational.ofFloat (defaultArg options.Tolerance (Gap.defaultTolerance (Measure.objective lambda data mu) data.LabelsRaw))
+
         let gap = jHi - lower
         let checks = dataFailures @ cellFailures @ supFailures
+
         let verdict, optimumUpper, failures =
-            if checks.IsEmpty && gap <= tolerance then Verified, None, []
+            if checks.IsEmpty && gap <= tolerance then
+                Verified, None, []
             else
                 let gapFailure =
-                    if gap <= tolerance then []
-                    else [ sprintf "the exact gap bound U − D = %s exceeds the tolerance %s" (Rational.toDecimal 6 true gap) (Rational.toDecimal 6 false tolerance) ]
+                    if gap <= tolerance then
+                        []
+                    else
+                        [
+                            sprintf
+                                "the exact gap bound U − D = %s exceeds the tolerance %s"
+                                (Rational.toDecimal 6 true gap)
+                                (Rational.toDecimal 6 false tolerance)
+                        ]
+
                 let optimum =
                     if options.Refute then
                         let solution = Solve.onArrangement arr data lambda SolverOptions.Default
                         Some(min jHi (snd (objectiveBounds ctx labels lam solution.Measure)))
-                    else None
+                    else
+                        None
+
                 match optimum with
                 | Some u when jLo - u > tolerance ->
-                    Refuted, optimum,
-                    checks @ gapFailure @ [ sprintf "J(μ) ≥ %s exceeds the exact upper bound %s on J* (a fresh solve) by more than the tolerance" (Rational.toDecimal 12 false jLo) (Rational.toDecimal 12 true u) ]
+                    Refuted,
+                    optimum,
+                    checks
+                    @ gapFailure
+                    @ [
+                        sprintf
+                            "J(μ) ≥ %s exceeds the exact upper bound %s on J* (a fresh solve) by more than the tolerance"
+                            (Rational.toDecimal 12 false jLo)
+                            (Rational.toDecimal 12 true u)
+                    ]
                 | _ -> Undecided, optimum, checks @ gapFailure
-        let upper = match optimumUpper with Some u -> min u jHi | None -> jHi
+
+        let upper =
+            match optimumUpper with
+            | Some u -> min u jHi
+            | None -> jHi
+
         let digits = options.Digits
         watch.Stop()
-        { Verdict = verdict
-          Lower = lower
-          LowerText = Rational.toText lower
-          LowerDecimal = Rational.toDecimal digits false lower
-          Upper = upper
-          UpperText = Rational.toText upper
-          UpperDecimal = Rational.toDecimal digits true upper
-          ObjectiveLower = jLo
-          ObjectiveUpper = jHi
-          GapBound = gap
-          Tolerance = tolerance
-          OptimumUpper = optimumUpper
-          Failures = failures
-          CellCheck = counts
-          Supremum = stats
-          Rank = rank
-          Bits =
-            { Data = maxBits (Seq.concat ctx.Rows)
-              Dual = maxBits pieces.DualIntegers
-              Pieces = maxBits (Seq.concat pieces.W)
-              Projections = maxBits (computed |> Seq.collect (fun pr -> Seq.append pr.Point [ pr.Det ]))
-              Bounds = [ lower; jHi; t ] |> List.map Rational.bits |> List.max }
-          Seconds = watch.Elapsed.TotalSeconds }
+
+        {
+            Verdict = verdict
+            Lower = lower
+            LowerText = Rational.toText lower
+            LowerDecimal = Rational.toDecimal digits false lower
+            Upper = upper
+            UpperText = Rational.toText upper
+            UpperDecimal = Rational.toDecimal digits true upper
+            ObjectiveLower = jLo
+            ObjectiveUpper = jHi
+            GapBound = gap
+            Tolerance = tolerance
+            OptimumUpper = optimumUpper
+            Failures = failures
+            CellCheck = counts
+            Supremum = stats
+            Rank = rank
+            Bits =
+                {
+                    Data = maxBits (Seq.concat ctx.Rows)
+                    Dual = maxBits pieces.DualIntegers
+                    Pieces = maxBits (Seq.concat pieces.W)
+                    Projections = maxBits (computed |> Seq.collect (fun pr -> Seq.append pr.Point [ pr.Det ]))
+                    Bounds = [ lower; jHi; t ] |> List.map Rational.bits |> List.max
+                }
+            Seconds = watch.Elapsed.TotalSeconds
+        }
 
     /// Certifies μ exactly: builds the data's arrangement and calls certifyOn with the default
     /// options and the given tolerance (None for max(1e-9 · J(μ), 1e-13 · ½‖y‖²)).
     let certify (data: Dataset) (lambda: float) (mu: Measure) (tolerance: float option) =
-        certifyOn { ExactOptions.Default with Tolerance = tolerance } (Arrangement.ofDataset data) data lambda mu
+        certifyOn
+            { ExactOptions.Default with
+                Tolerance = tolerance
+            }
+            (Arrangement.ofDataset data)
+            data
+            lambda
+            mu

@@ -4,26 +4,28 @@ open Fractions
 
 /// The exact supremum of the measure's certificate (THEORY.md §3, §8).
 type ExactSupremumCheck =
-    { /// Cells of the arrangement.
-      Cells: int
-      /// Cells skipped by the exact screening ‖v_C‖² ≤ max(1, best).
-      Screened: int
-      /// (cell, sign) pairs skipped because an exact upper bound from the floating multipliers,
-      /// ‖v_C − Σ μ_h a_h‖² with μ ≥ 0 rational (Moreau), is ≤ max(1, best).
-      ScreenedByMultipliers: int
-      /// (cell, sign) projections solved exactly.
-      Projected: int
-      /// Of those, how many the floating active set solved, how many the exact search, and how many
-      /// fell back to the bound ‖v_C‖ (sound but loose; each is listed as a failure).
-      FromFloatingActiveSet: int
-      FromSearch: int
-      BoundedByNorm: int
-      /// max(1, sup_θ |η_p(θ)|²) for the rationalised residual p, exactly.
-      SupremumSquared: Fraction
-      /// A rational t ≥ max(1, sup |η_p|) (t² ≥ SupremumSquared, within 2^−128 relative).
-      SupremumUpper: Fraction
-      /// sup |η_p| ≤ 1 exactly: p itself is dual feasible.
-      WithinOne: bool }
+    {
+        /// Cells of the arrangement.
+        Cells: int
+        /// Cells skipped by the exact screening ‖v_C‖² ≤ max(1, best).
+        Screened: int
+        /// (cell, sign) pairs skipped because an exact upper bound from the floating multipliers,
+        /// ‖v_C − Σ μ_h a_h‖² with μ ≥ 0 rational (Moreau), is ≤ max(1, best).
+        ScreenedByMultipliers: int
+        /// (cell, sign) projections solved exactly.
+        Projected: int
+        /// Of those, how many the floating active set solved, how many the exact search, and how many
+        /// fell back to the bound ‖v_C‖ (sound but loose; each is listed as a failure).
+        FromFloatingActiveSet: int
+        FromSearch: int
+        BoundedByNorm: int
+        /// max(1, sup_θ |η_p(θ)|²) for the rationalised residual p, exactly.
+        SupremumSquared: Fraction
+        /// A rational t ≥ max(1, sup |η_p|) (t² ≥ SupremumSquared, within 2^−128 relative).
+        SupremumUpper: Fraction
+        /// sup |η_p| ≤ 1 exactly: p itself is dual feasible.
+        WithinOne: bool
+    }
 
 namespace TvRelu.Core.Rationals
 
@@ -44,14 +46,16 @@ type internal ProjectionStatus =
 
 /// The exact projection Π_{K_C}(σ v_C) of one cell and sign (THEORY.md §3, consequence 1).
 type internal ExactProjection =
-    { Cell: int
-      Sign: int
-      /// A positive multiple Det · Π(σ W_C) of the projection, as integers (W_C = λ 2^−e v_C).
-      Point: BigInteger[]
-      Det: BigInteger
-      /// ‖Point‖²; ‖Π_{K_C}(σ v_C)‖² = c² ‖Point‖² / Det² (see ExactSupremum.valueSquared).
-      NormSquared: BigInteger
-      Status: ProjectionStatus }
+    {
+        Cell: int
+        Sign: int
+        /// A positive multiple Det · Π(σ W_C) of the projection, as integers (W_C = λ 2^−e v_C).
+        Point: BigInteger[]
+        Det: BigInteger
+        /// ‖Point‖²; ‖Π_{K_C}(σ v_C)‖² = c² ‖Point‖² / Det² (see ExactSupremum.valueSquared).
+        NormSquared: BigInteger
+        Status: ProjectionStatus
+    }
 
 /// The certificate's linear pieces and its supremum over the rationals (THEORY.md §3, §8).
 ///
@@ -63,11 +67,13 @@ module internal ExactSupremum =
 
     /// The integer pieces W_C of every cell, and c².
     type Pieces =
-        { W: BigInteger[][]
-          ScaleSquared: Fraction
-          DualIntegers: BigInteger[]
-          /// b: the dual vector is DualIntegers · 2^b.
-          DualExponent: int }
+        {
+            W: BigInteger[][]
+            ScaleSquared: Fraction
+            DualIntegers: BigInteger[]
+            /// b: the dual vector is DualIntegers · 2^b.
+            DualExponent: int
+        }
 
     /// W_C for every cell along the arrangement's spanning tree (a child differs from its parent
     /// in exactly one sign, so W_child = W_parent ± J_h), with J_h = Σ_{rows on h} P_i X_i.
@@ -75,26 +81,45 @@ module internal ExactSupremum =
         let n = arr.AmbientDimension
         let p, b = Rational.scaleToIntegers dual
         let jumps = Array.init arr.HyperplaneCount (fun _ -> Array.create n BigInteger.Zero)
-        ctx.RowMap |> Array.iteri (fun i h ->
+
+        ctx.RowMap
+        |> Array.iteri (fun i h ->
             if not p.[i].IsZero then
                 for k in 0 .. n - 1 do
                     jumps.[h].[k] <- jumps.[h].[k] + p.[i] * ctx.Rows.[i].[k])
+
         let parent, via, order = arr.SpanningTree
         let w = Array.zeroCreate<BigInteger[]> arr.CellCount
+
         for c in order do
             if parent.[c] < 0 then
                 let v = Array.create n BigInteger.Zero
+
                 for h in 0 .. arr.HyperplaneCount - 1 do
                     if arr.IsActive(c, h) then
                         for k in 0 .. n - 1 do
                             v.[k] <- v.[k] + jumps.[h].[k]
+
                 w.[c] <- v
             else
                 let h = via.[c]
                 let up = arr.IsActive(c, h)
-                w.[c] <- Array.init n (fun k -> if up then w.[parent.[c]].[k] + jumps.[h].[k] else w.[parent.[c]].[k] - jumps.[h].[k])
+
+                w.[c] <-
+                    Array.init n (fun k ->
+                        if up then
+                            w.[parent.[c]].[k] + jumps.[h].[k]
+                        else
+                            w.[parent.[c]].[k] - jumps.[h].[k])
+
         let c = Rational.pow2 (ctx.RowExponent + b) / lambda
-        { W = w; ScaleSquared = (c * c).Reduce(); DualIntegers = p; DualExponent = b }
+
+        {
+            W = w
+            ScaleSquared = (c * c).Reduce()
+            DualIntegers = p
+            DualExponent = b
+        }
 
     /// The KKT test of an active set for the projection of w onto the closed cell cone
     /// K_C = {θ : s_h ⟨θ, x̃_h⟩ ≥ 0 for every hyperplane h}: with outward normals a_h = −s_h X_h
@@ -103,20 +128,31 @@ module internal ExactSupremum =
     /// the projection exactly (the KKT conditions are sufficient for this convex problem).
     let private tryActiveSet (ctx: ExactData) (signs: int[]) (facets: int[]) (w: BigInteger[]) (active: int[]) =
         let n = w.Length
-        let outward h = if signs.[h] > 0 then Array.map BigInteger.Negate ctx.Normals.[h] else ctx.Normals.[h]
+
+        let outward h =
+            if signs.[h] > 0 then
+                Array.map BigInteger.Negate ctx.Normals.[h]
+            else
+                ctx.Normals.[h]
+
         let rows = active |> Array.map outward
         let rows = IntegerLinear.independentSubset n rows |> Array.map (fun i -> rows.[i])
         let det, nu, pi = IntegerLinear.projectOut rows w
-        if det.IsZero || nu |> Array.exists (fun x -> x.Sign < 0) then None
-        elif rows |> Array.exists (fun a -> not (IntegerLinear.dot a pi).IsZero) then None
+
+        if det.IsZero || nu |> Array.exists (fun x -> x.Sign < 0) then
+            None
+        elif rows |> Array.exists (fun a -> not (IntegerLinear.dot a pi).IsZero) then
+            None
         else
             let sign = ExactCells.signer ctx pi
             let feasible h = signs.[h] * sign h >= 0
             let mutable ok = Array.forall feasible facets
             let mutable h = 0
+
             while ok && h < signs.Length do
                 ok <- feasible h
                 h <- h + 1
+
             if ok then Some(det, pi) else None
 
     /// The exact projection of σ W_C onto K_C. The floating projection (Cone.project's NNLS) proposes
@@ -124,21 +160,61 @@ module internal ExactSupremum =
     /// most d + 1 facets are searched (Carathéodory: the polar part needs at most d + 1 independent
     /// normals), first among the facets the floating projection nearly touches, then among all; at
     /// most `budget` subsets.
-    let internal projectWith (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (budget: int) (c: int) (sign: int) (hint: Projection) =
+    let internal projectWith
+        (ctx: ExactData)
+        (arr: Arrangement)
+        (cert: Certificate)
+        (pieces: Pieces)
+        (budget: int)
+        (c: int)
+        (sign: int)
+        (hint: Projection)
+        =
         let n = arr.AmbientDimension
-        let signs = Array.init arr.HyperplaneCount (fun h -> if arr.IsActive(c, h) then 1 else -1)
+
+        let signs =
+            Array.init arr.HyperplaneCount (fun h -> if arr.IsActive(c, h) then 1 else -1)
+
         let facets, unitOutward = Cone.ofCell arr c
         let w = pieces.W.[c] |> Array.map (fun x -> if sign > 0 then x else -x)
-        let first = [| for k in 0 .. facets.Length - 1 do if hint.Multipliers.[k] > 0.0 then yield facets.[k] |]
-        let finish det pi status = { Cell = c; Sign = sign; Point = pi; Det = det; NormSquared = IntegerLinear.normSquared pi; Status = status }
+
+        let first =
+            [|
+                for k in 0 .. facets.Length - 1 do
+                    if hint.Multipliers.[k] > 0.0 then
+                        yield facets.[k]
+            |]
+
+        let finish det pi status =
+            {
+                Cell = c
+                Sign = sign
+                Point = pi
+                Det = det
+                NormSquared = IntegerLinear.normSquared pi
+                Status = status
+            }
+
         match tryActiveSet ctx signs facets w first with
         | Some(det, pi) -> finish det pi FromFloatingActiveSet
         | None ->
             let scale = max (Dense.norm hint.Point) (Dense.norm (cert.Piece c))
-            let near = [| for k in 0 .. facets.Length - 1 do if abs (Dense.dot unitOutward.[k] hint.Point) <= 1e-7 * max scale 1e-300 then yield facets.[k] |]
+
+            let near =
+                [|
+                    for k in 0 .. facets.Length - 1 do
+                        if abs (Dense.dot unitOutward.[k] hint.Point) <= 1e-7 * max scale 1e-300 then
+                            yield facets.[k]
+                |]
+
             let search (items: int[]) =
-                seq { for size in 0 .. min n items.Length do yield! ExactCells.subsets size items }
+                seq {
+                    for size in 0 .. min n items.Length do
+                        yield! ExactCells.subsets size items
+                }
+
             let candidates = Seq.append (search near) (search facets) |> Seq.truncate budget
+
             match candidates |> Seq.tryPick (tryActiveSet ctx signs facets w) with
             | Some(det, pi) -> finish det pi FromSearch
             | None -> finish BigInteger.One w BoundedByNorm
@@ -153,23 +229,52 @@ module internal ExactSupremum =
     /// for the integer normals and W, then exact dyadic rationals (the negative ones dropped): any
     /// μ ≥ 0 is sound, rounding only loosens the bound. Returns (‖Z‖², e ≤ 0) with the bound
     /// c² ‖Z‖² 4^e and Z an integer vector, or None when the multipliers do not fit a double.
-    let private multiplierBound (ctx: ExactData) (arr: Arrangement) (cert: Certificate) (pieces: Pieces) (c: int) (sign: int) (hint: Projection) =
+    let private multiplierBound
+        (ctx: ExactData)
+        (arr: Arrangement)
+        (cert: Certificate)
+        (pieces: Pieces)
+        (c: int)
+        (sign: int)
+        (hint: Projection)
+        =
         let facets = arr.FacetsRaw c
+
         let mu =
-            facets |> Array.mapi (fun k h ->
+            facets
+            |> Array.mapi (fun k h ->
                 let nu = hint.Multipliers.[k]
-                if nu > 0.0 then Math.ScaleB(nu * cert.Lambda / Dense.norm arr.NormalsRaw.[h], -pieces.DualExponent) else 0.0)
-        if mu |> Array.exists (Double.IsFinite >> not) then None
+
+                if nu > 0.0 then
+                    Math.ScaleB(nu * cert.Lambda / Dense.norm arr.NormalsRaw.[h], -pieces.DualExponent)
+                else
+                    0.0)
+
+        if mu |> Array.exists (Double.IsFinite >> not) then
+            None
         else
             let m, e = Rational.scaleToIntegers mu
-            let z = pieces.W.[c] |> Array.map (fun x -> let x = (if sign > 0 then x else -x) in if e < 0 then x <<< -e else x)
-            facets |> Array.iteri (fun k h ->
+
+            let z =
+                pieces.W.[c]
+                |> Array.map (fun x -> let x = (if sign > 0 then x else -x) in if e < 0 then x <<< -e else x)
+
+            facets
+            |> Array.iteri (fun k h ->
                 if not m.[k].IsZero then
                     // a_h = −s_h X_h; z ← z − μ_h a_h = z + s_h μ_h X_h.
-                    let coefficient = (if e > 0 then m.[k] <<< e else m.[k]) * (if arr.IsActive(c, h) then BigInteger.One else BigInteger.MinusOne)
+                    let coefficient =
+                        (if e > 0 then m.[k] <<< e else m.[k])
+                        * (if arr.IsActive(c, h) then
+                               BigInteger.One
+                           else
+                               BigInteger.MinusOne)
+
                     let row = ctx.Normals.[h]
+
                     for i in 0 .. z.Length - 1 do
                         z.[i] <- z.[i] + coefficient * row.[i])
+
             Some(IntegerLinear.normSquared z, min e 0)
 
     /// ‖Π_{K_C}(σ v_C)‖² = c² ‖π'‖² / det², exactly.
@@ -199,32 +304,54 @@ module internal ExactSupremum =
         let mutable byMultipliers = 0
         let mutable i = 0
         let mutable go = true
+
         while go && i < cells do
             let c = order.[i]
             let scale = pieces.ScaleSquared
-            if norms.[c] * scale.Numerator * best.Denominator <= best.Numerator * scale.Denominator then go <- false
+
+            if
+                norms.[c] * scale.Numerator * best.Denominator
+                <= best.Numerator * scale.Denominator
+            then
+                go <- false
             else
                 for sign in [ 1; -1 ] do
                     let hint = Certificate.cellExtreme cert (float sign) c
+
                     match multiplierBound ctx arr cert pieces c sign hint with
-                    | Some(z2, e) when z2 * scale.Numerator * best.Denominator <= (best.Numerator * scale.Denominator <<< (-2 * e)) ->
+                    | Some(z2, e) when
+                        z2 * scale.Numerator * best.Denominator
+                        <= (best.Numerator * scale.Denominator <<< (-2 * e))
+                        ->
                         byMultipliers <- byMultipliers + 1
                     | _ ->
                         let p = projectWith ctx arr cert pieces budget c sign hint
                         computed.Add p
+
                         if exceeds pieces best p then
                             best <- valueSquared pieces p
                             arg <- Some p
+
                 i <- i + 1
-        let count status = computed |> Seq.filter (fun p -> p.Status = status) |> Seq.length
-        arg, computed.ToArray(),
-        { Cells = cells
-          Screened = cells - i
-          ScreenedByMultipliers = byMultipliers
-          Projected = computed.Count
-          FromFloatingActiveSet = count FromFloatingActiveSet
-          FromSearch = count FromSearch
-          BoundedByNorm = count BoundedByNorm
-          SupremumSquared = best
-          SupremumUpper = if best <= Fraction.One then Fraction.One else snd (Rational.sqrtBounds best)
-          WithinOne = best <= Fraction.One }
+
+        let count status =
+            computed |> Seq.filter (fun p -> p.Status = status) |> Seq.length
+
+        arg,
+        computed.ToArray(),
+        {
+            Cells = cells
+            Screened = cells - i
+            ScreenedByMultipliers = byMultipliers
+            Projected = computed.Count
+            FromFloatingActiveSet = count FromFloatingActiveSet
+            FromSearch = count FromSearch
+            BoundedByNorm = count BoundedByNorm
+            SupremumSquared = best
+            SupremumUpper =
+                if best <= Fraction.One then
+                    Fraction.One
+                else
+                    snd (Rational.sqrtBounds best)
+            WithinOne = best <= Fraction.One
+        }

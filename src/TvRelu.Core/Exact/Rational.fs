@@ -15,37 +15,61 @@ module Rational =
 
     /// x = m · 2^e exactly, with m odd (or m = 0 and e = 0 for ±0). Raises on NaN and ±∞.
     let dyadic (x: float) : BigInteger * int =
-        if not (Double.IsFinite x) then invalidArg "x" (sprintf "%g is not a finite number and has no exact rational value" x)
+        if not (Double.IsFinite x) then
+            invalidArg "x" (sprintf "%g is not a finite number and has no exact rational value" x)
+
         let bits = BitConverter.DoubleToInt64Bits x
         let biased = int ((bits >>> 52) &&& 0x7FFL)
         let fraction = bits &&& 0xFFFFFFFFFFFFFL
-        if biased = 0 && fraction = 0L then BigInteger.Zero, 0
+
+        if biased = 0 && fraction = 0L then
+            BigInteger.Zero, 0
         else
-            let m, e = if biased = 0 then fraction, -1074 else (fraction ||| (1L <<< 52)), biased - 1075
+            let m, e =
+                if biased = 0 then
+                    fraction, -1074
+                else
+                    (fraction ||| (1L <<< 52)), biased - 1075
+
             let tz = Numerics.BitOperations.TrailingZeroCount m
             let m = BigInteger(m >>> tz)
             (if bits < 0L then -m else m), e + tz
 
     /// 2^e as a fraction (e of either sign).
     let pow2 (e: int) =
-        if e >= 0 then Fraction(BigInteger.One <<< e) else Fraction(BigInteger.One, BigInteger.One <<< -e)
+        if e >= 0 then
+            Fraction(BigInteger.One <<< e)
+        else
+            Fraction(BigInteger.One, BigInteger.One <<< -e)
 
     /// The exact rational value of a finite double.
     let ofFloat (x: float) : Fraction =
         let m, e = dyadic x
-        if e >= 0 then Fraction(m <<< e) else Fraction(m, BigInteger.One <<< -e)
+
+        if e >= 0 then
+            Fraction(m <<< e)
+        else
+            Fraction(m, BigInteger.One <<< -e)
 
     /// Integers M_k and one exponent e with x_k = M_k · 2^e exactly for every k: the common
     /// power-of-two scaling that turns a vector of doubles into an integer vector. Positive
     /// scaling keeps every sign, so sign decisions can be made on M.
     let scaleToIntegers (xs: float[]) : BigInteger[] * int =
         let parts = xs |> Array.map dyadic
-        let e = parts |> Array.fold (fun acc (m: BigInteger, e) -> if m.IsZero then acc else min acc e) Int32.MaxValue
+
+        let e =
+            parts
+            |> Array.fold (fun acc (m: BigInteger, e) -> if m.IsZero then acc else min acc e) Int32.MaxValue
+
         let e = if e = Int32.MaxValue then 0 else e
         (parts |> Array.map (fun (m, ei) -> if m.IsZero then m else m <<< (ei - e))), e
 
     /// Number of bits of |n| (0 for 0).
-    let bitLength (n: BigInteger) = if n.IsZero then 0 else int (BigInteger.Abs(n).GetBitLength())
+    let bitLength (n: BigInteger) =
+        if n.IsZero then
+            0
+        else
+            int (BigInteger.Abs(n).GetBitLength())
 
     /// The size of a rational: the larger bit length of its reduced numerator and denominator.
     let bits (f: Fraction) =
@@ -54,22 +78,29 @@ module Rational =
 
     /// ⌊√n⌋ for n ≥ 0, by Newton's iteration on integers.
     let isqrt (n: BigInteger) =
-        if n.Sign < 0 then invalidArg "n" "square root of a negative integer"
-        elif n < BigInteger 2 then n
+        if n.Sign < 0 then
+            invalidArg "n" "square root of a negative integer"
+        elif n < BigInteger 2 then
+            n
         else
             let mutable x = BigInteger.One <<< (int (n.GetBitLength()) / 2 + 1)
             let mutable y = (x + n / x) >>> 1
+
             while y < x do
                 x <- y
                 y <- (x + n / x) >>> 1
+
             x
 
     /// Rationals lo ≤ √x ≤ hi for a rational x ≥ 0, with hi − lo ≤ 2^−128 · √x (lo = hi when √x
     /// is found exactly). From √(p/q) = √(p q) / q and an integer square root of p q 4^s.
     let sqrtBounds (x: Fraction) : Fraction * Fraction =
         let x = x.Reduce()
-        if x.IsNegative then invalidArg "x" "square root of a negative rational"
-        elif x.IsZero then Fraction.Zero, Fraction.Zero
+
+        if x.IsNegative then
+            invalidArg "x" "square root of a negative rational"
+        elif x.IsZero then
+            Fraction.Zero, Fraction.Zero
         else
             let pq = x.Numerator * x.Denominator
             let s = max 0 ((300 - int (pq.GetBitLength())) / 2 + 1)
@@ -90,25 +121,53 @@ module Rational =
     /// (upper) bound.
     let toDecimal (digits: int) (up: bool) (f: Fraction) =
         let r = f.Reduce()
-        if r.IsZero then "0"
+
+        if r.IsZero then
+            "0"
         else
             let num = BigInteger.Abs r.Numerator
             let den = r.Denominator
             // e10 with 10^e10 ≤ |f| < 10^(e10+1), from an estimate corrected exactly.
             let mutable e10 = int (Math.Floor(BigInteger.Log10 num - BigInteger.Log10 den))
-            let ge (e: int) = if e >= 0 then num >= den * BigInteger.Pow(10I, e) else num * BigInteger.Pow(10I, -e) >= den
-            while not (ge e10) do e10 <- e10 - 1
-            while ge (e10 + 1) do e10 <- e10 + 1
+
+            let ge (e: int) =
+                if e >= 0 then
+                    num >= den * BigInteger.Pow(10I, e)
+                else
+                    num * BigInteger.Pow(10I, -e) >= den
+
+            while not (ge e10) do
+                e10 <- e10 - 1
+
+            while ge (e10 + 1) do
+                e10 <- e10 + 1
             // |f| · 10^(digits − 1 − e10) ∈ [10^(digits−1), 10^digits)
             let k = digits - 1 - e10
-            let sn, sd = if k >= 0 then num * BigInteger.Pow(10I, k), den else num, den * BigInteger.Pow(10I, -k)
+
+            let sn, sd =
+                if k >= 0 then
+                    num * BigInteger.Pow(10I, k), den
+                else
+                    num, den * BigInteger.Pow(10I, -k)
+
             let q = BigInteger.Divide(sn, sd)
             let exact = q * sd = sn
             // Magnitude rounding: away from zero when the direction and the sign agree.
             let away = (up && r.IsPositive) || (not up && r.IsNegative)
             let q = if away && not exact then q + BigInteger.One else q
             // Rounding up may carry into a new digit (999… → 1000…).
-            let q, e10 = if q.ToString().Length > digits then q / 10I, e10 + 1 else q, e10
+            let q, e10 =
+                if q.ToString().Length > digits then
+                    q / 10I, e10 + 1
+                else
+                    q, e10
+
             let s = q.ToString()
-            let mantissa = if s.Length > 1 then s.Substring(0, 1) + "." + s.Substring 1 else s
+
+            let mantissa =
+                if s.Length > 1 then
+                    s.Substring(0, 1) + "." + s.Substring 1
+                else
+                    s
+
             sprintf "%s%se%+03d" (if r.IsNegative then "-" else "") mantissa e10

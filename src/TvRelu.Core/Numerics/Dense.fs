@@ -12,31 +12,40 @@ module Dense =
     /// ⟨a, b⟩.
     let inline dot (a: float[]) (b: float[]) =
         let mutable s = 0.0
+
         for i in 0 .. a.Length - 1 do
             s <- s + a.[i] * b.[i]
+
         s
 
     /// Euclidean norm, guarded against overflow for the huge-scale inputs users feed in.
     let norm (a: float[]) =
         let mutable m = 0.0
+
         for x in a do
             m <- max m (abs x)
-        if m = 0.0 || System.Double.IsInfinity m then m
+
+        if m = 0.0 || System.Double.IsInfinity m then
+            m
         else
             let mutable s = 0.0
+
             for x in a do
                 let t = x / m
                 s <- s + t * t
+
             m * sqrt s
 
     /// a · s.
     let scale (s: float) (a: float[]) = Array.map (fun x -> s * x) a
 
     /// a + s · b.
-    let axpy (s: float) (b: float[]) (a: float[]) = Array.init a.Length (fun i -> a.[i] + s * b.[i])
+    let axpy (s: float) (b: float[]) (a: float[]) =
+        Array.init a.Length (fun i -> a.[i] + s * b.[i])
 
     /// a − b.
-    let sub (a: float[]) (b: float[]) = Array.init a.Length (fun i -> a.[i] - b.[i])
+    let sub (a: float[]) (b: float[]) =
+        Array.init a.Length (fun i -> a.[i] - b.[i])
 
     /// a / ‖a‖, or None for the zero vector.
     let normalize (a: float[]) =
@@ -49,41 +58,56 @@ module Dense =
     /// Σ_i c_i · rows_i (a row combination).
     let combine (rows: float[][]) (coefficients: float[]) (dim: int) =
         let r = Array.zeroCreate dim
+
         for i in 0 .. rows.Length - 1 do
             let c = coefficients.[i]
+
             if c <> 0.0 then
                 let row = rows.[i]
+
                 for k in 0 .. dim - 1 do
                     r.[k] <- r.[k] + c * row.[k]
+
         r
 
     /// A MathNet matrix whose rows are the given arrays.
     let ofRows (cols: int) (rows: float[][]) : Matrix<float> =
-        if rows.Length = 0 then Matrix<float>.Build.Dense(0, cols)
-        else Matrix<float>.Build.DenseOfRowArrays(rows)
+        if rows.Length = 0 then
+            Matrix<float>.Build.Dense(0, cols)
+        else
+            Matrix<float>.Build.DenseOfRowArrays(rows)
 
     /// The default relative rank tolerance: singular values at most max(m, n) · 1e-13 · σ_max are zero.
     let private defaultRelative (rows: int) (cols: int) = float (max rows cols) * 1e-13
 
     /// Numerical rank by SVD: singular values above relTol · σ_max count.
     let rankWithin (relTol: float) (cols: int) (rows: float[][]) =
-        if rows.Length = 0 then 0
+        if rows.Length = 0 then
+            0
         else
             let s = (ofRows cols rows).Svd(false).S
-            if s.Count = 0 then 0
+
+            if s.Count = 0 then
+                0
             else
                 let tol = relTol * max s.[0] 1e-300
                 s |> Seq.filter (fun x -> x > tol) |> Seq.length
 
     /// Numerical rank by SVD with the usual tolerance max(m, n) · ε · σ_max (ε taken as 1e-13).
-    let rank (cols: int) (rows: float[][]) = rankWithin (defaultRelative rows.Length cols) cols rows
+    let rank (cols: int) (rows: float[][]) =
+        rankWithin (defaultRelative rows.Length cols) cols rows
 
     /// The smallest of the min(rows, cols) singular values (0 for no rows).
     let smallestSingularValue (cols: int) (rows: float[][]) =
-        if rows.Length = 0 then 0.0
+        if rows.Length = 0 then
+            0.0
         else
             let s = (ofRows cols rows).Svd(false).S
-            if s.Count < min rows.Length cols then 0.0 else s.[min rows.Length cols - 1]
+
+            if s.Count < min rows.Length cols then
+                0.0
+            else
+                s.[min rows.Length cols - 1]
 
     /// An orthonormal basis (as column vectors) of the null space {θ : ⟨r, θ⟩ = 0 for every row
     /// r}, by SVD, singular values at most relTol · σ_max counting as zero.
@@ -94,8 +118,11 @@ module Dense =
             let m = ofRows cols rows
             // Pad to a square matrix so that the full V of the SVD is returned.
             let padded =
-                if m.RowCount >= cols then m
-                else m.Stack(Matrix<float>.Build.Dense(cols - m.RowCount, cols))
+                if m.RowCount >= cols then
+                    m
+                else
+                    m.Stack(Matrix<float>.Build.Dense(cols - m.RowCount, cols))
+
             let svd = padded.Svd(true)
             let s = svd.S
             let smax = if s.Count > 0 then s.[0] else 0.0
@@ -105,7 +132,8 @@ module Dense =
             [| for j in r .. cols - 1 -> Array.init cols (fun i -> vt.[j, i]) |]
 
     /// `nullSpaceWithin` at the default tolerance of `rank`.
-    let nullSpace (cols: int) (rows: float[][]) = nullSpaceWithin (defaultRelative rows.Length cols) cols rows
+    let nullSpace (cols: int) (rows: float[][]) =
+        nullSpaceWithin (defaultRelative rows.Length cols) cols rows
 
     /// Solves the symmetric positive (semi)definite system A x = b by SVD-based pseudo-inverse,
     /// which is the safe choice for the Newton systems of the polishing step, whose matrices
@@ -119,6 +147,9 @@ module Dense =
         let tol = float b.Length * 1e-14 * max smax 1e-300
         let ut = svd.U.Transpose() * v
         let w = Vector<float>.Build.Dense(b.Length)
+
         for i in 0 .. s.Count - 1 do
-            if s.[i] > tol then w.[i] <- ut.[i] / s.[i]
+            if s.[i] > tol then
+                w.[i] <- ut.[i] / s.[i]
+
         (svd.VT.Transpose() * w).ToArray()

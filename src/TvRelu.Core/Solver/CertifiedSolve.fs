@@ -15,24 +15,57 @@ module CertifiedSolve =
     /// of the options bounds each solver.
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) =
         let sol = Solve.onArrangement arr data lambda options
-        if sol.Assessment.Certified then sol
+
+        if sol.Assessment.Certified then
+            sol
         else
             let sw = Stopwatch.StartNew()
-            let fw = SlidingFrankWolfe.onArrangement arr data lambda { FrankWolfeOptions.Default with Tolerance = options.Tolerance; MaxRounds = options.MaxRounds }
-            if not fw.Assessment.Certified then sol
+
+            let fw =
+                SlidingFrankWolfe.onArrangement
+                    arr
+                    data
+                    lambda
+                    { FrankWolfeOptions.Default with
+                        Tolerance = options.Tolerance
+                        MaxRounds = options.MaxRounds
+                    }
+
+            if not fw.Assessment.Certified then
+                sol
             else
                 let faces = sol.Bounds.Faces
+
                 let rescued =
-                    Solve.finish arr data lambda options sol.Timings.Enumeration faces
-                        (fw.Measure, fw.Assessment, sol.Rounds + fw.Rounds, { Solve.Blocks = [||]; Solve.U = [||] }, sol.Timings.Solve + sw.Elapsed, sol.Timings.Certification)
+                    Solve.finish
+                        arr
+                        data
+                        lambda
+                        options
+                        sol.Timings.Enumeration
+                        faces
+                        (fw.Measure,
+                         fw.Assessment,
+                         sol.Rounds + fw.Rounds,
+                         { Solve.Blocks = [||]; Solve.U = [||] },
+                         sol.Timings.Solve + sw.Elapsed,
+                         sol.Timings.Certification)
+
                 rescued
 
     /// Solves P_λ(y) from the data: `onArrangement` after the exact enumeration.
     let solve (data: Dataset) (lambda: float) (options: SolverOptions) =
         if not (lambda > 0.0) || Double.IsInfinity lambda || Double.IsNaN lambda then
             invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+
         let sw = Stopwatch.StartNew()
         let arr = Arrangement.ofDataset data
         let enumeration = sw.Elapsed
         let sol = onArrangement arr data lambda options
-        { sol with Timings = { sol.Timings with Enumeration = enumeration } }
+
+        { sol with
+            Timings =
+                { sol.Timings with
+                    Enumeration = enumeration
+                }
+        }

@@ -7,12 +7,14 @@ open TvRelu.Core.Numerics
 /// One (cell, sign) column of the exact finite reformulation (THEORY.md §4): the variable
 /// u ∈ K_C contributes σ D_C X̃ u to Kμ and ‖u‖ to the TV norm.
 type internal Block =
-    { Cell: int
-      Sign: int
-      /// Outward unit normals of the facets of K_C.
-      Normals: float[][]
-      /// σ 1_{i ∈ S_C} x̃_i, row-major N × (d + 1).
-      Design: float[] }
+    {
+        Cell: int
+        Sign: int
+        /// Outward unit normals of the facets of K_C.
+        Normals: float[][]
+        /// σ 1_{i ∈ S_C} x̃_i, row-major N × (d + 1).
+        Design: float[]
+    }
 
 /// The restricted problem over a working set of blocks:
 ///   min ½‖Σ_b M_b u_b − y‖² + λ Σ_b ‖u_b‖,  u_b ∈ K_b,
@@ -25,11 +27,19 @@ module internal Restricted =
         let rows = data.AugmentedRaw
         let n = arr.AmbientDimension
         let design = Array.zeroCreate (rows.Length * n)
-        arr.RowMap |> Array.iteri (fun i h ->
+
+        arr.RowMap
+        |> Array.iteri (fun i h ->
             if arr.IsActive(cell, h) then
                 for k in 0 .. n - 1 do
                     design.[i * n + k] <- float sign * rows.[i].[k])
-        { Cell = cell; Sign = sign; Normals = normals; Design = design }
+
+        {
+            Cell = cell
+            Sign = sign
+            Normals = normals
+            Design = design
+        }
 
     /// The Gram matrix Q = MᵀM and c = Mᵀy of the stacked design M = [M_1 … M_B].
     let gram (n: int) (y: float[]) (blocks: Block[]) =
@@ -37,53 +47,72 @@ module internal Restricted =
         let q = Array2D.zeroCreate dim dim
         let c = Array.zeroCreate dim
         let rowsN = y.Length
+
         for a in 0 .. blocks.Length - 1 do
             let ma = blocks.[a].Design
+
             for i in 0 .. rowsN - 1 do
                 for k in 0 .. n - 1 do
                     c.[a * n + k] <- c.[a * n + k] + ma.[i * n + k] * y.[i]
+
             for b in a .. blocks.Length - 1 do
                 let mb = blocks.[b].Design
+
                 for i in 0 .. rowsN - 1 do
                     let ia = i * n
+
                     if ma.[ia + n - 1] <> 0.0 && mb.[ia + n - 1] <> 0.0 then
                         for k in 0 .. n - 1 do
                             let x = ma.[ia + k]
+
                             for l in 0 .. n - 1 do
                                 q.[a * n + k, b * n + l] <- q.[a * n + k, b * n + l] + x * mb.[ia + l]
+
                 if b <> a then
                     for k in 0 .. n - 1 do
                         for l in 0 .. n - 1 do
                             q.[b * n + l, a * n + k] <- q.[a * n + k, b * n + l]
+
         q, c
 
     let private quad (q: float[,]) (c: float[]) (yy: float) (u: float[]) =
         let dim = u.Length
         let mutable s = 0.0
+
         for i in 0 .. dim - 1 do
             let mutable r = 0.0
+
             for j in 0 .. dim - 1 do
                 r <- r + q.[i, j] * u.[j]
+
             s <- s + u.[i] * (0.5 * r - c.[i])
+
         s + 0.5 * yy
 
     let private gradient (q: float[,]) (c: float[]) (u: float[]) =
         let dim = u.Length
+
         Array.init dim (fun i ->
             let mutable r = -c.[i]
+
             for j in 0 .. dim - 1 do
                 r <- r + q.[i, j] * u.[j]
+
             r)
 
     /// dᵀQd, accurate to its own size (no cancellation against ½‖y‖²).
     let private quadraticForm (q: float[,]) (d: float[]) =
         let mutable s = 0.0
+
         for i in 0 .. d.Length - 1 do
             if d.[i] <> 0.0 then
                 let mutable r = 0.0
+
                 for j in 0 .. d.Length - 1 do
                     r <- r + q.[i, j] * d.[j]
+
                 s <- s + d.[i] * r
+
         s
 
     /// F(b) − F(a) for the restricted objective over blocks of size n, computed from d = b − a as
@@ -92,33 +121,47 @@ module internal Restricted =
     /// evaluations of F cannot see a step the certificate needs; this difference can.
     let private change (n: int) (q: float[,]) (c: float[]) (lambda: float) (a: float[]) (b: float[]) =
         let mutable s = 0.0
+
         for i in 0 .. a.Length - 1 do
             let di = b.[i] - a.[i]
+
             if di <> 0.0 then
                 let mutable r = 0.0
+
                 for j in 0 .. a.Length - 1 do
                     r <- r + q.[i, j] * (a.[j] + b.[j])
+
                 s <- s + di * (0.5 * r - c.[i])
+
         for g in 0 .. a.Length / n - 1 do
-            s <- s + lambda * (Dense.norm (Array.sub b (g * n) n) - Dense.norm (Array.sub a (g * n) n))
+            s <-
+                s
+                + lambda
+                  * (Dense.norm (Array.sub b (g * n) n) - Dense.norm (Array.sub a (g * n) n))
+
         s
 
     let private penalty (n: int) (lambda: float) (u: float[]) =
         let mutable s = 0.0
+
         for b in 0 .. u.Length / n - 1 do
             s <- s + Dense.norm (Array.sub u (b * n) n)
+
         lambda * s
 
     /// The objective of the restricted problem.
-    let objective (n: int) (q: float[,]) (c: float[]) (yy: float) (lambda: float) (u: float[]) =
-        quad q c yy u + penalty n lambda u
+    let objective (n: int) (q: float[,]) (c: float[]) (yy: float) (lambda: float) (u: float[]) = quad q c yy u + penalty n lambda u
 
     /// prox of t(λ‖·‖ + ι_K) on one block: shrink the cone projection (max over the unit vectors of
     /// K of ⟨ω, z⟩ is ‖Π_K z‖ by Lemma 1, so the minimiser is along Π_K z).
     let private prox (normals: float[][]) (threshold: float) (z: float[]) =
         let p = (Cone.project normals z).Point
         let np = Dense.norm p
-        if np <= threshold then Array.zeroCreate z.Length else Dense.scale (1.0 - threshold / np) p
+
+        if np <= threshold then
+            Array.zeroCreate z.Length
+        else
+            Dense.scale (1.0 - threshold / np) p
 
     /// FISTA with backtracking and gradient-based restart (O'Donoghue and Candès), from u0, until
     /// three successive steps are below `tol` relative to the iterate (or maxIter). It only has to
@@ -126,44 +169,60 @@ module internal Restricted =
     let fista (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (yy: float) (lambda: float) (u0: float[]) (maxIter: int) (tol: float) =
         let dim = u0.Length
         let mutable l = 1.0
+
         for i in 0 .. dim - 1 do
             l <- max l q.[i, i]
+
         let proxAll (z: float[]) (step: float) =
             let r = Array.zeroCreate dim
+
             for b in 0 .. blocks.Length - 1 do
                 let zb = Array.sub z (b * n) n
                 let pb = prox blocks.[b].Normals (lambda * step) zb
                 Array.blit pb 0 r (b * n) n
+
             r
+
         let mutable x = Array.copy u0
         let mutable yv = Array.copy u0
         let mutable t = 1.0
         let mutable it = 0
         let mutable still = 0
+
         while it < maxIter && still < 3 do
             it <- it + 1
             let g = gradient q c yv
             let mutable xn = proxAll (Dense.axpy (-1.0 / l) g yv) (1.0 / l)
             let mutable ok = false
+
             while not ok do
                 let d = Dense.sub xn yv
                 // The backtracking test f(xn) ≤ f(y) + ⟨∇f(y), d⟩ + (L/2)‖d‖² is, for this quadratic f,
                 // exactly dᵀQd ≤ L‖d‖²; on values of f it was lost to cancellation against ½‖y‖² when
                 // J ≪ ‖y‖² (small λ), and every spurious failure doubled L until FISTA stalled.
-                if quadraticForm q d <= l * Dense.dot d d then ok <- true
+                if quadraticForm q d <= l * Dense.dot d d then
+                    ok <- true
                 else
                     l <- 2.0 * l
                     xn <- proxAll (Dense.axpy (-1.0 / l) g yv) (1.0 / l)
+
             let tn = 0.5 * (1.0 + sqrt (1.0 + 4.0 * t * t))
             let step = Dense.sub xn x
+
             if Dense.dot (Dense.sub yv xn) step > 0.0 then
                 yv <- Array.copy xn
                 t <- 1.0
             else
                 yv <- Dense.axpy ((t - 1.0) / tn) step xn
                 t <- tn
-            if Dense.norm step <= tol * Dense.norm xn then still <- still + 1 else still <- 0
+
+            if Dense.norm step <= tol * Dense.norm xn then
+                still <- still + 1
+            else
+                still <- 0
+
             x <- xn
+
         x
 
     /// Active-set Newton polishing of the restricted problem, from the FISTA point u.
@@ -181,33 +240,47 @@ module internal Restricted =
         let blockOf (u: float[]) b = Array.sub u (b * n) n
         let u = Array.copy u0
         let norm0 = Array.init nb (fun b -> Dense.norm (blockOf u b))
-        if Array.forall (fun x -> x = 0.0) norm0 then None
+
+        if Array.forall (fun x -> x = 0.0) norm0 then
+            None
         else
             // Blocks of adjacent cells whose atoms sit at the same boundary point are one atom.
             for b in 0 .. nb - 1 do
                 if norm0.[b] > 0.0 then
                     let tb = Dense.scale (1.0 / norm0.[b]) (blockOf u b)
+
                     for a in 0 .. b - 1 do
                         let ua = blockOf u a
                         let na = Dense.norm ua
-                        if na > 0.0 && blocks.[a].Sign = blocks.[b].Sign && Dense.distance (Dense.scale (1.0 / na) ua) tb <= 1e-7 && Dense.norm (blockOf u b) > 0.0 then
+
+                        if
+                            na > 0.0
+                            && blocks.[a].Sign = blocks.[b].Sign
+                            && Dense.distance (Dense.scale (1.0 / na) ua) tb <= 1e-7
+                            && Dense.norm (blockOf u b) > 0.0
+                        then
                             Array.blit (Dense.axpy 1.0 (blockOf u b) ua) 0 u (a * n) n
                             Array.blit (Array.zeroCreate n) 0 u (b * n) n
+
             let faces =
                 Array.init nb (fun b ->
                     let ub = blockOf u b
                     let nu = Dense.norm ub
-                    if nu = 0.0 then Set.empty
+
+                    if nu = 0.0 then
+                        Set.empty
                     else
                         blocks.[b].Normals
                         |> Array.indexed
                         |> Array.filter (fun (_, a) -> abs (Dense.dot a ub) <= 1e-7 * nu)
                         |> Array.map fst
                         |> Set.ofArray)
+
             let fObj (v: float[]) = objective n q c yy lambda v
             let startObj = fObj u0
             let mutable iter = 0
             let mutable fin = false
+
             while not fin && iter < 200 do
                 iter <- iter + 1
                 // Two support blocks at one point (adjacent cells meeting at a boundary atom, or a block
@@ -216,24 +289,40 @@ module internal Restricted =
                 for b in 0 .. nb - 1 do
                     let ub = blockOf u b
                     let nb' = Dense.norm ub
+
                     if nb' > 0.0 then
                         let tb = Dense.scale (1.0 / nb') ub
                         let mutable a = 0
+
                         while a < b do
                             let ua = blockOf u a
                             let na = Dense.norm ua
-                            if na > 0.0 && blocks.[a].Sign = blocks.[b].Sign && Dense.distance (Dense.scale (1.0 / na) ua) tb <= 1e-8 then
+
+                            if
+                                na > 0.0
+                                && blocks.[a].Sign = blocks.[b].Sign
+                                && Dense.distance (Dense.scale (1.0 / na) ua) tb <= 1e-8
+                            then
                                 Array.blit (Dense.axpy 1.0 ub ua) 0 u (a * n) n
                                 Array.blit (Array.zeroCreate n) 0 u (b * n) n
                                 faces.[b] <- Set.empty
                                 a <- b
-                            else a <- a + 1
-                let support = [| for b in 0 .. nb - 1 do if Dense.norm (blockOf u b) > 0.0 then yield b |]
+                            else
+                                a <- a + 1
+
+                let support =
+                    [|
+                        for b in 0 .. nb - 1 do
+                            if Dense.norm (blockOf u b) > 0.0 then
+                                yield b
+                    |]
+
                 let bases =
-                    support |> Array.map (fun b ->
-                        Dense.nullSpace n [| for i in faces.[b] -> blocks.[b].Normals.[i] |])
+                    support
+                    |> Array.map (fun b -> Dense.nullSpace n [| for i in faces.[b] -> blocks.[b].Normals.[i] |])
                 // A block whose face is the apex alone cannot carry mass: drop it.
                 let empty = Array.tryFindIndex (fun (v: float[][]) -> v.Length = 0) bases
+
                 match empty with
                 | Some k ->
                     let b = support.[k]
@@ -251,46 +340,74 @@ module internal Restricted =
                         let full = Array.zeroCreate (nb * n)
                         Array.blit v 0 full (b * n) n
                         full
+
                     let cols = Array.init total col
                     let g = gradient q c u
-                    let qcols = cols |> Array.map (fun cj -> Array.init (nb * n) (fun i -> let mutable s = 0.0 in (for j in 0 .. nb * n - 1 do s <- s + q.[i, j] * cj.[j]); s))
+
+                    let qcols =
+                        cols
+                        |> Array.map (fun cj ->
+                            Array.init (nb * n) (fun i ->
+                                let mutable s = 0.0 in
+
+                                (for j in 0 .. nb * n - 1 do
+                                    s <- s + q.[i, j] * cj.[j])
+
+                                s))
+
                     let hess = Array2D.init total total (fun i j -> Dense.dot cols.[i] qcols.[j])
                     let grad = Array.init total (fun i -> Dense.dot cols.[i] g)
-                    support |> Array.iteri (fun k b ->
+
+                    support
+                    |> Array.iteri (fun k b ->
                         let ub = blockOf u b
                         let nu = Dense.norm ub
                         let z = bases.[k] |> Array.map (fun v -> Dense.dot v ub)
+
                         for i in 0 .. dims.[k] - 1 do
                             grad.[offs.[k] + i] <- grad.[offs.[k] + i] + lambda * z.[i] / nu
+
                             for j in 0 .. dims.[k] - 1 do
                                 let id = if i = j then 1.0 else 0.0
-                                hess.[offs.[k] + i, offs.[k] + j] <- hess.[offs.[k] + i, offs.[k] + j] + lambda * (id - z.[i] * z.[j] / (nu * nu)) / nu)
+
+                                hess.[offs.[k] + i, offs.[k] + j] <-
+                                    hess.[offs.[k] + i, offs.[k] + j]
+                                    + lambda * (id - z.[i] * z.[j] / (nu * nu)) / nu)
                     // A little Levenberg damping keeps the step a descent direction when atoms of
                     // adjacent thin cells make the Hessian nearly singular.
                     let mutable dmax = 0.0
+
                     for i in 0 .. total - 1 do
                         dmax <- max dmax hess.[i, i]
+
                     for i in 0 .. total - 1 do
                         hess.[i, i] <- hess.[i, i] + 1e-12 * dmax
+
                     let step = Dense.solveSymmetric hess grad
                     let du = Dense.scale -1.0 (Dense.combine cols step (nb * n))
                     let stepNorm = Dense.norm du
                     let unorm = Dense.norm u
                     let uBefore = Array.copy u
                     let facesBefore = Array.copy faces
+
                     if stepNorm > 1e-12 * unorm then
                         // Ratio test against the facets not in F_b.
                         let mutable alphaMax = 1.0
                         let mutable blocking = None
+
                         for b in support do
                             let ub = blockOf u b
                             let db = blockOf du b
-                            blocks.[b].Normals |> Array.iteri (fun i a ->
+
+                            blocks.[b].Normals
+                            |> Array.iteri (fun i a ->
                                 if not (faces.[b].Contains i) then
                                     let rate = Dense.dot a db
+
                                     if rate > 0.0 then
                                         let slack = -(Dense.dot a ub)
                                         let alpha = max 0.0 slack / rate
+
                                         if alpha < alphaMax then
                                             alphaMax <- alpha
                                             blocking <- Some(b, i))
@@ -303,25 +420,39 @@ module internal Restricted =
                         // whose rounding (they carry ½‖y‖²) hides the decrease near the optimum.
                         let mutable a = alphaMax
                         let mutable accepted = false
+
                         while not accepted && a > 1e-14 do
                             let un = Dense.axpy a du u
+
                             if change n q c lambda u un <= 0.0 || a * stepNorm <= 1e-8 * unorm then
                                 accepted <- true
                                 Array.blit un 0 u 0 u.Length
-                            else a <- 0.5 * a
+                            else
+                                a <- 0.5 * a
+
                         match blocking with
                         | Some(b, i) when accepted && a = alphaMax -> faces.[b] <- faces.[b].Add i
                         | _ -> ()
                     // No progress along the Newton direction means stationarity to rounding: go on to
                     // the multiplier and zero-block checks.
-                    let zeroStepBlock = (stepNorm > 1e-12 * unorm) && Dense.norm (Dense.sub u uBefore) = 0.0 && faces <> facesBefore
-                    if zeroStepBlock || (stepNorm > 1e-12 * unorm && Dense.norm (Dense.sub u uBefore) > 1e-6 * stepNorm) then ()
+                    let zeroStepBlock =
+                        (stepNorm > 1e-12 * unorm)
+                        && Dense.norm (Dense.sub u uBefore) = 0.0
+                        && faces <> facesBefore
+
+                    if
+                        zeroStepBlock
+                        || (stepNorm > 1e-12 * unorm && Dense.norm (Dense.sub u uBefore) > 1e-6 * stepNorm)
+                    then
+                        ()
                     else
                         // Stationary on the faces: release a facet with a negative multiplier, else
                         // admit the worst zero block violating its certificate, else done.
                         let mutable released = false
+
                         for k in 0 .. support.Length - 1 do
                             let b = support.[k]
+
                             if not released && not faces.[b].IsEmpty then
                                 let ub = blockOf u b
                                 let r = Dense.axpy (-lambda / Dense.norm ub) ub (Dense.scale -1.0 (blockOf g b))
@@ -332,37 +463,58 @@ module internal Restricted =
                                 // representation exists, so non-negative least squares decides first.
                                 let nonneg = Nnls.solve normals r
                                 let miss = Dense.norm (Dense.sub (Dense.combine normals nonneg n) r)
-                                let nu = Dense.solveSymmetric (Array2D.init idx.Length idx.Length (fun i j -> Dense.dot normals.[i] normals.[j])) (normals |> Array.map (fun a -> Dense.dot a r))
+
+                                let nu =
+                                    Dense.solveSymmetric
+                                        (Array2D.init idx.Length idx.Length (fun i j -> Dense.dot normals.[i] normals.[j]))
+                                        (normals |> Array.map (fun a -> Dense.dot a r))
+
                                 let worst = Array.minBy snd (Array.zip idx nu)
-                                if miss > 1e-9 * (lambda + Dense.norm r) && snd worst < -1e-10 * (lambda + Dense.norm r) then
+
+                                if
+                                    miss > 1e-9 * (lambda + Dense.norm r)
+                                    && snd worst < -1e-10 * (lambda + Dense.norm r)
+                                then
                                     faces.[b] <- faces.[b].Remove(fst worst)
                                     released <- true
+
                         if not released then
                             let mutable worst = -1
                             let mutable worstValue = lambda * (1.0 + 1e-12)
                             let mutable worstDir = [||]
+
                             for b in 0 .. nb - 1 do
                                 if Dense.norm (blockOf u b) = 0.0 then
                                     let p = Cone.project blocks.[b].Normals (Dense.scale -1.0 (blockOf g b))
                                     let dir = Dense.scale (1.0 / max p.Norm 1e-300) p.Point
+
                                     let occupied =
-                                        support |> Array.exists (fun a ->
+                                        support
+                                        |> Array.exists (fun a ->
                                             let ua = blockOf u a
-                                            blocks.[a].Sign = blocks.[b].Sign && Dense.distance (Dense.scale (1.0 / Dense.norm ua) ua) dir <= 1e-12)
+
+                                            blocks.[a].Sign = blocks.[b].Sign
+                                            && Dense.distance (Dense.scale (1.0 / Dense.norm ua) ua) dir <= 1e-12)
+
                                     if p.Norm > worstValue && not occupied then
                                         worstValue <- p.Norm
                                         worst <- b
                                         worstDir <- Dense.scale (1.0 / p.Norm) p.Point
-                            if worst < 0 then fin <- true
+
+                            if worst < 0 then
+                                fin <- true
                             else
                                 // Exact line minimisation along the entering direction d:
                                 // f(t) = f + t (⟨∇_b, d⟩ + λ) + ½ t² dᵀQ_bb d, and ⟨−∇_b, d⟩ = ‖Π(−∇_b)‖.
                                 let mutable curv = 0.0
+
                                 for i in 0 .. n - 1 do
                                     for j in 0 .. n - 1 do
                                         curv <- curv + worstDir.[i] * q.[worst * n + i, worst * n + j] * worstDir.[j]
+
                                 let t = (worstValue - lambda) / max curv 1e-300
                                 Array.blit (Dense.scale t worstDir) 0 u (worst * n) n
+
                                 faces.[worst] <-
                                     blocks.[worst].Normals
                                     |> Array.indexed
@@ -371,4 +523,7 @@ module internal Restricted =
                                     |> Set.ofArray
             // The polished point satisfies the KKT conditions; FISTA's may only be close in value, so a
             // difference at the rounding level of the objective must not reject it.
-            if change n q c lambda u0 u <= 1e-12 * abs startObj then Some u else None
+            if change n q c lambda u0 u <= 1e-12 * abs startObj then
+                Some u
+            else
+                None

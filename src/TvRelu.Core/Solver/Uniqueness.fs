@@ -4,13 +4,15 @@ open TvRelu.Core.Numerics
 
 /// Whether the minimiser is unique (THEORY.md §5).
 type UniquenessVerdict =
-    { /// Φ_Σ has full column rank: a sufficient condition.
-      RankSufficient: bool
-      /// The exact test: the polytope {a : Φ_Σ a = Kμ*, s_j a_j ≥ 0} is a single point.
-      Unique: bool
-      /// rank Φ_Σ and the number of saturation points k.
-      Rank: int
-      SaturationPoints: int }
+    {
+        /// Φ_Σ has full column rank: a sufficient condition.
+        RankSufficient: bool
+        /// The exact test: the polytope {a : Φ_Σ a = Kμ*, s_j a_j ≥ 0} is a single point.
+        Unique: bool
+        /// rank Φ_Σ and the number of saturation points k.
+        Rank: int
+        SaturationPoints: int
+    }
 
 /// Uniqueness of the minimiser from the saturation set (THEORY.md §5).
 module Uniqueness =
@@ -40,23 +42,51 @@ module Uniqueness =
         let k = points.Length
         let phi = points |> Array.map (fun (th, _) -> feature data th)
         let n = data.Count
-        let rank = if k = 0 then 0 else Dense.rankWithin rankTolerance k (Array.init n (fun i -> Array.init k (fun j -> phi.[j].[i])))
-        let rankSufficient = rank = k
-        let unique =
-            if rankSufficient then true
+
+        let rank =
+            if k = 0 then
+                0
             else
-                let basis = Dense.nullSpaceWithin rankTolerance k (Array.init n (fun i -> Array.init k (fun j -> phi.[j].[i])))
+                Dense.rankWithin rankTolerance k (Array.init n (fun i -> Array.init k (fun j -> phi.[j].[i])))
+
+        let rankSufficient = rank = k
+
+        let unique =
+            if rankSufficient then
+                true
+            else
+                let basis =
+                    Dense.nullSpaceWithin rankTolerance k (Array.init n (fun i -> Array.init k (fun j -> phi.[j].[i])))
+
                 let m = basis.Length
                 let scale = amplitudes |> Array.fold (fun acc a -> max acc (abs a)) 0.0
-                let zero = [| for j in 0 .. k - 1 do if abs amplitudes.[j] <= 1e-9 * max scale 1e-300 then yield j |]
-                if zero.Length = 0 then false
+
+                let zero =
+                    [|
+                        for j in 0 .. k - 1 do
+                            if abs amplitudes.[j] <= 1e-9 * max scale 1e-300 then
+                                yield j
+                    |]
+
+                if zero.Length = 0 then
+                    false
                 else
-                    let rows = zero |> Array.map (fun j -> Array.init m (fun t -> float (snd points.[j]) * basis.[t].[j]))
-                    if Dense.rankWithin rankTolerance m rows < m then false
+                    let rows =
+                        zero
+                        |> Array.map (fun j -> Array.init m (fun t -> float (snd points.[j]) * basis.[t].[j]))
+
+                    if Dense.rankWithin rankTolerance m rows < m then
+                        false
                     else
                         // min_{z ≥ 0} ‖Mᵀ z + Mᵀ 1‖: zero iff some y = 1 + z > 0 has Mᵀ y = 0.
                         let f = Array.init m (fun t -> -(rows |> Array.sumBy (fun r -> r.[t])))
                         let z = Nnls.solve rows f
                         let res = Dense.sub (Dense.combine rows z m) f
                         Dense.norm res <= 1e-9 * (1.0 + Dense.norm f)
-        { RankSufficient = rankSufficient; Unique = unique; Rank = rank; SaturationPoints = k }
+
+        {
+            RankSufficient = rankSufficient
+            Unique = unique
+            Rank = rank
+            SaturationPoints = k
+        }

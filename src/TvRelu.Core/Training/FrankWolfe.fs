@@ -5,24 +5,33 @@ open TvRelu.Core.Solver
 
 /// Settings of the sliding Frank–Wolfe solver.
 type FrankWolfeOptions =
-    { /// Certified-gap tolerance; None for max(1e-9 · J, 1e-13 · ½‖y‖²), as the exact solver (THEORY.md §2).
-      Tolerance: float option
-      /// Frank–Wolfe rounds before giving up; the result is then reported as not certified.
-      MaxRounds: int
-      /// Newton iterations of the sliding step per round.
-      SlideIterations: int }
+    {
+        /// Certified-gap tolerance; None for max(1e-9 · J, 1e-13 · ½‖y‖²), as the exact solver (THEORY.md §2).
+        Tolerance: float option
+        /// Frank–Wolfe rounds before giving up; the result is then reported as not certified.
+        MaxRounds: int
+        /// Newton iterations of the sliding step per round.
+        SlideIterations: int
+    }
 
     /// Tolerance max(1e-9·J, 1e-13·½‖y‖²), 500 rounds, 60 sliding iterations per round.
-    static member Default = { Tolerance = None; MaxRounds = 500; SlideIterations = 60 }
+    static member Default =
+        {
+            Tolerance = None
+            MaxRounds = 500
+            SlideIterations = 60
+        }
 
 /// A result of the sliding Frank–Wolfe solver.
 type FrankWolfeResult =
-    { Measure: Measure
-      /// Objective, certified gap and exact sup|η| of `Measure` (THEORY.md §2, §3).
-      Assessment: Assessment
-      /// Frank–Wolfe rounds used.
-      Rounds: int
-      Seconds: float }
+    {
+        Measure: Measure
+        /// Objective, certified gap and exact sup|η| of `Measure` (THEORY.md §2, §3).
+        Assessment: Assessment
+        /// Frank–Wolfe rounds used.
+        Rounds: int
+        Seconds: float
+    }
 
 /// Sliding Frank–Wolfe (Denoyelle, Duval, Peyré and Soubies, "The sliding Frank–Wolfe algorithm and its
 /// application to super-resolution microscopy", Inverse Problems 2019) for P_λ (THEORY.md §1), with an
@@ -36,21 +45,31 @@ module SlidingFrankWolfe =
 
     /// Runs on a prepared arrangement of the data.
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (options: FrankWolfeOptions) =
-        if not (lambda > 0.0) || System.Double.IsInfinity lambda then invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
-        if options.MaxRounds < 1 then invalidArg "options" "MaxRounds must be at least 1"
+        if not (lambda > 0.0) || System.Double.IsInfinity lambda then
+            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+
+        if options.MaxRounds < 1 then
+            invalidArg "options" "MaxRounds must be at least 1"
+
         let sw = Stopwatch.StartNew()
         let n = arr.AmbientDimension
         let ctx = Sliding.context arr data lambda Uniform
+
         let oracle us signs =
             let mu = Sliding.measureOf n us signs
             let cert = Certificate.ofMeasure arr data lambda mu
             let s, extremum, sign = Certificate.supremumAbs cert
             Sliding.answer (Gap.ofCertificate cert s options.Tolerance mu) extremum.Argument sign
-        let us, signs, rounds, last = Sliding.run ctx oracle options.MaxRounds options.SlideIterations
-        { Measure = Sliding.measureOf n us signs
-          Assessment = last.Assessment
-          Rounds = rounds
-          Seconds = sw.Elapsed.TotalSeconds }
+
+        let us, signs, rounds, last =
+            Sliding.run ctx oracle options.MaxRounds options.SlideIterations
+
+        {
+            Measure = Sliding.measureOf n us signs
+            Assessment = last.Assessment
+            Rounds = rounds
+            Seconds = sw.Elapsed.TotalSeconds
+        }
 
     /// Solves P_λ by sliding Frank–Wolfe to a certified gap.
     let solve (data: Dataset) (lambda: float) (options: FrankWolfeOptions) =

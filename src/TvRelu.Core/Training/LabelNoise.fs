@@ -18,12 +18,17 @@ module LabelNoise =
     let penalty (data: Dataset) (net: Network) =
         let xs = data.AugmentedRaw
         let mutable s = 0.0
+
         for j in 0 .. net.Width - 1 do
             let th = net.Neuron j
             let c = net.OutputWeight j
+
             for x in xs do
                 let z = Dense.dot th x
-                if z > 0.0 then s <- s + z * z + c * c * Dense.dot x x
+
+                if z > 0.0 then
+                    s <- s + z * z + c * c * Dense.dot x x
+
         s / float data.Count
 
     /// A(θ) and B(θ), where a row counts as active when ⟨θ̂, x̂_i⟩ > tol on unit vectors. With tol = 0 this
@@ -33,12 +38,15 @@ module LabelNoise =
         let nt = Dense.norm theta
         let mutable a = 0.0
         let mutable b = 0.0
+
         if nt > 0.0 then
             for x in data.AugmentedRaw do
                 let z = Dense.dot theta x
+
                 if z > tol * nt * Dense.norm x then
                     a <- a + z * z
                     b <- b + Dense.dot x x
+
         a, b
 
     /// The weight ω(θ) = (2/N)√(A(θ)B(θ)), extended with degree 1 (ω(tθ) = tω(θ), t > 0) so that the
@@ -72,15 +80,21 @@ module LabelNoise =
     let rebalance (data: Dataset) (net: Network) =
         let n = net.AmbientDimension
         let p = net.Parameters
+
         for j in 0 .. net.Width - 1 do
             let o = j * (n + 1)
             let th = Array.sub p o n
             let c = p.[o + n]
             let a, b = activeMoments 0.0 data th
-            if a = 0.0 || c = 0.0 then Array.fill p o (n + 1) 0.0
+
+            if a = 0.0 || c = 0.0 then
+                Array.fill p o (n + 1) 0.0
             else
                 let t = sqrt (abs c * sqrt (b / a))
+
                 for k in 0 .. n - 1 do
                     p.[o + k] <- p.[o + k] * t
+
                 p.[o + n] <- c / t
+
         Network.ofParameters n p

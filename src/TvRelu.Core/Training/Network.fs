@@ -11,16 +11,23 @@ open TvRelu.Core.Numerics
 [<Sealed>]
 type Network internal (ambient: int, parameters: float[]) =
     let stride = ambient + 1
+
     do
-        if ambient < 2 then invalidArg "ambient" (sprintf "a network on inputs of dimension d needs d + 1 ≥ 2 (got %d)" ambient)
-        if parameters.Length % stride <> 0 then invalidArg "parameters" "the parameter array is not a whole number of neurons"
+        if ambient < 2 then
+            invalidArg "ambient" (sprintf "a network on inputs of dimension d needs d + 1 ≥ 2 (got %d)" ambient)
+
+        if parameters.Length % stride <> 0 then
+            invalidArg "parameters" "the parameter array is not a whole number of neurons"
 
     /// m, the number of neurons.
     member _.Width = parameters.Length / stride
     /// d + 1, the length of every θ_j = (w_j, b_j).
     member _.AmbientDimension = ambient
+
     /// θ_j = (w_j, b_j) (a copy).
-    member _.Neuron(j: int) = Array.sub parameters (j * stride) ambient
+    member _.Neuron(j: int) =
+        Array.sub parameters (j * stride) ambient
+
     /// c_j.
     member _.OutputWeight(j: int) = parameters.[j * stride + ambient]
     /// All parameters, neuron after neuron (w_j, b_j, c_j) (a copy).
@@ -40,25 +47,33 @@ type Initialisation =
 /// A group of neurons pointing (up to an angle) the same way with the same output sign: one atom
 /// of the network's measure (THEORY.md §7 (i) compares their number with |Σ|).
 type NeuronCluster =
-    { /// The mass-weighted mean of the members' unit directions, normalised.
-      Direction: float[]
-      /// Σ_j c_j ‖θ_j‖ over the members: the cluster's signed mass.
-      Amplitude: float
-      /// The members' indices in the network.
-      Neurons: int[]
-      /// The largest angle (radians) between a member and the cluster's first (heaviest) member.
-      Spread: float }
+    {
+        /// The mass-weighted mean of the members' unit directions, normalised.
+        Direction: float[]
+        /// Σ_j c_j ‖θ_j‖ over the members: the cluster's signed mass.
+        Amplitude: float
+        /// The members' indices in the network.
+        Neurons: int[]
+        /// The largest angle (radians) between a member and the cluster's first (heaviest) member.
+        Spread: float
+    }
 
 /// Settings of `Network.cluster`.
 type ClusterOptions =
-    { /// Two neurons of the same output sign whose directions make an angle at most this (radians) join one cluster.
-      AngleTolerance: float
-      /// Neurons with mass |c_j|‖θ_j‖ at most this fraction of Σ_j |c_j|‖θ_j‖ are ignored: weight decay
-      /// shrinks unused neurons only geometrically, so at any finite time some dust remains.
-      MassTolerance: float }
+    {
+        /// Two neurons of the same output sign whose directions make an angle at most this (radians) join one cluster.
+        AngleTolerance: float
+        /// Neurons with mass |c_j|‖θ_j‖ at most this fraction of Σ_j |c_j|‖θ_j‖ are ignored: weight decay
+        /// shrinks unused neurons only geometrically, so at any finite time some dust remains.
+        MassTolerance: float
+    }
 
     /// 0.01 rad (about 0.6°) and 1e-3 of the total mass.
-    static member Default = { AngleTolerance = 0.01; MassTolerance = 1e-3 }
+    static member Default =
+        {
+            AngleTolerance = 0.01
+            MassTolerance = 1e-3
+        }
 
 /// Scratch for the objective and gradient of width-m networks on one data set: the augmented inputs
 /// as one flat row-major N × (d+1) array (contiguous for the inner loop), the fit, and the m × N
@@ -77,16 +92,30 @@ module Network =
 
     /// The network with neurons θ_j = (w_j, b_j) and output weights c_j.
     let ofNeurons (thetas: float[][]) (outputWeights: float[]) =
-        if thetas.Length = 0 then invalidArg "thetas" "a network needs at least one neuron"
-        if thetas.Length <> outputWeights.Length then invalidArg "outputWeights" (sprintf "%d neurons but %d output weights" thetas.Length outputWeights.Length)
+        if thetas.Length = 0 then
+            invalidArg "thetas" "a network needs at least one neuron"
+
+        if thetas.Length <> outputWeights.Length then
+            invalidArg "outputWeights" (sprintf "%d neurons but %d output weights" thetas.Length outputWeights.Length)
+
         let n = thetas.[0].Length
-        if thetas |> Array.exists (fun t -> t.Length <> n) then invalidArg "thetas" "every neuron needs the same number d + 1 of weights"
-        if Array.exists (Double.IsFinite >> not) outputWeights || thetas |> Array.exists (Array.exists (Double.IsFinite >> not)) then
+
+        if thetas |> Array.exists (fun t -> t.Length <> n) then
+            invalidArg "thetas" "every neuron needs the same number d + 1 of weights"
+
+        if
+            Array.exists (Double.IsFinite >> not) outputWeights
+            || thetas |> Array.exists (Array.exists (Double.IsFinite >> not))
+        then
             invalidArg "thetas" "the weights must be finite numbers"
+
         let p = Array.zeroCreate (thetas.Length * (n + 1))
-        thetas |> Array.iteri (fun j t ->
+
+        thetas
+        |> Array.iteri (fun j t ->
             Array.blit t 0 p (j * (n + 1)) n
             p.[j * (n + 1) + n] <- outputWeights.[j])
+
         Network(n, p)
 
     /// The network of a flat parameter array (stride d + 2), as the optimisers hold it.
@@ -101,46 +130,69 @@ module Network =
 
     /// A seeded random network of the given width on inputs of dimension d (THEORY.md §1, §7).
     let initialise (init: Initialisation) (seed: int) (width: int) (d: int) =
-        if width < 1 then invalidArg "width" (sprintf "the width must be at least 1 (got %d)" width)
-        if d < 1 then invalidArg "d" (sprintf "the input dimension must be at least 1 (got %d)" d)
+        if width < 1 then
+            invalidArg "width" (sprintf "the width must be at least 1 (got %d)" width)
+
+        if d < 1 then
+            invalidArg "d" (sprintf "the input dimension must be at least 1 (got %d)" d)
+
         let n = d + 1
         let rng = Random(seed)
         let p = Array.zeroCreate (width * (n + 1))
+
         match init with
         | Standard scale ->
-            if not (scale > 0.0) || Double.IsInfinity scale then invalidArg "init" "the initialisation scale must be positive and finite"
+            if not (scale > 0.0) || Double.IsInfinity scale then
+                invalidArg "init" "the initialisation scale must be positive and finite"
+
             let sw = scale / sqrt (float n)
             let sc = scale / sqrt (float width)
+
             for j in 0 .. width - 1 do
                 for k in 0 .. n - 1 do
                     p.[j * (n + 1) + k] <- sw * gaussian rng
+
                 p.[j * (n + 1) + n] <- sc * gaussian rng
         | Small scale ->
-            if not (scale > 0.0) || Double.IsInfinity scale then invalidArg "init" "the initialisation scale must be positive and finite"
+            if not (scale > 0.0) || Double.IsInfinity scale then
+                invalidArg "init" "the initialisation scale must be positive and finite"
+
             for j in 0 .. width - 1 do
                 let g = Array.init n (fun _ -> gaussian rng)
                 let ng = max (Dense.norm g) 1e-300
+
                 for k in 0 .. n - 1 do
                     p.[j * (n + 1) + k] <- scale * g.[k] / ng
+
                 p.[j * (n + 1) + n] <- (if rng.NextDouble() < 0.5 then -scale else scale)
+
         Network(n, p)
 
     /// f(x) = Σ_j c_j σ(⟨θ_j, (x, 1)⟩).
     let evaluate (net: Network) (x: float[]) =
         let n = net.AmbientDimension
-        if x.Length <> n - 1 then invalidArg "x" (sprintf "the input has %d numbers but the network takes d = %d" x.Length (n - 1))
+
+        if x.Length <> n - 1 then
+            invalidArg "x" (sprintf "the input has %d numbers but the network takes d = %d" x.Length (n - 1))
+
         let p = net.Raw
         let mutable s = 0.0
+
         for j in 0 .. net.Width - 1 do
             let o = j * (n + 1)
             let mutable z = p.[o + n - 1]
+
             for k in 0 .. n - 2 do
                 z <- z + p.[o + k] * x.[k]
-            if z > 0.0 then s <- s + p.[o + n] * z
+
+            if z > 0.0 then
+                s <- s + p.[o + n] * z
+
         s
 
     /// f(X) on every data point (the same as K of the network's measure, THEORY.md §1).
-    let forward (net: Network) (data: Dataset) = data.InputsRaw |> Array.map (evaluate net)
+    let forward (net: Network) (data: Dataset) =
+        data.InputsRaw |> Array.map (evaluate net)
 
     /// The weight-decay penalty ½ Σ_j (c_j² + ‖θ_j‖²) of the raw parameters.
     let weightDecay (net: Network) = 0.5 * Dense.dot net.Raw net.Raw
@@ -151,15 +203,19 @@ module Network =
         let n = net.AmbientDimension
         let p = net.Raw
         let mutable s = 0.0
+
         for j in 0 .. net.Width - 1 do
             let o = j * (n + 1)
             s <- s + abs p.[o + n] * Dense.norm (Array.sub p o n)
+
         s
 
     let private squaredError (f: float[]) (y: float[]) =
         let mutable s = 0.0
+
         for i in 0 .. y.Length - 1 do
             s <- s + (f.[i] - y.[i]) * (f.[i] - y.[i])
+
         0.5 * s
 
     /// The training objective ½‖f(X) − y‖² + (λ/2) Σ_j (c_j² + ‖θ_j‖²) (THEORY.md §1).
@@ -185,39 +241,54 @@ module Network =
         let x = ws.X
         let f = ws.F
         let z = ws.Z
+
         for i in rows do
             f.[i] <- 0.0
+
         for j in 0 .. width - 1 do
             let o = j * stride
             let c = p.[o + n]
             let zo = j * nRows
+
             for i in rows do
                 let xo = i * n
                 let mutable s = 0.0
+
                 for k in 0 .. n - 1 do
                     s <- s + p.[o + k] * x.[xo + k]
+
                 z.[zo + i] <- s
-                if s > 0.0 then f.[i] <- f.[i] + c * s
+
+                if s > 0.0 then
+                    f.[i] <- f.[i] + c * s
+
         let mutable loss = 0.0
+
         for i in rows do
             let r = f.[i] - y.[i]
             loss <- loss + weight * r * r
             f.[i] <- weight * r
+
         for j in 0 .. width - 1 do
             let o = j * stride
             let c = p.[o + n]
             let zo = j * nRows
-            for k in 0 .. n do
+
+            for k in 0..n do
                 grad.[o + k] <- lambda * p.[o + k]
+
             for i in rows do
                 let s = z.[zo + i]
+
                 if s > 0.0 then
                     let r = f.[i]
                     let xo = i * n
                     grad.[o + n] <- grad.[o + n] + r * s
                     let rc = r * c
+
                     for k in 0 .. n - 1 do
                         grad.[o + k] <- grad.[o + k] + rc * x.[xo + k]
+
         0.5 * loss + 0.5 * lambda * Dense.dot p p
 
     /// The network's measure μ = Σ_j c_j‖θ_j‖ δ_{θ_j/‖θ_j‖} (THEORY.md §1): the same function, with
@@ -230,6 +301,7 @@ module Network =
     /// with c = sign(a)√|a| and (w, b) = √|a| θ, so that ½(c² + ‖θ‖²) = |a| (THEORY.md §1).
     let ofMeasure (mu: Measure) =
         let atoms = mu.AtomsRaw
+
         if atoms.Length = 0 then
             // Width 0 is not a network: the zero function is one silent neuron.
             ofNeurons [| Array.zeroCreate mu.AmbientDimension |] [| 0.0 |]
@@ -245,16 +317,22 @@ module Network =
     let rebalance (net: Network) =
         let n = net.AmbientDimension
         let p = Array.copy net.Raw
+
         for j in 0 .. net.Width - 1 do
             let o = j * (n + 1)
             let nt = Dense.norm (Array.sub p o n)
             let c = p.[o + n]
-            if nt = 0.0 || c = 0.0 then Array.fill p o (n + 1) 0.0
+
+            if nt = 0.0 || c = 0.0 then
+                Array.fill p o (n + 1) 0.0
             else
                 let t = sqrt (abs c / nt)
+
                 for k in 0 .. n - 1 do
                     p.[o + k] <- p.[o + k] * t
+
                 p.[o + n] <- c / t
+
         Network(n, p)
 
     /// Groups the neurons into atoms: same output sign and directions within the angle tolerance,
@@ -262,38 +340,54 @@ module Network =
     /// (a fixed seed per cluster rather than chaining, so clusters cannot drift apart).
     let cluster (options: ClusterOptions) (net: Network) : NeuronCluster[] =
         let n = net.AmbientDimension
-        let mass = Array.init net.Width (fun j -> net.OutputWeight j * Dense.norm (net.Neuron j))
+
+        let mass =
+            Array.init net.Width (fun j -> net.OutputWeight j * Dense.norm (net.Neuron j))
+
         let total = mass |> Array.sumBy abs
+
         let order =
             [| 0 .. net.Width - 1 |]
             |> Array.filter (fun j -> abs mass.[j] > options.MassTolerance * total && abs mass.[j] > 0.0)
             |> Array.sortByDescending (fun j -> abs mass.[j])
+
         let cosTol = cos options.AngleTolerance
         let seeds = ResizeArray<float[] * int>()
         let members = ResizeArray<ResizeArray<int>>()
+
         for j in order do
             let u = Dense.scale (1.0 / Dense.norm (net.Neuron j)) (net.Neuron j)
             let s = sign mass.[j]
+
             match seeds |> Seq.tryFindIndex (fun (v, sv) -> sv = s && Dense.dot u v >= cosTol) with
             | Some k -> members.[k].Add j
             | None ->
                 seeds.Add((u, s))
                 members.Add(ResizeArray [ j ])
-        [| for k in 0 .. seeds.Count - 1 do
-               let seed, _ = seeds.[k]
-               let idx = members.[k].ToArray()
-               let sum = Array.zeroCreate n
-               let mutable spread = 0.0
-               for j in idx do
-                   let u = Dense.scale (1.0 / Dense.norm (net.Neuron j)) (net.Neuron j)
-                   for t in 0 .. n - 1 do
-                       sum.[t] <- sum.[t] + abs mass.[j] * u.[t]
-                   spread <- max spread (acos (min 1.0 (max -1.0 (Dense.dot u seed))))
-               yield
-                   { Direction = Dense.scale (1.0 / Dense.norm sum) sum
-                     Amplitude = idx |> Array.sumBy (fun j -> mass.[j])
-                     Neurons = idx
-                     Spread = spread } |]
+
+        [|
+            for k in 0 .. seeds.Count - 1 do
+                let seed, _ = seeds.[k]
+                let idx = members.[k].ToArray()
+                let sum = Array.zeroCreate n
+                let mutable spread = 0.0
+
+                for j in idx do
+                    let u = Dense.scale (1.0 / Dense.norm (net.Neuron j)) (net.Neuron j)
+
+                    for t in 0 .. n - 1 do
+                        sum.[t] <- sum.[t] + abs mass.[j] * u.[t]
+
+                    spread <- max spread (acos (min 1.0 (max -1.0 (Dense.dot u seed))))
+
+                yield
+                    {
+                        Direction = Dense.scale (1.0 / Dense.norm sum) sum
+                        Amplitude = idx |> Array.sumBy (fun j -> mass.[j])
+                        Neurons = idx
+                        Spread = spread
+                    }
+        |]
 
     /// The number of clusters (`cluster`) with the given options: the quantity THEORY.md §7 (i)
     /// compares with |Σ|.

@@ -14,9 +14,11 @@ type internal Weighting =
 /// One certificate evaluation of the current atoms: the certified gap (THEORY.md §2), and the exact linear
 /// minimisation oracle's answer (the argmax of |η| over the whole sphere, with its sign).
 type internal OracleAnswer =
-    { Assessment: Assessment
-      Direction: float[]
-      Sign: int }
+    {
+        Assessment: Assessment
+        Direction: float[]
+        Sign: int
+    }
 
 /// The atom machinery of the sliding Frank–Wolfe solvers (Denoyelle, Duval, Peyré, Soubies 2019):
 /// atoms a_j δ_{θ_j} held as u_j = |a_j| θ_j with a fixed sign s_j, so that the objective
@@ -27,16 +29,18 @@ module internal Sliding =
 
     /// The data seen by the atoms: rows x̃_i grouped by hyperplane (duplicate inputs share one).
     type Context =
-        { Rows: float[][]
-          Labels: float[]
-          Lambda: float
-          Weighting: Weighting
-          Dim: int
-          /// Unit normal of each hyperplane, and the rows on it.
-          Units: float[][]
-          RowsOf: int[][]
-          /// λ + ‖y‖ max‖x̃_i‖: the size of a gradient, for relative tolerances.
-          Scale: float }
+        {
+            Rows: float[][]
+            Labels: float[]
+            Lambda: float
+            Weighting: Weighting
+            Dim: int
+            /// Unit normal of each hyperplane, and the rows on it.
+            Units: float[][]
+            RowsOf: int[][]
+            /// λ + ‖y‖ max‖x̃_i‖: the size of a gradient, for relative tolerances.
+            Scale: float
+        }
 
     /// The atoms' view of a problem: its rows grouped by hyperplane, λ and the penalty.
     let context (arr: Arrangement) (data: Dataset) (lambda: float) (weighting: Weighting) =
@@ -44,14 +48,17 @@ module internal Sliding =
         let m = arr.HyperplaneCount
         let rowsOf = Array.init m (fun _ -> ResizeArray<int>())
         arr.RowMap |> Array.iteri (fun i h -> rowsOf.[h].Add i)
-        { Rows = rows
-          Labels = data.LabelsRaw
-          Lambda = lambda
-          Weighting = weighting
-          Dim = arr.AmbientDimension
-          Units = arr.UnitNormalsRaw
-          RowsOf = rowsOf |> Array.map (fun r -> r.ToArray())
-          Scale = lambda + Dense.norm data.LabelsRaw * (rows |> Array.map Dense.norm |> Array.max) }
+
+        {
+            Rows = rows
+            Labels = data.LabelsRaw
+            Lambda = lambda
+            Weighting = weighting
+            Dim = arr.AmbientDimension
+            Units = arr.UnitNormalsRaw
+            RowsOf = rowsOf |> Array.map (fun r -> r.ToArray())
+            Scale = lambda + Dense.norm data.LabelsRaw * (rows |> Array.map Dense.norm |> Array.max)
+        }
 
     /// A point within this (on unit vectors) of a hyperplane is on it for the local solver; it is then
     /// snapped onto it exactly, so the faces the solver works on are unambiguous.
@@ -60,17 +67,27 @@ module internal Sliding =
     /// Side of every hyperplane: +1, −1, or 0 within `tol` on unit vectors.
     let sides (ctx: Context) (tol: float) (u: float[]) =
         let nu = Dense.norm u
-        ctx.Units |> Array.map (fun e ->
+
+        ctx.Units
+        |> Array.map (fun e ->
             let t = Dense.dot e u
-            if abs t <= tol * nu then 0 elif t > 0.0 then 1 else -1)
+
+            if abs t <= tol * nu then 0
+            elif t > 0.0 then 1
+            else -1)
 
     /// The strictly active rows of a sign pattern.
     let activeRows (ctx: Context) (side: int[]) =
-        [| for h in 0 .. side.Length - 1 do if side.[h] > 0 then yield! ctx.RowsOf.[h] |]
+        [|
+            for h in 0 .. side.Length - 1 do
+                if side.[h] > 0 then
+                    yield! ctx.RowsOf.[h]
+        |]
 
     /// pen(u) on the face of `side`, with its gradient and Hessian there (THEORY.md §1, §7).
     let penalty (ctx: Context) (side: int[]) (u: float[]) =
         let n = ctx.Dim
+
         match ctx.Weighting with
         | Uniform ->
             let nu = Dense.norm u
@@ -80,16 +97,30 @@ module internal Sliding =
             let rows = activeRows ctx side
             let gm = Array2D.zeroCreate n n
             let mutable b = 0.0
+
             for i in rows do
                 let x = ctx.Rows.[i]
                 b <- b + Dense.dot x x
+
                 for k in 0 .. n - 1 do
                     for l in 0 .. n - 1 do
                         gm.[k, l] <- gm.[k, l] + x.[k] * x.[l]
+
             let c = 2.0 / float ctx.Rows.Length * sqrt b
-            let gu = Array.init n (fun k -> let mutable s = 0.0 in (for l in 0 .. n - 1 do s <- s + gm.[k, l] * u.[l]); s)
+
+            let gu =
+                Array.init n (fun k ->
+                    let mutable s = 0.0 in
+
+                    (for l in 0 .. n - 1 do
+                        s <- s + gm.[k, l] * u.[l])
+
+                    s)
+
             let q = Dense.dot u gu
-            if q <= 0.0 then 0.0, Array.zeroCreate n, Array2D.zeroCreate n n
+
+            if q <= 0.0 then
+                0.0, Array.zeroCreate n, Array2D.zeroCreate n n
             else
                 let sq = sqrt q
                 c * sq, Dense.scale (c / sq) gu, Array2D.init n n (fun k l -> c * (gm.[k, l] / sq - gu.[k] * gu.[l] / (q * sq)))
@@ -104,27 +135,43 @@ module internal Sliding =
     /// Σ_j s_j σ(X̃ u_j).
     let fitted (ctx: Context) (us: float[][]) (signs: int[]) =
         let f = Array.zeroCreate ctx.Rows.Length
+
         for j in 0 .. us.Length - 1 do
             let u = us.[j]
             let s = float signs.[j]
-            ctx.Rows |> Array.iteri (fun i x ->
+
+            ctx.Rows
+            |> Array.iteri (fun i x ->
                 let z = Dense.dot u x
-                if z > 0.0 then f.[i] <- f.[i] + s * z)
+
+                if z > 0.0 then
+                    f.[i] <- f.[i] + s * z)
+
         f
 
     /// F(u) = ½‖Σ_j s_j σ(X̃ u_j) − y‖² + λ Σ_j pen(u_j).
     let objective (ctx: Context) (us: float[][]) (signs: int[]) =
         let f = fitted ctx us signs
         let mutable s = 0.0
+
         for i in 0 .. f.Length - 1 do
             s <- s + (f.[i] - ctx.Labels.[i]) ** 2.0
+
         0.5 * s + ctx.Lambda * (us |> Array.sumBy (penaltyValue ctx))
 
     /// The orthogonal projection of u onto the hyperplanes it lies on (within `faceTolerance`).
     let snap (ctx: Context) (u: float[]) =
         let side = sides ctx faceTolerance u
-        let zero = [| for h in 0 .. side.Length - 1 do if side.[h] = 0 then yield ctx.Units.[h] |]
-        if zero.Length = 0 then u
+
+        let zero =
+            [|
+                for h in 0 .. side.Length - 1 do
+                    if side.[h] = 0 then
+                        yield ctx.Units.[h]
+            |]
+
+        if zero.Length = 0 then
+            u
         else
             let basis = Dense.nullSpace ctx.Dim zero
             Dense.combine basis (basis |> Array.map (fun b -> Dense.dot b u)) ctx.Dim
@@ -136,33 +183,52 @@ module internal Sliding =
     let nonnegativeQuadratic (q: float[,]) (c: float[]) (b0: float[]) =
         let k = c.Length
         let mutable dmax = 1e-300
+
         for j in 0 .. k - 1 do
             dmax <- max dmax q.[j, j]
+
         let ridge = 1e-13 * dmax
         let b = b0 |> Array.map (fun v -> max v 0.0)
         let passive = b |> Array.map (fun v -> v > 0.0)
+
         let solveFree () =
-            let idx = [| for j in 0 .. k - 1 do if passive.[j] then yield j |]
-            let a = Array2D.init idx.Length idx.Length (fun s t -> q.[idx.[s], idx.[t]] + (if s = t then ridge else 0.0))
+            let idx =
+                [|
+                    for j in 0 .. k - 1 do
+                        if passive.[j] then
+                            yield j
+                |]
+
+            let a =
+                Array2D.init idx.Length idx.Length (fun s t -> q.[idx.[s], idx.[t]] + (if s = t then ridge else 0.0))
+
             let z = Dense.solveSymmetric a (idx |> Array.map (fun j -> c.[j]))
             idx, z
         // Make the warm start's free set optimal first, then run the outer loop.
         let inner () =
             let mutable fin = false
             let mutable guard = 0
+
             while not fin && guard < k + 5 do
                 guard <- guard + 1
                 let idx, z = solveFree ()
+
                 if z |> Array.forall (fun v -> v > 0.0) then
                     Array.fill b 0 k 0.0
                     idx |> Array.iteri (fun s j -> b.[j] <- z.[s])
                     fin <- true
                 else
                     let mutable alpha = 1.0
-                    idx |> Array.iteri (fun s j ->
-                        if z.[s] <= 0.0 then alpha <- min alpha (b.[j] / (b.[j] - z.[s])))
-                    idx |> Array.iteri (fun s j ->
+
+                    idx
+                    |> Array.iteri (fun s j ->
+                        if z.[s] <= 0.0 then
+                            alpha <- min alpha (b.[j] / (b.[j] - z.[s])))
+
+                    idx
+                    |> Array.iteri (fun s j ->
                         b.[j] <- b.[j] + alpha * (z.[s] - b.[j])
+
                         if b.[j] <= 1e-15 * abs z.[s] || (z.[s] <= 0.0 && b.[j] <= 0.0) then
                             b.[j] <- 0.0
                             passive.[j] <- false)
@@ -171,23 +237,40 @@ module internal Sliding =
                         let worst = idx |> Array.minBy (fun j -> b.[j])
                         b.[worst] <- 0.0
                         passive.[worst] <- false
-        if Array.exists id passive then inner ()
+
+        if Array.exists id passive then
+            inner ()
+
         let mutable fin = false
         let mutable outer = 0
         let scale = max 1e-300 (c |> Array.fold (fun acc v -> max acc (abs v)) 0.0)
+
         while not fin && outer < 3 * k + 20 do
             outer <- outer + 1
-            let w = Array.init k (fun j -> let mutable s = c.[j] in (for t in 0 .. k - 1 do s <- s - q.[j, t] * b.[t]); s)
+
+            let w =
+                Array.init k (fun j ->
+                    let mutable s = c.[j] in
+
+                    (for t in 0 .. k - 1 do
+                        s <- s - q.[j, t] * b.[t])
+
+                    s)
+
             let mutable best = -1
             let mutable bestW = 1e-14 * scale
+
             for j in 0 .. k - 1 do
                 if not passive.[j] && w.[j] > bestW then
                     best <- j
                     bestW <- w.[j]
-            if best < 0 then fin <- true
+
+            if best < 0 then
+                fin <- true
             else
                 passive.[best] <- true
                 inner ()
+
         b
 
     /// The exact amplitudes for fixed directions: min over b ≥ 0 of ½‖Σ_j s_j b_j φ(θ_j) − y‖² + λ Σ_j b_j pen(θ_j),
@@ -195,10 +278,19 @@ module internal Sliding =
     let refitAmplitudes (ctx: Context) (us: float[][]) (signs: int[]) =
         let k = us.Length
         let dirs = us |> Array.map (fun u -> Dense.scale (1.0 / Dense.norm u) u)
-        let feats = dirs |> Array.map (fun t -> ctx.Rows |> Array.map (fun x -> max 0.0 (Dense.dot t x)))
+
+        let feats =
+            dirs
+            |> Array.map (fun t -> ctx.Rows |> Array.map (fun x -> max 0.0 (Dense.dot t x)))
+
         let w = dirs |> Array.map (penaltyValue ctx)
-        let q = Array2D.init k k (fun j t -> float (signs.[j] * signs.[t]) * Dense.dot feats.[j] feats.[t])
-        let c = Array.init k (fun j -> float signs.[j] * Dense.dot feats.[j] ctx.Labels - ctx.Lambda * w.[j])
+
+        let q =
+            Array2D.init k k (fun j t -> float (signs.[j] * signs.[t]) * Dense.dot feats.[j] feats.[t])
+
+        let c =
+            Array.init k (fun j -> float signs.[j] * Dense.dot feats.[j] ctx.Labels - ctx.Lambda * w.[j])
+
         let b = nonnegativeQuadratic q c (us |> Array.map Dense.norm)
         Array.init k (fun j -> Dense.scale b.[j] dirs.[j])
 
@@ -209,6 +301,7 @@ module internal Sliding =
     let mergeable (ctx: Context) (u: float[]) (v: float[]) =
         let su = sides ctx LabelNoise.boundaryTolerance u
         let sv = sides ctx LabelNoise.boundaryTolerance v
+
         match ctx.Weighting with
         | Uniform -> Array.forall2 (fun a b -> a * b >= 0) su sv
         | LabelNoiseWeight -> Array.forall2 (fun a b -> (a > 0) = (b > 0)) su sv
@@ -217,6 +310,7 @@ module internal Sliding =
     let consolidate (ctx: Context) (us: float[][]) (signs: int[]) =
         let total = us |> Array.sumBy Dense.norm
         let kept = ResizeArray<float[] * int>()
+
         for j in 0 .. us.Length - 1 do
             if Dense.norm us.[j] > 1e-14 * total then
                 match kept |> Seq.tryFindIndex (fun (v, s) -> s = signs.[j] && mergeable ctx v us.[j]) with
@@ -224,6 +318,7 @@ module internal Sliding =
                     let v, s = kept.[t]
                     kept.[t] <- Dense.axpy 1.0 us.[j] v, s
                 | None -> kept.Add((Array.copy us.[j], signs.[j]))
+
         kept |> Seq.map fst |> Seq.toArray, kept |> Seq.map snd |> Seq.toArray
 
     /// The steepest way off the faces for atom j at a point that is stationary on them: for each choice of
@@ -233,39 +328,62 @@ module internal Sliding =
     /// on the others ω jumps up. Returns (decrease rate, direction) of the best side.
     let releaseDirection (ctx: Context) (residual: float[]) (u: float[]) (sign: int) =
         let side = sides ctx faceTolerance u
-        let zero = [| for h in 0 .. side.Length - 1 do if side.[h] = 0 then yield h |]
-        if zero.Length = 0 || zero.Length > 12 then 0.0, [||]
+
+        let zero =
+            [|
+                for h in 0 .. side.Length - 1 do
+                    if side.[h] = 0 then
+                        yield h
+            |]
+
+        if zero.Length = 0 || zero.Length > 12 then
+            0.0, [||]
         else
             let n = ctx.Dim
             let s = float sign
             let _, gpen, _ = penalty ctx side u
             let g0 = Dense.scale ctx.Lambda gpen
+
             for i in activeRows ctx side do
                 for k in 0 .. n - 1 do
                     g0.[k] <- g0.[k] + s * residual.[i] * ctx.Rows.[i].[k]
             // r_h = Σ_{i on h} r_i: the jump of the data gradient when h turns active.
-            let rh = zero |> Array.map (fun h -> ctx.RowsOf.[h] |> Array.sumBy (fun i -> residual.[i]))
+            let rh =
+                zero
+                |> Array.map (fun h -> ctx.RowsOf.[h] |> Array.sumBy (fun i -> residual.[i]))
+
             let choices =
                 match ctx.Weighting with
                 | Uniform -> [ 0 .. (1 <<< zero.Length) - 1 ]
                 | LabelNoiseWeight -> [ 0 ]
+
             let mutable best = 0.0
             let mutable dir = [||]
+
             for mask in choices do
                 let g = Array.copy g0
+
                 let normals =
-                    zero |> Array.mapi (fun t h ->
+                    zero
+                    |> Array.mapi (fun t h ->
                         let e = ctx.Units.[h]
+
                         if (mask >>> t) &&& 1 = 1 then
                             let x = ctx.Rows.[ctx.RowsOf.[h].[0]]
+
                             for k in 0 .. n - 1 do
                                 g.[k] <- g.[k] + s * rh.[t] * x.[k]
+
                             Dense.scale -1.0 e
-                        else Array.copy e)
+                        else
+                            Array.copy e)
+
                 let p = Cone.project normals (Dense.scale -1.0 g)
+
                 if p.Norm > best then
                     best <- p.Norm
                     dir <- p.Point
+
             best, dir
 
     /// The largest step α ≤ cap along du before u crosses a hyperplane it is strictly off.
@@ -273,16 +391,20 @@ module internal Sliding =
         let side = sides ctx faceTolerance u
         let mutable alpha = cap
         let mutable blocking = -1
+
         for h in 0 .. side.Length - 1 do
             if side.[h] <> 0 then
                 let e = ctx.Units.[h]
                 let t = Dense.dot e u
                 let rate = Dense.dot e du
+
                 if t * rate < 0.0 then
                     let a = -t / rate
+
                     if a < alpha then
                         alpha <- a
                         blocking <- h
+
         alpha, blocking
 
     /// The local solver of the sliding step: Newton's method on (a_j, θ_j) jointly, in the variables u_j,
@@ -298,106 +420,170 @@ module internal Sliding =
         let mutable fobj = objective ctx us signs
         let mutable iter = 0
         let mutable fin = false
+
         while not fin && iter < maxIter do
             iter <- iter + 1
-            let keep = [| for j in 0 .. us.Length - 1 do if Dense.norm us.[j] > 0.0 then yield j |]
+
+            let keep =
+                [|
+                    for j in 0 .. us.Length - 1 do
+                        if Dense.norm us.[j] > 0.0 then
+                            yield j
+                |]
+
             us <- keep |> Array.map (fun j -> us.[j])
             signs <- keep |> Array.map (fun j -> signs.[j])
-            if us.Length = 0 then fin <- true
+
+            if us.Length = 0 then
+                fin <- true
             else
                 let f = fitted ctx us signs
                 let residual = Array.init f.Length (fun i -> f.[i] - ctx.Labels.[i])
                 let sidesOf = us |> Array.map (sides ctx faceTolerance)
+
                 let bases =
-                    us |> Array.mapi (fun j _ ->
-                        let zero = [| for h in 0 .. sidesOf.[j].Length - 1 do if sidesOf.[j].[h] = 0 then yield ctx.Units.[h] |]
+                    us
+                    |> Array.mapi (fun j _ ->
+                        let zero =
+                            [|
+                                for h in 0 .. sidesOf.[j].Length - 1 do
+                                    if sidesOf.[j].[h] = 0 then
+                                        yield ctx.Units.[h]
+                            |]
+
                         Dense.nullSpace n zero)
+
                 let offs = Array.scan (+) 0 (bases |> Array.map Array.length)
                 let total = offs.[us.Length]
                 // Columns of the Jacobian of the fit in the reduced coordinates, and the Newton system.
                 let cols =
-                    [| for j in 0 .. us.Length - 1 do
-                           let act = activeRows ctx sidesOf.[j]
-                           for v in bases.[j] do
-                               let col = Array.zeroCreate ctx.Rows.Length
-                               for i in act do
-                                   col.[i] <- float signs.[j] * Dense.dot ctx.Rows.[i] v
-                               yield col |]
+                    [|
+                        for j in 0 .. us.Length - 1 do
+                            let act = activeRows ctx sidesOf.[j]
+
+                            for v in bases.[j] do
+                                let col = Array.zeroCreate ctx.Rows.Length
+
+                                for i in act do
+                                    col.[i] <- float signs.[j] * Dense.dot ctx.Rows.[i] v
+
+                                yield col
+                    |]
+
                 let hess = Array2D.init total total (fun a b -> Dense.dot cols.[a] cols.[b])
                 let grad = Array.init total (fun a -> Dense.dot cols.[a] residual)
+
                 for j in 0 .. us.Length - 1 do
                     let _, gp, hp = penalty ctx sidesOf.[j] us.[j]
                     let vs = bases.[j]
+
                     for a in 0 .. vs.Length - 1 do
                         grad.[offs.[j] + a] <- grad.[offs.[j] + a] + ctx.Lambda * Dense.dot vs.[a] gp
+
                         for b in 0 .. vs.Length - 1 do
                             let mutable s = 0.0
+
                             for k in 0 .. n - 1 do
                                 for l in 0 .. n - 1 do
                                     s <- s + vs.[a].[k] * hp.[k, l] * vs.[b].[l]
+
                             hess.[offs.[j] + a, offs.[j] + b] <- hess.[offs.[j] + a, offs.[j] + b] + ctx.Lambda * s
+
                 let mutable dmax = 1e-300
+
                 for a in 0 .. total - 1 do
                     dmax <- max dmax hess.[a, a]
+
                 for a in 0 .. total - 1 do
                     hess.[a, a] <- hess.[a, a] + 1e-13 * dmax
+
                 let stationary = Dense.norm grad <= 1e-12 * ctx.Scale
                 let mutable moved = false
+
                 if not stationary && total > 0 then
                     let step = Dense.solveSymmetric hess grad
-                    let du = Array.init us.Length (fun j -> Dense.scale -1.0 (Dense.combine bases.[j] (Array.sub step offs.[j] bases.[j].Length) n))
+
+                    let du =
+                        Array.init us.Length (fun j ->
+                            Dense.scale -1.0 (Dense.combine bases.[j] (Array.sub step offs.[j] bases.[j].Length) n))
+
                     let mutable alphaMax = 1.0
                     let mutable blocking = None
+
                     for j in 0 .. us.Length - 1 do
                         let a, h = ratioTest ctx us.[j] du.[j] alphaMax
+
                         if a < alphaMax then
                             alphaMax <- a
                             blocking <- Some(j, h)
+
                     let mutable alpha = alphaMax
+
                     while not moved && alpha > 1e-12 do
                         let trial = Array.init us.Length (fun j -> Dense.axpy alpha du.[j] us.[j])
+
                         match blocking with
                         | Some(j, _) when alpha = alphaMax -> trial.[j] <- snap ctx trial.[j]
                         | _ -> ()
+
                         let ft = objective ctx trial signs
+
                         if ft < fobj then
                             moved <- fobj - ft > 1e-15 * abs fobj || alpha = alphaMax && blocking.IsSome
                             us <- trial
                             fobj <- ft
-                            if not moved then alpha <- 0.0
-                        else alpha <- 0.5 * alpha
+
+                            if not moved then
+                                alpha <- 0.0
+                        else
+                            alpha <- 0.5 * alpha
+
                 if not moved then
                     // Stationary on the faces (or no progress possible there): try to leave a face.
                     let mutable bestRate = 1e-10 * ctx.Scale
                     let mutable bestAtom = -1
                     let mutable bestDir = [||]
+
                     for j in 0 .. us.Length - 1 do
                         let rate, dir = releaseDirection ctx residual us.[j] signs.[j]
+
                         if rate > bestRate then
                             bestRate <- rate
                             bestAtom <- j
                             bestDir <- dir
-                    if bestAtom < 0 then fin <- true
+
+                    if bestAtom < 0 then
+                        fin <- true
                     else
                         let j = bestAtom
                         let cap, _ = ratioTest ctx us.[j] bestDir (Dense.norm us.[j] / Dense.norm bestDir)
                         let mutable alpha = cap
                         let mutable ok = false
+
                         while not ok && alpha > 1e-14 * cap do
                             let trial = Array.copy us
                             trial.[j] <- Dense.axpy alpha bestDir us.[j]
                             let ft = objective ctx trial signs
+
                             if ft < fobj then
                                 ok <- true
                                 us <- trial
                                 fobj <- ft
-                            else alpha <- 0.5 * alpha
-                        if not ok then fin <- true
+                            else
+                                alpha <- 0.5 * alpha
+
+                        if not ok then
+                            fin <- true
+
         us, signs
 
     /// The oracle's answer from an assessment and the point where its supremum is attained.
     let answer (assessment: Assessment) (direction: float[]) (sign: int) =
-        { Assessment = assessment; Direction = direction; Sign = sign }
+        {
+            Assessment = assessment
+            Direction = direction
+            Sign = sign
+        }
 
     /// The sliding Frank–Wolfe loop. Each round asks the oracle for the certified gap and the exact argmax
     /// θ* of |η|; it stops when the gap is certified (never on the round count, which only ends a run that
@@ -409,12 +595,15 @@ module internal Sliding =
         let mutable signs: int[] = [||]
         let mutable answer = oracle us signs
         let mutable rounds = 0
+
         while not answer.Assessment.Certified && rounds < maxRounds do
             rounds <- rounds + 1
+
             if answer.Assessment.CertificateSup > 1.0 then
                 // A tiny non-zero start only fixes the direction; the refit sets the amplitude.
                 us <- Array.append us [| Dense.scale 1e-300 answer.Direction |]
                 signs <- Array.append signs [| answer.Sign |]
+
             if us.Length > 0 then
                 us <- refitAmplitudes ctx us signs
                 let u2, s2 = consolidate ctx us signs
@@ -422,7 +611,9 @@ module internal Sliding =
                 let u4, s4 = consolidate ctx u3 s3
                 us <- u4
                 signs <- s4
+
             answer <- oracle us signs
+
         us, signs, rounds, answer
 
     /// The measure Σ_j s_j ‖u_j‖ δ_{u_j/‖u_j‖}.

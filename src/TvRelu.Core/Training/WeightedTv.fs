@@ -7,26 +7,30 @@ open TvRelu.Core.Solver
 
 /// An extreme value of the weighted certificate η_ω(θ) = ⟨q, φ(θ)⟩ / (λ ω(θ)) over the sphere.
 type WeightedExtremum =
-    { /// sup |η_ω|, exact up to the boundary tolerance of `LabelNoise.boundaryTolerance`.
-      Value: float
-      /// A unit vector attaining it.
-      Argument: float[]
-      /// +1 when it is a maximum of η_ω, −1 a minimum.
-      Sign: int
-      /// The cell whose closure holds it (−1 if none: η_ω ≡ 0).
-      Cell: int }
+    {
+        /// sup |η_ω|, exact up to the boundary tolerance of `LabelNoise.boundaryTolerance`.
+        Value: float
+        /// A unit vector attaining it.
+        Argument: float[]
+        /// +1 when it is a maximum of η_ω, −1 a minimum.
+        Sign: int
+        /// The cell whose closure holds it (−1 if none: η_ω ≡ 0).
+        Cell: int
+    }
 
 /// A solution of the weighted-TV (label-noise) problem min ½‖Kν − y‖² + λ ∫ ω d|ν| (THEORY.md §7).
 type WeightedSolution =
-    { Measure: Measure
-      /// The weighted problem's objective ½‖Kν − y‖² + λ ∫ ω d|ν|, the dual bound D(q̂) of q̂ = q / max(1, s)
-      /// (feasible for the weighted dual), the certified gap, and s = sup_θ |η_ω(θ)| by the exact per-face
-      /// oracle: the fields of §2's assessment, read for the weighted problem.
-      Assessment: Assessment
-      /// ∫ ω d|ν|.
-      WeightedTotalVariation: float
-      Rounds: int
-      Seconds: float }
+    {
+        Measure: Measure
+        /// The weighted problem's objective ½‖Kν − y‖² + λ ∫ ω d|ν|, the dual bound D(q̂) of q̂ = q / max(1, s)
+        /// (feasible for the weighted dual), the certified gap, and s = sup_θ |η_ω(θ)| by the exact per-face
+        /// oracle: the fields of §2's assessment, read for the weighted problem.
+        Assessment: Assessment
+        /// ∫ ω d|ν|.
+        WeightedTotalVariation: float
+        Rounds: int
+        Seconds: float
+    }
 
 /// The weighted-TV problem of the label-noise regulariser (THEORY.md §7):
 ///   minimise ½‖Kν − y‖² + λ ∫ ω d|ν|,  ω(θ) = (2/N)√(A(θ)B(θ)),
@@ -69,33 +73,55 @@ module WeightedTv =
         let n = v.Length
         let mutable best = 0.0
         let mutable arg = [||]
+
         let evaluate (chosen: int list) =
             let rows = chosen |> List.map (fun t -> normals.[t]) |> List.toArray
             let basis = Dense.nullSpace n rows
+
             if basis.Length = n - rows.Length && basis.Length > 0 then
                 let l = basis.Length
-                let gb = basis |> Array.map (fun b -> Array.init n (fun k -> let mutable s = 0.0 in (for t in 0 .. n - 1 do s <- s + g.[k, t] * b.[t]); s))
+
+                let gb =
+                    basis
+                    |> Array.map (fun b ->
+                        Array.init n (fun k ->
+                            let mutable s = 0.0 in
+
+                            (for t in 0 .. n - 1 do
+                                s <- s + g.[k, t] * b.[t])
+
+                            s))
+
                 let gl = Matrix<float>.Build.Dense(l, l, fun a b -> Dense.dot basis.[a] gb.[b])
                 let evd = gl.Evd(Symmetricity.Symmetric)
                 let ev = evd.EigenValues |> Seq.map (fun z -> z.Real) |> Seq.toArray
                 let emax = Array.max ev
+
                 if emax > 0.0 && Array.min ev > 1e-12 * emax then
-                    let vl = Vector<float>.Build.DenseOfArray(basis |> Array.map (fun b -> Dense.dot b v))
+                    let vl =
+                        Vector<float>.Build.DenseOfArray(basis |> Array.map (fun b -> Dense.dot b v))
+
                     let z = gl.Solve(vl)
                     let q = vl.DotProduct z
+
                     if q > 0.0 then
                         let theta = Dense.combine basis (z.ToArray()) n
                         let nt = Dense.norm theta
+
                         if Cone.contains (1e-12 * nt) normals theta then
                             let c = weightOf basis
+
                             if c > 0.0 && sqrt q / c > best then
                                 best <- sqrt q / c
                                 arg <- Dense.scale (1.0 / nt) theta
+
         let rec subsets start (chosen: int list) size =
             evaluate chosen
+
             if size < n - 1 then
                 for t in start .. normals.Length - 1 do
                     subsets (t + 1) (t :: chosen) (size + 1)
+
         subsets 0 [] 0
         best, arg
 
@@ -110,14 +136,29 @@ module WeightedTv =
     let private cellData (arr: Arrangement) (data: Dataset) (lineality: float[,]) (c: int) =
         let n = arr.AmbientDimension
         let rows = data.AugmentedRaw
-        let active = [| for i in 0 .. rows.Length - 1 do if arr.IsActive(c, arr.RowMap.[i]) then yield i |]
+
+        let active =
+            [|
+                for i in 0 .. rows.Length - 1 do
+                    if arr.IsActive(c, arr.RowMap.[i]) then
+                        yield i
+            |]
+
         let g = Array2D.copy lineality
+
         for i in active do
             let x = rows.[i]
+
             for k in 0 .. n - 1 do
                 for l in 0 .. n - 1 do
                     g.[k, l] <- g.[k, l] + x.[k] * x.[l]
-        let minSq = if active.Length = 0 then 0.0 else active |> Array.map (fun i -> Dense.dot rows.[i] rows.[i]) |> Array.min
+
+        let minSq =
+            if active.Length = 0 then
+                0.0
+            else
+                active |> Array.map (fun i -> Dense.dot rows.[i] rows.[i]) |> Array.min
+
         active, g, minSq
 
     /// The maximum of sign · η_ω over the closure of cell c, with every face of the cell weighted by its own
@@ -126,14 +167,20 @@ module WeightedTv =
         let active, g, _ = cellData arr data lineality c
         let rows = data.AugmentedRaw
         let scale = 2.0 / float data.Count
+
         let weightOf (basis: float[][]) =
             let mutable b = 0.0
+
             for i in active do
                 let x = rows.[i]
                 let nx = Dense.norm x
                 let proj = Dense.norm (basis |> Array.map (fun e -> Dense.dot e x))
-                if proj > 1e-10 * nx then b <- b + nx * nx
+
+                if proj > 1e-10 * nx then
+                    b <- b + nx * nx
+
             scale * sqrt b
+
         let _, normals = Cone.ofCell arr c
         coneMaximum g (Dense.scale sign (cert.Piece c)) normals weightOf
 
@@ -146,23 +193,47 @@ module WeightedTv =
         let lineality = linealityProjector arr
         let cells = arr.CellCount
         let n = arr.AmbientDimension
+
         let bounds =
             Array.init cells (fun c ->
                 let active, g, minSq = cellData arr data lineality c
-                if active.Length = 0 then 0.0
+
+                if active.Length = 0 then
+                    0.0
                 else
                     let v = cert.Piece c
                     let z = Dense.solveSymmetric g v
                     sqrt (max 0.0 (Dense.dot v z)) / (2.0 / float data.Count * sqrt minSq))
+
         let order = Array.init cells id |> Array.sortByDescending (fun c -> bounds.[c])
-        let mutable best = { Value = 0.0; Argument = Array.init n (fun k -> if k = n - 1 then -1.0 else 0.0); Sign = 1; Cell = -1 }
+
+        let mutable best =
+            {
+                Value = 0.0
+                Argument = Array.init n (fun k -> if k = n - 1 then -1.0 else 0.0)
+                Sign = 1
+                Cell = -1
+            }
+
         let mutable i = 0
+
         while i < cells && bounds.[order.[i]] * (1.0 + 1e-9) > best.Value do
             let c = order.[i]
+
             for sign in [ 1; -1 ] do
                 let value, arg = cellMaximum arr data cert lineality (float sign) c
-                if value > best.Value then best <- { Value = value; Argument = arg; Sign = sign; Cell = c }
+
+                if value > best.Value then
+                    best <-
+                        {
+                            Value = value
+                            Argument = arg
+                            Sign = sign
+                            Cell = c
+                        }
+
             i <- i + 1
+
         best
 
     /// The objective, certified gap and exact sup |η_ω| of a measure ν for the weighted problem, with the point
@@ -176,20 +247,31 @@ module WeightedTv =
     /// Solves the weighted problem by sliding Frank–Wolfe with the exact weighted oracle above (the same loop
     /// as `SlidingFrankWolfe`, with the penalty c_F √(uᵀG_F u) on each face), to a certified gap.
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (options: FrankWolfeOptions) =
-        if not (lambda > 0.0) || System.Double.IsInfinity lambda then invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        if not (lambda > 0.0) || System.Double.IsInfinity lambda then
+            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+
         let sw = Stopwatch.StartNew()
         let n = arr.AmbientDimension
         let ctx = Sliding.context arr data lambda LabelNoiseWeight
+
         let oracle us signs =
-            let a, top = assessWith arr data lambda options.Tolerance (Sliding.measureOf n us signs)
+            let a, top =
+                assessWith arr data lambda options.Tolerance (Sliding.measureOf n us signs)
+
             Sliding.answer a top.Argument top.Sign
-        let us, signs, rounds, last = Sliding.run ctx oracle options.MaxRounds options.SlideIterations
+
+        let us, signs, rounds, last =
+            Sliding.run ctx oracle options.MaxRounds options.SlideIterations
+
         let nu = Sliding.measureOf n us signs
-        { Measure = nu
-          Assessment = last.Assessment
-          WeightedTotalVariation = LabelNoise.weightedTotalVariation data nu
-          Rounds = rounds
-          Seconds = sw.Elapsed.TotalSeconds }
+
+        {
+            Measure = nu
+            Assessment = last.Assessment
+            WeightedTotalVariation = LabelNoise.weightedTotalVariation data nu
+            Rounds = rounds
+            Seconds = sw.Elapsed.TotalSeconds
+        }
 
     /// Solves the weighted problem on a data set.
     let solve (data: Dataset) (lambda: float) (options: FrankWolfeOptions) =
