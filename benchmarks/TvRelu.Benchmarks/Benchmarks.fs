@@ -2,7 +2,9 @@
 module TvRelu.Benchmarks.Suites
 
 open BenchmarkDotNet.Attributes
-open TvRelu.Core
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 /// Exact cell enumeration (issue 2): the 5-cube (94,572 cells) and random planar data.
 [<MemoryDiagnoser; SimpleJob(launchCount = 1, warmupCount = 1, iterationCount = 3)>]

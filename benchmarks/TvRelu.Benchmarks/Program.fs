@@ -6,7 +6,10 @@ module TvRelu.Benchmarks.Program
 open System
 open System.Diagnostics
 open BenchmarkDotNet.Running
-open TvRelu.Core
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 let private peakMb () =
     Process.GetCurrentProcess().Refresh()

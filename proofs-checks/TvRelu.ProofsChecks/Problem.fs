@@ -3,7 +3,7 @@ namespace TvRelu.ProofsChecks
 open System
 open System.Globalization
 open System.Text
-open TvRelu.Core
+open TvRelu.Core.Data
 
 /// A generated problem, in the representation that shrinking works on: rows (x_i, y_i[, q_i]),
 /// λ as a fraction of λ_max (so that it stays meaningful when rows are removed), and an optional

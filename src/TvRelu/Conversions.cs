@@ -1,10 +1,10 @@
 using Microsoft.FSharp.Core;
-using CoreAssessment = TvRelu.Core.Assessment;
-using CoreExactReport = TvRelu.Core.ExactReport;
-using CoreExtremum = TvRelu.Core.Extremum;
-using CoreSaturationPoint = TvRelu.Core.SaturationPoint;
-using CoreSolution = TvRelu.Core.Solution;
-using Rational = TvRelu.Core.Rationals.Rational;
+using CoreAssessment = TvRelu.Core.Certificates.Assessment;
+using CoreExactReport = TvRelu.Core.Exact.ExactReport;
+using CoreExtremum = TvRelu.Core.Certificates.Extremum;
+using CoreSaturationPoint = TvRelu.Core.Certificates.SaturationPoint;
+using CoreSolution = TvRelu.Core.Solver.Solution;
+using Rational = TvRelu.Core.Exact.Rational;
 
 namespace TvRelu;
 

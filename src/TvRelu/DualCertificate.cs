@@ -1,5 +1,5 @@
-using CoreCertificate = TvRelu.Core.Certificate;
-using CoreCertificateOps = TvRelu.Core.CertificateModule;
+using CoreCertificate = TvRelu.Core.Certificates.Certificate;
+using CoreCertificateOps = TvRelu.Core.Certificates.CertificateModule;
 
 namespace TvRelu;
 

@@ -1,5 +1,5 @@
-using CoreMeasure = TvRelu.Core.Measure;
-using CoreMeasureOps = TvRelu.Core.MeasureModule;
+using CoreMeasure = TvRelu.Core.Data.Measure;
+using CoreMeasureOps = TvRelu.Core.Data.MeasureModule;
 
 namespace TvRelu;
 

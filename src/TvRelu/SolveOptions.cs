@@ -1,4 +1,4 @@
-using CoreOptions = TvRelu.Core.SolverOptions;
+using CoreOptions = TvRelu.Core.Solver.SolverOptions;
 
 namespace TvRelu;
 

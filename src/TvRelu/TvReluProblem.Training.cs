@@ -1,22 +1,22 @@
 using System.Collections.Concurrent;
 using Microsoft.FSharp.Core;
-using CoreClusterOptions = TvRelu.Core.ClusterOptions;
-using CoreFrankWolfe = TvRelu.Core.SlidingFrankWolfe;
-using CoreFrankWolfeOptions = TvRelu.Core.FrankWolfeOptions;
-using CoreGridLasso = TvRelu.Core.GridLasso;
-using CoreInitialisation = TvRelu.Core.Initialisation;
-using CoreLabelNoise = TvRelu.Core.LabelNoise;
-using CoreLearningRate = TvRelu.Core.LearningRate;
-using CoreOptimizer = TvRelu.Core.Optimizer;
-using CoreSolution = TvRelu.Core.Solution;
-using CoreSolve = TvRelu.Core.Solve;
-using CoreSolverOptions = TvRelu.Core.SolverOptions;
-using CoreStoppingRule = TvRelu.Core.StoppingRule;
-using CoreTraining = TvRelu.Core.Training;
-using CoreTrainingOptions = TvRelu.Core.TrainingOptions;
-using CoreTrainingProgress = TvRelu.Core.TrainingProgress;
-using CoreTrainingReference = TvRelu.Core.TrainingReference;
-using CoreWeightedTv = TvRelu.Core.WeightedTv;
+using CoreClusterOptions = TvRelu.Core.Training.ClusterOptions;
+using CoreFrankWolfe = TvRelu.Core.Solver.SlidingFrankWolfe;
+using CoreFrankWolfeOptions = TvRelu.Core.Solver.FrankWolfeOptions;
+using CoreGridLasso = TvRelu.Core.Solver.GridLasso;
+using CoreInitialisation = TvRelu.Core.Training.Initialisation;
+using CoreLabelNoise = TvRelu.Core.Training.LabelNoise;
+using CoreLearningRate = TvRelu.Core.Training.LearningRate;
+using CoreOptimizer = TvRelu.Core.Training.Optimizer;
+using CoreSolution = TvRelu.Core.Solver.Solution;
+using CoreSolve = TvRelu.Core.Solver.Solve;
+using CoreSolverOptions = TvRelu.Core.Solver.SolverOptions;
+using CoreStoppingRule = TvRelu.Core.Training.StoppingRule;
+using CoreTraining = TvRelu.Core.Training.Training;
+using CoreTrainingOptions = TvRelu.Core.Training.TrainingOptions;
+using CoreTrainingProgress = TvRelu.Core.Training.TrainingProgress;
+using CoreTrainingReference = TvRelu.Core.Training.TrainingReference;
+using CoreWeightedTv = TvRelu.Core.Training.WeightedTv;
 
 namespace TvRelu;
 
@@ -48,7 +48,7 @@ public sealed partial class TvReluProblem
         options ??= TrainOptions.Default;
         var core = ToCore(options, progress);
         var reference = Reference(lambda);
-        var run = CoreTraining.trainOn(FSharpOption<TvRelu.Core.Arrangement>.Some(reference.Arrangement), _data, lambda, width, core);
+        var run = CoreTraining.trainOn(FSharpOption<TvRelu.Core.Arrangements.Arrangement>.Some(reference.Arrangement), _data, lambda, width, core);
         var clusterOptions = new CoreClusterOptions(options.ClusterAngleTolerance, options.ClusterMassTolerance);
         var certificate = CoreTraining.certify(reference, clusterOptions, run.Network);
         var measure = new Measure(certificate.Measure);
@@ -124,7 +124,7 @@ public sealed partial class TvReluProblem
         return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
     }
 
-    private static AuditedSolution Audited(TvRelu.Core.Measure core, TvRelu.Core.Assessment assessment, double lambda, int rounds, double seconds)
+    private static AuditedSolution Audited(TvRelu.Core.Data.Measure core, TvRelu.Core.Certificates.Assessment assessment, double lambda, int rounds, double seconds)
     {
         var measure = new Measure(core);
         return new AuditedSolution { Measure = measure, Certification = assessment.ToFacade(lambda, measure), Rounds = rounds, Seconds = seconds };
@@ -158,7 +158,7 @@ public sealed partial class TvReluProblem
     private CoreTrainingReference Reference(double lambda)
     {
         EnsureTractable();
-        var exact = _exact.GetOrAdd(lambda, l => new Lazy<CoreSolution>(() => TvRelu.Core.CertifiedSolve.onArrangement(_arrangement.Value, _data, l, CoreSolverOptions.Default))).Value;
+        var exact = _exact.GetOrAdd(lambda, l => new Lazy<CoreSolution>(() => TvRelu.Core.Solver.CertifiedSolve.onArrangement(_arrangement.Value, _data, l, CoreSolverOptions.Default))).Value;
         return new CoreTrainingReference(_data, lambda, _arrangement.Value, exact);
     }
 

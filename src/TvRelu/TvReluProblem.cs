@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Numerics;
-using TvRelu.Core;
-using CoreArrangement = TvRelu.Core.Arrangement;
-using CoreArrangementOps = TvRelu.Core.ArrangementModule;
-using CoreCertificateOps = TvRelu.Core.CertificateModule;
-using CoreSolve = TvRelu.Core.Solve;
-using CoreCertifiedSolve = TvRelu.Core.CertifiedSolve;
+using TvRelu.Core.Arrangements;
+using TvRelu.Core.Certificates;
+using TvRelu.Core.Data;
+using TvRelu.Core.Exact;
+using CoreArrangement = TvRelu.Core.Arrangements.Arrangement;
+using CoreArrangementOps = TvRelu.Core.Arrangements.ArrangementModule;
+using CoreCertificateOps = TvRelu.Core.Certificates.CertificateModule;
+using CoreSolve = TvRelu.Core.Solver.Solve;
+using CoreCertifiedSolve = TvRelu.Core.Solver.CertifiedSolve;
 
 namespace TvRelu;
 

@@ -7,9 +7,9 @@ open System
 open Xunit
 open FsCheck
 open FsCheck.Xunit
-open TvRelu.Core
 open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Tests.Generators
+open TvRelu.Core.Cones
 
 /// Scale of the numbers in a case, for relative tolerances.
 let private magnitude (c: ConeCase) =

@@ -15,8 +15,12 @@ open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
 open Fractions
-open TvRelu.Core
-open TvRelu.Core.Rationals
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
+open TvRelu.Core.Exact
 
 // ---------------------------------------------------------------------------------------------
 // Reference material and small exact helpers
@@ -559,7 +563,7 @@ let ``Exact active-set search finds the projection when the floating active set 
                     // A hint claiming every facet active: wrong whenever the projection is not the vertex.
                     let facets = arr.Facets c
 
-                    let wrongHint =
+                    let wrongHint: Projection =
                         {
                             Point = Array.zeroCreate n
                             Norm = 0.0

@@ -5,9 +5,9 @@ module TvRelu.Core.Tests.MeasureTests
 open System
 open Xunit
 open FsCheck.Xunit
-open TvRelu.Core
 open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Tests.Generators
+open TvRelu.Core.Data
 
 /// The network's neurons as raw (unnormalised) atoms, with some repeated on purpose: the same
 /// direction with a rescaled weight (same point of the sphere), and a zero amplitude.

@@ -5,7 +5,7 @@ module TvRelu.Core.Tests.Reference
 open System
 open System.IO
 open System.Text.Json
-open TvRelu.Core
+open TvRelu.Core.Data
 
 /// `<repo>/../shared`, found by walking up from the test binaries to the repository root (the
 /// directory holding TvReluVerified.sln), so that it works from any worktree.

@@ -3,8 +3,15 @@ module TvRelu.Core.Tests.TrainingTests
 open System
 open System.IO
 open Xunit
-open TvRelu.Core
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
+open TvRelu.Core.Uniqueness
+open TvRelu.Core.Solver
+open TvRelu.Core.Training
+open TvRelu.Core.Exact
 
 // Finite-width training, sliding Frank–Wolfe and the weighted-TV problem (issue 5, THEORY.md §1, §2, §7).
 
@@ -41,7 +48,7 @@ let private referenceCases =
                  c.GetProperty("data").GetString(), c.GetProperty("lambda").GetDouble()
          ])
 
-let private gaussian (rng: Random) = Network.gaussian rng
+let private gaussian (rng: Random) = Sampling.gaussian rng
 
 let private randomData (rng: Random) (n: int) (d: int) =
     Dataset.CreateOrRaise(Array.init n (fun _ -> Array.init d (fun _ -> gaussian rng)), Array.init n (fun _ -> gaussian rng))

@@ -7,6 +7,8 @@ open Xunit
 open Xunit.Abstractions
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Tests.TestSupport
+open TvRelu.Core.Data
+open TvRelu.Core.Exact
 
 /// Cheap claims keep the engine tests fast; the catalogue's own short campaign is in CatalogueTests.
 let private cheap () =
@@ -114,7 +116,7 @@ type FalseClaimTests(output: ITestOutputHelper) =
         Assert.Contains(sprintf "seed %d" r.Seed, r.Message)
         Assert.True(r.ShrunkRows >= 1 && r.ShrunkRows <= r.OriginalRows)
         // The counterexample is a valid CSV data set (the comment lines carry seed and lambda).
-        let data = TvRelu.Core.Csv.parse r.Counterexample
+        let data = TvRelu.Core.Data.Csv.parse r.Counterexample
         Assert.True(Result.isOk data)
 
         Assert.Equal(

@@ -3,8 +3,11 @@ module TvRelu.ProofsChecks.Tests.TestSupport
 
 open System
 open System.IO
-open TvRelu.Core
 open TvRelu.ProofsChecks
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 /// A fresh temporary directory, deleted on dispose.
 type TempDir() =

@@ -1,9 +1,14 @@
 namespace TvRelu.ProofsChecks.Claims
 
 open System
-open TvRelu.Core
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
+open TvRelu.Core.Training
+open TvRelu.Core.Exact
 
 /// Claim 7: the second seed's claims (de Dios and Bruna 2020, THEORY.md §7), on finite-width training.
 ///

@@ -1,8 +1,12 @@
 namespace TvRelu.ProofsChecks.Claims
 
-open TvRelu.Core
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
+open TvRelu.Core.Exact
 
 /// Claim 1: at most one extreme value per dual region (THEORY.md §3, Lemma 1 and consequence 2).
 module ExtremePerRegion =

@@ -1,8 +1,12 @@
 namespace TvRelu.ProofsChecks.Claims
 
-open TvRelu.Core
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 /// Claim 6: low noise and small λ (THEORY.md §6). A sparse teacher μ_0 with a non-degenerate
 /// pre-certificate is recovered with the same number of Diracs for small λ and ‖w‖/λ, and for

@@ -1,9 +1,9 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Arrangements
 
 open System
 open System.Collections.Generic
 open TvRelu.Core.Numerics
-open TvRelu.Core.Arrangements
+open TvRelu.Core.Data
 
 /// A cell of the arrangement: a dual region of THEORY.md §3, where every neuron has a fixed
 /// activation pattern and the certificate is linear.

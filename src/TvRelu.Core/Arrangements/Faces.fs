@@ -1,8 +1,7 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Arrangements
 
 open System.Collections.Generic
 open TvRelu.Core.Numerics
-open TvRelu.Core.Arrangements
 
 /// A face of the arrangement on the sphere: the points of S^d with one sign vector (THEORY.md §3).
 type Face =

@@ -1,7 +1,10 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Certificates
 
 open System
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
 
 /// An extreme value of the certificate over the whole sphere and a point attaining it.
 type Extremum =

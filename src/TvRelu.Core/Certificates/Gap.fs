@@ -1,6 +1,9 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Certificates
 
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+
 
 /// The certified optimality gap of a candidate measure (THEORY.md §2).
 type Assessment =

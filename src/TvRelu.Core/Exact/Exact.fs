@@ -1,10 +1,13 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Exact
 
 open System
 open System.Diagnostics
 open System.Numerics
 open Fractions
-open TvRelu.Core.Rationals
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 /// What exact mode decided about a measure (THEORY.md §8).
 type ExactVerdict =

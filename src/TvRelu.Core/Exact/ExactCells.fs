@@ -1,4 +1,9 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Exact
+
+open System.Collections.Generic
+open System.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
 
 /// The exact checks on the cells (THEORY.md §3, §8).
 type ExactCellCheck =
@@ -16,12 +21,6 @@ type ExactCellCheck =
         /// The value it must have: (−1)^d + (−1)^ℓ, ℓ the exact corank of the inputs (THEORY.md §3).
         ExpectedEulerCharacteristic: int
     }
-
-namespace TvRelu.Core.Rationals
-
-open System.Collections.Generic
-open System.Numerics
-open TvRelu.Core
 
 /// The data of an arrangement as exact integers: every augmented input x̃_i = (x_i, 1) scaled by
 /// one common power of two (positive scaling changes no sign and no projection direction).

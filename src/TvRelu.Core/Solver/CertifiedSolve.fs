@@ -1,7 +1,10 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Solver
 
 open System
 open System.Diagnostics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
 
 /// P_λ solved to a certified gap by the two exact solvers together (THEORY.md §2, §4). Column
 /// generation runs first; when it stops uncertified (a stalled restricted problem), sliding

@@ -1,8 +1,10 @@
 namespace TvRelu.Core.Solver
 
 open System
-open TvRelu.Core
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
 
 /// One (cell, sign) column of the exact finite reformulation (THEORY.md §4): the variable
 /// u ∈ K_C contributes σ D_C X̃ u to Kμ and ‖u‖ to the TV norm.

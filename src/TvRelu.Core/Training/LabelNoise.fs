@@ -1,6 +1,8 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Training
 
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+
 
 /// The implicit regulariser of SGD with label noise and its weighted-TV form (THEORY.md §7 (ii)).
 ///

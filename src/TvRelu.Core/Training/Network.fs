@@ -1,7 +1,8 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Training
 
 open System
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
 
 /// A two-layer ReLU network x ↦ Σ_j c_j σ(⟨w_j, x⟩ + b_j) of width m, the finite-width object that
 /// THEORY.md §1 relates to measures. Neuron j is θ_j = (w_j, b_j) ∈ R^{d+1}, so that
@@ -121,13 +122,6 @@ module Network =
     /// The network of a flat parameter array (stride d + 2), as the optimisers hold it.
     let internal ofParameters (ambient: int) (p: float[]) = Network(ambient, Array.copy p)
 
-    /// A standard normal deviate by Box–Muller: System.Random has none, and a fixed algorithm keeps
-    /// runs reproducible across platforms for a given seed.
-    let internal gaussian (rng: Random) =
-        let u1 = 1.0 - rng.NextDouble()
-        let u2 = rng.NextDouble()
-        sqrt (-2.0 * log u1) * cos (2.0 * Math.PI * u2)
-
     /// A seeded random network of the given width on inputs of dimension d (THEORY.md §1, §7).
     let initialise (init: Initialisation) (seed: int) (width: int) (d: int) =
         if width < 1 then
@@ -150,15 +144,15 @@ module Network =
 
             for j in 0 .. width - 1 do
                 for k in 0 .. n - 1 do
-                    p.[j * (n + 1) + k] <- sw * gaussian rng
+                    p.[j * (n + 1) + k] <- sw * Sampling.gaussian rng
 
-                p.[j * (n + 1) + n] <- sc * gaussian rng
+                p.[j * (n + 1) + n] <- sc * Sampling.gaussian rng
         | Small scale ->
             if not (scale > 0.0) || Double.IsInfinity scale then
                 invalidArg "init" "the initialisation scale must be positive and finite"
 
             for j in 0 .. width - 1 do
-                let g = Array.init n (fun _ -> gaussian rng)
+                let g = Array.init n (fun _ -> Sampling.gaussian rng)
                 let ng = max (Dense.norm g) 1e-300
 
                 for k in 0 .. n - 1 do

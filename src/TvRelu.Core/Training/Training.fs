@@ -1,8 +1,12 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Training
 
 open System
 open System.Diagnostics
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 /// The optimiser of finite-width training.
 type Optimizer =
@@ -391,7 +395,7 @@ module Training =
                     order.[start .. min nRows (start + batch) - 1]
 
             for i in rows do
-                noisy.[i] <- run.Labels.[i] + noise * Network.gaussian rng
+                noisy.[i] <- run.Labels.[i] + noise * Sampling.gaussian rng
 
             Network.lossAndGradient run.Workspace noisy rows (float nRows / float rows.Length) run.Lambda p g
             |> ignore

@@ -1,8 +1,12 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Training
 
 open System.Diagnostics
 open MathNet.Numerics.LinearAlgebra
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
 open TvRelu.Core.Solver
 
 /// An extreme value of the weighted certificate η_ω(θ) = ⟨q, φ(θ)⟩ / (λ ω(θ)) over the sphere.
@@ -244,6 +248,49 @@ module WeightedTv =
         let top = supremum arr data lambda q
         Gap.ofResidual data.LabelsRaw q lambda (LabelNoise.weightedTotalVariation data nu) top.Value tolerance, top
 
+    /// The label-noise weight as the sliding solver's atom penalty (THEORY.md §7): on the face with strictly
+    /// active rows S an atom u costs c_S √(uᵀG_S u), c_S = (2/N)√B_S, G_S = Σ_{i∈S} x̃_i x̃_iᵀ,
+    /// B_S = Σ_{i∈S} ‖x̃_i‖², with its gradient and Hessian on that face.
+    let internal atomPenalty (data: Dataset) : AtomPenalty =
+        let rows = data.AugmentedRaw
+
+        let onFace (active: int[]) (u: float[]) =
+            let n = u.Length
+            let gm = Array2D.zeroCreate n n
+            let mutable b = 0.0
+
+            for i in active do
+                let x = rows.[i]
+                b <- b + Dense.dot x x
+
+                for k in 0 .. n - 1 do
+                    for l in 0 .. n - 1 do
+                        gm.[k, l] <- gm.[k, l] + x.[k] * x.[l]
+
+            let c = 2.0 / float rows.Length * sqrt b
+
+            let gu =
+                Array.init n (fun k ->
+                    let mutable s = 0.0 in
+
+                    (for l in 0 .. n - 1 do
+                        s <- s + gm.[k, l] * u.[l])
+
+                    s)
+
+            let q = Dense.dot u gu
+
+            if q <= 0.0 then
+                0.0, Array.zeroCreate n, Array2D.zeroCreate n n
+            else
+                let sq = sqrt q
+                c * sq, Dense.scale (c / sq) gu, Array2D.init n n (fun k l -> c * (gm.[k, l] / sq - gu.[k] * gu.[l] / (q * sq)))
+
+        {
+            OnFace = onFace
+            FaceDependent = true
+        }
+
     /// Solves the weighted problem by sliding Frank–Wolfe with the exact weighted oracle above (the same loop
     /// as `SlidingFrankWolfe`, with the penalty c_F √(uᵀG_F u) on each face), to a certified gap.
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (options: FrankWolfeOptions) =
@@ -252,7 +299,7 @@ module WeightedTv =
 
         let sw = Stopwatch.StartNew()
         let n = arr.AmbientDimension
-        let ctx = Sliding.context arr data lambda LabelNoiseWeight
+        let ctx = Sliding.context arr data lambda (atomPenalty data)
 
         let oracle us signs =
             let a, top =

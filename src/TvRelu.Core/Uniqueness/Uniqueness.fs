@@ -1,6 +1,8 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Uniqueness
 
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+
 
 /// Whether the minimiser is unique (THEORY.md §5).
 type UniquenessVerdict =

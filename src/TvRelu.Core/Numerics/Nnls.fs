@@ -1,6 +1,5 @@
 namespace TvRelu.Core.Numerics
 
-open TvRelu.Core.Numerics
 
 /// Non-negative least squares min_{ν ≥ 0} ‖E ν − f‖ by the active-set method of Lawson and
 /// Hanson (1974, ch. 23). The problems met here are tiny (f ∈ R^{d+1}), so the least-squares

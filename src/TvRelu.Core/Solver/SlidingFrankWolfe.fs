@@ -1,7 +1,9 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Solver
 
 open System.Diagnostics
-open TvRelu.Core.Solver
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
 
 /// Settings of the sliding Frank–Wolfe solver.
 type FrankWolfeOptions =
@@ -53,7 +55,7 @@ module SlidingFrankWolfe =
 
         let sw = Stopwatch.StartNew()
         let n = arr.AmbientDimension
-        let ctx = Sliding.context arr data lambda Uniform
+        let ctx = Sliding.context arr data lambda Sliding.uniform
 
         let oracle us signs =
             let mu = Sliding.measureOf n us signs

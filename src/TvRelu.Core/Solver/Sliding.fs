@@ -1,15 +1,24 @@
 namespace TvRelu.Core.Solver
 
-open TvRelu.Core
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
 
-/// Which penalty an atom pays per unit of mass.
-type internal Weighting =
-    /// ‖μ‖_TV: an atom u (a = ‖u‖, θ = u/‖u‖) costs ‖u‖ (THEORY.md §1).
-    | Uniform
-    /// ∫ ω d|ν| with the label-noise weight of §7: on the face with strictly active rows S an atom u costs
-    /// (2/N)√B_S · √(uᵀ G_S u), G_S = Σ_{i∈S} x̃_i x̃_iᵀ, B_S = Σ_{i∈S} ‖x̃_i‖².
-    | LabelNoiseWeight
+
+/// The penalty an atom u = |a| θ pays, as the sliding solver needs it: its value, gradient and Hessian on
+/// the face the atom lies on, which is where the objective is smooth.
+type internal AtomPenalty =
+    {
+        /// pen(u) on the face whose strictly active rows are given, with its gradient and Hessian there.
+        OnFace: int[] -> float[] -> float * float[] * float[,]
+        /// Whether pen depends on the face (the label-noise weight of §7 does, ‖u‖ does not). A face-dependent
+        /// penalty is read on the face of u itself, atoms merge only when they keep the same strictly active
+        /// rows, and an atom leaves its hyperplanes only to the sides where they stay inactive: everywhere else
+        /// the weight jumps up.
+        FaceDependent: bool
+    }
 
 /// One certificate evaluation of the current atoms: the certified gap (THEORY.md §2), and the exact linear
 /// minimisation oracle's answer (the argmax of |η| over the whole sphere, with its sign).
@@ -33,7 +42,7 @@ module internal Sliding =
             Rows: float[][]
             Labels: float[]
             Lambda: float
-            Weighting: Weighting
+            Penalty: AtomPenalty
             Dim: int
             /// Unit normal of each hyperplane, and the rows on it.
             Units: float[][]
@@ -43,7 +52,7 @@ module internal Sliding =
         }
 
     /// The atoms' view of a problem: its rows grouped by hyperplane, λ and the penalty.
-    let context (arr: Arrangement) (data: Dataset) (lambda: float) (weighting: Weighting) =
+    let context (arr: Arrangement) (data: Dataset) (lambda: float) (penalty: AtomPenalty) =
         let rows = data.AugmentedRaw
         let m = arr.HyperplaneCount
         let rowsOf = Array.init m (fun _ -> ResizeArray<int>())
@@ -53,7 +62,7 @@ module internal Sliding =
             Rows = rows
             Labels = data.LabelsRaw
             Lambda = lambda
-            Weighting = weighting
+            Penalty = penalty
             Dim = arr.AmbientDimension
             Units = arr.UnitNormalsRaw
             RowsOf = rowsOf |> Array.map (fun r -> r.ToArray())
@@ -84,53 +93,36 @@ module internal Sliding =
                     yield! ctx.RowsOf.[h]
         |]
 
+    /// ‖μ‖_TV: an atom u (a = ‖u‖, θ = u/‖u‖) costs ‖u‖ (THEORY.md §1), the same on every face.
+    let uniform =
+        {
+            OnFace =
+                fun _ u ->
+                    let n = u.Length
+                    let nu = Dense.norm u
+                    let g = Dense.scale (1.0 / nu) u
+                    nu, g, Array2D.init n n (fun k l -> ((if k = l then 1.0 else 0.0) - g.[k] * g.[l]) / nu)
+            FaceDependent = false
+        }
+
     /// pen(u) on the face of `side`, with its gradient and Hessian there (THEORY.md §1, §7).
     let penalty (ctx: Context) (side: int[]) (u: float[]) =
-        let n = ctx.Dim
-
-        match ctx.Weighting with
-        | Uniform ->
-            let nu = Dense.norm u
-            let g = Dense.scale (1.0 / nu) u
-            nu, g, Array2D.init n n (fun k l -> ((if k = l then 1.0 else 0.0) - g.[k] * g.[l]) / nu)
-        | LabelNoiseWeight ->
-            let rows = activeRows ctx side
-            let gm = Array2D.zeroCreate n n
-            let mutable b = 0.0
-
-            for i in rows do
-                let x = ctx.Rows.[i]
-                b <- b + Dense.dot x x
-
-                for k in 0 .. n - 1 do
-                    for l in 0 .. n - 1 do
-                        gm.[k, l] <- gm.[k, l] + x.[k] * x.[l]
-
-            let c = 2.0 / float ctx.Rows.Length * sqrt b
-
-            let gu =
-                Array.init n (fun k ->
-                    let mutable s = 0.0 in
-
-                    (for l in 0 .. n - 1 do
-                        s <- s + gm.[k, l] * u.[l])
-
-                    s)
-
-            let q = Dense.dot u gu
-
-            if q <= 0.0 then
-                0.0, Array.zeroCreate n, Array2D.zeroCreate n n
-            else
-                let sq = sqrt q
-                c * sq, Dense.scale (c / sq) gu, Array2D.init n n (fun k l -> c * (gm.[k, l] / sq - gu.[k] * gu.[l] / (q * sq)))
+        ctx.Penalty.OnFace
+            (if ctx.Penalty.FaceDependent then
+                 activeRows ctx side
+             else
+                 [||])
+            u
 
     let private penaltyValue (ctx: Context) (u: float[]) =
-        match ctx.Weighting with
-        | Uniform -> Dense.norm u
-        | LabelNoiseWeight ->
-            let v, _, _ = penalty ctx (sides ctx LabelNoise.boundaryTolerance u) u
-            v
+        let side =
+            if ctx.Penalty.FaceDependent then
+                sides ctx Tolerances.weightBoundary u
+            else
+                [||]
+
+        let v, _, _ = penalty ctx side u
+        v
 
     /// Σ_j s_j σ(X̃ u_j).
     let fitted (ctx: Context) (us: float[][]) (signs: int[]) =
@@ -299,12 +291,13 @@ module internal Sliding =
     /// φ(u_j) + φ(u_k) = φ(u_j + u_k) and ‖u_j + u_k‖ ≤ ‖u_j‖ + ‖u_k‖, THEORY.md §4). With the label-noise
     /// weight the sum must also keep the same strictly active rows, or its weight could jump up (§7).
     let mergeable (ctx: Context) (u: float[]) (v: float[]) =
-        let su = sides ctx LabelNoise.boundaryTolerance u
-        let sv = sides ctx LabelNoise.boundaryTolerance v
+        let su = sides ctx Tolerances.weightBoundary u
+        let sv = sides ctx Tolerances.weightBoundary v
 
-        match ctx.Weighting with
-        | Uniform -> Array.forall2 (fun a b -> a * b >= 0) su sv
-        | LabelNoiseWeight -> Array.forall2 (fun a b -> (a > 0) = (b > 0)) su sv
+        if ctx.Penalty.FaceDependent then
+            Array.forall2 (fun a b -> (a > 0) = (b > 0)) su sv
+        else
+            Array.forall2 (fun a b -> a * b >= 0) su sv
 
     /// Merges mergeable atoms of one sign and drops atoms whose mass is negligible.
     let consolidate (ctx: Context) (us: float[][]) (signs: int[]) =
@@ -353,9 +346,10 @@ module internal Sliding =
                 |> Array.map (fun h -> ctx.RowsOf.[h] |> Array.sumBy (fun i -> residual.[i]))
 
             let choices =
-                match ctx.Weighting with
-                | Uniform -> [ 0 .. (1 <<< zero.Length) - 1 ]
-                | LabelNoiseWeight -> [ 0 ]
+                if ctx.Penalty.FaceDependent then
+                    [ 0 ]
+                else
+                    [ 0 .. (1 <<< zero.Length) - 1 ]
 
             let mutable best = 0.0
             let mutable dir = [||]

@@ -1,9 +1,12 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Solver
 
 open System
 open System.Diagnostics
 open TvRelu.Core.Numerics
-open TvRelu.Core.Solver
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Uniqueness
 
 /// Settings of the exact solver. The defaults are the library's promise: a certified gap of at
 /// most max(1e-9 · J, 1e-13 · ½‖y‖²).

@@ -1,9 +1,11 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Solver
 
 open System
 open System.Diagnostics
 open TvRelu.Core.Numerics
-open TvRelu.Core.Solver
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
 
 /// A result of the fixed-grid baseline.
 type GridLassoResult =
@@ -43,7 +45,7 @@ module GridLasso =
             let rng = Random(seed)
 
             Array.init count (fun _ ->
-                let g = Array.init (d + 1) (fun _ -> Network.gaussian rng)
+                let g = Array.init (d + 1) (fun _ -> Sampling.gaussian rng)
                 Dense.scale (1.0 / Dense.norm g) g)
 
     /// Solves the LASSO on the given directions exactly, by a working set: the amplitudes on the working set

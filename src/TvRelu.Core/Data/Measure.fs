@@ -1,6 +1,7 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Data
 
 open TvRelu.Core.Numerics
+
 
 /// One Dirac a · δ_θ with θ on the unit sphere S^d (THEORY.md §1). Arrays are never mutated
 /// by the library; constructors copy what they are given.
