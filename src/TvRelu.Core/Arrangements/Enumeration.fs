@@ -17,9 +17,10 @@ open TvRelu.Core.Numerics
 /// hyperplanes that coincide on H_k and drops none that matter.
 module internal Enumeration =
 
-    /// Unit normals that agree to this tolerance, up to sign, define the same hyperplane.
+    /// Unit normals that agree to this tolerance, up to sign, define the same hyperplane of a
+    /// restriction (`Tolerances.restrictionParallel`).
     [<Literal>]
-    let parallelTolerance = 1e-10
+    let parallelTolerance = Tolerances.restrictionParallel
 
     /// Deterministic 64-bit keys (splitmix64) for Zobrist hashing of sign vectors: the hash of a
     /// sign vector is the XOR of the keys of its + positions, so flipping one sign is one XOR.
@@ -30,13 +31,10 @@ module internal Enumeration =
         z ^^^ (z >>> 31)
 
     /// Distinct input hyperplanes must differ by this much (unit normals, up to sign, after the
-    /// arrangement's conditioning): a hundred times the parallel tolerance of the restrictions, so
-    /// that two input hyperplanes are either one hyperplane or clearly two, and never read as one by
-    /// one step (a restriction, a face) and as two by another. With the same 1e-10 at both levels,
-    /// inputs 1e-12 apart whose small coordinates the conditioning magnified to ~1e-10 gave Euler
-    /// characteristics off by 2 (the long cover-euler campaign of issue 4: 17 in 60,000 trials).
+    /// arrangement's conditioning): a hundred times the parallel tolerance of the restrictions
+    /// (`Tolerances.mergeInputs` says why).
     [<Literal>]
-    let hyperplaneTolerance = 1e-8
+    let hyperplaneTolerance = Tolerances.mergeInputs
 
     /// Groups normals that are parallel (±) within `tol`: the kept unit representatives, and for
     /// each input its group (−1 for a zero vector) and orientation (±1) relative to it.

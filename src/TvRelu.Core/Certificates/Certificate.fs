@@ -191,7 +191,13 @@ module Certificate =
             |]
 
         let mutable cell = -1
-        let noise = if order.Length > 0 then 1e-12 * norms.[order.[0]] else 0.0
+
+        let noise =
+            if order.Length > 0 then
+                Tolerances.projectionRounding * norms.[order.[0]]
+            else
+                0.0
+
         let mutable i = 0
 
         while i < order.Length && norms.[order.[i]] > best do
@@ -204,7 +210,10 @@ module Certificate =
             // all-negative cell's piece is ~1e-16, not 0) and against the terms ν_i a_i (unit a_i)
             // that the projection subtracts, which are large on the thin cones of nearly parallel
             // hyperplanes.
-            if p.Norm > best && p.Norm > noise + 1e-12 * Array.sum p.Multipliers then
+            if
+                p.Norm > best
+                && p.Norm > noise + Tolerances.projectionRounding * Array.sum p.Multipliers
+            then
                 best <- p.Norm
                 arg <- Dense.scale (1.0 / p.Norm) p.Point
                 cell <- c
@@ -279,7 +288,9 @@ module Certificate =
 
             match
                 found
-                |> Seq.tryFindIndex (fun s -> s.Sign = sign && Dense.distance s.Direction theta <= 1e-8)
+                |> Seq.tryFindIndex (fun s ->
+                    s.Sign = sign
+                    && Dense.distance s.Direction theta <= Tolerances.saturationPointsMeet)
             with
             | Some k ->
                 let s = found.[k]

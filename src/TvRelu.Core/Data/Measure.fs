@@ -77,11 +77,11 @@ type Measure private (atoms: Atom[], dim: int) =
 /// Operations on measures: the TV norm, the forward operator K and the network function f_μ.
 module Measure =
 
-    /// Two directions closer than this (Euclidean, on the unit sphere) are the same point.
-    /// 1e-9 is far below any angle the data can resolve in double precision after the
-    /// solver's polishing, and far above the rounding of a normalisation.
+    /// Two directions closer than this (Euclidean, on the unit sphere) are the same point
+    /// (`Tolerances.mergeAtoms`: far below any angle the data can resolve in double precision after
+    /// the solver's polishing, and far above the rounding of a normalisation).
     [<Literal>]
-    let mergeTolerance = 1e-9
+    let mergeTolerance = Tolerances.mergeAtoms
 
     /// The zero measure on S^d (dim = d + 1).
     let zero dim =

@@ -201,7 +201,10 @@ module internal ExactSupremum =
             let near =
                 [|
                     for k in 0 .. facets.Length - 1 do
-                        if abs (Dense.dot unitOutward.[k] hint.Point) <= 1e-7 * max scale 1e-300 then
+                        if
+                            abs (Dense.dot unitOutward.[k] hint.Point)
+                            <= Tolerances.nearFacet * max scale Tolerances.tiny
+                        then
                             yield facets.[k]
                 |]
 

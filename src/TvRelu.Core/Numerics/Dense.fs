@@ -77,8 +77,9 @@ module Dense =
         else
             Matrix<float>.Build.DenseOfRowArrays(rows)
 
-    /// The default relative rank tolerance: singular values at most max(m, n) · 1e-13 · σ_max are zero.
-    let private defaultRelative (rows: int) (cols: int) = float (max rows cols) * 1e-13
+    /// The default relative rank tolerance: singular values at most max(m, n) · `Tolerances.svdRank` · σ_max are zero.
+    let private defaultRelative (rows: int) (cols: int) =
+        float (max rows cols) * Tolerances.svdRank
 
     /// Numerical rank by SVD: singular values above relTol · σ_max count.
     let rankWithin (relTol: float) (cols: int) (rows: float[][]) =
@@ -90,10 +91,10 @@ module Dense =
             if s.Count = 0 then
                 0
             else
-                let tol = relTol * max s.[0] 1e-300
+                let tol = relTol * max s.[0] Tolerances.tiny
                 s |> Seq.filter (fun x -> x > tol) |> Seq.length
 
-    /// Numerical rank by SVD with the usual tolerance max(m, n) · ε · σ_max (ε taken as 1e-13).
+    /// Numerical rank by SVD with the usual tolerance max(m, n) · ε · σ_max (ε taken as `Tolerances.svdRank`).
     let rank (cols: int) (rows: float[][]) =
         rankWithin (defaultRelative rows.Length cols) cols rows
 
@@ -126,7 +127,7 @@ module Dense =
             let svd = padded.Svd(true)
             let s = svd.S
             let smax = if s.Count > 0 then s.[0] else 0.0
-            let tol = relTol * max smax 1e-300
+            let tol = relTol * max smax Tolerances.tiny
             let r = s |> Seq.filter (fun x -> x > tol) |> Seq.length
             let vt = svd.VT
             [| for j in r .. cols - 1 -> Array.init cols (fun i -> vt.[j, i]) |]
@@ -144,7 +145,7 @@ module Dense =
         let svd = m.Svd(true)
         let s = svd.S
         let smax = if s.Count > 0 then s.[0] else 0.0
-        let tol = float b.Length * 1e-14 * max smax 1e-300
+        let tol = float b.Length * Tolerances.pseudoInverse * max smax Tolerances.tiny
         let ut = svd.U.Transpose() * v
         let w = Vector<float>.Build.Dense(b.Length)
 

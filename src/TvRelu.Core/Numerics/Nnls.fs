@@ -27,7 +27,7 @@ module Nnls =
 
             let nk = Dense.norm q.[k]
 
-            if nk <= 1e-12 * max scaleK 1e-300 then
+            if nk <= Tolerances.nnlsDependent * max scaleK Tolerances.tiny then
                 ok <- false
             else
                 r.[k, k] <- nk
@@ -63,13 +63,11 @@ module Nnls =
             x
         else
             let passive = Array.zeroCreate<bool> m
-            // A column enters when ⟨col_j, r⟩ > tol. The residual is Π_K f (Cone.project), and when
-            // it is far shorter than f (a near-zero maximum on a thin wedge) a threshold of 1e-14 ‖f‖
-            // accepted a residual that violated a facet by 3e-6 of its own length, so the argument
-            // of the maximum left its cell (inputs at scale 1e-6). 1e-15 ‖f‖ is still ten times the
-            // rounding of ⟨col_j, r⟩ (errors of order ε ‖col_j‖ ‖f‖).
-            let scale = (cols |> Array.map Dense.norm |> Array.max) * max (Dense.norm f) 1e-300
-            let tol = 1e-15 * scale
+            // A column enters when ⟨col_j, r⟩ > tol (`Tolerances.nnlsEntry` says why the threshold is so low).
+            let scale =
+                (cols |> Array.map Dense.norm |> Array.max) * max (Dense.norm f) Tolerances.tiny
+
+            let tol = Tolerances.nnlsEntry * scale
 
             let residual () =
                 let r = Array.copy f
@@ -141,7 +139,10 @@ module Nnls =
                                 |> Array.iteri (fun k j ->
                                     x.[j] <- x.[j] + alpha * (z.[k] - x.[j])
 
-                                    if x.[j] <= 1e-15 * (abs z.[k] + 1e-300) || (z.[k] <= 0.0 && x.[j] <= 0.0) then
+                                    if
+                                        x.[j] <= Tolerances.nnlsStepToZero * (abs z.[k] + Tolerances.tiny)
+                                        || (z.[k] <= 0.0 && x.[j] <= 0.0)
+                                    then
                                         x.[j] <- 0.0
                                         passive.[j] <- false)
 

@@ -85,7 +85,7 @@ module GridLasso =
                     for k in 0 .. m - 1 do
                         let c = abs (Dense.dot feats.[k] r)
 
-                        if c > lambda * (1.0 + 1e-12) && not (working.Contains k) then
+                        if c > lambda * (1.0 + Tolerances.pricingSlack) && not (working.Contains k) then
                             yield k, c
                 |]
                 |> Array.sortByDescending snd

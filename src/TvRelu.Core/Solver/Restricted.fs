@@ -258,7 +258,7 @@ module internal Restricted =
                         if
                             na > 0.0
                             && blocks.[a].Sign = blocks.[b].Sign
-                            && Dense.distance (Dense.scale (1.0 / na) ua) tb <= 1e-7
+                            && Dense.distance (Dense.scale (1.0 / na) ua) tb <= Tolerances.fistaAccuracy
                             && Dense.norm (blockOf u b) > 0.0
                         then
                             Array.blit (Dense.axpy 1.0 (blockOf u b) ua) 0 u (a * n) n
@@ -274,7 +274,7 @@ module internal Restricted =
                     else
                         blocks.[b].Normals
                         |> Array.indexed
-                        |> Array.filter (fun (_, a) -> abs (Dense.dot a ub) <= 1e-7 * nu)
+                        |> Array.filter (fun (_, a) -> abs (Dense.dot a ub) <= Tolerances.fistaAccuracy * nu)
                         |> Array.map fst
                         |> Set.ofArray)
 
@@ -303,7 +303,7 @@ module internal Restricted =
                             if
                                 na > 0.0
                                 && blocks.[a].Sign = blocks.[b].Sign
-                                && Dense.distance (Dense.scale (1.0 / na) ua) tb <= 1e-8
+                                && Dense.distance (Dense.scale (1.0 / na) ua) tb <= Tolerances.polishMerge
                             then
                                 Array.blit (Dense.axpy 1.0 ub ua) 0 u (a * n) n
                                 Array.blit (Array.zeroCreate n) 0 u (b * n) n
@@ -383,7 +383,7 @@ module internal Restricted =
                         dmax <- max dmax hess.[i, i]
 
                     for i in 0 .. total - 1 do
-                        hess.[i, i] <- hess.[i, i] + 1e-12 * dmax
+                        hess.[i, i] <- hess.[i, i] + Tolerances.newtonDamping * dmax
 
                     let step = Dense.solveSymmetric hess grad
                     let du = Dense.scale -1.0 (Dense.combine cols step (nb * n))
@@ -392,7 +392,7 @@ module internal Restricted =
                     let uBefore = Array.copy u
                     let facesBefore = Array.copy faces
 
-                    if stepNorm > 1e-12 * unorm then
+                    if stepNorm > Tolerances.newtonStepNegligible * unorm then
                         // Ratio test against the facets not in F_b.
                         let mutable alphaMax = 1.0
                         let mutable blocking = None
@@ -416,17 +416,20 @@ module internal Restricted =
                         // A facet touched to rounding but not yet in F_b blocks at a zero step: it joins
                         // F_b at once (the usual active-set move), else the point could never move.
                         match blocking with
-                        | Some(b, i) when alphaMax <= 1e-14 -> faces.[b] <- faces.[b].Add i
+                        | Some(b, i) when alphaMax <= Tolerances.stepLengthZero -> faces.[b] <- faces.[b].Add i
                         | _ -> ()
                         // Steps are judged by the exact difference F(u + a du) − F(u), not by two values of F,
                         // whose rounding (they carry ½‖y‖²) hides the decrease near the optimum.
                         let mutable a = alphaMax
                         let mutable accepted = false
 
-                        while not accepted && a > 1e-14 do
+                        while not accepted && a > Tolerances.stepLengthZero do
                             let un = Dense.axpy a du u
 
-                            if change n q c lambda u un <= 0.0 || a * stepNorm <= 1e-8 * unorm then
+                            if
+                                change n q c lambda u un <= 0.0
+                                || a * stepNorm <= Tolerances.newtonStepAccept * unorm
+                            then
                                 accepted <- true
                                 Array.blit un 0 u 0 u.Length
                             else
@@ -438,13 +441,14 @@ module internal Restricted =
                     // No progress along the Newton direction means stationarity to rounding: go on to
                     // the multiplier and zero-block checks.
                     let zeroStepBlock =
-                        (stepNorm > 1e-12 * unorm)
+                        (stepNorm > Tolerances.newtonStepNegligible * unorm)
                         && Dense.norm (Dense.sub u uBefore) = 0.0
                         && faces <> facesBefore
 
                     if
                         zeroStepBlock
-                        || (stepNorm > 1e-12 * unorm && Dense.norm (Dense.sub u uBefore) > 1e-6 * stepNorm)
+                        || (stepNorm > Tolerances.newtonStepNegligible * unorm
+                            && Dense.norm (Dense.sub u uBefore) > Tolerances.newtonProgress * stepNorm)
                     then
                         ()
                     else
@@ -474,21 +478,21 @@ module internal Restricted =
                                 let worst = Array.minBy snd (Array.zip idx nu)
 
                                 if
-                                    miss > 1e-9 * (lambda + Dense.norm r)
-                                    && snd worst < -1e-10 * (lambda + Dense.norm r)
+                                    miss > Tolerances.multiplierMiss * (lambda + Dense.norm r)
+                                    && snd worst < -Tolerances.multiplierNegative * (lambda + Dense.norm r)
                                 then
                                     faces.[b] <- faces.[b].Remove(fst worst)
                                     released <- true
 
                         if not released then
                             let mutable worst = -1
-                            let mutable worstValue = lambda * (1.0 + 1e-12)
+                            let mutable worstValue = lambda * (1.0 + Tolerances.pricingSlack)
                             let mutable worstDir = [||]
 
                             for b in 0 .. nb - 1 do
                                 if Dense.norm (blockOf u b) = 0.0 then
                                     let p = Cone.project blocks.[b].Normals (Dense.scale -1.0 (blockOf g b))
-                                    let dir = Dense.scale (1.0 / max p.Norm 1e-300) p.Point
+                                    let dir = Dense.scale (1.0 / max p.Norm Tolerances.tiny) p.Point
 
                                     let occupied =
                                         support
@@ -496,7 +500,8 @@ module internal Restricted =
                                             let ua = blockOf u a
 
                                             blocks.[a].Sign = blocks.[b].Sign
-                                            && Dense.distance (Dense.scale (1.0 / Dense.norm ua) ua) dir <= 1e-12)
+                                            && Dense.distance (Dense.scale (1.0 / Dense.norm ua) ua) dir
+                                               <= Tolerances.occupiedDirection)
 
                                     if p.Norm > worstValue && not occupied then
                                         worstValue <- p.Norm
@@ -514,18 +519,18 @@ module internal Restricted =
                                     for j in 0 .. n - 1 do
                                         curv <- curv + worstDir.[i] * q.[worst * n + i, worst * n + j] * worstDir.[j]
 
-                                let t = (worstValue - lambda) / max curv 1e-300
+                                let t = (worstValue - lambda) / max curv Tolerances.tiny
                                 Array.blit (Dense.scale t worstDir) 0 u (worst * n) n
 
                                 faces.[worst] <-
                                     blocks.[worst].Normals
                                     |> Array.indexed
-                                    |> Array.filter (fun (_, a) -> abs (Dense.dot a worstDir) <= 1e-9)
+                                    |> Array.filter (fun (_, a) -> abs (Dense.dot a worstDir) <= Tolerances.enteringFace)
                                     |> Array.map fst
                                     |> Set.ofArray
             // The polished point satisfies the KKT conditions; FISTA's may only be close in value, so a
             // difference at the rounding level of the objective must not reject it.
-            if change n q c lambda u0 u <= 1e-12 * abs startObj then
+            if change n q c lambda u0 u <= Tolerances.objectiveRounding * abs startObj then
                 Some u
             else
                 None

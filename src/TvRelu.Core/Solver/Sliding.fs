@@ -71,7 +71,7 @@ module internal Sliding =
 
     /// A point within this (on unit vectors) of a hyperplane is on it for the local solver; it is then
     /// snapped onto it exactly, so the faces the solver works on are unambiguous.
-    let faceTolerance = 1e-10
+    let faceTolerance = Tolerances.slidingFace
 
     /// Side of every hyperplane: +1, −1, or 0 within `tol` on unit vectors.
     let sides (ctx: Context) (tol: float) (u: float[]) =
@@ -170,16 +170,16 @@ module internal Sliding =
 
     /// min_{b ≥ 0} ½ bᵀQb − cᵀb by the primal active-set method of Lawson and Hanson, written for a
     /// quadratic: each inner step solves the free block exactly and steps back to the first bound hit.
-    /// A relative ridge of 1e-13 keeps dependent atoms (more atoms than data, say) from making the
-    /// free block singular; it moves the minimiser by a relative 1e-13.
+    /// A relative ridge (`Tolerances.quadraticRidge`) keeps dependent atoms (more atoms than data, say)
+    /// from making the free block singular.
     let nonnegativeQuadratic (q: float[,]) (c: float[]) (b0: float[]) =
         let k = c.Length
-        let mutable dmax = 1e-300
+        let mutable dmax = Tolerances.tiny
 
         for j in 0 .. k - 1 do
             dmax <- max dmax q.[j, j]
 
-        let ridge = 1e-13 * dmax
+        let ridge = Tolerances.quadraticRidge * dmax
         let b = b0 |> Array.map (fun v -> max v 0.0)
         let passive = b |> Array.map (fun v -> v > 0.0)
 
@@ -221,7 +221,7 @@ module internal Sliding =
                     |> Array.iteri (fun s j ->
                         b.[j] <- b.[j] + alpha * (z.[s] - b.[j])
 
-                        if b.[j] <= 1e-15 * abs z.[s] || (z.[s] <= 0.0 && b.[j] <= 0.0) then
+                        if b.[j] <= Tolerances.nnlsStepToZero * abs z.[s] || (z.[s] <= 0.0 && b.[j] <= 0.0) then
                             b.[j] <- 0.0
                             passive.[j] <- false)
                     // Numerically no step left: drop the worst free variable rather than loop.
@@ -235,7 +235,7 @@ module internal Sliding =
 
         let mutable fin = false
         let mutable outer = 0
-        let scale = max 1e-300 (c |> Array.fold (fun acc v -> max acc (abs v)) 0.0)
+        let scale = max Tolerances.tiny (c |> Array.fold (fun acc v -> max acc (abs v)) 0.0)
 
         while not fin && outer < 3 * k + 20 do
             outer <- outer + 1
@@ -250,7 +250,7 @@ module internal Sliding =
                     s)
 
             let mutable best = -1
-            let mutable bestW = 1e-14 * scale
+            let mutable bestW = Tolerances.quadraticEntry * scale
 
             for j in 0 .. k - 1 do
                 if not passive.[j] && w.[j] > bestW then
@@ -305,7 +305,7 @@ module internal Sliding =
         let kept = ResizeArray<float[] * int>()
 
         for j in 0 .. us.Length - 1 do
-            if Dense.norm us.[j] > 1e-14 * total then
+            if Dense.norm us.[j] > Tolerances.negligibleMass * total then
                 match kept |> Seq.tryFindIndex (fun (v, s) -> s = signs.[j] && mergeable ctx v us.[j]) with
                 | Some t ->
                     let v, s = kept.[t]
@@ -483,15 +483,15 @@ module internal Sliding =
 
                             hess.[offs.[j] + a, offs.[j] + b] <- hess.[offs.[j] + a, offs.[j] + b] + ctx.Lambda * s
 
-                let mutable dmax = 1e-300
+                let mutable dmax = Tolerances.tiny
 
                 for a in 0 .. total - 1 do
                     dmax <- max dmax hess.[a, a]
 
                 for a in 0 .. total - 1 do
-                    hess.[a, a] <- hess.[a, a] + 1e-13 * dmax
+                    hess.[a, a] <- hess.[a, a] + Tolerances.slidingDamping * dmax
 
-                let stationary = Dense.norm grad <= 1e-12 * ctx.Scale
+                let stationary = Dense.norm grad <= Tolerances.slidingStationary * ctx.Scale
                 let mutable moved = false
 
                 if not stationary && total > 0 then
@@ -513,7 +513,7 @@ module internal Sliding =
 
                     let mutable alpha = alphaMax
 
-                    while not moved && alpha > 1e-12 do
+                    while not moved && alpha > Tolerances.slidingStepFloor do
                         let trial = Array.init us.Length (fun j -> Dense.axpy alpha du.[j] us.[j])
 
                         match blocking with
@@ -523,7 +523,10 @@ module internal Sliding =
                         let ft = objective ctx trial signs
 
                         if ft < fobj then
-                            moved <- fobj - ft > 1e-15 * abs fobj || alpha = alphaMax && blocking.IsSome
+                            moved <-
+                                fobj - ft > Tolerances.slidingDecrease * abs fobj
+                                || alpha = alphaMax && blocking.IsSome
+
                             us <- trial
                             fobj <- ft
 
@@ -534,7 +537,7 @@ module internal Sliding =
 
                 if not moved then
                     // Stationary on the faces (or no progress possible there): try to leave a face.
-                    let mutable bestRate = 1e-10 * ctx.Scale
+                    let mutable bestRate = Tolerances.slidingRelease * ctx.Scale
                     let mutable bestAtom = -1
                     let mutable bestDir = [||]
 
@@ -554,7 +557,7 @@ module internal Sliding =
                         let mutable alpha = cap
                         let mutable ok = false
 
-                        while not ok && alpha > 1e-14 * cap do
+                        while not ok && alpha > Tolerances.stepLengthZero * cap do
                             let trial = Array.copy us
                             trial.[j] <- Dense.axpy alpha bestDir us.[j]
                             let ft = objective ctx trial signs
@@ -595,7 +598,7 @@ module internal Sliding =
 
             if answer.Assessment.CertificateSup > 1.0 then
                 // A tiny non-zero start only fixes the direction; the refit sets the amplitude.
-                us <- Array.append us [| Dense.scale 1e-300 answer.Direction |]
+                us <- Array.append us [| Dense.scale Tolerances.tiny answer.Direction |]
                 signs <- Array.append signs [| answer.Sign |]
 
             if us.Length > 0 then

@@ -32,8 +32,8 @@ type SolverOptions =
         {
             Tolerance = None
             MaxRounds = 200
-            SaturationTolerance = 1e-6
-            BoundaryTolerance = 1e-9
+            SaturationTolerance = Tolerances.saturation
+            BoundaryTolerance = Tolerances.boundary
             ColumnsPerRound = 8
             CountFaces = false
         }
@@ -100,7 +100,7 @@ module Solve =
     /// the merged atom has the smaller mass ‖|a|θ + |b|θ'‖ ≤ |a| + |b|: a minimiser never needs two. The
     /// solver can still return such pairs, typically an atom on a hyperplane next to one a rounding
     /// distance inside the adjacent cell, whose TV excess ~ |a||b|‖θ − θ'‖²/2 is below the gap; the
-    /// low-noise audit counted them as two Diracs. Hyperplane sides are read with tolerance 1e-9;
+    /// low-noise audit counted them as two Diracs. Hyperplane sides are read at `Tolerances.boundary`;
     /// the caller re-certifies the merged measure, so a misread side cannot be accepted silently.
     let internal mergeSharedCells (arr: Arrangement) (mu: Measure) =
         let units = arr.UnitNormalsRaw
@@ -110,7 +110,7 @@ module Solve =
             |> Array.map (fun u ->
                 let t = Dense.dot u theta in
 
-                if abs t <= 1e-9 then 0
+                if abs t <= Tolerances.boundary then 0
                 elif t > 0.0 then 1
                 else -1)
 
@@ -163,7 +163,7 @@ module Solve =
         // FISTA only locates the support; when a round prices nothing new, the restricted problem was
         // not solved well enough, so FISTA gets more iterations and a tighter stopping rule.
         let mutable budget = 2000
-        let mutable fistaTol = 1e-9
+        let mutable fistaTol = Tolerances.fistaStep
         let mutable result = None
         let certWatch = Stopwatch()
         let solveWatch = Stopwatch()
@@ -212,7 +212,7 @@ module Solve =
 
                 if fresh.Length = 0 then
                     budget <- min (budget * 4) 1_000_000
-                    fistaTol <- max (fistaTol * 0.01) 1e-15
+                    fistaTol <- max (fistaTol * 0.01) Tolerances.fistaStepFloor
 
                 let added = fresh |> Array.map (fun (c, s, _) -> Restricted.block arr data c s)
                 // Drop blocks that have stayed at zero, so the working set tracks the support.
@@ -305,8 +305,8 @@ module Solve =
                         let miss = 1.0 - float (sign a.Amplitude) * Certificate.evaluate cert a.Direction
                         let allowed = assessment.Gap / (lambda * abs a.Amplitude)
 
-                        if miss > acc && miss <= allowed + 1e-12 then
-                            min (miss * (1.0 + 1e-6) + 1e-12) 0.5
+                        if miss > acc && miss <= allowed + Tolerances.saturationSlack then
+                            min (miss * (1.0 + Tolerances.saturationWidening) + Tolerances.saturationSlack) 0.5
                         else
                             acc)
                     options.SaturationTolerance
@@ -319,7 +319,9 @@ module Solve =
         for a in atoms do
             match
                 points
-                |> Seq.tryFindIndex (fun (d, s) -> s = sign a.Amplitude && Dense.distance d a.Direction <= 1e-6)
+                |> Seq.tryFindIndex (fun (d, s) ->
+                    s = sign a.Amplitude
+                    && Dense.distance d a.Direction <= Tolerances.atomOnSaturationPoint)
             with
             | Some j -> amps.[j] <- amps.[j] + a.Amplitude
             | None ->

@@ -72,8 +72,8 @@ type ClusterOptions =
     /// 0.01 rad (about 0.6°) and 1e-3 of the total mass.
     static member Default =
         {
-            AngleTolerance = 0.01
-            MassTolerance = 1e-3
+            AngleTolerance = Tolerances.clusterAngle
+            MassTolerance = Tolerances.clusterMass
         }
 
 /// Scratch for the objective and gradient of width-m networks on one data set: the augmented inputs
@@ -153,7 +153,7 @@ module Network =
 
             for j in 0 .. width - 1 do
                 let g = Array.init n (fun _ -> Sampling.gaussian rng)
-                let ng = max (Dense.norm g) 1e-300
+                let ng = max (Dense.norm g) Tolerances.tiny
 
                 for k in 0 .. n - 1 do
                     p.[j * (n + 1) + k] <- scale * g.[k] / ng

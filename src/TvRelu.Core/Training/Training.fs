@@ -47,9 +47,9 @@ type StoppingRule =
     static member Default =
         {
             MaxEpochs = 20_000
-            RelativeTolerance = 1e-12
+            RelativeTolerance = Tolerances.trainingStall
             Patience = 10
-            GradientTolerance = 1e-10
+            GradientTolerance = Tolerances.trainingGradient
         }
 
 /// Why training stopped.
@@ -317,11 +317,11 @@ module Training =
             let l =
                 Network.lossAndGradient run.Workspace run.Labels run.AllRows 1.0 run.Lambda trial run.TrialG
 
-            let armijo = l <= reference - 1e-4 * lr * gg
+            let armijo = l <= reference - Tolerances.armijo * lr * gg
             // A floored step may go up a little (a zig-zag across a kink costs ~ step · ‖g‖²), not a lot: a
             // step that raises the objective by more than 0.1% of it is too long for this region after all,
             // and then plain Armijo takes over below the floor for this epoch.
-            let forced = floored && l <= reference + 1e-3 * abs reference
+            let forced = floored && l <= reference + Tolerances.flooredRise * abs reference
 
             if Double.IsFinite l && (armijo || forced) then
                 Array.blit trial 0 p 0 p.Length
@@ -333,7 +333,7 @@ module Training =
 
                 run.Rate <- 1.2 * lr
                 result <- Some true
-            elif lr < 1e-30 then
+            elif lr < Tolerances.smallestStep then
                 result <- Some false
             else
                 // A floored step that went up too much: the region wants shorter steps, so the floor halves.
@@ -368,7 +368,7 @@ module Training =
         for k in 0 .. p.Length - 1 do
             m1.[k] <- 0.9 * m1.[k] + 0.1 * g.[k]
             m2.[k] <- 0.999 * m2.[k] + 0.001 * g.[k] * g.[k]
-            p.[k] <- p.[k] - lr * (m1.[k] / c1) / (sqrt (m2.[k] / c2) + 1e-8)
+            p.[k] <- p.[k] - lr * (m1.[k] / c1) / (sqrt (m2.[k] / c2) + Tolerances.adamEpsilon)
 
         run.Refresh()
 
@@ -597,7 +597,7 @@ module Training =
             Gap = c.Assessment.Gap
             Clusters = c.Clusters.Length
             SaturationPoints = c.SaturationPoints
-            ReachedOptimum = c.Excess <= 1e-6
+            ReachedOptimum = c.Excess <= Tolerances.reachedOptimum
             Seconds = run.Seconds
         }
 

@@ -101,7 +101,7 @@ module WeightedTv =
                 let ev = evd.EigenValues |> Seq.map (fun z -> z.Real) |> Seq.toArray
                 let emax = Array.max ev
 
-                if emax > 0.0 && Array.min ev > 1e-12 * emax then
+                if emax > 0.0 && Array.min ev > Tolerances.weightedDefinite * emax then
                     let vl =
                         Vector<float>.Build.DenseOfArray(basis |> Array.map (fun b -> Dense.dot b v))
 
@@ -112,7 +112,7 @@ module WeightedTv =
                         let theta = Dense.combine basis (z.ToArray()) n
                         let nt = Dense.norm theta
 
-                        if Cone.contains (1e-12 * nt) normals theta then
+                        if Cone.contains (Tolerances.weightBoundary * nt) normals theta then
                             let c = weightOf basis
 
                             if c > 0.0 && sqrt q / c > best then
@@ -180,7 +180,7 @@ module WeightedTv =
                 let nx = Dense.norm x
                 let proj = Dense.norm (basis |> Array.map (fun e -> Dense.dot e x))
 
-                if proj > 1e-10 * nx then
+                if proj > Tolerances.faceSpansRow * nx then
                     b <- b + nx * nx
 
             scale * sqrt b
@@ -221,7 +221,8 @@ module WeightedTv =
 
         let mutable i = 0
 
-        while i < cells && bounds.[order.[i]] * (1.0 + 1e-9) > best.Value do
+        while i < cells
+              && bounds.[order.[i]] * (1.0 + Tolerances.weightedBoundSlack) > best.Value do
             let c = order.[i]
 
             for sign in [ 1; -1 ] do
