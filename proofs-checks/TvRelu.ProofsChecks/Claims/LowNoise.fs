@@ -4,9 +4,9 @@ open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
 open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
-open TvRelu.Core.Cones
 open TvRelu.Core.Certificates
 open TvRelu.Core.Solver
+open TvRelu.Core.Stability
 
 /// Claim 6: low noise and small λ (THEORY.md §6). A sparse teacher μ_0 with a non-degenerate
 /// pre-certificate is recovered with the same number of Diracs for small λ and ‖w‖/λ, and for
@@ -30,103 +30,17 @@ module LowNoise =
     [<Literal>]
     let private dropFraction = 1e-9
 
-    let private activeSet (rows: float[][]) (theta: float[]) =
-        rows
-        |> Array.mapi (fun i x -> i, dot theta (unit x))
-        |> Array.filter (fun (_, z) -> z > 1e-9)
-        |> Array.map fst
+    /// The teacher as the library's atoms.
+    let private atoms (teacher: (float[] * float)[]) : Atom[] =
+        teacher |> Array.map (fun (d, a) -> { Direction = d; Amplitude = a })
 
-    /// The pre-certificate p_V: the least-norm p with Σ_{i∈S_j} p_i x̃_i = sign(a_j) θ_j for every
-    /// teacher atom j (S_j = {i : ⟨θ_j, x̃_i⟩ > 0}), and the residual of that system (0 when solvable).
-    let preCertificate (rows: float[][]) (teacher: (float[] * float)[]) =
-        let n = rows.[0].Length
+    /// The pre-certificate p_V of the teacher and the residual of its system (THEORY.md §6, `PreCertificate`).
+    let preCertificate (data: Dataset) (teacher: (float[] * float)[]) =
+        PreCertificate.ofTeacher data (atoms teacher)
 
-        let eqs =
-            [|
-                for (theta, a) in teacher do
-                    let s = activeSet rows theta |> Set.ofArray
-
-                    for k in 0 .. n - 1 ->
-                        Array.init rows.Length (fun i -> if s.Contains i then rows.[i].[k] else 0.0), float (sign a) * theta.[k]
-            |]
-
-        Linear.leastNorm (Array.map fst eqs) rows.Length (Array.map snd eqs)
-
-    /// What the exact non-degeneracy check found.
-    type Nondegeneracy =
-        {
-            /// Every closed cell's maximum of ±η_V is below 1 − 1e-6, except in cells whose closure holds a
-            /// teacher atom of that sign, where the maximiser is that atom and the value 1.
-            Holds: bool
-            /// 1 − the largest cell maximum away from the teacher.
-            Margin: float
-            /// Why it fails, when it does.
-            Reason: string
-            /// Cells whose maximiser is a teacher atom.
-            TeacherCells: int
-            /// Facets through a teacher atom with a zero multiplier in a cell whose piece differs from sign·θ_j.
-            ZeroMultipliers: int
-            /// The smallest multiplier of a facet through a teacher atom (∞ when there is none): how far
-            /// from degenerate the boundary condition is.
-            MinMultiplier: float
-        }
-
-    /// The non-degeneracy of η_V = ⟨p, φ⟩ checked with the exact supremum machinery of §3 (per-cell
-    /// cone projections, no sampling).
+    /// The exact non-degeneracy check of η_V = ⟨p, φ⟩ (the library's `Nondegeneracy.check`).
     let nondegeneracy (arr: Arrangement) (data: Dataset) (teacher: (float[] * float)[]) (p: float[]) =
-        let cert = Certificate.ofDual arr data 1.0 p
-        let units = unitNormals arr
-        let mutable worst = 0.0
-        let mutable reason = ""
-        let mutable teacherCells = 0
-        let mutable zeroMultipliers = 0
-        let mutable minMultiplier = infinity
-
-        for c in 0 .. arr.CellCount - 1 do
-            let signs = (arr.Cell c).Signs.ToArray()
-            let facets, normals = Cone.ofCell arr c
-            let v = cert.Piece c
-
-            for sg in [ 1.0; -1.0 ] do
-                let w = Array.map (fun x -> sg * x) v
-                let pr = Cone.project normals w
-
-                if pr.Norm > 1.0 - 1e-6 then
-                    let star = unit pr.Point
-
-                    let atom =
-                        teacher
-                        |> Array.tryFind (fun (th, a) -> float (sign a) = sg && depth units signs th >= -1e-9 && distance star th <= 1e-6)
-
-                    match atom with
-                    | Some(th, _) when abs (pr.Norm - 1.0) <= 1e-6 ->
-                        teacherCells <- teacherCells + 1
-                        // Strict complementarity where the piece is not already sign·θ_j.
-                        if distance w th > 1e-9 then
-                            facets
-                            |> Array.iteri (fun k h ->
-                                if abs (dot th units.[h]) <= 1e-9 then
-                                    minMultiplier <- min minMultiplier pr.Multipliers.[k]
-
-                                    if pr.Multipliers.[k] <= 1e-12 then
-                                        zeroMultipliers <- zeroMultipliers + 1)
-                    | Some _ ->
-                        if reason = "" then
-                            reason <- sprintf "cell %d: the maximiser is a teacher atom but the value is %.9g" c pr.Norm
-                    | None ->
-                        if reason = "" then
-                            reason <- sprintf "cell %d: |eta_V| reaches %.9g away from the teacher" c pr.Norm
-                else
-                    worst <- max worst pr.Norm
-
-        {
-            Holds = (reason = "")
-            Margin = 1.0 - worst
-            Reason = reason
-            TeacherCells = teacherCells
-            ZeroMultipliers = zeroMultipliers
-            MinMultiplier = minMultiplier
-        }
+        Nondegeneracy.check arr data (atoms teacher) p
 
     /// A teacher atom placed as asked, or None when the draw is too close to a hyperplane (margin 0.02).
     let private drawAtom (rng: Rng) (placement: Placement) (rows: float[][]) =
@@ -177,13 +91,13 @@ module LowNoise =
             None
         else
             let teacher = atoms |> Array.map Option.get
-            let p, res = preCertificate rows teacher
+            let y0 = x |> Array.map (Generate.network teacher)
+            let data = Dataset.CreateOrRaise(x, y0)
+            let p, res = preCertificate data teacher
 
             if res > 1e-9 * sqrt (float k) then
                 None
             else
-                let y0 = x |> Array.map (Generate.network teacher)
-                let data = Dataset.CreateOrRaise(x, y0)
                 let arr = Arrangement.ofDataset data
 
                 if (nondegeneracy arr data teacher p).Holds then
@@ -366,11 +280,10 @@ module LowNoise =
         if p.Teacher.Length = 0 then
             Outcome.NotApplicable "no teacher with a non-degenerate pre-certificate in 40 draws"
         else
-            let rows = p.Inputs |> Array.map (fun r -> Array.append r [| 1.0 |])
             let y0 = p.Inputs |> Array.map (Generate.network p.Teacher)
             let data0 = Dataset.CreateOrRaise(p.Inputs, y0)
             let arr = Arrangement.ofDataset data0
-            let pv, res = preCertificate rows p.Teacher
+            let pv, res = preCertificate data0 p.Teacher
 
             if res > 1e-9 * sqrt (float p.Teacher.Length) then
                 Outcome.NotApplicable "the pre-certificate system has no solution"

@@ -333,16 +333,3 @@ module Arrangement =
                         idx.[j] <- idx.[j - 1] + 1
 
             Some ok
-
-    /// The sign vector of a direction θ, with zero where |⟨θ̂, x̂_h⟩| ≤ tol (unit vectors).
-    let signsOf (tol: float) (arr: Arrangement) (theta: float[]) =
-        let u = Dense.scale (1.0 / Dense.norm theta) theta
-
-        arr.UnitNormalsRaw
-        |> Array.map (fun nh ->
-            let s = Dense.dot u nh
-
-            if abs s <= tol then 0
-            elif s > 0.0 then 1
-            else -1)
-        |> SignVector.OfArray

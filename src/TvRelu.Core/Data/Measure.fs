@@ -55,20 +55,26 @@ type Measure private (atoms: Atom[], dim: int) =
                 else
                     Some(Dense.scale (1.0 / n) u, a * n))
             |> Seq.toArray
-        // Greedy merge: each atom joins the first kept atom within the tolerance.
-        let kept = ResizeArray<float[] * float>()
+        // Atoms within the tolerance of an earlier kept atom join it (the one merge, `Merge.greedy`).
+        let directions = normalised |> Array.map fst
+        let amplitudes = normalised |> Array.map snd
 
-        for (u, a) in normalised do
-            match kept |> Seq.tryFindIndex (fun (v, _) -> Dense.distance u v <= mergeTolerance) with
-            | Some k ->
-                let v, b = kept.[k]
-                kept.[k] <- v, b + a
-            | None -> kept.Add((u, a))
+        let _, leaders =
+            Merge.byDirection
+                mergeTolerance
+                directions
+                (fun _ -> true)
+                (fun l i -> Dense.distance directions.[i] directions.[l] <= mergeTolerance)
+                (fun l i -> amplitudes.[l] <- amplitudes.[l] + amplitudes.[i])
 
         let atoms =
-            kept
-            |> Seq.filter (fun (_, a) -> a <> 0.0)
-            |> Seq.map (fun (u, a) -> { Direction = u; Amplitude = a })
+            leaders
+            |> Seq.filter (fun l -> amplitudes.[l] <> 0.0)
+            |> Seq.map (fun l ->
+                {
+                    Direction = directions.[l]
+                    Amplitude = amplitudes.[l]
+                })
             |> Seq.sortWith (fun p q -> compare p.Direction q.Direction)
             |> Seq.toArray
 

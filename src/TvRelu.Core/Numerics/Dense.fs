@@ -136,21 +136,30 @@ module Dense =
     let nullSpace (cols: int) (rows: float[][]) =
         nullSpaceWithin (defaultRelative rows.Length cols) cols rows
 
-    /// Solves the symmetric positive (semi)definite system A x = b by SVD-based pseudo-inverse,
-    /// which is the safe choice for the Newton systems of the polishing step, whose matrices
-    /// become singular exactly when the minimiser is not unique (THEORY.md §5).
-    let solveSymmetric (a: float[,]) (b: float[]) =
-        let m = Matrix<float>.Build.DenseOfArray a
-        let v = Vector<float>.Build.DenseOfArray b
-        let svd = m.Svd(true)
+    /// A⁺b by SVD, singular values at most `relTol` · σ_max counting as zero.
+    let private pseudoSolve (a: Matrix<float>) (b: float[]) (relTol: float) =
+        let svd = a.Svd(true)
         let s = svd.S
         let smax = if s.Count > 0 then s.[0] else 0.0
-        let tol = float b.Length * Tolerances.pseudoInverse * max smax Tolerances.tiny
-        let ut = svd.U.Transpose() * v
-        let w = Vector<float>.Build.Dense(b.Length)
+        let tol = relTol * max smax Tolerances.tiny
+        let ut = svd.U.Transpose() * Vector<float>.Build.DenseOfArray b
+        let w = Vector<float>.Build.Dense(a.ColumnCount)
 
         for i in 0 .. s.Count - 1 do
             if s.[i] > tol then
                 w.[i] <- ut.[i] / s.[i]
 
         (svd.VT.Transpose() * w).ToArray()
+
+    /// Solves the symmetric positive (semi)definite system A x = b by SVD-based pseudo-inverse,
+    /// which is the safe choice for the Newton systems of the polishing step, whose matrices
+    /// become singular exactly when the minimiser is not unique (THEORY.md §5).
+    let solveSymmetric (a: float[,]) (b: float[]) =
+        pseudoSolve (Matrix<float>.Build.DenseOfArray a) b (float b.Length * Tolerances.pseudoInverse)
+
+    /// The least-norm solution p of A p = b (A given by its rows, `cols` unknowns) by the SVD pseudo-inverse,
+    /// and the residual ‖A p − b‖ (0 when the system is solvable).
+    let leastNorm (rows: float[][]) (cols: int) (b: float[]) =
+        let a = ofRows cols rows
+        let p = pseudoSolve a b (float (max rows.Length cols) * Tolerances.pseudoInverse)
+        p, norm (Array.init rows.Length (fun i -> dot rows.[i] p - b.[i]))

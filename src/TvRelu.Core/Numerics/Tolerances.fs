@@ -182,6 +182,24 @@ module internal Tolerances =
     let stiemkeResidual = 1e-9
 
     // ---------------------------------------------------------------------------------------------
+    // Low noise and small λ (THEORY.md §6)
+
+    /// A data row belongs to the region of a teacher atom θ⁰ when ⟨θ⁰, x̂_i⟩ > 1e-9 (unit x̂_i): an atom on a
+    /// hyperplane H_i (the boundary case of §6) lies on it only up to the rounding of its construction, far
+    /// below 1e-9, and row i must then count as inactive (THEORY.md §6: "i is not in the strictly active set").
+    [<Literal>]
+    let teacherActive = 1e-9
+
+    /// A cell's piece that equals sign · θ⁰ to 1e-9 already maximises at the teacher atom without any facet:
+    /// its multipliers are not a condition.
+    [<Literal>]
+    let pieceAtAtom = 1e-9
+
+    /// A facet multiplier at most 1e-12 is zero: the boundary condition of §6 is degenerate there.
+    [<Literal>]
+    let zeroMultiplier = 1e-12
+
+    // ---------------------------------------------------------------------------------------------
     // The restricted problem and its polish (THEORY.md §4)
 
     /// FISTA's first stopping rule (steps below 1e-9 of the iterate, three times in a row); it only has to

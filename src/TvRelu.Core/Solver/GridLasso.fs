@@ -50,13 +50,12 @@ module GridLasso =
 
     /// Solves the LASSO on the given directions exactly, by a working set: the amplitudes on the working set
     /// are the non-negative quadratic program of the split a = a⁺ − a⁻ (the exact amplitude solver of the
-    /// sliding Frank–Wolfe step), and the grid directions violating the LASSO's optimality condition
+    /// sliding Frank–Wolfe step, `Nnls.solveQuadratic`), and the grid directions violating the LASSO's optimality condition
     /// |⟨φ_k, y − Φa⟩| ≤ λ join the set, the worst first, until none does. (Coordinate descent stalls on
     /// a fine grid, whose neighbouring columns are nearly equal.) The result is then audited with the
     /// exact certificate, which looks at every direction, not only the grid's.
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (grid: float[][]) (maxRounds: int) =
-        if not (lambda > 0.0) || Double.IsInfinity lambda then
-            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        Lambda.requirePositive "lambda" lambda
 
         let sw = Stopwatch.StartNew()
         let rows = data.AugmentedRaw
@@ -116,7 +115,7 @@ module GridLasso =
                             yield max -a.[k] 0.0
                     |]
 
-                let b = Sliding.nonnegativeQuadratic q c b0
+                let b = Nnls.solveQuadratic q c b0
                 working |> Seq.iteri (fun s k -> a.[k] <- b.[2 * s] - b.[2 * s + 1])
                 working.RemoveAll(fun k -> a.[k] = 0.0) |> ignore
 
@@ -129,7 +128,3 @@ module GridLasso =
             Rounds = rounds
             Seconds = sw.Elapsed.TotalSeconds
         }
-
-    /// The baseline on a grid of `count` directions (see `directions`).
-    let solve (data: Dataset) (lambda: float) (count: int) =
-        onArrangement (Arrangement.ofDataset data) data lambda (directions data.Dimension count 0) 10_000

@@ -168,103 +168,6 @@ module internal Sliding =
             let basis = Dense.nullSpace ctx.Dim zero
             Dense.combine basis (basis |> Array.map (fun b -> Dense.dot b u)) ctx.Dim
 
-    /// min_{b ≥ 0} ½ bᵀQb − cᵀb by the primal active-set method of Lawson and Hanson, written for a
-    /// quadratic: each inner step solves the free block exactly and steps back to the first bound hit.
-    /// A relative ridge (`Tolerances.quadraticRidge`) keeps dependent atoms (more atoms than data, say)
-    /// from making the free block singular.
-    let nonnegativeQuadratic (q: float[,]) (c: float[]) (b0: float[]) =
-        let k = c.Length
-        let mutable dmax = Tolerances.tiny
-
-        for j in 0 .. k - 1 do
-            dmax <- max dmax q.[j, j]
-
-        let ridge = Tolerances.quadraticRidge * dmax
-        let b = b0 |> Array.map (fun v -> max v 0.0)
-        let passive = b |> Array.map (fun v -> v > 0.0)
-
-        let solveFree () =
-            let idx =
-                [|
-                    for j in 0 .. k - 1 do
-                        if passive.[j] then
-                            yield j
-                |]
-
-            let a =
-                Array2D.init idx.Length idx.Length (fun s t -> q.[idx.[s], idx.[t]] + (if s = t then ridge else 0.0))
-
-            let z = Dense.solveSymmetric a (idx |> Array.map (fun j -> c.[j]))
-            idx, z
-        // Make the warm start's free set optimal first, then run the outer loop.
-        let inner () =
-            let mutable fin = false
-            let mutable guard = 0
-
-            while not fin && guard < k + 5 do
-                guard <- guard + 1
-                let idx, z = solveFree ()
-
-                if z |> Array.forall (fun v -> v > 0.0) then
-                    Array.fill b 0 k 0.0
-                    idx |> Array.iteri (fun s j -> b.[j] <- z.[s])
-                    fin <- true
-                else
-                    let mutable alpha = 1.0
-
-                    idx
-                    |> Array.iteri (fun s j ->
-                        if z.[s] <= 0.0 then
-                            alpha <- min alpha (b.[j] / (b.[j] - z.[s])))
-
-                    idx
-                    |> Array.iteri (fun s j ->
-                        b.[j] <- b.[j] + alpha * (z.[s] - b.[j])
-
-                        if b.[j] <= Tolerances.nnlsStepToZero * abs z.[s] || (z.[s] <= 0.0 && b.[j] <= 0.0) then
-                            b.[j] <- 0.0
-                            passive.[j] <- false)
-                    // Numerically no step left: drop the worst free variable rather than loop.
-                    if idx |> Array.forall (fun j -> passive.[j]) then
-                        let worst = idx |> Array.minBy (fun j -> b.[j])
-                        b.[worst] <- 0.0
-                        passive.[worst] <- false
-
-        if Array.exists id passive then
-            inner ()
-
-        let mutable fin = false
-        let mutable outer = 0
-        let scale = max Tolerances.tiny (c |> Array.fold (fun acc v -> max acc (abs v)) 0.0)
-
-        while not fin && outer < 3 * k + 20 do
-            outer <- outer + 1
-
-            let w =
-                Array.init k (fun j ->
-                    let mutable s = c.[j] in
-
-                    (for t in 0 .. k - 1 do
-                        s <- s - q.[j, t] * b.[t])
-
-                    s)
-
-            let mutable best = -1
-            let mutable bestW = Tolerances.quadraticEntry * scale
-
-            for j in 0 .. k - 1 do
-                if not passive.[j] && w.[j] > bestW then
-                    best <- j
-                    bestW <- w.[j]
-
-            if best < 0 then
-                fin <- true
-            else
-                passive.[best] <- true
-                inner ()
-
-        b
-
     /// The exact amplitudes for fixed directions: min over b ≥ 0 of ½‖Σ_j s_j b_j φ(θ_j) − y‖² + λ Σ_j b_j pen(θ_j),
     /// the fully corrective step of Frank–Wolfe. Returns the new u_j = b_j θ_j.
     let refitAmplitudes (ctx: Context) (us: float[][]) (signs: int[]) =
@@ -283,7 +186,7 @@ module internal Sliding =
         let c =
             Array.init k (fun j -> float signs.[j] * Dense.dot feats.[j] ctx.Labels - ctx.Lambda * w.[j])
 
-        let b = nonnegativeQuadratic q c (us |> Array.map Dense.norm)
+        let b = Nnls.solveQuadratic q c (us |> Array.map Dense.norm)
         Array.init k (fun j -> Dense.scale b.[j] dirs.[j])
 
     /// Two atoms of one sign can become one, at the sum u_j + u_k, without raising F, when they lie in a
@@ -299,20 +202,20 @@ module internal Sliding =
         else
             Array.forall2 (fun a b -> a * b >= 0) su sv
 
-    /// Merges mergeable atoms of one sign and drops atoms whose mass is negligible.
+    /// Merges mergeable atoms of one sign (the one merge, `Merge.greedy`: each joins the first earlier kept
+    /// atom it may merge with, which becomes their sum) and drops atoms whose mass is negligible.
     let consolidate (ctx: Context) (us: float[][]) (signs: int[]) =
         let total = us |> Array.sumBy Dense.norm
-        let kept = ResizeArray<float[] * int>()
+        let sums = us |> Array.map Array.copy
 
-        for j in 0 .. us.Length - 1 do
-            if Dense.norm us.[j] > Tolerances.negligibleMass * total then
-                match kept |> Seq.tryFindIndex (fun (v, s) -> s = signs.[j] && mergeable ctx v us.[j]) with
-                | Some t ->
-                    let v, s = kept.[t]
-                    kept.[t] <- Dense.axpy 1.0 us.[j] v, s
-                | None -> kept.Add((Array.copy us.[j], signs.[j]))
+        let _, kept =
+            Merge.amongAll
+                us.Length
+                (fun j -> Dense.norm us.[j] > Tolerances.negligibleMass * total)
+                (fun t j -> signs.[t] = signs.[j] && mergeable ctx sums.[t] us.[j])
+                (fun t j -> sums.[t] <- Dense.axpy 1.0 us.[j] sums.[t])
 
-        kept |> Seq.map fst |> Seq.toArray, kept |> Seq.map snd |> Seq.toArray
+        kept |> Array.map (fun t -> sums.[t]), kept |> Array.map (fun t -> signs.[t])
 
     /// The steepest way off the faces for atom j at a point that is stationary on them: for each choice of
     /// side σ of the hyperplanes Z through it, F is linear to first order on the cone T_σ of directions
@@ -401,6 +304,157 @@ module internal Sliding =
 
         alpha, blocking
 
+    /// An orthonormal basis of the face an atom lies on: the null space of the hyperplanes at zero in `side`.
+    let private faceBasis (ctx: Context) (side: int[]) =
+        Dense.nullSpace
+            ctx.Dim
+            [|
+                for h in 0 .. side.Length - 1 do
+                    if side.[h] = 0 then
+                        yield ctx.Units.[h]
+            |]
+
+    /// The Newton system of F in the reduced coordinates of the atoms' faces: the Gauss–Newton Hessian of the
+    /// fit (the columns of its Jacobian, zero off each atom's strictly active rows) plus λ times the penalty's
+    /// Hessian on the face, with a little Levenberg damping (`Tolerances.slidingDamping`), and the gradient.
+    let private newtonSystem (ctx: Context) (us: float[][]) (signs: int[]) (residual: float[]) (sidesOf: int[][]) (bases: float[][][]) =
+        let n = ctx.Dim
+        let offs = Array.scan (+) 0 (bases |> Array.map Array.length)
+        let total = offs.[us.Length]
+
+        let cols =
+            [|
+                for j in 0 .. us.Length - 1 do
+                    let act = activeRows ctx sidesOf.[j]
+
+                    for v in bases.[j] do
+                        let col = Array.zeroCreate ctx.Rows.Length
+
+                        for i in act do
+                            col.[i] <- float signs.[j] * Dense.dot ctx.Rows.[i] v
+
+                        yield col
+            |]
+
+        let hess = Array2D.init total total (fun a b -> Dense.dot cols.[a] cols.[b])
+        let grad = Array.init total (fun a -> Dense.dot cols.[a] residual)
+
+        for j in 0 .. us.Length - 1 do
+            let _, gp, hp = penalty ctx sidesOf.[j] us.[j]
+            let vs = bases.[j]
+
+            for a in 0 .. vs.Length - 1 do
+                grad.[offs.[j] + a] <- grad.[offs.[j] + a] + ctx.Lambda * Dense.dot vs.[a] gp
+
+                for b in 0 .. vs.Length - 1 do
+                    let mutable s = 0.0
+
+                    for k in 0 .. n - 1 do
+                        for l in 0 .. n - 1 do
+                            s <- s + vs.[a].[k] * hp.[k, l] * vs.[b].[l]
+
+                    hess.[offs.[j] + a, offs.[j] + b] <- hess.[offs.[j] + a, offs.[j] + b] + ctx.Lambda * s
+
+        let mutable dmax = Tolerances.tiny
+
+        for a in 0 .. total - 1 do
+            dmax <- max dmax hess.[a, a]
+
+        for a in 0 .. total - 1 do
+            hess.[a, a] <- hess.[a, a] + Tolerances.slidingDamping * dmax
+
+        hess, grad, offs
+
+    /// One Newton step on (a_j, θ_j) jointly, restricted to the faces the atoms lie on, backtracked on F; a
+    /// step that reaches a hyperplane an atom would cross stops there and the atom is snapped onto it.
+    /// Returns whether it made progress, and the new atoms and objective.
+    let private newtonSlide (ctx: Context) (us: float[][]) (signs: int[]) (residual: float[]) (fobj: float) =
+        let sidesOf = us |> Array.map (sides ctx faceTolerance)
+        let bases = sidesOf |> Array.map (faceBasis ctx)
+        let hess, grad, offs = newtonSystem ctx us signs residual sidesOf bases
+        let mutable moved = false
+        let mutable us = us
+        let mutable fobj = fobj
+
+        if Dense.norm grad > Tolerances.slidingStationary * ctx.Scale && grad.Length > 0 then
+            let step = Dense.solveSymmetric hess grad
+
+            let du =
+                Array.init us.Length (fun j ->
+                    Dense.scale -1.0 (Dense.combine bases.[j] (Array.sub step offs.[j] bases.[j].Length) ctx.Dim))
+
+            let mutable alphaMax = 1.0
+            let mutable blocking = None
+
+            for j in 0 .. us.Length - 1 do
+                let a, h = ratioTest ctx us.[j] du.[j] alphaMax
+
+                if a < alphaMax then
+                    alphaMax <- a
+                    blocking <- Some(j, h)
+
+            let mutable alpha = alphaMax
+
+            while not moved && alpha > Tolerances.slidingStepFloor do
+                let trial = Array.init us.Length (fun j -> Dense.axpy alpha du.[j] us.[j])
+
+                match blocking with
+                | Some(j, _) when alpha = alphaMax -> trial.[j] <- snap ctx trial.[j]
+                | _ -> ()
+
+                let ft = objective ctx trial signs
+
+                if ft < fobj then
+                    moved <-
+                        fobj - ft > Tolerances.slidingDecrease * abs fobj
+                        || alpha = alphaMax && blocking.IsSome
+
+                    us <- trial
+                    fobj <- ft
+
+                    if not moved then
+                        alpha <- 0.0
+                else
+                    alpha <- 0.5 * alpha
+
+        moved, us, fobj
+
+    /// At a point stationary on the faces: moves the atom with the steepest release (`releaseDirection`) off
+    /// its hyperplanes into a neighbouring cell, backtracked on F from the first hyperplane it would cross.
+    /// None when no release lowers F.
+    let private release (ctx: Context) (us: float[][]) (signs: int[]) (residual: float[]) (fobj: float) =
+        let mutable bestRate = Tolerances.slidingRelease * ctx.Scale
+        let mutable bestAtom = -1
+        let mutable bestDir = [||]
+
+        for j in 0 .. us.Length - 1 do
+            let rate, dir = releaseDirection ctx residual us.[j] signs.[j]
+
+            if rate > bestRate then
+                bestRate <- rate
+                bestAtom <- j
+                bestDir <- dir
+
+        if bestAtom < 0 then
+            None
+        else
+            let j = bestAtom
+            let cap, _ = ratioTest ctx us.[j] bestDir (Dense.norm us.[j] / Dense.norm bestDir)
+            let mutable alpha = cap
+            let mutable result = None
+
+            while result.IsNone && alpha > Tolerances.stepLengthZero * cap do
+                let trial = Array.copy us
+                trial.[j] <- Dense.axpy alpha bestDir us.[j]
+                let ft = objective ctx trial signs
+
+                if ft < fobj then
+                    result <- Some(trial, ft)
+                else
+                    alpha <- 0.5 * alpha
+
+            result
+
     /// The local solver of the sliding step: Newton's method on (a_j, θ_j) jointly, in the variables u_j,
     /// restricted to the faces the atoms lie on, where F is smooth. A step stops at the first hyperplane an
     /// atom would cross (the ratio test) and the atom is put on it; at a point stationary on the faces,
@@ -408,7 +462,6 @@ module internal Sliding =
     /// cell. So atoms slide from cell to cell. It only ever lowers F; it is a local solver, and optimality
     /// is decided by the exact certificate outside it, never by its own stopping.
     let slide (ctx: Context) (us0: float[][]) (signs0: int[]) (maxIter: int) =
-        let n = ctx.Dim
         let mutable us = us0 |> Array.map (snap ctx)
         let mutable signs = signs0
         let mutable fobj = objective ctx us signs
@@ -419,11 +472,7 @@ module internal Sliding =
             iter <- iter + 1
 
             let keep =
-                [|
-                    for j in 0 .. us.Length - 1 do
-                        if Dense.norm us.[j] > 0.0 then
-                            yield j
-                |]
+                [| 0 .. us.Length - 1 |] |> Array.filter (fun j -> Dense.norm us.[j] > 0.0)
 
             us <- keep |> Array.map (fun j -> us.[j])
             signs <- keep |> Array.map (fun j -> signs.[j])
@@ -433,144 +482,17 @@ module internal Sliding =
             else
                 let f = fitted ctx us signs
                 let residual = Array.init f.Length (fun i -> f.[i] - ctx.Labels.[i])
-                let sidesOf = us |> Array.map (sides ctx faceTolerance)
-
-                let bases =
-                    us
-                    |> Array.mapi (fun j _ ->
-                        let zero =
-                            [|
-                                for h in 0 .. sidesOf.[j].Length - 1 do
-                                    if sidesOf.[j].[h] = 0 then
-                                        yield ctx.Units.[h]
-                            |]
-
-                        Dense.nullSpace n zero)
-
-                let offs = Array.scan (+) 0 (bases |> Array.map Array.length)
-                let total = offs.[us.Length]
-                // Columns of the Jacobian of the fit in the reduced coordinates, and the Newton system.
-                let cols =
-                    [|
-                        for j in 0 .. us.Length - 1 do
-                            let act = activeRows ctx sidesOf.[j]
-
-                            for v in bases.[j] do
-                                let col = Array.zeroCreate ctx.Rows.Length
-
-                                for i in act do
-                                    col.[i] <- float signs.[j] * Dense.dot ctx.Rows.[i] v
-
-                                yield col
-                    |]
-
-                let hess = Array2D.init total total (fun a b -> Dense.dot cols.[a] cols.[b])
-                let grad = Array.init total (fun a -> Dense.dot cols.[a] residual)
-
-                for j in 0 .. us.Length - 1 do
-                    let _, gp, hp = penalty ctx sidesOf.[j] us.[j]
-                    let vs = bases.[j]
-
-                    for a in 0 .. vs.Length - 1 do
-                        grad.[offs.[j] + a] <- grad.[offs.[j] + a] + ctx.Lambda * Dense.dot vs.[a] gp
-
-                        for b in 0 .. vs.Length - 1 do
-                            let mutable s = 0.0
-
-                            for k in 0 .. n - 1 do
-                                for l in 0 .. n - 1 do
-                                    s <- s + vs.[a].[k] * hp.[k, l] * vs.[b].[l]
-
-                            hess.[offs.[j] + a, offs.[j] + b] <- hess.[offs.[j] + a, offs.[j] + b] + ctx.Lambda * s
-
-                let mutable dmax = Tolerances.tiny
-
-                for a in 0 .. total - 1 do
-                    dmax <- max dmax hess.[a, a]
-
-                for a in 0 .. total - 1 do
-                    hess.[a, a] <- hess.[a, a] + Tolerances.slidingDamping * dmax
-
-                let stationary = Dense.norm grad <= Tolerances.slidingStationary * ctx.Scale
-                let mutable moved = false
-
-                if not stationary && total > 0 then
-                    let step = Dense.solveSymmetric hess grad
-
-                    let du =
-                        Array.init us.Length (fun j ->
-                            Dense.scale -1.0 (Dense.combine bases.[j] (Array.sub step offs.[j] bases.[j].Length) n))
-
-                    let mutable alphaMax = 1.0
-                    let mutable blocking = None
-
-                    for j in 0 .. us.Length - 1 do
-                        let a, h = ratioTest ctx us.[j] du.[j] alphaMax
-
-                        if a < alphaMax then
-                            alphaMax <- a
-                            blocking <- Some(j, h)
-
-                    let mutable alpha = alphaMax
-
-                    while not moved && alpha > Tolerances.slidingStepFloor do
-                        let trial = Array.init us.Length (fun j -> Dense.axpy alpha du.[j] us.[j])
-
-                        match blocking with
-                        | Some(j, _) when alpha = alphaMax -> trial.[j] <- snap ctx trial.[j]
-                        | _ -> ()
-
-                        let ft = objective ctx trial signs
-
-                        if ft < fobj then
-                            moved <-
-                                fobj - ft > Tolerances.slidingDecrease * abs fobj
-                                || alpha = alphaMax && blocking.IsSome
-
-                            us <- trial
-                            fobj <- ft
-
-                            if not moved then
-                                alpha <- 0.0
-                        else
-                            alpha <- 0.5 * alpha
+                let moved, us1, f1 = newtonSlide ctx us signs residual fobj
+                us <- us1
+                fobj <- f1
 
                 if not moved then
                     // Stationary on the faces (or no progress possible there): try to leave a face.
-                    let mutable bestRate = Tolerances.slidingRelease * ctx.Scale
-                    let mutable bestAtom = -1
-                    let mutable bestDir = [||]
-
-                    for j in 0 .. us.Length - 1 do
-                        let rate, dir = releaseDirection ctx residual us.[j] signs.[j]
-
-                        if rate > bestRate then
-                            bestRate <- rate
-                            bestAtom <- j
-                            bestDir <- dir
-
-                    if bestAtom < 0 then
-                        fin <- true
-                    else
-                        let j = bestAtom
-                        let cap, _ = ratioTest ctx us.[j] bestDir (Dense.norm us.[j] / Dense.norm bestDir)
-                        let mutable alpha = cap
-                        let mutable ok = false
-
-                        while not ok && alpha > Tolerances.stepLengthZero * cap do
-                            let trial = Array.copy us
-                            trial.[j] <- Dense.axpy alpha bestDir us.[j]
-                            let ft = objective ctx trial signs
-
-                            if ft < fobj then
-                                ok <- true
-                                us <- trial
-                                fobj <- ft
-                            else
-                                alpha <- 0.5 * alpha
-
-                        if not ok then
-                            fin <- true
+                    match release ctx us signs residual fobj with
+                    | Some(us2, f2) ->
+                        us <- us2
+                        fobj <- f2
+                    | None -> fin <- true
 
         us, signs
 

@@ -47,8 +47,7 @@ module SlidingFrankWolfe =
 
     /// Runs on a prepared arrangement of the data.
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (options: FrankWolfeOptions) =
-        if not (lambda > 0.0) || System.Double.IsInfinity lambda then
-            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        Lambda.requirePositive "lambda" lambda
 
         if options.MaxRounds < 1 then
             invalidArg "options" "MaxRounds must be at least 1"

@@ -346,23 +346,28 @@ module Network =
             |> Array.sortByDescending (fun j -> abs mass.[j])
 
         let cosTol = cos options.AngleTolerance
-        let seeds = ResizeArray<float[] * int>()
-        let members = ResizeArray<ResizeArray<int>>()
 
-        for j in order do
-            let u = Dense.scale (1.0 / Dense.norm (net.Neuron j)) (net.Neuron j)
-            let s = sign mass.[j]
-
-            match seeds |> Seq.tryFindIndex (fun (v, sv) -> sv = s && Dense.dot u v >= cosTol) with
-            | Some k -> members.[k].Add j
-            | None ->
-                seeds.Add((u, s))
-                members.Add(ResizeArray [ j ])
+        let units =
+            order
+            |> Array.map (fun j -> Dense.scale (1.0 / Dense.norm (net.Neuron j)) (net.Neuron j))
+        // Each neuron joins the first seed (heaviest first) of its sign within the angle: the one merge,
+        // `Merge.greedy`, over a grid of the seeds (a chord of angle α is at most α long).
+        let leaderOf, _ =
+            Merge.byDirection
+                options.AngleTolerance
+                units
+                (fun _ -> true)
+                (fun l i ->
+                    sign mass.[order.[l]] = sign mass.[order.[i]]
+                    && Dense.dot units.[i] units.[l] >= cosTol)
+                (fun _ _ -> ())
+        // Groups come in the order of their first member, the seed.
+        let groups = Array.init order.Length id |> Array.groupBy (fun p -> leaderOf.[p])
 
         [|
-            for k in 0 .. seeds.Count - 1 do
-                let seed, _ = seeds.[k]
-                let idx = members.[k].ToArray()
+            for l, positions in groups do
+                let seed = units.[l]
+                let idx = positions |> Array.map (fun p -> order.[p])
                 let sum = Array.zeroCreate n
                 let mutable spread = 0.0
 
@@ -382,11 +387,3 @@ module Network =
                         Spread = spread
                     }
         |]
-
-    /// The number of clusters (`cluster`) with the given options: the quantity THEORY.md §7 (i)
-    /// compares with |Σ|.
-    let clusterCount (options: ClusterOptions) (net: Network) = (cluster options net).Length
-
-    /// The measure of the clusters, one atom per cluster (for comparing with a sparse minimiser).
-    let clusteredMeasure (options: ClusterOptions) (net: Network) =
-        Measure.ofAtoms net.AmbientDimension (cluster options net |> Array.map (fun c -> c.Direction, c.Amplitude))

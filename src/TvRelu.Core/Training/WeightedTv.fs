@@ -210,36 +210,26 @@ module WeightedTv =
                     sqrt (max 0.0 (Dense.dot v z)) / (2.0 / float data.Count * sqrt minSq))
 
         let order = Array.init cells id |> Array.sortByDescending (fun c -> bounds.[c])
+        // The one scan (`Scan.best`); a cell whose bound ties the best to rounding is still visited.
+        let found =
+            Scan.best order (fun c -> bounds.[c] * (1.0 + Tolerances.weightedBoundSlack)) [ 1; -1 ] 1 0.0 (fun c sign ->
+                Some(cellMaximum arr data cert lineality (float sign) c))
 
-        let mutable best =
+        match found with
+        | [| (c, sign, value, arg) |] ->
+            {
+                Value = value
+                Argument = arg
+                Sign = sign
+                Cell = c
+            }
+        | _ ->
             {
                 Value = 0.0
                 Argument = Array.init n (fun k -> if k = n - 1 then -1.0 else 0.0)
                 Sign = 1
                 Cell = -1
             }
-
-        let mutable i = 0
-
-        while i < cells
-              && bounds.[order.[i]] * (1.0 + Tolerances.weightedBoundSlack) > best.Value do
-            let c = order.[i]
-
-            for sign in [ 1; -1 ] do
-                let value, arg = cellMaximum arr data cert lineality (float sign) c
-
-                if value > best.Value then
-                    best <-
-                        {
-                            Value = value
-                            Argument = arg
-                            Sign = sign
-                            Cell = c
-                        }
-
-            i <- i + 1
-
-        best
 
     /// The objective, certified gap and exact sup |η_ω| of a measure ν for the weighted problem, with the point
     /// attaining the supremum. With q = y − Kν and s = sup|η_ω|, q̂ = q / max(1, s) is feasible for the weighted
@@ -295,8 +285,7 @@ module WeightedTv =
     /// Solves the weighted problem by sliding Frank–Wolfe with the exact weighted oracle above (the same loop
     /// as `SlidingFrankWolfe`, with the penalty c_F √(uᵀG_F u) on each face), to a certified gap.
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (options: FrankWolfeOptions) =
-        if not (lambda > 0.0) || System.Double.IsInfinity lambda then
-            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        Lambda.requirePositive "lambda" lambda
 
         let sw = Stopwatch.StartNew()
         let n = arr.AmbientDimension
