@@ -4,7 +4,6 @@ using CoreExactReport = TvRelu.Core.Exact.ExactReport;
 using CoreExtremum = TvRelu.Core.Certificates.Extremum;
 using CoreSaturationPoint = TvRelu.Core.Certificates.SaturationPoint;
 using CoreSolution = TvRelu.Core.Solver.Solution;
-using Rational = TvRelu.Core.Exact.Rational;
 
 namespace TvRelu;
 
@@ -62,16 +61,16 @@ internal static class Conversions
         };
     }
 
-    /// <summary>The gap bound is printed with the digits of the report's decimals, rounded up.</summary>
-    internal static ExactCertification ToFacade(this CoreExactReport r, int digits) => new()
+    /// <summary>The exact report as façade records (its decimals carry the digits of the core's options).</summary>
+    internal static ExactCertification ToFacade(this CoreExactReport r) => new()
     {
         Verdict = r.Verdict.Name,
         Lower = r.LowerText,
         Upper = r.UpperText,
         LowerDecimal = r.LowerDecimal,
         UpperDecimal = r.UpperDecimal,
-        GapBound = Rational.toText(r.GapBound),
-        GapBoundDecimal = Rational.toDecimal(digits, true, r.GapBound),
+        GapBound = r.GapBoundText,
+        GapBoundDecimal = r.GapBoundDecimal,
         Failures = ReadOnly.Map(r.Failures, f => f),
         Rank = r.Rank is null ? null : r.Rank.Value.Item1,
         RankPoints = r.Rank is null ? null : r.Rank.Value.Item2,

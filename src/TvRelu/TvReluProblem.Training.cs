@@ -49,7 +49,9 @@ public sealed partial class TvReluProblem
         var core = ToCore(options, progress);
         var reference = Reference(lambda);
         var run = CoreTraining.trainOn(FSharpOption<TvRelu.Core.Arrangements.Arrangement>.Some(reference.Arrangement), _data, lambda, width, core);
-        var clusterOptions = new CoreClusterOptions(options.ClusterAngleTolerance, options.ClusterMassTolerance);
+        var clusterOptions = CoreClusterOptions.Default
+            .WithAngleTolerance(options.ClusterAngleTolerance)
+            .WithMassTolerance(options.ClusterMassTolerance);
         var certificate = CoreTraining.certify(reference, clusterOptions, run.Network);
         var measure = new Measure(certificate.Measure);
         return new TrainingResult
@@ -167,7 +169,10 @@ public sealed partial class TvReluProblem
         Guard.Tolerance(options.Tolerance, nameof(options.Tolerance));
         TrainingConversions.AtLeast(options.MaxRounds, 1, nameof(options.MaxRounds));
         TrainingConversions.AtLeast(options.SlideIterations, 0, nameof(options.SlideIterations));
-        return new CoreFrankWolfeOptions(Conversions.ToOption(options.Tolerance), options.MaxRounds, options.SlideIterations);
+        return CoreFrankWolfeOptions.Default
+            .WithTolerance(options.Tolerance)
+            .WithMaxRounds(options.MaxRounds)
+            .WithSlideIterations(options.SlideIterations);
     }
 
     private CoreTrainingOptions ToCore(TrainOptions o, IProgress<TrainingProgress>? progress)
@@ -224,19 +229,20 @@ public sealed partial class TvReluProblem
         var init = o.Initialisation == InitialisationRegime.Small
             ? CoreInitialisation.NewSmall(o.InitialisationScale)
             : CoreInitialisation.NewStandard(o.InitialisationScale);
-        var report = progress is null
-            ? FSharpOption<FSharpFunc<CoreTrainingProgress, Unit>>.None
-            : FSharpOption<FSharpFunc<CoreTrainingProgress, Unit>>.Some(
-                FuncConvert.FromAction<CoreTrainingProgress>(p => progress.Report(new TrainingProgress(p.Epoch, p.MaxEpochs, p.Objective))));
-        return new CoreTrainingOptions(
-            optimizer,
-            schedule,
-            init,
-            o.Seed,
-            new CoreStoppingRule(o.MaxEpochs, o.RelativeTolerance, o.Patience, o.GradientTolerance),
-            o.BatchSize is { } batch ? FSharpOption<int>.Some(batch) : FSharpOption<int>.None,
-            o.HistoryEvery,
-            o.CertifyEvery,
-            report);
+        var stopping = CoreStoppingRule.Default
+            .WithMaxEpochs(o.MaxEpochs)
+            .WithRelativeTolerance(o.RelativeTolerance)
+            .WithPatience(o.Patience)
+            .WithGradientTolerance(o.GradientTolerance);
+        return CoreTrainingOptions.Default
+            .WithOptimizer(optimizer)
+            .WithLearningRate(schedule)
+            .WithInitialisation(init)
+            .WithSeed(o.Seed)
+            .WithStopping(stopping)
+            .WithBatchSize(o.BatchSize)
+            .WithHistoryEvery(o.HistoryEvery)
+            .WithCertifyEvery(o.CertifyEvery)
+            .WithProgress(progress is null ? null : p => progress.Report(new TrainingProgress(p.Epoch, p.MaxEpochs, p.Objective)));
     }
 }

@@ -227,9 +227,8 @@ public sealed partial class TvReluProblem
     /// <summary>Exact mode with the core's defaults (faces checked, refutation by a fresh solve) on the shared arrangement.</summary>
     private ExactCertification CertifyExactly(Measure measure, double lambda, double? tolerance)
     {
-        var options = ExactOptions.Default;
-        options = new ExactOptions(Conversions.ToOption(tolerance), options.CheckFaces, options.SearchBudget, options.Refute, options.Digits);
-        return Exact.certifyOn(options, _arrangement.Value, _data, lambda, measure.Core).ToFacade(options.Digits);
+        var options = ExactOptions.Default.WithTolerance(tolerance);
+        return Exact.certifyOn(options, _arrangement.Value, _data, lambda, measure.Core).ToFacade();
     }
 
     /// <summary>

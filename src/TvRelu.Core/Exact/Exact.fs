@@ -55,6 +55,27 @@ type ExactOptions =
             Digits = 20
         }
 
+    /// A copy with the certified-gap tolerance `tolerance`.
+    member o.WithTolerance(tolerance: float) = { o with Tolerance = Some tolerance }
+
+    /// A copy with the certified-gap tolerance `tolerance`; null for the default Gap.defaultTolerance of the measure's objective.
+    member o.WithTolerance(tolerance: Nullable<float>) =
+        { o with
+            Tolerance = Option.ofNullable tolerance
+        }
+
+    /// A copy that does (or does not) check every face and the Euler characteristic exactly.
+    member o.WithCheckFaces(check: bool) = { o with CheckFaces = check }
+
+    /// A copy trying at most `budget` subsets in each fallback search.
+    member o.WithSearchBudget(budget: int) = { o with SearchBudget = budget }
+
+    /// A copy that does (or does not) solve afresh to refute an unverified measure.
+    member o.WithRefute(refute: bool) = { o with Refute = refute }
+
+    /// A copy printing `digits` significant digits.
+    member o.WithDigits(digits: int) = { o with Digits = digits }
+
 /// Sizes, in bits, of the largest integers met (numerators and denominators of the rationals,
 /// all of which share power-of-two scalings).
 type ExactBitLengths =
@@ -93,6 +114,10 @@ type ExactReport =
         ObjectiveUpper: Fraction
         /// ObjectiveUpper − Lower ≥ J(μ) − J*: the exact certified gap.
         GapBound: Fraction
+        /// GapBound as "p/q".
+        GapBoundText: string
+        /// GapBound as a decimal rounded up (to the options' digits).
+        GapBoundDecimal: string
         /// The tolerance, exactly.
         Tolerance: Fraction
         /// The exact upper bound on J* from a fresh solve, when one was needed.
@@ -397,6 +422,8 @@ module Exact =
             ObjectiveLower = jLo
             ObjectiveUpper = jHi
             GapBound = gap
+            GapBoundText = Rational.toText gap
+            GapBoundDecimal = Rational.toDecimal digits true gap
             Tolerance = tolerance
             OptimumUpper = optimumUpper
             Failures = failures

@@ -7,7 +7,7 @@ open MathNet.Numerics.LinearAlgebra
 /// The dimensions met in this library are tiny (d + 1 ≤ 6), so plain loops beat
 /// allocating MathNet matrices in hot paths; MathNet is used where a decomposition
 /// (SVD, QR) has to be robust rather than fast.
-module Dense =
+module internal Dense =
 
     /// ⟨a, b⟩.
     let inline dot (a: float[]) (b: float[]) =

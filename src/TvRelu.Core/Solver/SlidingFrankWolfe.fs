@@ -1,5 +1,6 @@
 namespace TvRelu.Core.Solver
 
+open System
 open System.Diagnostics
 open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
@@ -23,6 +24,21 @@ type FrankWolfeOptions =
             MaxRounds = 500
             SlideIterations = 60
         }
+
+    /// A copy with the certified-gap tolerance `tolerance`.
+    member o.WithTolerance(tolerance: float) = { o with Tolerance = Some tolerance }
+
+    /// A copy with the certified-gap tolerance `tolerance`; null for the default max(1e-9 · J, 1e-13 · ½‖y‖²).
+    member o.WithTolerance(tolerance: Nullable<float>) =
+        { o with
+            Tolerance = Option.ofNullable tolerance
+        }
+
+    /// A copy with at most `rounds` Frank–Wolfe rounds.
+    member o.WithMaxRounds(rounds: int) = { o with MaxRounds = rounds }
+
+    /// A copy with `iterations` Newton iterations of the sliding step per round.
+    member o.WithSlideIterations(iterations: int) = { o with SlideIterations = iterations }
 
 /// A result of the sliding Frank–Wolfe solver.
 type FrankWolfeResult =

@@ -37,6 +37,34 @@ type SolverOptions =
             CountFaces = false
         }
 
+    /// A copy with the certified-gap tolerance `tolerance`.
+    member o.WithTolerance(tolerance: float) = { o with Tolerance = Some tolerance }
+
+    /// A copy with the certified-gap tolerance `tolerance`; null for the default max(1e-9 · J, 1e-13 · ½‖y‖²).
+    member o.WithTolerance(tolerance: Nullable<float>) =
+        { o with
+            Tolerance = Option.ofNullable tolerance
+        }
+
+    /// A copy with at most `rounds` column-generation rounds.
+    member o.WithMaxRounds(rounds: int) = { o with MaxRounds = rounds }
+
+    /// A copy whose saturation set is {|η| ≥ 1 − tolerance}.
+    member o.WithSaturationTolerance(tolerance: float) =
+        { o with
+            SaturationTolerance = tolerance
+        }
+
+    /// A copy that reads saturation points within `tolerance` of a hyperplane as on it.
+    member o.WithBoundaryTolerance(tolerance: float) =
+        { o with BoundaryTolerance = tolerance }
+
+    /// A copy adding at most `columns` violating columns per round.
+    member o.WithColumnsPerRound(columns: int) = { o with ColumnsPerRound = columns }
+
+    /// A copy that does (or does not) count the faces of every dimension.
+    member o.WithCountFaces(count: bool) = { o with CountFaces = count }
+
 /// The sparsity bounds of §3 next to the observed |Σ|.
 type SparsityBounds =
     {

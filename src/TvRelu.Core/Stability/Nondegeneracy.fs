@@ -59,11 +59,11 @@ module Nondegeneracy =
         let cert = Certificate.ofDual arr data 1.0 p
         // Every closed-cell maximum of ±η_p, in cell order (the order the reason is reported in).
         let maxima =
-            Certificate.violators cert 0.0
-            |> Array.sortBy (fun (c, sign, _) -> c, -sign)
+            Certificate.violators cert 0.0 |> Array.sortBy (fun (c, sign, _) -> c, -sign)
 
         let saturating, below =
-            maxima |> Array.partition (fun (_, _, p) -> p.Norm > 1.0 - Tolerances.saturation)
+            maxima
+            |> Array.partition (fun (_, _, p) -> p.Norm > 1.0 - Tolerances.saturation)
 
         let mutable reason = ""
         let mutable teacherCells = 0

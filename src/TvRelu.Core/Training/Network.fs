@@ -76,6 +76,12 @@ type ClusterOptions =
             MassTolerance = Tolerances.clusterMass
         }
 
+    /// A copy joining neurons within `angle` radians.
+    member o.WithAngleTolerance(angle: float) = { o with AngleTolerance = angle }
+
+    /// A copy ignoring neurons with at most `fraction` of the total mass.
+    member o.WithMassTolerance(fraction: float) = { o with MassTolerance = fraction }
+
 /// Scratch for the objective and gradient of width-m networks on one data set: the augmented inputs
 /// as one flat row-major N × (d+1) array (contiguous for the inner loop), the fit, and the m × N
 /// pre-activations kept from the forward pass for the backward pass.

@@ -51,6 +51,20 @@ type StoppingRule =
             GradientTolerance = Tolerances.trainingGradient
         }
 
+    /// A copy with a budget of `epochs` epochs.
+    member o.WithMaxEpochs(epochs: int) = { o with MaxEpochs = epochs }
+
+    /// A copy that stalls when the objective changes by at most `tolerance` of itself.
+    member o.WithRelativeTolerance(tolerance: float) =
+        { o with RelativeTolerance = tolerance }
+
+    /// A copy that stalls after `epochs` calm epochs in a row.
+    member o.WithPatience(epochs: int) = { o with Patience = epochs }
+
+    /// A copy that stops when the gradient's norm is at most `tolerance`.
+    member o.WithGradientTolerance(tolerance: float) =
+        { o with GradientTolerance = tolerance }
+
 /// Why training stopped.
 type StopReason =
     | ObjectiveStalled
@@ -116,6 +130,39 @@ type TrainingOptions =
             HistoryEvery = 100
             CertifyEvery = 1000
             Progress = None
+        }
+
+    /// A copy with the given optimiser.
+    member o.WithOptimizer(optimizer: Optimizer) = { o with Optimizer = optimizer }
+
+    /// A copy with the given step size rule.
+    member o.WithLearningRate(rate: LearningRate) = { o with LearningRate = rate }
+
+    /// A copy with the given initialisation.
+    member o.WithInitialisation(init: Initialisation) = { o with Initialisation = init }
+
+    /// A copy with the given seed.
+    member o.WithSeed(seed: int) = { o with Seed = seed }
+
+    /// A copy with the given stopping rule.
+    member o.WithStopping(stopping: StoppingRule) = { o with Stopping = stopping }
+
+    /// A copy with mini-batches of `size` rows for label-noise SGD; null for the full batch.
+    member o.WithBatchSize(size: Nullable<int>) =
+        { o with
+            BatchSize = Option.ofNullable size
+        }
+
+    /// A copy with a history entry every `epochs` epochs.
+    member o.WithHistoryEvery(epochs: int) = { o with HistoryEvery = epochs }
+
+    /// A copy certifying the gap every `epochs` epochs (0: only at the end).
+    member o.WithCertifyEvery(epochs: int) = { o with CertifyEvery = epochs }
+
+    /// A copy reporting progress to `report` (null for none).
+    member o.WithProgress(report: Action<TrainingProgress>) =
+        { o with
+            Progress = (if isNull report then None else Some report.Invoke)
         }
 
 /// A finished training run.
