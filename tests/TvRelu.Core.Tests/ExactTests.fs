@@ -25,22 +25,6 @@ open TvRelu.Core.Exact
 // ---------------------------------------------------------------------------------------------
 // Reference material and small exact helpers
 
-/// `<repo>/../shared`, found by walking up from the test binaries.
-let private shared =
-    lazy
-        (let rec up (dir: DirectoryInfo) =
-            if isNull dir then
-                failwithf "no ../shared/reference/expected.json above %s" AppContext.BaseDirectory
-            else
-                let candidate = Path.Combine(dir.FullName, "..", "shared")
-
-                if File.Exists(Path.Combine(candidate, "reference", "expected.json")) then
-                    Path.GetFullPath candidate
-                else
-                    up dir.Parent
-
-         up (DirectoryInfo AppContext.BaseDirectory))
-
 type private ReferenceCase =
     {
         File: string
@@ -52,7 +36,7 @@ type private ReferenceCase =
 let private referenceCases =
     lazy
         (use doc =
-            JsonDocument.Parse(File.ReadAllText(Path.Combine(shared.Value, "reference", "expected.json")))
+            JsonDocument.Parse(File.ReadAllText(Reference.referencePath "expected.json"))
 
          [
              for e in doc.RootElement.GetProperty("solve").EnumerateArray() ->
@@ -65,7 +49,7 @@ let private referenceCases =
          ])
 
 let private loadReference (file: string) =
-    match Csv.load (Path.Combine(shared.Value, "reference", file)) with
+    match Csv.load (Reference.referencePath file) with
     | Ok d -> d
     | Error e -> failwithf "%s: %s" file e.Message
 

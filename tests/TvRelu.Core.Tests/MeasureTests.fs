@@ -8,6 +8,7 @@ open FsCheck.Xunit
 open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Tests.Generators
 open TvRelu.Core.Data
+open TvRelu.TestSupport
 
 /// The network's neurons as raw (unnormalised) atoms, with some repeated on purpose: the same
 /// direction with a rescaled weight (same point of the sphere), and a zero amplitude.
@@ -64,7 +65,7 @@ let ``canonical measures keep the network function and normalise, merge and drop
         - 0.75 * abs a0 * norm u0
 
     let tv = Measure.totalVariation mu
-    Assert.True(tv <= expected + 1e-12 * (1.0 + expected))
+    Assert.True(tv <= expected + Accuracy.Of(Accuracy.Rounding, expected))
 
     if mu.Count = case.Neurons.Length then
         Assert.Equal(expected, tv, 10)
@@ -79,8 +80,8 @@ let ``objective and residual agree with the network evaluated directly`` (case: 
     let r = Array.map2 (-) case.Data.Labels f
     let tv = Measure.totalVariation mu
     let j = 0.5 * dot r r + lambda * tv
-    Assert.True(distance r (Measure.residual data mu) <= 1e-9 * (1.0 + norm f))
-    Assert.True(abs (Measure.objective lambda data mu - j) <= 1e-9 * (1.0 + j))
+    Assert.True(distance r (Measure.residual data mu) <= Accuracy.Of(1e-9, norm f))
+    Assert.True(abs (Measure.objective lambda data mu - j) <= Accuracy.Of(1e-9, j))
 
 [<Fact>]
 let ``opposite atoms at one point cancel, and bad atoms are refused`` () =

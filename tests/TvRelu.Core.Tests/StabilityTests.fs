@@ -8,6 +8,7 @@ open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
 open TvRelu.Core.Stability
+open TvRelu.TestSupport
 
 /// A 1-D problem with a teacher of one or two atoms strictly inside their regions (at least 0.05 from every
 /// hyperplane, unit vectors), drawn from the seed; None when the draw fails.
@@ -50,7 +51,7 @@ let private offRowSpace (rows: float[][]) (p: float[]) =
             for b in basis do
                 v <- sub v (scale (dot v b) b)
 
-        if norm v > 1e-10 * (1.0 + norm r) then
+        if norm v > Accuracy.Of(1e-10, norm r) then
             basis.Add(unit v)
 
     basis |> Seq.fold (fun (v: float[]) b -> sub v (scale (dot v b) b)) p
