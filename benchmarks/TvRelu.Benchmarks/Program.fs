@@ -10,6 +10,7 @@ open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
 open TvRelu.Core.Certificates
 open TvRelu.Core.Solver
+open TvRelu.Core.Training
 
 let private peakMb () =
     Process.GetCurrentProcess().Refresh()
@@ -65,6 +66,17 @@ let private report () =
             t.Solve.TotalSeconds
             t.Certification.TotalSeconds
             sw.Elapsed.TotalSeconds
+
+    printfn ""
+    printfn "| merge (width 10^5, d = 2) | atoms | measure s | clusters | clusters s |"
+    printfn "|---|---:|---:|---:|---:|"
+    let wide = Network.initialise (Standard 0.1) 0 100_000 2
+    let sw = Stopwatch.StartNew()
+    let mu = Network.toMeasure wide
+    let tMeasure = sw.Elapsed.TotalSeconds
+    sw.Restart()
+    let clusters = Network.cluster ClusterOptions.Default wide
+    printfn "| 10^5 neurons | %d | %.2f | %d | %.2f |" mu.Count tMeasure clusters.Length sw.Elapsed.TotalSeconds
 
     printfn ""
     printfn "peak working set: %.0f MB" (peakMb ())

@@ -136,76 +136,126 @@ module LowNoise =
         else
             CertifiedSolve.solve data lambda solverOptions
 
+    /// One level of the sweep: the certified solve, its number of Diracs and errors against the teacher, the
+    /// resolution its gap gives, and sup|η_λ − η_V|.
+    type private Level =
+        {
+            Solution: Solution
+            Count: int
+            Location: float
+            Amplitude: float
+            Resolution: float
+            Deviation: float
+        }
+
+    /// The level λ = eps · λ_max(y_0) with noise of norm α λ along the problem's unit vector.
+    let private solveLevel (p: Problem) (data0: Dataset) (arr: Arrangement) (pv: float[]) (alpha: float) (eps: float) =
+        let smallest = p.Teacher |> Array.map (snd >> abs) |> Array.min
+        let lambda = eps * Solve.lambdaMax arr data0
+        let y = Array.map2 (fun y0i wi -> y0i + alpha * lambda * wi) data0.Labels p.Duals
+        let sol = accurateSolve (data0.WithLabels y) lambda eps smallest
+        // How precisely the certified gap pins the atoms (see Common.atomSlack): below this a location error is
+        // not resolved.
+        let resolution = sqrt (2.0 * sol.Assessment.Gap / (lambda * smallest))
+        let count, loc, amp = compare p.Teacher (max 1e-7 (2.0 * resolution)) sol.Measure
+        // sup|η_λ − η_V| over the whole sphere, exactly (§3: it is the certificate of the dual vector q/λ − p_V).
+        // Once it is below half the margin, η_λ stays below 1 wherever η_V is below 1 − margin, so Σ_λ lies near
+        // the teacher's atoms: the mechanism of §6, checked at this level rather than assumed for "small λ".
+        let deviation, _, _ =
+            Certificate.supremumAbs (Certificate.ofDual arr data0 1.0 (Array.map2 (fun q v -> q / lambda - v) sol.Assessment.Residual pv))
+
+        {
+            Solution = sol
+            Count = count
+            Location = loc
+            Amplitude = amp
+            Resolution = resolution
+            Deviation = deviation
+        }
+
+    /// The certified regime: the levels whose certificate is within half the margin of η_V. For interior atoms
+    /// p_V is the limit of q/λ and the regime is certified level by level. For boundary atoms it need not be (the
+    /// limit may take the constraints of an adjacent cell: in the first campaign 53 of 60 boundary sweeps never
+    /// came within margin/2 of η_V), so there the regime is the asymptotic tail, the three smallest levels
+    /// (eps <= 1e-4); counts at larger levels are pre-asymptotic and recorded only.
+    let private regimeOf (placement: Placement) (results: Level[]) (margin: float) =
+        let last = levels.Length - 1
+
+        match placement with
+        | Interior -> [| 0..last |] |> Array.filter (fun i -> results.[i].Deviation < 0.5 * margin)
+        | Boundary -> [| last - 2 .. last |]
+
+    /// The log-log fits of the location and amplitude errors over the levels eps <= `fitBelow` of the regime
+    /// whose errors the certified gap resolves, and those levels.
+    let private fitsOf (results: Level[]) (regime: int[]) =
+        let inRegime =
+            regime
+            |> Array.filter (fun i ->
+                levels.[i] <= fitBelow * (1.0 + 1e-12)
+                && results.[i].Location > 10.0 * results.[i].Resolution)
+
+        let eps = inRegime |> Array.map (fun i -> levels.[i])
+
+        let fit (error: Level -> float) =
+            Stats.logLogFit eps (inRegime |> Array.map (fun i -> error results.[i]))
+
+        [
+            "location", fit (fun l -> l.Location)
+            "amplitude", fit (fun l -> l.Amplitude)
+        ],
+        inRegime
+
+    /// The sweep's quantities and series for the report.
+    let private recorded
+        (o: Outcome)
+        (p: Problem)
+        (nd: Nondegeneracy)
+        (alpha: float)
+        (pv: float[])
+        (results: Level[])
+        (regime: int[])
+        (resolved: int)
+        =
+        let last = levels.Length - 1
+        let regimeStart = if regime.Length = 0 then levels.Length else regime.[0]
+
+        o
+            .With("k", float p.Teacher.Length)
+            .With("margin", nd.Margin)
+            .With("alpha", alpha)
+            .With("teacherCells", float nd.TeacherCells)
+            .With("zeroMultipliers", float nd.ZeroMultipliers)
+            .With("minFacetMultiplier", nd.MinMultiplier)
+            .With("regimeStart", (if regimeStart <= last then levels.[regimeStart] else nan))
+            .With("diracsConstant", flag (regime |> Array.forall (fun i -> results.[i].Count = p.Teacher.Length)))
+            .WithSeries("lambda", levels)
+            .WithSeries("diracs", results |> Array.map (fun l -> float l.Count))
+            .WithSeries("locationError", results |> Array.map (fun l -> l.Location))
+            .WithSeries("amplitudeError", results |> Array.map (fun l -> l.Amplitude))
+            .WithSeries("resolution", results |> Array.map (fun l -> l.Resolution))
+            .WithSeries("certificateDeviation", results |> Array.map (fun l -> l.Deviation))
+            .With("regimeLevels", float regime.Length)
+            .With("preCertificateNorm", sqrt (Array.sumBy (fun v -> v * v) pv))
+            .With("resolvedLevels", float resolved)
+            .With("fitBelow", fitBelow)
+
     /// The λ–noise sweep on a teacher with a non-degenerate pre-certificate.
     let private sweep (placement: Placement) (p: Problem) (data0: Dataset) (arr: Arrangement) (pv: float[]) (nd: Nondegeneracy) =
-        let teacher = p.Teacher
+        let k = p.Teacher.Length
         let rows = p.Inputs |> Array.map (fun r -> Array.append r [| 1.0 |])
-        let y0 = data0.Labels
-        let frobenius = sqrt (rows |> Array.sumBy (fun r -> dot r r))
-        let alpha = 0.1 * nd.Margin / frobenius
-        let lmax0 = Solve.lambdaMax arr data0
-        let w = p.Duals
-        let k = teacher.Length
-        let smallest = teacher |> Array.map (snd >> abs) |> Array.min
-
-        let results =
-            levels
-            |> Array.map (fun eps ->
-                let lambda = eps * lmax0
-                let y = Array.map2 (fun y0i wi -> y0i + alpha * lambda * wi) y0 w
-                let sol = accurateSolve (data0.WithLabels y) lambda eps smallest
-                // How precisely the certified gap pins the atoms (see Common.atomSlack): below this
-                // a location error is not resolved.
-                let resolution = sqrt (2.0 * sol.Assessment.Gap / (lambda * smallest))
-                let count, loc, amp = compare teacher (max 1e-7 (2.0 * resolution)) sol.Measure
-                // sup|η_λ − η_V| over the whole sphere, exactly (§3: it is the certificate of the dual
-                // vector q/λ − p_V). Once it is below half the margin, η_λ stays below 1 wherever η_V is
-                // below 1 − margin, so Σ_λ lies near the teacher's atoms: the mechanism of §6, checked
-                // at this level rather than assumed for "small λ".
-                let deviation, _, _ =
-                    Certificate.supremumAbs (
-                        Certificate.ofDual arr data0 1.0 (Array.map2 (fun q v -> q / lambda - v) sol.Assessment.Residual pv)
-                    )
-
-                sol, count, loc, amp, resolution, deviation)
+        let alpha = 0.1 * nd.Margin / sqrt (rows |> Array.sumBy (fun r -> dot r r))
+        let results = levels |> Array.map (solveLevel p data0 arr pv alpha)
 
         match
             results
-            |> Array.tryPick (fun (sol, _, _, _, _, _) -> uncertified (sprintf "at lambda = %g" sol.Lambda) sol)
+            |> Array.tryPick (fun l -> uncertified (sprintf "at lambda = %g" l.Solution.Lambda) l.Solution)
         with
         | Some o -> o
         | None ->
-            let deviations = results |> Array.map (fun (_, _, _, _, _, dev) -> dev)
-            let results = results |> Array.map (fun (_, c, l, a, r, _) -> c, l, a, r)
-            let counts = results |> Array.map (fun (c, _, _, _) -> c)
-            let last = levels.Length - 1
-            // The certified regime: the levels whose certificate is within half the margin of η_V.
-            // For interior atoms p_V is the limit of q/λ and the regime is certified level by level. For
-            // boundary atoms it need not be (the limit may take the constraints of an adjacent cell: in the
-            // first campaign 53 of 60 boundary sweeps never came within margin/2 of η_V), so there the
-            // regime is the asymptotic tail, the three smallest levels (eps <= 1e-4); counts at larger
-            // levels are pre-asymptotic and recorded only.
-            let regime =
-                match placement with
-                | Interior -> [| 0..last |] |> Array.filter (fun i -> deviations.[i] < 0.5 * nd.Margin)
-                | Boundary -> [| last - 2 .. last |]
-
-            let regimeStart = if regime.Length = 0 then levels.Length else regime.[0]
+            let counts = results |> Array.map (fun l -> l.Count)
+            let regime = regimeOf placement results nd.Margin
             let constant = regime |> Array.forall (fun i -> counts.[i] = k)
-            // Fit the asymptotics: the levels eps <= 1e-3 in the regime whose errors the certified gap resolves.
-            let resolved (i: int) =
-                let (_, l, _, r) = results.[i] in l > 10.0 * r
-
-            let inRegime =
-                regime
-                |> Array.filter (fun i -> levels.[i] <= fitBelow * (1.0 + 1e-12) && resolved i)
-
-            let eps = inRegime |> Array.map (fun i -> levels.[i])
-            let locs = inRegime |> Array.map (fun i -> let (_, l, _, _) = results.[i] in l)
-            let amps = inRegime |> Array.map (fun i -> let (_, _, a, _) = results.[i] in a)
-
-            let fits =
-                [ "location", Stats.logLogFit eps locs; "amplitude", Stats.logLogFit eps amps ]
+            let fits, inRegime = fitsOf results regime
 
             let usable (fit: Stats.Fit) =
                 fit.Points >= 3 && System.Double.IsFinite fit.SlopeStdError
@@ -235,26 +285,7 @@ module LowNoise =
                                     (Stats.slopeHalfWidth fit)
                             )
 
-            let mutable o =
-                o
-                    .With("k", float k)
-                    .With("margin", nd.Margin)
-                    .With("alpha", alpha)
-                    .With("teacherCells", float nd.TeacherCells)
-                    .With("zeroMultipliers", float nd.ZeroMultipliers)
-                    .With("minFacetMultiplier", nd.MinMultiplier)
-                    .With("regimeStart", (if regimeStart <= last then levels.[regimeStart] else nan))
-                    .With("diracsConstant", flag constant)
-                    .WithSeries("lambda", levels)
-                    .WithSeries("diracs", counts |> Array.map float)
-                    .WithSeries("locationError", results |> Array.map (fun (_, l, _, _) -> l))
-                    .WithSeries("amplitudeError", results |> Array.map (fun (_, _, a, _) -> a))
-                    .WithSeries("resolution", results |> Array.map (fun (_, _, _, r) -> r))
-                    .WithSeries("certificateDeviation", deviations)
-                    .With("regimeLevels", float regime.Length)
-                    .With("preCertificateNorm", sqrt (Array.sumBy (fun v -> v * v) pv))
-                    .With("resolvedLevels", float inRegime.Length)
-                    .With("fitBelow", fitBelow)
+            o <- recorded o p nd alpha pv results regime inRegime.Length
 
             for (name, fit) in fits do
                 if usable fit then
@@ -268,7 +299,7 @@ module LowNoise =
                 o.AsNotApplicable(
                     sprintf
                         "the sweep never reaches the certified regime (smallest deviation %g >= margin/2 = %g; |p_V| = %g)"
-                        (Array.min deviations)
+                        (results |> Array.map (fun l -> l.Deviation) |> Array.min)
                         (0.5 * nd.Margin)
                         (sqrt (Array.sumBy (fun v -> v * v) pv))
                 )

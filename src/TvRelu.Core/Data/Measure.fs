@@ -75,8 +75,8 @@ type Measure private (atoms: Atom[], dim: int) =
                     Direction = directions.[l]
                     Amplitude = amplitudes.[l]
                 })
-            |> Seq.sortWith (fun p q -> compare p.Direction q.Direction)
             |> Seq.toArray
+            |> Array.sortWith (fun p q -> Dense.lexicographic p.Direction q.Direction)
 
         Measure(atoms, dim)
 

@@ -16,12 +16,12 @@ module internal Merge =
 
     /// The leader of every item (−1 for items `active` skips), and the leaders in order of creation.
     /// `accepts leader item` decides a join; `join leader item` is told of it (and may move the leader,
-    /// which `accepts` then sees); `candidates item` lists leaders that may accept it (a superset, any
-    /// order); `lead item` is told of each new leader.
+    /// which `accepts` then sees); `candidates item visit` visits leaders that may accept the item (a
+    /// superset, any order); `lead item` is told of each new leader.
     let greedy
         (count: int)
         (active: int -> bool)
-        (candidates: int -> seq<int>)
+        (candidates: int -> (int -> unit) -> unit)
         (accepts: int -> int -> bool)
         (join: int -> int -> unit)
         (lead: int -> unit)
@@ -31,15 +31,15 @@ module internal Merge =
         // Leaders are item indices and are made in item order, so "first made" is "smallest index".
         for i in 0 .. count - 1 do
             if active i then
-                let mutable first = -1
+                let first = ref -1
 
-                for l in candidates i do
-                    if (first < 0 || l < first) && leaderOf.[l] = l && accepts l i then
-                        first <- l
+                candidates i (fun l ->
+                    if (first.Value < 0 || l < first.Value) && leaderOf.[l] = l && accepts l i then
+                        first.Value <- l)
 
-                if first >= 0 then
-                    leaderOf.[i] <- first
-                    join first i
+                if first.Value >= 0 then
+                    leaderOf.[i] <- first.Value
+                    join first.Value i
                 else
                     leaderOf.[i] <- i
                     leaders.Add i
@@ -68,21 +68,19 @@ module internal Merge =
             | true, list -> list.Add i
             | _ -> cells.[key] <- ResizeArray [ i ]
 
-        /// The items filed in the cells around u: a superset of those within `side` of it.
-        member _.Near(u: float[]) =
+        /// Visits the items filed in the cells around u: a superset of those within `side` of it.
+        member _.Near(u: float[], visit: int -> unit) =
             let struct (a, b, c) = keyOf u
+            let reach k = if k < u.Length then 1L else 0L
 
-            let span k =
-                if k < u.Length then [ -1L; 0L; 1L ] else [ 0L ]
-
-            seq {
-                for da in span 0 do
-                    for db in span 1 do
-                        for dc in span 2 do
-                            match cells.TryGetValue(struct (a + da, b + db, c + dc)) with
-                            | true, list -> yield! list
-                            | _ -> ()
-            }
+            for da in -reach 0 .. reach 0 do
+                for db in -reach 1 .. reach 1 do
+                    for dc in -reach 2 .. reach 2 do
+                        match cells.TryGetValue(struct (a + da, b + db, c + dc)) with
+                        | true, list ->
+                            for i in list do
+                                visit i
+                        | _ -> ()
 
     /// `greedy` over fixed leader directions: an item can only join a leader within `radius` of it, so the
     /// candidates come from a `DirectionGrid` of the leaders' directions (O(n) expected, against the
@@ -91,10 +89,20 @@ module internal Merge =
     let byDirection (radius: float) (directions: float[][]) (active: int -> bool) (accepts: int -> int -> bool) (join: int -> int -> unit) =
         let grid = DirectionGrid(max (2.0 * radius) Tolerances.tiny)
 
-        greedy directions.Length active (fun i -> grid.Near directions.[i]) accepts join (fun i -> grid.Add(i, directions.[i]))
+        greedy directions.Length active (fun i visit -> grid.Near(directions.[i], visit)) accepts join (fun i ->
+            grid.Add(i, directions.[i]))
 
     /// `greedy` testing every leader made so far (for the few atoms of a working set, or when joins move
     /// the leaders).
     let amongAll (count: int) (active: int -> bool) (accepts: int -> int -> bool) (join: int -> int -> unit) =
         let made = ResizeArray<int>()
-        greedy count active (fun _ -> made) accepts join made.Add
+
+        greedy
+            count
+            active
+            (fun _ visit ->
+                for l in made do
+                    visit l)
+            accepts
+            join
+            made.Add
