@@ -107,7 +107,7 @@ internal static class PlanePlots
         plot.Axes.Bottom.IsVisible = false;
         plot.Axes.Left.IsVisible = false;
         plot.Axes.Frame(false);
-        plot.Title("certificate η on the sphere of neurons θ = (w1, w2, b), Lambert equal-area\n(both disks drawn with w1 to the right and w2 up; grey: region boundaries)");
+        plot.Title("certificate η on the sphere S² of neurons θ = (w1, w2, b)\nLambert equal-area; w1 right, w2 up; grey: region boundaries");
         plot.ShowLegend(Edge.Right);
         return plot;
     }
