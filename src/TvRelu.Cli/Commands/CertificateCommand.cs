@@ -19,7 +19,7 @@ internal static class CertificateCommand
             Required = true,
         };
         var output = CliOptions.Out("the extremes and the saturation set");
-        var command = new Command("certificate", "Exact sup and inf of the certificate η = ⟨q, φ(θ)⟩/λ over the whole sphere, and its saturation set.")
+        var command = new Command("certificate", "Exact sup and inf of the certificate η = ⟨q, φ(θ)⟩/λ over the whole sphere, and its saturation set (for an infeasible q: the regions' extremes above 1, which are no saturation set).")
         {
             input.Data, input.Lambda, residual, output,
         };

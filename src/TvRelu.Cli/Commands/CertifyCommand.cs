@@ -18,7 +18,7 @@ internal static class CertifyCommand
         var tolerance = CliOptions.Tolerance();
         var output = CliOptions.Out("the audit");
         var exact = CliOptions.Exact();
-        var command = new Command("certify", "Objective, exact certificate supremum and certified optimality gap of a given measure (from solve, train, certify, path, or any other tool).")
+        var command = new Command("certify", "Objective, exact certificate supremum and certified optimality gap of a given measure (from solve, train, certify, path, or any other tool). Exit code 0 certified, 3 not certified.")
         {
             input.Data, input.Lambda, measure, tolerance, output, exact,
         };

@@ -31,7 +31,7 @@ internal static class TrainCommand
         {
             Description = "write a PNG of the loss and gap curves and, for d = 1, the neurons' kinks −b/w against the exact solution's",
         };
-        var command = new Command("train", "Train a two-layer ReLU network of width m with weight decay λ and certify it against the exact optimum.")
+        var command = new Command("train", "Train a two-layer ReLU network of width m with weight decay λ and certify it against the exact optimum. Exit code 0 when training finishes (its gap is rigorous either way), 3 when it diverges.")
         {
             input.Data, input.Lambda, width, optimizer, noise, epochs, seed, lr, decay, init, initScale, output, plot,
         };
