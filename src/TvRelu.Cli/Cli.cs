@@ -14,8 +14,18 @@ namespace TvRelu.Cli;
 /// </summary>
 public static class Cli
 {
-    /// <summary>Exit code of a successful run.</summary>
+    /// <summary>Exit code of a successful run: for `solve`, `certify` and `demo`, the answer is certified.</summary>
     public const int Success = 0;
+
+    /// <summary>
+    /// Exit code of a run that finished but whose answer is not certified: `solve` or `certify` with a gap above
+    /// the tolerance (or, with --exact, not verified), `train` that diverged.
+    /// </summary>
+    public const int NotCertified = 3;
+
+    /// <summary>The exit codes as `tvrelu --help` and the README state them.</summary>
+    internal const string ExitCodes =
+        "Exit codes: 0 done (solve/certify/demo: certified), 3 finished but NOT certified (solve/certify: gap above the tolerance or exact mode not verified; train: diverged), 2 bad input, 1 internal failure.";
 
     /// <summary>Exit code of an unexpected internal failure (a bug, not bad input).</summary>
     public const int InternalError = 1;
@@ -42,7 +52,7 @@ public static class Cli
         var root = new Command(
             "tvrelu",
             "tvrelu: exact, certified training of infinite-width shallow ReLU networks with total-variation regularisation.\n"
-            + "Convention: " + TvReluProblem.Convention)
+            + "Convention: " + TvReluProblem.Convention + "\n" + ExitCodes)
         {
             new HelpOption(),
             new VersionOption(),
@@ -54,7 +64,11 @@ public static class Cli
             AuditCommand.Create(context),
             TrainCommand.Create(context),
             CompareCommand.Create(context),
+            LambdaMaxCommand.Create(context),
+            PredictCommand.Create(context),
+            ExportCommand.Create(context),
         };
+        CliOptions.AttachCompanions(root);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

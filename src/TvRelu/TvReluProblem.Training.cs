@@ -27,6 +27,9 @@ public sealed partial class TvReluProblem
     /// <summary>The exact solutions behind <see cref="Train"/>'s certification, one per λ, computed once.</summary>
     private readonly ConcurrentDictionary<double, Lazy<CoreSolution>> _exact = new();
 
+    /// <summary>The weighted problem's λ_max, once computed (a pure function of the data: a race only computes it twice).</summary>
+    private double? _weightedLambdaMax;
+
     /// <summary>
     /// Trains a two-layer ReLU network of the given width on ½‖f(X) − y‖² + (λ/2) Σ_j (c_j² + ‖(w_j, b_j)‖²)
     /// (THEORY.md §1), or with label noise (§7), and certifies it: the objective of its measure, the exact
@@ -105,6 +108,14 @@ public sealed partial class TvReluProblem
         var r = CoreWeightedTv.onArrangement(_arrangement.Value, _data, lambda, ToCore(options ?? FrankWolfeOptions.Default));
         return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
     }
+
+    /// <summary>
+    /// λ_max of the weighted (label-noise) problem, sup_θ |⟨y, φ(θ)⟩| / ω(θ) over the whole sphere (THEORY.md §7):
+    /// its zero measure is optimal exactly for λ ≥ this value. Computed by the exact weighted oracle with q = y.
+    /// </summary>
+    /// <exception cref="TvReluInputException">The problem is too large to enumerate.</exception>
+    public double WeightedLambdaMax =>
+        _weightedLambdaMax ??= CoreWeightedTv.supremum(_arrangement.Value, _data, 1.0, _data.Labels).Value;
 
     /// <summary>
     /// The fixed-grid baseline: the LASSO over a grid of directions on the sphere (equally spaced for d = 1, a

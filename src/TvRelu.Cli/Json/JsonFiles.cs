@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace TvRelu.Cli.Json;
 
 /// <summary>Reading and writing the JSON files of the CLI (camelCase, indented).</summary>
-internal static class JsonFiles
+internal static partial class JsonFiles
 {
     internal static readonly JsonSerializerOptions Options = new()
     {
