@@ -36,7 +36,6 @@ type SigmaAtMostOne() =
     override _.Statement = "|Sigma| <= 1 (false on purpose)"
     override _.Source = "made up for the tests"
     override _.Oracle = "the exact solver's saturation set"
-    override _.ShrinkSeconds = 10.0
 
     override _.Generate(rng) =
         Generate.dataset
