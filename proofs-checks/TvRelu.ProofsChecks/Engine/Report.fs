@@ -47,7 +47,7 @@ module Report =
         plt.Title title
         plt.XLabel "|Sigma| / bound (or measured / bound)"
         plt.YLabel "trials"
-        plt.SavePng(path, 800, 500) |> ignore
+        AtomicFile.replaceWith path (fun tmp -> plt.SavePng(tmp, 800, 500) |> ignore)
 
     /// Log–log lines of one series against λ, one line per trial (at most 200), with a slope-1 guide.
     let private logLog (path: string) (title: string) (yLabel: string) (lines: (float[] * float[])[]) =
@@ -77,7 +77,7 @@ module Report =
         plt.Title title
         plt.XLabel "log10 (lambda / lambda_max)"
         plt.YLabel("log10 " + yLabel)
-        plt.SavePng(path, 800, 500) |> ignore
+        AtomicFile.replaceWith path (fun tmp -> plt.SavePng(tmp, 800, 500) |> ignore)
 
     /// The report for the given records and claims (for statements) into `dir/report.md`.
     let writeRecords (claims: seq<Claim>) (records: TrialRecord[]) (dir: string) =
@@ -113,16 +113,14 @@ module Report =
         line ""
 
         line
-            "A trial is *refuted* when the claim failed on its problem, *inconclusive* when the code the check relies on failed (for example the solver did not certify its answer: a bug to report, not evidence against the claim), and *not applicable* when the problem does not meet the claim's hypotheses."
+            "A trial is *refuted* when the claim failed on its problem, *inconclusive* when the code the check relies on failed (for example the solver did not certify its answer: a bug to report, not evidence against the claim), and *not applicable* when the problem does not meet the claim's hypotheses. *Passed* counts only trials the claim applied to."
 
         line ""
         line "| claim | trials | passed | refuted | inconclusive | not applicable | trials/s (1 core) |"
         line "|---|---:|---:|---:|---:|---:|---:|"
 
         for (id, rs) in groups do
-            let refuted = rs |> Array.filter (fun r -> r.Refuted) |> Array.length
-            let inconclusive = rs |> Array.filter (fun r -> r.Inconclusive) |> Array.length
-            let na = rs |> Array.filter (fun r -> not r.Applicable) |> Array.length
+            let c = Verdicts.Of rs
             let ms = rs |> Array.sumBy (fun r -> r.ElapsedMs)
 
             line (
@@ -130,10 +128,10 @@ module Report =
                     "| %s | %d | %d | %d | %d | %d | %s |"
                     id
                     rs.Length
-                    (rs.Length - refuted - inconclusive)
-                    refuted
-                    inconclusive
-                    na
+                    c.Passed
+                    c.Refuted
+                    c.Inconclusive
+                    c.NotApplicable
                     (inv (if ms > 0.0 then 1000.0 * float rs.Length / ms else nan))
             )
 
@@ -163,16 +161,16 @@ module Report =
                 line ""
             | None -> ()
 
-            let refuted = failed |> Array.filter (fun r -> r.Refuted) |> Array.length
+            let c = Verdicts.Of rs
 
             line (
                 sprintf
                     "%d trials, %d passed, %d refuted, %d inconclusive, %d not applicable."
                     rs.Length
-                    (rs.Length - failed.Length)
-                    refuted
-                    (failed.Length - refuted)
-                    (rs |> Array.filter (fun r -> not r.Applicable) |> Array.length)
+                    c.Passed
+                    c.Refuted
+                    c.Inconclusive
+                    c.NotApplicable
             )
 
             line ""
@@ -213,6 +211,7 @@ module Report =
                 line ""
                 line "| bound | trials | max | mean |"
                 line "|---|---:|---:|---:|"
+                let histograms = ResizeArray<string * string>()
 
                 for n in tight do
                     let v = values n
@@ -222,9 +221,11 @@ module Report =
                         let file = safeName (sprintf "%s-%s.png" id n)
                         histogram (Path.Combine(dir, file)) (sprintf "%s: %s" id (n.Substring 10)) v
                         images.Add file
-                        line ""
-                        line (sprintf "![%s](%s)" n file)
-                        line ""
+                        histograms.Add(n, file)
+                // The figures after the table: a line between two rows would end the table there.
+                for n, file in histograms do
+                    line ""
+                    line (sprintf "![%s](%s)" n file)
             // Fitted slopes.
             let slopes = names |> Array.filter (fun n -> n.StartsWith "slope.")
 
@@ -365,7 +366,7 @@ module Report =
                     line "</details>"
 
         let path = Path.Combine(dir, "report.md")
-        File.WriteAllText(path, sb.ToString())
+        AtomicFile.writeText path (sb.ToString())
         path, images.ToArray()
 
     /// Reads every `*.jsonl` in `dir` (shard files and merged files, deduplicated by claim and trial)
