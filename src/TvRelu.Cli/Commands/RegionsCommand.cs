@@ -19,7 +19,7 @@ internal static class RegionsCommand
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var problem = TvReluProblem.FromCsv(parsed.GetValue(data)!);
+            var problem = CliOptions.ReadProblem(parsed, parsed.GetValue(data)!);
             var report = problem.Regions(parsed.GetValue(faces));
             context.Emit(parsed.GetValue(output), RegionsJson.Of(report), console =>
             {
