@@ -55,14 +55,11 @@ public static class Cli
             TrainCommand.Create(context),
             CompareCommand.Create(context),
         };
-        // The limits of early refusal (issue 12, item 8) on every command that may enumerate regions: all but the audit,
-        // whose trials are small by construction.
+        // The limits of early refusal (issue 12, item 8) on every command that may enumerate regions, subcommands
+        // included: all but the audit, whose trials are small by construction.
         foreach (var command in root.Subcommands.Where(c => c.Name != "audit"))
         {
-            foreach (var option in CliOptions.LimitOptions())
-            {
-                command.Options.Add(option);
-            }
+            CliOptions.AddLimitOptions(command);
         }
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -106,7 +103,14 @@ public static class Cli
                 context.Abort();
                 foreach (var created in outputs.Where(p => !existing.Contains(p) && File.Exists(p)))
                 {
-                    File.Delete(created);
+                    try
+                    {
+                        File.Delete(created);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        context.Error.WriteLine($"warning: could not remove '{created}', written before the failure: {e.Message}");
+                    }
                 }
                 throw;
             }

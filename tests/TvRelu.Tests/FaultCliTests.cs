@@ -106,6 +106,26 @@ public sealed class FaultCliTests : IDisposable
     }
 
     [Fact]
+    public void ResumeAfterATornNewlineKeepsTheLastRecordAndTheNext()
+    {
+        // Item 4: a run killed after 7 of 10 records whose last write lost only its '\n'. Resume glued record 8 onto
+        // record 7, both were lost, and the campaign was still reported complete.
+        string[] campaign = ["audit", "--claim", "cover-euler", "--trials", "10", "--seed", "9", "--out", Temp("torn")];
+        Assert.Equal(0, CliTests.Run(campaign).Code);
+        var file = Assert.Single(Directory.GetFiles(Temp("torn"), "*.jsonl"));
+        var complete = File.ReadAllLines(file);
+        Assert.Equal(11, complete.Length); // the header and ten records
+        File.WriteAllText(file, string.Join("\n", complete.Take(8)));
+
+        var (code, _, err) = CliTests.Run([.. campaign, "--resume"]);
+        Assert.True(code == 0, err);
+        Assert.Equal(complete.Select(WithoutTiming), File.ReadAllLines(file).Select(WithoutTiming));
+    }
+
+    /// <summary>A record line without its timing field (the only part two runs of a trial may differ in).</summary>
+    private static string WithoutTiming(string line) => System.Text.RegularExpressions.Regex.Replace(line, "\"elapsedMs\":[^,}]*", "");
+
+    [Fact]
     public void MergeRefusesShardsOfCampaignsWithDifferentSeeds()
     {
         // Shards 0/2 and 1/2 of two different campaigns: their trials never collide (item 6 merged them silently).

@@ -133,8 +133,21 @@ internal static class CliOptions
     /// <summary>--max-seconds: raises or lowers <see cref="EnumerationLimits.MaxSeconds"/>.</summary>
     internal const string MaxSecondsName = "--max-seconds";
 
-    /// <summary>The limits every enumerating command respects: options of the root command, recursive, so each accepts them.</summary>
-    internal static IEnumerable<Option> LimitOptions()
+    /// <summary>Adds the limit options to a command and to its subcommands.</summary>
+    internal static void AddLimitOptions(Command command)
+    {
+        foreach (var option in LimitOptions())
+        {
+            command.Options.Add(option);
+        }
+        foreach (var sub in command.Subcommands)
+        {
+            AddLimitOptions(sub);
+        }
+    }
+
+    /// <summary>The limits an enumerating command respects (new instances for each command).</summary>
+    private static IEnumerable<Option> LimitOptions()
     {
         yield return new Option<double?>(MaxCellsName)
         {
@@ -156,24 +169,27 @@ internal static class CliOptions
         };
     }
 
-    /// <summary>The limits given on the command line, the defaults elsewhere.</summary>
+    /// <summary>The limits given on the command line, the defaults for those not given (or not offered by the command).</summary>
     internal static EnumerationLimits Limits(ParseResult parsed)
     {
         var limits = EnumerationLimits.Default;
-        if (parsed.GetValue<double?>(MaxCellsName) is { } cells)
+        if (Given(parsed, MaxCellsName) is { } cells)
         {
             limits = limits with { MaxCells = cells };
         }
-        if (parsed.GetValue<double?>(MaxMemoryName) is { } bytes)
+        if (Given(parsed, MaxMemoryName) is { } bytes)
         {
             limits = limits with { MaxMemoryBytes = bytes };
         }
-        if (parsed.GetValue<double?>(MaxSecondsName) is { } seconds)
+        if (Given(parsed, MaxSecondsName) is { } seconds)
         {
             limits = limits with { MaxSeconds = seconds };
         }
         return limits;
     }
+
+    private static double? Given(ParseResult parsed, string name) =>
+        parsed.CommandResult.Command.Options.Any(o => o.Name == name) ? parsed.GetValue<double?>(name) : null;
 
     /// <summary>A data file read as a problem under the command line's limits.</summary>
     internal static TvReluProblem ReadProblem(ParseResult parsed, string path) =>
