@@ -3,8 +3,9 @@ namespace TvRelu;
 /// <summary>
 /// What the exact methods cost before they run (issue 12, item 8): memory from the sizes of the arrays the core
 /// allocates, time from a model fitted on measured runs. Memory was fitted on 20 enumerations of Gaussian data
-/// (d = 1 … 6, N up to 40,000, 10,000 to 1,000,000 cells; peak working set, each in its own process): the measured
-/// peaks are 0.1 to 0.9 times the model's, and 1.06 for one 44,000-cell run dominated by the runtime's own memory.
+/// (d = 1 … 6, N up to 40,000, 10,000 to 1,000,000 cells; peak working set, each in its own process) with the Debug
+/// build the tests use, whose peaks are 0.1 to 0.9 times the model's (1.06 for one 44,000-cell run dominated by the
+/// runtime's own memory); with the Release build (`benchmarks … -- estimates` reruns the series) they are 0.29 to 0.73.
 /// Time was fitted on the idle runs of the README (d = 2, N = 1000: 8.8 s; d = 3, N = 100: 0.59 s; d = 4, N = 40:
 /// 0.38 s; 0.57 to 0.93 times the model) and, for the word term, on d = 1 runs (N = 20,000 and 40,000) measured at
 /// load ≈ 10 and divided by 3.5, the ratio of the loaded d = 2, N = 1000 run to its idle time (0.88 and 0.92 times the model).

@@ -11,9 +11,13 @@ open System.Threading.Tasks
 /// "not applicable", never "passed" (its outcome has Passed = true only so that it refutes nothing).
 type Verdicts =
     {
+        /// The claim applied and held.
         Passed: int
+        /// The claim applied and failed.
         Refuted: int
+        /// The code the check relies on failed.
         Inconclusive: int
+        /// The problem did not meet the claim's hypotheses.
         NotApplicable: int
     }
 
@@ -483,7 +487,9 @@ module Campaign =
                 | None, _ when content.Records.Length > 0 ->
                     raise (
                         CampaignFileException(
-                            sprintf "%s has no campaign header (it was written by an older version): it cannot be merged" file
+                            sprintf
+                                "%s has no campaign header (it was written by an older version): merge and report need files that name their campaign"
+                                file
                         )
                     )
                 | None, _ -> ()
