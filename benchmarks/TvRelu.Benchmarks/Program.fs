@@ -1,6 +1,7 @@
 /// `dotnet run -c Release --project benchmarks/TvRelu.Benchmarks -- report` prints the numbers the
-/// issues ask for (time split, cells per second, peak memory) in one pass; any other arguments go
-/// to BenchmarkDotNet (for example `--filter '*'`).
+/// issues ask for (time split, cells per second, peak memory) in one pass; `-- estimates` measures the
+/// enumerations behind the façade's cost model against its estimates (one process per run); any other
+/// arguments go to BenchmarkDotNet (for example `--filter '*'`).
 module TvRelu.Benchmarks.Program
 
 open System
@@ -83,9 +84,11 @@ let private report () =
 
 [<EntryPoint>]
 let main argv =
-    if argv = [| "report" |] then
-        report ()
-    else
+    match argv with
+    | [| "report" |] -> report ()
+    | [| "estimates" |] -> Estimates.all ()
+    | [| "estimate"; d; n |] -> Estimates.one (int d) (int n)
+    | _ ->
         BenchmarkSwitcher.FromAssembly(typeof<Suites.EnumerationBench>.Assembly).Run(argv)
         |> ignore
 

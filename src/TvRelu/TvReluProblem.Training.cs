@@ -50,6 +50,7 @@ public sealed partial class TvReluProblem
         }
         options ??= TrainOptions.Default;
         var core = ToCore(options, progress);
+        EnsureTrainable(width);
         var reference = Reference(lambda);
         var run = CoreTraining.trainOn(FSharpOption<TvRelu.Core.Arrangements.Arrangement>.Some(reference.Arrangement), _data, lambda, width, core);
         var clusterOptions = CoreClusterOptions.Default
@@ -132,6 +133,7 @@ public sealed partial class TvReluProblem
         {
             throw new TvReluInputException($"the grid needs at least one direction (got {gridSize})", nameof(gridSize));
         }
+        EnsureGridFits(gridSize);
         var grid = CoreGridLasso.directions(Dimension, gridSize, 0);
         var r = CoreGridLasso.onArrangement(_arrangement.Value, _data, lambda, grid, 10_000);
         return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);

@@ -23,7 +23,7 @@ public sealed partial class TvReluProblem
     /// <summary>The largest input dimension d the exact region enumeration accepts.</summary>
     public const int MaxDimension = 6;
 
-    /// <summary>The largest number of regions (Cover's upper bound) the library agrees to enumerate.</summary>
+    /// <summary>The default of <see cref="EnumerationLimits.MaxCells"/>: the most regions (Cover's upper bound) enumerated.</summary>
     public const double MaxEstimatedCells = 5e7;
 
     /// <summary>Subsets of d + 1 hyperplanes checked at most for the general-position test.</summary>
@@ -33,10 +33,11 @@ public sealed partial class TvReluProblem
     private readonly Lazy<CoreArrangement> _arrangement;
     private readonly Lazy<double> _lambdaMax;
 
-    private TvReluProblem(Dataset data)
+    private TvReluProblem(Dataset data, EnumerationLimits? limits = null, Lazy<CoreArrangement>? arrangement = null)
     {
         _data = data;
-        _arrangement = new Lazy<CoreArrangement>(() =>
+        Limits = limits ?? EnumerationLimits.Default;
+        _arrangement = arrangement ?? new Lazy<CoreArrangement>(() =>
         {
             EnsureTractable();
             return CoreArrangementOps.ofDataset(_data);
@@ -278,23 +279,5 @@ public sealed partial class TvReluProblem
             EulerCharacteristic = Faces.eulerCharacteristic(f),
             ExpectedEulerCharacteristic = Faces.expectedEulerCharacteristic(arr),
         };
-    }
-
-    /// <summary>Refuses problems whose exact enumeration would not finish in reasonable time and memory.</summary>
-    private void EnsureTractable()
-    {
-        if (Dimension > MaxDimension)
-        {
-            throw new TvReluInputException(
-                $"the inputs have d = {Dimension} coordinates; exact region enumeration supports d ≤ {MaxDimension}",
-                "data");
-        }
-        var estimate = EstimatedCellCount;
-        if (estimate > new BigInteger(MaxEstimatedCells))
-        {
-            throw new TvReluInputException(
-                string.Create(CultureInfo.InvariantCulture, $"N = {DataPoints} points in d = {Dimension} can have up to {estimate:N0} regions, above the limit of {MaxEstimatedCells:G2}: use fewer points or fewer dimensions"),
-                "data");
-        }
     }
 }

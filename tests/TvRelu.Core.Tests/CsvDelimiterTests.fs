@@ -5,7 +5,7 @@ module TvRelu.Core.Tests.CsvDelimiterTests
 open System
 open Xunit
 open FsCheck.Xunit
-open TvRelu.Core
+open TvRelu.Core.Data
 open TvRelu.Core.Tests.Generators
 
 let private fmt (v: float) =

@@ -68,7 +68,7 @@ let ``shrinking is 1-minimal: it finds exactly the rows that make the failure`` 
         let xs = q.Inputs |> Array.map (fun r -> r.[0])
         Array.contains 3.0 xs && Array.contains 11.0 xs
 
-    let shrunk, steps = Shrink.minimise 1000 60.0 fails p
+    let shrunk, steps = Shrink.minimise 1000 fails p
     Assert.Equal<float[]>([| 3.0; 11.0 |], shrunk.Inputs |> Array.map (fun r -> r.[0]))
     Assert.True(steps > 0)
 

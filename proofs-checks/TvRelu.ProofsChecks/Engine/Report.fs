@@ -47,7 +47,7 @@ module Report =
         plt.Title title
         plt.XLabel "|Sigma| / bound (or measured / bound)"
         plt.YLabel "trials"
-        plt.SavePng(path, 800, 500) |> ignore
+        AtomicFile.replaceWith path (fun tmp -> plt.SavePng(tmp, 800, 500) |> ignore)
 
     /// Log–log lines of one series against λ, one line per trial (at most 200), with a slope-1 guide.
     let private logLog (path: string) (title: string) (yLabel: string) (lines: (float[] * float[])[]) =
@@ -77,7 +77,7 @@ module Report =
         plt.Title title
         plt.XLabel "log10 (lambda / lambda_max)"
         plt.YLabel("log10 " + yLabel)
-        plt.SavePng(path, 800, 500) |> ignore
+        AtomicFile.replaceWith path (fun tmp -> plt.SavePng(tmp, 800, 500) |> ignore)
 
     /// The table of every claim's trial counts, then the pending claims.
     let private summarySection (line: string -> unit) (claims: Claim[]) (groups: (string * TrialRecord[])[]) =
@@ -85,9 +85,7 @@ module Report =
         line "|---|---:|---:|---:|---:|---:|---:|"
 
         for (id, rs) in groups do
-            let refuted = rs |> Array.filter (fun r -> r.Refuted) |> Array.length
-            let inconclusive = rs |> Array.filter (fun r -> r.Inconclusive) |> Array.length
-            let na = rs |> Array.filter (fun r -> not r.Applicable) |> Array.length
+            let c = Verdicts.Of rs
             let ms = rs |> Array.sumBy (fun r -> r.ElapsedMs)
 
             line (
@@ -95,10 +93,10 @@ module Report =
                     "| %s | %d | %d | %d | %d | %d | %s |"
                     id
                     rs.Length
-                    (rs.Length - refuted - inconclusive)
-                    refuted
-                    inconclusive
-                    na
+                    c.Passed
+                    c.Refuted
+                    c.Inconclusive
+                    c.NotApplicable
                     (inv (if ms > 0.0 then 1000.0 * float rs.Length / ms else nan))
             )
 
@@ -147,6 +145,7 @@ module Report =
             line ""
             line "| bound | trials | max | mean |"
             line "|---|---:|---:|---:|"
+            let histograms = ResizeArray<string * string>()
 
             for n in tight do
                 let v = values n
@@ -156,9 +155,11 @@ module Report =
                     let file = safeName (sprintf "%s-%s.png" id n)
                     histogram (Path.Combine(dir, file)) (sprintf "%s: %s" id (n.Substring 10)) v
                     images.Add file
-                    line ""
-                    line (sprintf "![%s](%s)" n file)
-                    line ""
+                    histograms.Add(n, file)
+            // The figures after the table: a line between two rows would end the table there.
+            for n, file in histograms do
+                line ""
+                line (sprintf "![%s](%s)" n file)
 
     /// The (λ, error) points of every passing sweep that its fit uses: the levels in the certified regime (up to
     /// `regimeStart` and `fitBelow`) whose error the certified gap resolves.
@@ -328,16 +329,16 @@ module Report =
             line ""
         | None -> ()
 
-        let refuted = failed |> Array.filter (fun r -> r.Refuted) |> Array.length
+        let c = Verdicts.Of rs
 
         line (
             sprintf
                 "%d trials, %d passed, %d refuted, %d inconclusive, %d not applicable."
                 rs.Length
-                (rs.Length - failed.Length)
-                refuted
-                (failed.Length - refuted)
-                (rs |> Array.filter (fun r -> not r.Applicable) |> Array.length)
+                c.Passed
+                c.Refuted
+                c.Inconclusive
+                c.NotApplicable
         )
 
         line ""
@@ -372,7 +373,7 @@ module Report =
         line ""
 
         line
-            "A trial is *refuted* when the claim failed on its problem, *inconclusive* when the code the check relies on failed (for example the solver did not certify its answer: a bug to report, not evidence against the claim), and *not applicable* when the problem does not meet the claim's hypotheses."
+            "A trial is *refuted* when the claim failed on its problem, *inconclusive* when the code the check relies on failed (for example the solver did not certify its answer: a bug to report, not evidence against the claim), and *not applicable* when the problem does not meet the claim's hypotheses. *Passed* counts only trials the claim applied to."
 
         line ""
         summarySection line claims groups
@@ -403,7 +404,7 @@ module Report =
             failuresSection line id failed
 
         let path = Path.Combine(dir, "report.md")
-        File.WriteAllText(path, sb.ToString())
+        AtomicFile.writeText path (sb.ToString())
         path, images.ToArray()
 
     /// Reads every `*.jsonl` in `dir` (shard files and merged files, deduplicated by claim and trial)
