@@ -457,11 +457,11 @@ let ``a stalled column generation is certified by sliding Frank-Wolfe`` () =
     Assert.Equal(1, sol.Measure.Count)
 
 /// Inputs of order 1e-7 at λ = 1.2e-6 λ_max: amplitudes of order 1e6 and a restricted problem with
-/// condition number ~1e14, which neither solver certifies. The solve must say so, and stop once
-/// rounds price nothing new without progress instead of spending its 200 rounds (500 s in the
-/// long campaign before the stall rule).
+/// condition number ~1e14. FISTA with the Newton polish stalled here uncertified (the long campaign spent
+/// 500 s on it before the stall rule); the barrier method's Newton steps do not depend on the conditioning
+/// (issue 16), so the answer must now be a certified optimum by the test's own objective and supremum.
 [<Fact>]
-let ``a hopeless ill-conditioned solve stops early and says it is not certified`` () =
+let ``an ill-conditioned solve (condition 1e14) is a certified optimum`` () =
     let x =
         [|
             [| 3.002166089283044E-07 |]
@@ -480,9 +480,8 @@ let ``a hopeless ill-conditioned solve stops early and says it is not certified`
 
     let data = Dataset.CreateOrRaise(x, y)
     let sol = Solve.solve data (1.2326364637476238E-06 * lambdaMaxOf data) options
-    Assert.False(sol.Assessment.Certified)
-    Assert.True(sol.Assessment.Gap > sol.Assessment.Tolerance)
-    Assert.True(sol.Rounds < options.MaxRounds, sprintf "%d rounds" sol.Rounds)
+    checkOptimal x y sol
+    checkNoneBetter x y (Random 11) sol
 
 // ---------------------------------------------------------------------------------------------
 // Finite width (§1).
