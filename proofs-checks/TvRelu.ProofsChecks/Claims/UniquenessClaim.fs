@@ -137,7 +137,7 @@ module UniquenessClaim =
             let cold = CertifiedSolve.solve data lambda solverOptions
 
             let warm =
-                (Solve.path data [| 8.0 * lambda; 4.0 * lambda; 2.0 * lambda; lambda |] solverOptions)
+                (CertifiedSolve.path data [| 8.0 * lambda; 4.0 * lambda; 2.0 * lambda; lambda |] solverOptions)
                 |> Array.last
             // A third path, independent of column generation but for the oracle: sliding Frank–Wolfe.
             let fw = SlidingFrankWolfe.onArrangement arr data lambda FrankWolfeOptions.Default
