@@ -1,6 +1,7 @@
 namespace TvRelu.Core.Solver
 
 
+open System
 open TvRelu.Core.Numerics
 
 /// The restricted problem of column generation (THEORY.md §4)
@@ -24,6 +25,11 @@ module internal InteriorPoint =
     /// every cone and well away from its apex, where the barrier's Newton steps are long.
     [<Literal>]
     let private startFraction = 0.1
+
+    /// wᵀQw below 1e-8 of the blocks' own curvatures has cancelled (opposite signs of one cell) and does not
+    /// measure the data's scale.
+    [<Literal>]
+    let private startCancellation = 1e-8
 
     /// A budget no solve has come near (about 40 steps are typical); the point reached is then returned, and
     /// the certificate, not this method, decides what it is worth.
@@ -130,7 +136,8 @@ module internal InteriorPoint =
         g, h
 
     /// The Newton step −H⁻¹g. The Hessian is definite in exact arithmetic; when rounding makes its Cholesky
-    /// fail (a ratio of 1e16 between Q's scale and the barrier's), a ridge of growing size is added.
+    /// fail (a ratio of 1e16 between Q's scale and the barrier's), a ridge of growing size is added, up to H's own
+    /// scale.
     let private newtonStep (g: float[]) (h: float[,]) =
         let dim = g.Length
         let mutable dmax = Tolerances.tiny
@@ -146,6 +153,9 @@ module internal InteriorPoint =
 
             match Dense.solveCholesky hr g with
             | Some x -> Array.map (fun v -> -v) x
+            // A Hessian with an entry that is not finite never factors: no step (the barrier then stops and the
+            // certificate judges the point), rather than a ridge that grows for ever.
+            | None when ridge >= 1.0 || not (Double.IsFinite dmax) -> Array.zeroCreate dim
             | None ->
                 attempt (
                     if ridge = 0.0 then
@@ -165,22 +175,31 @@ module internal InteriorPoint =
         for b in 0 .. blocks.Length - 1 do
             Array.blit blocks.[b].Interior 0 w (b * n) n
 
-        // Only the blocks' own curvatures w_bᵀQ_bb w_b: the two signs of one cell have opposite designs, so their
-        // interior directions cancel in the full wᵀQw (zero on data with N < d + 1, and a start at 1e298).
         let mutable wqw = 0.0
+        let mutable own = 0.0
         let mutable cw = 0.0
 
-        for b in 0 .. blocks.Length - 1 do
-            for i in b * n .. b * n + n - 1 do
-                cw <- cw + c.[i] * w.[i]
+        for i in 0 .. dim - 1 do
+            cw <- cw + c.[i] * w.[i]
 
-                for j in b * n .. b * n + n - 1 do
-                    wqw <- wqw + w.[i] * q.[i, j] * w.[j]
-        // The minimiser of F along the interior directions, shrunk: a scale the data set. A block no data point
-        // activates has no curvature; unit amplitudes then.
+            for j in 0 .. dim - 1 do
+                let t = w.[i] * q.[i, j] * w.[j]
+                wqw <- wqw + t
+
+                if i / n = j / n then
+                    own <- own + t
+        // The minimiser of F along the sum of the interior directions, shrunk: a scale the data set. The two
+        // signs of one cell have opposite designs, so their directions can cancel in wᵀQw (exactly on data with
+        // N < d + 1: a start at 1e298); then the blocks' own curvatures Σ w_bᵀQ_bb w_b set the scale, and a
+        // working set no data point activates gets unit amplitudes.
+        let curvature =
+            if wqw > startCancellation * own then wqw
+            elif own > Tolerances.tiny then own
+            else 0.0
+
         let alpha =
-            if wqw > Tolerances.tiny then
-                (abs cw + lambda * float blocks.Length) / wqw * startFraction
+            if curvature > 0.0 then
+                (abs cw + lambda * float blocks.Length) / curvature * startFraction
             else
                 startFraction
 
