@@ -162,6 +162,66 @@ module internal Tolerances =
     let pricingSlack = 1e-12
 
     // ---------------------------------------------------------------------------------------------
+    // Branch and bound beyond enumeration (THEORY.md §9)
+
+    /// The unit roundoff 2^−53 with a 1% safety factor: a sum of m products is off by at most
+    /// m · roundoff · Σ|terms| (Higham's γ_m), the a-priori margin added to every floating node bound.
+    [<Literal>]
+    let unitRoundoff = 1.12e-16
+
+    /// The rows written in the orthonormal basis of their span are lifted back with a further 1e-15 ‖x̃_i‖
+    /// per coordinate (about nine roundings of a dot product of unit-scale vectors) added to the distance
+    /// that bounds how far η in r = rank X̃ coordinates can be from η.
+    [<Literal>]
+    let basisLift = 1e-15
+
+    /// A variable of the bounded least squares at a bound enters when its gradient exceeds 1e-14 of
+    /// ‖g_j‖ ‖residual‖: ten times the rounding of ⟨g_j, r⟩. Stopping early only loosens a node bound,
+    /// never falsifies it (every feasible point is a valid bound).
+    [<Literal>]
+    let boundedLeastSquaresOptimality = 1e-14
+
+    /// A neuron whose pre-activation interval over a node reaches at most 1e-15 ‖a_i‖ past 0 on one side is
+    /// resolved (taken as linear or off, the error counted in the node's slack): that error is a thousand
+    /// times below the search's default tolerance `branchAndBoundRelative`.
+    [<Literal>]
+    let nodeResolve = 1e-15
+
+    /// The search is exact when Upper − Value ≤ 1e-12 S, S = Σ_i |q_i| ‖x̃_i‖ / λ ≥ sup|η| on the ball.
+    /// It leaves room for the a-priori rounding margins of the bounds ((N + r) · 2^−53 · S, more on thin
+    /// cones whose multipliers are large): at 1e-13 a search in d = 1 with 22 points ended 1.2e-13 S apart
+    /// (the 10^4-trial run of issue 14).
+    [<Literal>]
+    let branchAndBoundRelative = 1e-12
+
+    /// A leaf whose floating bound is 1e-9 S below the level that decides the search cannot change the
+    /// result (its rounding is far smaller), so only leaves above it are re-checked over the rationals.
+    [<Literal>]
+    let leafRecheckBand = 1e-9
+
+    /// Local ascent reads ⟨θ, x̂_i⟩ within 1e-12 of 0 (unit normals, unit θ) as on the hyperplane, and puts
+    /// the neuron on the side that helps; so does the block a sign-vector column is built from.
+    [<Literal>]
+    let ascentTie = 1e-12
+
+    /// A step of the local ascent must raise σ η by 1e-15 S to count as progress (rounding of η is ~ε S).
+    [<Literal>]
+    let ascentProgress = 1e-15
+
+    /// The excess of sup|η| over 1 that sign-vector pricing may tolerate is searched in [1e-12, 1e-3]:
+    /// below 1e-12 the search would chase rounding of η near 1 ...
+    [<Literal>]
+    let pricingExcessMinimum = 1e-12
+
+    /// ... and above 1e-3 a violator is real whatever the gap tolerance allows.
+    [<Literal>]
+    let pricingExcessMaximum = 1e-3
+
+    /// Sign-vector pricing climbs from the support atoms perturbed at these radii (unit directions): the
+    /// cells next to the support at three scales, from a neighbouring sliver to a tenth of the sphere.
+    let pricingPerturbations = [| 1e-3; 1e-2; 1e-1 |]
+
+    // ---------------------------------------------------------------------------------------------
     // Uniqueness (THEORY.md §5)
 
     /// Ranks of Φ_Σ are taken at 1e-8 · σ_max, the accuracy of Σ (README: "uniqueness ranks are taken at
