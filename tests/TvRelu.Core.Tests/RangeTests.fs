@@ -43,6 +43,19 @@ let exactOf (x: float) =
 
         if x < 0.0 then -v else v
 
+/// The double nearest a non-negative rational (to within one rounding), for numerators and denominators of any
+/// size: `Fraction.ToDouble` divides two doubles and gives NaN when both overflow.
+let private toDouble (f: Fraction) =
+    if f.IsZero then
+        0.0
+    else
+        let n = BigInteger.Abs f.Numerator
+        let d = BigInteger.Abs f.Denominator
+        // Scale so the integer quotient has about 64 significant bits, then undo the scaling by a power of two.
+        let shift = int (n.GetBitLength() - d.GetBitLength()) - 64
+        let quotient = if shift >= 0 then n / (d <<< shift) else (n <<< -shift) / d
+        Math.ScaleB(float quotient, shift)
+
 let private dotQ (a: Fraction[]) (b: Fraction[]) =
     Array.fold2 (fun (s: Fraction) (x: Fraction) (y: Fraction) -> s + x * y) Fraction.Zero a b
 
@@ -118,7 +131,7 @@ let exactExtremes (inputs: float[][]) (q: float[]) (lambda: float) =
                 rows
             / lam
         // η(t)/‖t‖ rounded once: its square is exact, its sign is η's.
-        let square = (eta * eta / dotQ t t).ToDouble()
+        let square = toDouble (eta * eta / dotQ t t)
         (if eta.IsNegative then -1.0 else 1.0) * sqrt square
 
     let mutable sup = 0.0
@@ -349,3 +362,134 @@ let ``an extreme of η is right or undecided, whatever the columns' scales`` (c:
 
         if enclosure.Decides e.Value then
             Assert.True(abs (e.Value - exact) <= 1e-6 * max 1.0 exact, sprintf "%s: decided %.17g, exact %.17g" name e.Value exact)
+
+// ---------------------------------------------------------------------------------------------
+// Whatever the input: a clear refusal, or a "certified" that survives the independent checks.
+
+/// Small lattice data whose columns, labels and λ range over the whole double range.
+type HostileSolve =
+    {
+        Data: LatticeData
+        Exponents: int[]
+        LabelScale: float
+        Lambda: float
+    }
+
+    member c.Inputs =
+        c.Data.Inputs
+        |> Array.map (fun x -> Array.mapi (fun k v -> v * Math.Pow(10.0, float c.Exponents.[k])) x)
+
+    member c.Labels = c.Data.Labels |> Array.map (fun y -> y * c.LabelScale)
+
+    override c.ToString() =
+        sprintf "%O, column exponents %A, labels ×%g, λ = %g" c.Data c.Exponents c.LabelScale c.Lambda
+
+type HostileSolves =
+    static member Case() =
+        Arb.fromGen (
+            gen {
+                let! data = latticeData [ 1, 6; 2, 5 ] allScales
+                let! wide = Gen.elements [ false; false; true ]
+                let range = if wide then 150 else 6
+                let! exponents = Gen.arrayOfLength data.D (Gen.choose (-range, range))
+                let! labelExponent = Gen.oneof [ Gen.constant 0; Gen.choose (-200, 200) ]
+
+                let! ratio =
+                    Gen.elements [ 0.5; 0.1; 1e-3; 1e-6; 1e-12; 1e-100; 1e-200; 1e-300; 1e-310 ]
+
+                let! absolute = Gen.elements [ false; true ]
+
+                let lambda =
+                    if absolute then
+                        ratio
+                    else
+                        ratio * Math.Pow(10.0, float labelExponent)
+
+                return
+                    {
+                        Data = data
+                        Exponents = exponents
+                        LabelScale = Math.Pow(10.0, float labelExponent)
+                        Lambda = lambda
+                    }
+            }
+        )
+
+/// The property of issue 12 on the core: a solve on any data and λ is either refused with a one-line message
+/// (λ not a normal double, numbers out of range), or returns; and a "certified" answer survives checks that
+/// share no code with it: J(μ) finite, η sampled at random points never above the reported sup|η| by more than
+/// its rounding, and the gap recomputed from scratch with the exact oracle's sup|η| within the tolerance.
+[<Property(Arbitrary = [| typeof<HostileSolves> |], MaxTest = 120, Replay = "(1205571149, 297)")>]
+let ``a solve is refused or its certificate survives independent checks`` (c: HostileSolve) =
+    let outcome =
+        try
+            let data = Dataset.CreateOrRaise(c.Inputs, c.Labels)
+            DoubleRange.requireSolvable data c.Lambda
+            Ok(data, CertifiedSolve.solve data c.Lambda (SolverOptions.Default.WithMaxRounds 60))
+        with
+        | :? ArgumentException as e -> Error e.Message
+        | OutOfRangeException message -> Error message
+
+    match outcome with
+    | Error message ->
+        Assert.False(String.IsNullOrWhiteSpace message)
+        Assert.DoesNotContain("\n", message)
+    | Ok(_, solution) when not solution.Assessment.Certified -> ()
+    | Ok(data, solution) ->
+        let a = solution.Assessment
+        let xt = c.Inputs |> Array.map Oracles.augment
+        let y = c.Labels
+        let atoms = solution.Measure.Atoms
+
+        let k =
+            xt
+            |> Array.map (fun x ->
+                atoms
+                |> Array.sumBy (fun at -> at.Amplitude * Oracles.relu (Oracles.dot at.Direction x)))
+
+        let q = Array.map2 (-) y k
+        let penalty = atoms |> Array.sumBy (fun at -> abs at.Amplitude)
+        let j = 0.5 * Oracles.dot q q + c.Lambda * penalty
+        Assert.True(Double.IsFinite j && Double.IsFinite a.Objective, sprintf "certified with J = %g" a.Objective)
+        // The residual the certificate was built on is y − Kμ to the rounding of the sums that form it.
+        let absolute =
+            xt
+            |> Array.mapi (fun i x ->
+                abs y.[i]
+                + (atoms
+                   |> Array.sumBy (fun at -> abs at.Amplitude * Oracles.relu (Oracles.dot at.Direction x))))
+
+        for i in 0 .. q.Length - 1 do
+            Assert.True(
+                abs (q.[i] - a.Residual.[i]) <= 1e-12 * absolute.[i],
+                sprintf "residual %d: %.17g from scratch, %.17g reported" i q.[i] a.Residual.[i]
+            )
+        // Sampled η: never above the reported sup by more than the rounding of one evaluation.
+        let qa = a.Residual
+        let rng = c.Data.Rng
+        let rounding = 1e-12 * Oracles.etaConditioning xt qa c.Lambda
+
+        for _ in 1..500 do
+            let t = Oracles.randomUnit rng xt.[0].Length
+            let e = abs (Oracles.eta xt qa c.Lambda t)
+            Assert.True(e <= a.CertificateSup + rounding, sprintf "|η(%A)| = %.17g above the reported sup %.17g" t e a.CertificateSup)
+        // The gap from scratch, with the exact supremum of the reported residual.
+        let sup, inf = exactExtremes c.Inputs qa c.Lambda
+        let s = max sup inf
+        Assert.True(s <= a.CertificateSup + 1e-6 * max 1.0 s, sprintf "exact sup|η| %.17g above the reported %.17g" s a.CertificateSup)
+
+        let d =
+            Oracles.dot y qa / max 1.0 s - 0.5 * Oracles.dot qa qa / (max 1.0 s * max 1.0 s)
+
+        let gap = a.Objective - d
+        let slack = 1e-12 * (abs a.Objective + abs d) + 1e-6 * a.Tolerance
+
+        Assert.True(
+            gap <= a.Tolerance + slack,
+            sprintf "gap from scratch %.17g (exact sup %.17g, reported %.17g) above the tolerance %.17g" gap s a.CertificateSup a.Tolerance
+        )
+
+        Assert.True(
+            abs (j - a.Objective) <= 1e-9 * abs j + 1e-13 * Oracles.dot y y,
+            sprintf "J from scratch %.17g, reported %.17g" j a.Objective
+        )

@@ -256,8 +256,22 @@ module Certificate =
 
     /// The enclosure of the scan's best value (`Enclosure`): its upper bound, and η evaluated at the argument
     /// less the rounding of that sum, 2 (N + d + 1) u (1/λ) Σ_i |q_i| ‖x̃_i‖ (each product ⟨θ, x̃_i⟩ and the sum
-    /// over i is exact to that many unit roundoffs).
+    /// over i is exact to that many unit roundoffs). The upper bound also carries the rounding of the pieces
+    /// v_C the scan maximised: each is the root's sum of jumps plus the jumps along a breadth-first path, which
+    /// crosses each hyperplane at most once, so each coordinate sums at most 2N + 2 terms whose absolute values
+    /// add up to at most 2 (1/λ) Σ_i |q_i| ‖x̃_i‖; in the norm, at most 2 (2N + d + 3) √(d + 1) u times that
+    /// scale. Without it, a piece whose terms cancel to 0 in doubles (duplicated inputs, λ far below λ_max)
+    /// reported sup|η| = 0 where the exact supremum of the same q is far above 1 (issue 12, fuzz campaign).
     let private enclose (cert: Certificate) (e: Extremum) (sign: int) (upper: float) =
+        let n = cert.Arrangement.AmbientDimension
+
+        let pieceRounding =
+            2.0
+            * float (2 * cert.Data.Count + n + 2)
+            * sqrt (float n)
+            * Tolerances.unitRoundoff
+            * cert.Scale
+
         let lower =
             if e.Cell < 0 then
                 0.0
@@ -272,7 +286,7 @@ module Certificate =
 
         {
             Lower = lower
-            Upper = max upper e.Value
+            Upper = max upper e.Value + pieceRounding
         }
 
     /// `supremum` with its enclosure (README, "Where doubles can decide").

@@ -64,27 +64,65 @@ module DoubleRange =
     /// `requireEta` for a dual vector q of the data set: the check of a certificate asked for directly.
     let requireDual (data: Dataset) (q: float[]) (lambda: float) = requireEta data.AugmentedRaw q lambda
 
-    /// Raises `OutOfRangeException` unless ½‖y‖², J(0), is finite: every tolerance and gap is measured against it.
+    /// Raises `OutOfRangeException` unless ½‖y‖², J(0), is finite and its rounding term of the gap tolerance,
+    /// `Tolerances.gapRounding` · ½‖y‖², is a normal double (or y = 0): every tolerance and gap is measured
+    /// against it, and a subnormal tolerance has lost the digits it is compared with.
     let requireLabels (data: Dataset) =
         let y = data.LabelsRaw
-        let half = 0.5 * Dense.norm y * Dense.norm y
+        let norm = Dense.norm y
+        let half = 0.5 * norm * norm
 
         if Double.IsInfinity half then
             raise (
                 OutOfRangeException(
                     sprintf
                         "½‖y‖² of the labels overflows (‖y‖ = %g, largest |y_i| = %g): the objective J(μ) cannot be computed in double precision; rescale the labels"
-                        (Dense.norm y)
+                        norm
                         (y |> Array.fold (fun m v -> max m (abs v)) 0.0)
                 )
             )
 
+        if norm > 0.0 && Tolerances.gapRounding * half < Tolerances.smallestNormal then
+            raise (
+                OutOfRangeException(
+                    sprintf
+                        "the labels are too small for double precision (‖y‖ = %g): the gap tolerance %g · ½‖y‖² falls below the smallest normal double, %g; rescale the labels"
+                        norm
+                        Tolerances.gapRounding
+                        Tolerances.smallestNormal
+                )
+            )
+
+    /// Raises `OutOfRangeException` unless the solvers' matrices stay in range: the Gram products of the
+    /// features σ(⟨θ, x̃_i⟩), up to max‖x̃_i‖², and their products with the labels, up to ‖y‖ Σ_i ‖x̃_i‖, must
+    /// not exceed `Tolerances.etaRange`, because the dense factorisations (SVD, QR) square their entries. Inputs
+    /// with ‖x̃‖ ≈ 2e81 made the SVD of the restricted problem's Newton system fail to converge.
+    let requireInputs (data: Dataset) =
+        let norms = data.AugmentedRaw |> Array.map Dense.norm
+        let largest = Array.max norms
+        let labels = etaScale data.AugmentedRaw data.LabelsRaw 1.0
+
+        if
+            not (largest * largest <= Tolerances.etaRange)
+            || not (labels <= Tolerances.etaRange)
+        then
+            raise (
+                OutOfRangeException(
+                    sprintf
+                        "the inputs are too large for double precision: the solvers' matrices hold products up to max ‖(x_i, 1)‖² = %g and Σ_i |y_i| ‖(x_i, 1)‖ = %g, above %g; rescale the inputs"
+                        (largest * largest)
+                        labels
+                        Tolerances.etaRange
+                )
+            )
+
     /// The input checks of a solve (a refusal, never a wrong "certified"), after `Lambda.requirePositive` (λ a
-    /// normal double): ½‖y‖² finite, and the certificate of the zero measure, η = ⟨y, φ⟩/λ, in range. That
+    /// normal double): ½‖y‖² finite with a normal tolerance, the solvers' matrices in range, and the certificate of the zero measure, η = ⟨y, φ⟩/λ, in range. That
     /// certificate is the first every solver prices; when it is out of range, no column can be priced.
     let requireSolvable (data: Dataset) (lambda: float) =
         Lambda.requirePositive "lambda" lambda
         requireLabels data
+        requireInputs data
         requireEta data.AugmentedRaw data.LabelsRaw lambda
 
     /// The input checks of the audit of a given measure: those of a solve except the zero measure's
