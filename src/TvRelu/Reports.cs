@@ -75,6 +75,13 @@ public sealed record CertificationReport
 
     /// <summary>The exact rational verification of the measure (THEORY.md §8); null unless exact mode was asked for.</summary>
     public ExactCertification? Exact { get; init; }
+
+    /// <summary>
+    /// Why double precision could not decide the verdict, for people (README, "Where doubles can decide"): a number
+    /// out of range, or a supremum the exact scan could not enclose. Null when it could; <see cref="Certified"/> is
+    /// false when it is set. Exact mode may still decide.
+    /// </summary>
+    public string? NotDecided { get; init; }
 }
 
 /// <summary>A certified solution of P_λ: the minimiser, its gap, saturation set, bounds and uniqueness.</summary>

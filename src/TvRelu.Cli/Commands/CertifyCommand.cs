@@ -52,7 +52,11 @@ internal static class CertifyCommand
                 console.Write(Tables.Atoms(mu));
             });
             var verified = report.Certified && report.Exact is null or { Verdict: "verified" };
-            if (!verified)
+            if (report.NotDecided is { } reason)
+            {
+                context.Error.WriteLine($"note: the measure is NOT certified (exit code 3): double precision cannot decide it here: {reason}");
+            }
+            else if (!verified)
             {
                 context.Error.WriteLine("note: the measure is NOT certified optimal at this tolerance (exit code 3)");
             }

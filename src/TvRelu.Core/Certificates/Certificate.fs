@@ -33,6 +33,25 @@ type SaturationPoint =
         Cells: int[]
     }
 
+/// What the floating-point scan vouches for about an extreme value (README, "Where doubles can decide"): the
+/// true value lies in [Lower, Upper].
+type Enclosure =
+    {
+        /// sign · η evaluated straight from the data at the reported argument, less the rounding of that sum:
+        /// the extreme value is at least this (0 when it is attained where every neuron is off, exactly).
+        Lower: float
+        /// The largest value the scan vouches no cell exceeds: the reported value, or a projection the rounding
+        /// guard could not resolve (its value plus its rounding, `Tolerances.projectionRounding`), if larger.
+        /// The cells the scan screened out have bounds below the value. +∞ when a projection was not finite.
+        Upper: float
+    }
+
+    /// Whether the enclosure decides the value (`Tolerances.supremumUndecided`): its width is at most 1e-6 of
+    /// max(1, value), so the reported value is right to that accuracy.
+    member e.Decides(value: float) =
+        Double.IsFinite e.Upper
+        && e.Upper - e.Lower <= Tolerances.supremumUndecided * max 1.0 (abs value)
+
 /// The dual certificate η(θ) = (1/λ) Σ_i q_i σ(⟨θ, x̃_i⟩) of a dual vector q (THEORY.md §2), with its
 /// linear pieces η = ⟨θ, v_C⟩ on the closed cells (§3).
 [<Sealed>]
@@ -72,6 +91,9 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
 
              v)
 
+    // (1/λ) Σ_i |q_i| ‖x̃_i‖: the range check of the scan and the scale of its rounding (`DoubleRange.etaScale`).
+    let scale = lazy (DoubleRange.etaScale data.AugmentedRaw dual lambda)
+
     /// The arrangement the certificate lives on.
     member _.Arrangement = arr
     /// The data set.
@@ -83,6 +105,10 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
     member internal _.DualRaw = dual
     /// v_C: η(θ) = ⟨θ, v_C⟩ on the closed cell C.
     member _.Piece(c: int) = Array.sub pieces.Value (c * n) n
+
+    /// (1/λ) Σ_i |q_i| ‖x̃_i‖ (`DoubleRange.etaScale`): a bound on |η| over the unit sphere and on every ‖v_C‖, and
+    /// the scale of the rounding of the sums that form them; +∞ beyond the largest double.
+    member _.Scale = scale.Value
 
     member internal _.PieceNorm(c: int) =
         let v = pieces.Value
@@ -141,11 +167,20 @@ module Certificate =
 
     /// The (cell, sign, projection) triples of the one scan (`Scan.best`): the `count` largest closed-cell
     /// maxima ‖Π_{K_C}(sign · v_C)‖ above `threshold` over the given signs, best first, visiting cells by
-    /// decreasing ‖v_C‖. A projection at rounding level has no direction (`Tolerances.projectionRounding`):
-    /// taking it would report a value ≈ 0 at an arbitrary argument where η can be far below 0, while 0 itself
-    /// is attained exactly where every neuron is off; so it is never held. Rounding is measured against the
-    /// largest piece and against the terms ν_i a_i (unit a_i) the projection subtracts.
-    let internal scan (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
+    /// decreasing ‖v_C‖; and the largest value the scan could not resolve (`Enclosure.Upper`). A projection at
+    /// rounding level has no direction (`Tolerances.projectionRounding`): taking it would report a value ≈ 0 at
+    /// an arbitrary argument where η can be far below 0, while 0 itself is attained exactly where every neuron
+    /// is off; so it is never held, but its cell may still hold any value up to its value plus that rounding
+    /// (by weak duality ‖v − Σ ν_i a_i‖ bounds the cell's maximum for any ν ≥ 0, to the rounding of the sum).
+    /// Rounding is measured against the largest piece and against the terms ν_i a_i (unit a_i) the projection
+    /// subtracts, which are huge on the thin cones of inputs whose columns differ in scale. Raises
+    /// `OutOfRangeException` when η's scale is beyond `Tolerances.etaRange` (the scan would meet ∞ and NaN,
+    /// which compare false: the cells holding the supremum were dropped and sup η = 0 reported, issue 12,
+    /// defects 1 and 3).
+    let internal scanBounded (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
+        if not (cert.Scale <= Tolerances.etaRange) then
+            raise (OutOfRangeException(DoubleRange.etaMessage cert.Data.AugmentedRaw cert.DualRaw cert.Lambda cert.Scale))
+
         let order, norms = byPieceNorm cert
 
         let noise =
@@ -154,16 +189,30 @@ module Certificate =
             else
                 0.0
 
+        let mutable unresolved = 0.0
+
         let evaluate c sign =
             let p = cellExtreme cert (float sign) c
+            let rounding = noise + Tolerances.projectionRounding * Array.sum p.Multipliers
 
-            if p.Norm > noise + Tolerances.projectionRounding * Array.sum p.Multipliers then
+            if not (Double.IsFinite p.Norm && Double.IsFinite rounding) then
+                unresolved <- Double.PositiveInfinity
+                None
+            elif p.Norm > rounding then
                 Some(p.Norm, p)
             else
+                unresolved <- max unresolved (p.Norm + rounding)
                 None
 
-        Scan.best order (fun c -> norms.[c]) signs count threshold evaluate
-        |> Array.map (fun (c, sign, _, p) -> c, sign, p)
+        let found =
+            Scan.best order (fun c -> norms.[c]) signs count threshold evaluate
+            |> Array.map (fun (c, sign, _, p) -> c, sign, p)
+
+        found, unresolved
+
+    /// The triples of `scanBounded`, without the bound.
+    let internal scan (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
+        fst (scanBounded count threshold signs cert)
 
     /// The k largest closed-cell maxima of ±η above the threshold, best first, as (cell, sign, projection):
     /// exact, every cell that could enter the list is projected (`scan`).
@@ -204,6 +253,59 @@ module Certificate =
     let supremumAbs (cert: Certificate) =
         let e, sign = extremumOf cert (scan 1 0.0 [ 1; -1 ] cert)
         e.Value, e, sign
+
+    /// The enclosure of the scan's best value (`Enclosure`): its upper bound, and η evaluated at the argument
+    /// less the rounding of that sum, 2 (N + d + 1) u (1/λ) Σ_i |q_i| ‖x̃_i‖ (each product ⟨θ, x̃_i⟩ and the sum
+    /// over i is exact to that many unit roundoffs). The upper bound also carries the rounding of the pieces
+    /// v_C the scan maximised: each is the root's sum of jumps plus the jumps along a breadth-first path, which
+    /// crosses each hyperplane at most once, so each coordinate sums at most 2N + 2 terms whose absolute values
+    /// add up to at most 2 (1/λ) Σ_i |q_i| ‖x̃_i‖; in the norm, at most 2 (2N + d + 3) √(d + 1) u times that
+    /// scale. Without it, a piece whose terms cancel to 0 in doubles (duplicated inputs, λ far below λ_max)
+    /// reported sup|η| = 0 where the exact supremum of the same q is far above 1 (issue 12, fuzz campaign).
+    let private enclose (cert: Certificate) (e: Extremum) (sign: int) (upper: float) =
+        let n = cert.Arrangement.AmbientDimension
+
+        let pieceRounding =
+            2.0
+            * float (2 * cert.Data.Count + n + 2)
+            * sqrt (float n)
+            * Tolerances.unitRoundoff
+            * cert.Scale
+
+        let lower =
+            if e.Cell < 0 then
+                0.0
+            else
+                let rounding =
+                    2.0
+                    * float (cert.Data.Count + cert.Arrangement.AmbientDimension)
+                    * Tolerances.unitRoundoff
+                    * cert.Scale
+
+                float sign * evaluate cert e.Argument - rounding
+
+        {
+            Lower = lower
+            Upper = max upper e.Value + pieceRounding
+        }
+
+    /// `supremum` with its enclosure (README, "Where doubles can decide").
+    let supremumEnclosed (cert: Certificate) =
+        let found, upper = scanBounded 1 0.0 [ 1 ] cert
+        let e, sign = extremumOf cert found
+        e, enclose cert e sign upper
+
+    /// `infimum` with its enclosure (of −inf η).
+    let infimumEnclosed (cert: Certificate) =
+        let found, upper = scanBounded 1 0.0 [ -1 ] cert
+        let e, sign = extremumOf cert found
+        e, enclose cert e sign upper
+
+    /// `supremumAbs` with its enclosure: (value, extremum, sign, enclosure).
+    let supremumAbsEnclosed (cert: Certificate) =
+        let found, upper = scanBounded 1 0.0 [ 1; -1 ] cert
+        let e, sign = extremumOf cert found
+        e.Value, e, sign, enclose cert e sign upper
 
     /// The (cell, sign) pairs whose closed-cell maximum of sign · η exceeds the threshold, best first.
     let violators (cert: Certificate) (threshold: float) =

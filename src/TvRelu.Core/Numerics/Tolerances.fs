@@ -102,6 +102,37 @@ module internal Tolerances =
     let generalPosition = 1e-7
 
     // ---------------------------------------------------------------------------------------------
+    // Where doubles can decide (README, "Where doubles can decide"; THEORY.md §2, §3, §8)
+
+    /// The unit roundoff u = 2^-53 of double precision: one rounded operation is exact to a relative u. The
+    /// rounding allowances below that are not a tolerance of their own are counts of operations times u.
+    [<Literal>]
+    let unitRoundoff = 1.1102230246251565e-16
+
+    /// The smallest positive normal double, 2^-1022. λ below it is subnormal: it carries fewer than 53
+    /// significant bits, 1/λ overflows below 5.6e-309, and λ‖μ‖_TV underflows to fewer digits still, so the
+    /// objective, η = ⟨q, φ⟩/λ and the gap are no longer computed to the precision the tolerances assume.
+    [<Literal>]
+    let smallestNormal = 2.2250738585072014e-308
+
+    /// The largest η scale (1/λ) Σ_i |q_i| ‖x̃_i‖ the exact scan accepts. That sum bounds |η| on the sphere and
+    /// the norm of every piece v_C (THEORY.md §3), and the scan squares pieces (norms, Gram products of the cone
+    /// projections) and sums up to 10^4 such terms: below 1e150 every such square and sum stays under the
+    /// largest double (1.8e308), so nothing in the scan overflows. Above it the scan would meet ∞ and NaN,
+    /// which compare false and used to drop the cells that carry the supremum (issue 12, defects 1 and 3).
+    [<Literal>]
+    let etaRange = 1e150
+
+    /// An extreme value of η is decided only when the scan's bounds enclose it to 1e-6 of max(1, value): the
+    /// upper bound (every projection's value plus its rounding, `projectionRounding`) and the lower bound (η
+    /// evaluated straight from the data at the reported argument, less the rounding of that sum) must agree
+    /// that far. 1e-6 is the saturation tolerance (`saturation`): a supremum known less well cannot even say
+    /// which points are saturated. Thin cells (inputs whose columns differ in scale by ~1e16, issue 12,
+    /// defect 10) put a reported argument where η is far from the reported value; this is what detects it.
+    [<Literal>]
+    let supremumUndecided = 1e-6
+
+    // ---------------------------------------------------------------------------------------------
     // Certificates (THEORY.md §2–§3)
 
     /// A cone projection at most 1e-12 of the largest piece ‖v_C‖ (plus 1e-12 of the terms Σ ν_i a_i it
