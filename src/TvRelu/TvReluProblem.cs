@@ -42,7 +42,7 @@ public sealed partial class TvReluProblem
             EnsureTractable();
             return CoreArrangementOps.ofDataset(_data);
         });
-        _lambdaMax = new Lazy<double>(() => CoreSolve.lambdaMax(_arrangement.Value, _data));
+        _lambdaMax = new Lazy<double>(ComputeLambdaMax);
     }
 
     /// <summary>The objective's convention, stated in every output: J(μ) = ½‖Kμ − y‖² + λ‖μ‖_TV on S^d with inputs (x, 1).</summary>
@@ -163,6 +163,10 @@ public sealed partial class TvReluProblem
     public Solution Solve(double lambda, SolveOptions? options = null)
     {
         Guard.Lambda(lambda);
+        if (UsesBranchAndBound)
+        {
+            return SolveByBranchAndBound(lambda, options ?? SolveOptions.Default);
+        }
         var coreOptions = (options ?? SolveOptions.Default).ToCore();
         EnsureTractable();
         var solution = CoreCertifiedSolve.solve(_data, lambda, coreOptions).ToFacade(DataPoints, Dimension);
@@ -219,6 +223,10 @@ public sealed partial class TvReluProblem
             throw new TvReluInputException(
                 $"the measure's directions have {measure.AmbientDimension} numbers but the data have d = {Dimension}, so they need d + 1 = {Dimension + 1}",
                 nameof(measure));
+        }
+        if (UsesBranchAndBound)
+        {
+            return CertifyByBranchAndBound(measure, lambda, tolerance, exact);
         }
         var report = Gap.assess(_arrangement.Value, _data, lambda, Conversions.ToOption(tolerance), measure.Core).ToFacade(lambda, measure);
         return exact ? report with { Exact = CertifyExactly(measure, lambda, tolerance) } : report;
