@@ -251,6 +251,10 @@ public sealed partial class TvReluProblem
     {
         Guard.Lambda(lambda);
         var q = Guard.PerDataPoint(dual, DataPoints, "dual vector", nameof(dual));
+        if (UsesBranchAndBound)
+        {
+            return new DualCertificate(_data, lambda, q, SearchOptions());
+        }
         var core = CoreCertificateOps.ofDual(_arrangement.Value, _data, lambda, q);
         return new DualCertificate(core, lambda, q);
     }

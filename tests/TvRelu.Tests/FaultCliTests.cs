@@ -179,7 +179,7 @@ public sealed class FaultCliTests : IDisposable
         return new TheoryData<string[]>
         {
             { ["regions", "--data", r1] },
-            { ["certificate", "--data", r1, "--lambda", "0.1", "--residual", "@residual.json"] },
+            { ["certificate", "--data", r1, "--lambda", "0.1", "--residual", "@residual.json", "--method", "enumeration"] },
             { ["solve", "--data", r1, "--lambda", "0.1", "--method", "enumeration"] },
             { ["certify", "--data", r1, "--lambda", "0.1", "--measure", "@measure.json", "--method", "enumeration"] },
             { ["train", "--data", r1, "--lambda", "0.1", "--width", "4"] },

@@ -230,6 +230,68 @@ public sealed class MethodChoiceTests : IDisposable
     }
 
     [Theory]
+    [InlineData(15, 2, 22)]
+    [InlineData(12, 4, 42)]
+    public void BothMethodsGiveTheSameCertificate(int n, int d, int seed)
+    {
+        var (x, y) = Teacher(n, d, seed);
+        var problem = TvReluProblem.FromArrays(x, y);
+        var bnb = problem.WithMethod(BranchAndBound);
+        var lambda = 0.1 * problem.LambdaMax;
+        // A dual vector that is not optimal, so that sup η and inf η differ from ±1 and from each other.
+        var q = problem.Solve(0.3 * problem.LambdaMax).Residual;
+
+        var exact = problem.CertificateOf(q, lambda);
+        var searched = bnb.CertificateOf(q, lambda);
+
+        Assert.Equal("enumeration", exact.Method);
+        Assert.Null(exact.SupremumInterval);
+        Assert.Equal("branch-and-bound", searched.Method);
+        Assert.True(searched.SupremumInterval!.Exact && searched.InfimumInterval!.Exact);
+        var scale = Math.Max(exact.SupremumAbs, 1.0);
+        Assert.Equal(exact.Supremum.Value, searched.Supremum.Value, 1e-9 * scale);
+        Assert.Equal(exact.Infimum.Value, searched.Infimum.Value, 1e-9 * scale);
+        Assert.Equal(exact.IsFeasible, searched.IsFeasible);
+        // The arguments attain the values, by either evaluation.
+        Assert.Equal(searched.Supremum.Value, exact.Evaluate(searched.Supremum.Argument), 1e-9 * scale);
+        Assert.Equal(exact.Evaluate(exact.Infimum.Argument), searched.Evaluate(exact.Infimum.Argument), 1e-12 * scale);
+    }
+
+    [Fact]
+    public void TheCliCertificateOfAHighDimensionalSolutionSaturatesAtOneBySearch()
+    {
+        var (x, y) = Teacher(12, 7, 71);
+        var data = WriteCsv(x, y);
+        var solved = Path.Combine(_dir, "solve.json");
+        Assert.Equal(0, CliTests.Run("solve", "--data", data, "--lambda-ratio", "0.2", "--out", solved).Code);
+        var residual = Path.Combine(_dir, "residual.json");
+        File.WriteAllText(residual, JsonSerializer.Serialize(new { residual = ResidualOf(solved) }));
+        var written = Path.Combine(_dir, "certificate.json");
+
+        var (code, _, err) = CliTests.Run("certificate", "--data", data, "--lambda-ratio", "0.2", "--residual", residual, "--out", written);
+
+        Assert.True(code == 0, err);
+        var json = CliTests.ReadJson(written);
+        Assert.Equal("branch-and-bound", json.GetProperty("method").GetString());
+        // A certified residual saturates at 1 up to its gap; feasible means the searches' upper ends are at most 1.
+        var upper = Math.Max(json.GetProperty("supremumBounds").GetProperty("upper").GetDouble(), -json.GetProperty("infimumBounds").GetProperty("lower").GetDouble());
+        Assert.InRange(upper, 1 - 1e-6, 1 + 1e-6);
+        Assert.Equal(upper <= 1, json.GetProperty("feasible").GetBoolean());
+        Assert.NotEqual(0, json.GetProperty("saturation").GetArrayLength());
+    }
+
+    /// <summary>The residual y − Kμ of a solve document, recomputed from its atoms (the document does not store it).</summary>
+    private static double[] ResidualOf(string solved)
+    {
+        var atoms = CliTests.ReadJson(solved).GetProperty("measure").GetProperty("atoms").EnumerateArray()
+            .Select(a => new Atom(a.GetProperty("direction").EnumerateArray().Select(v => v.GetDouble()).ToArray(), a.GetProperty("amplitude").GetDouble()))
+            .ToArray();
+        var (x, y) = Teacher(12, 7, 71);
+        var mu = Measure.FromAtoms(8, atoms);
+        return Enumerable.Range(0, y.Length).Select(i => y[i] - mu.Evaluate(Enumerable.Range(0, 7).Select(j => x[i, j]).ToArray())).ToArray();
+    }
+
+    [Theory]
     [InlineData("--method", "simplex", "--method must be one of auto, enumeration, branch-and-bound")]
     [InlineData("--node-limit", "0", "--node-limit must be a positive number")]
     [InlineData("--node-limit", "2.5", "--node-limit must be a whole number")]

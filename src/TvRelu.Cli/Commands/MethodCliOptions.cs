@@ -26,7 +26,7 @@ internal static class MethodCliOptions
     ];
 
     /// <summary>The commands that certify, and so take the method options.</summary>
-    internal static bool Certifies(Command command) => command.Name is "solve" or "certify" or "lambda-max";
+    internal static bool Certifies(Command command) => command.Name is "solve" or "certify" or "certificate" or "lambda-max";
 
     /// <summary>Adds the three options to a command.</summary>
     internal static void Add(Command command)
@@ -82,6 +82,20 @@ internal static class MethodCliOptions
             ? Tables.Num(report.CertificateSup)
             : $"[{Tables.Num(b.Lower)}, {Tables.Num(b.Upper)}] (the gap uses the upper end)");
         yield return ("branch-and-bound nodes", $"{b.Nodes.ToString(CultureInfo.InvariantCulture)} ({b.Status})");
+    }
+
+    /// <summary>For a certificate computed by branch and bound: the method and the intervals of sup η and inf η.</summary>
+    internal static IEnumerable<(string, string)> IntervalRows(DualCertificate certificate)
+    {
+        if (certificate.SupremumInterval is not { } sup || certificate.InfimumInterval is not { } inf)
+        {
+            yield break;
+        }
+        yield return ("method", certificate.Method);
+        foreach (var (name, b) in new[] { ("sup η", sup), ("inf η", inf) })
+        {
+            yield return ($"{name} in", $"[{Tables.Num(b.Lower)}, {Tables.Num(b.Upper)}] ({(b.Exact ? "exact" : b.Status)}, {b.Nodes.ToString(CultureInfo.InvariantCulture)} nodes)");
+        }
     }
 
     private static CertificationMethod? ParseMethod(ArgumentResult result)

@@ -125,7 +125,10 @@ internal sealed record CertificateJson(
     double SupremumAbs,
     bool Feasible,
     IReadOnlyList<SaturationJson> Saturation,
-    IReadOnlyList<ViolationJson> Violations);
+    IReadOnlyList<ViolationJson> Violations,
+    string Method,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SupremumBoundsJson? SupremumBounds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SupremumBoundsJson? InfimumBounds);
 
 /// <summary>A region's extreme of η with |η| above 1: where an infeasible dual vector violates the constraint.</summary>
 internal sealed record ViolationJson(IReadOnlyList<double> Direction, int Sign, double Value, bool Interior);
