@@ -246,9 +246,19 @@ let private readProblem (path: string) =
 
     data, lambda, rows |> Array.map (fun r -> r.[d + 1])
 
-/// `bnb-dump <job> <file>`: the job's λ_max and solve, then its final residual written for `bnb-probe`.
-let dump (name: string) (path: string) =
+/// `bnb-dump <job> <file> [seconds]`: the job's λ_max and solve (within the job's limit or the given
+/// seconds), then its final residual written for `bnb-probe`.
+let dump (name: string) (path: string) (seconds: float option) =
     let job = jobs |> List.find (fun j -> j.Name = name)
+
+    let job =
+        match seconds with
+        | Some s ->
+            { job with
+                Limit = TimeSpan.FromSeconds s
+            }
+        | None -> job
+
     let x, y = teacher 14 job.D job.N job.Width 0.1
     let x, y = if job.Standardised then standardise x y else x, y
     let data = Dataset.CreateOrRaise(x, y)
@@ -286,13 +296,16 @@ let dump (name: string) (path: string) =
     writeProblem path lambda data q
 
 /// `bnb-probe <file> [seconds]`: the certification search (floor 1) on a dumped residual, with its profile.
-let probe (path: string) (seconds: float) =
+let probe (path: string) (seconds: float) (variant: string) =
     let data, lambda, q = readProblem path
     let sw = Stopwatch.StartNew()
     let c0 = cpu ()
 
-    let b =
-        BranchAndBound.supremumAbs data lambda q (BranchAndBoundOptions.Default.WithFloor(1.0).WithTimeLimit(TimeSpan.FromSeconds seconds))
+    let o =
+        BranchAndBoundOptions.Default.WithFloor(1.0).WithTimeLimit(TimeSpan.FromSeconds seconds)
+
+    let o = if variant = "plain" then o.WithoutRangeReduction() else o
+    let b = BranchAndBound.supremumAbs data lambda q o
 
     printfn
         "sup|η| %.15g in [%.15g, %.15g] exact=%b (%s), %d nodes, %d leaves, %.0f nodes/s, wall %.1f s, CPU %.1f s, load %s"
@@ -307,6 +320,14 @@ let probe (path: string) (seconds: float) =
         sw.Elapsed.TotalSeconds
         (cpu () - c0)
         (load ())
+
+    let p = b.Profile
+    printfn "closed by bound %d; nodes by depth %A" p.ClosedByBound p.NodesByDepth
+
+    for t in p.Trace do
+        printfn "  %10d nodes %8.1f s  upper %.6f  lower %.6f  open %d" t.Nodes t.Seconds t.Upper t.Lower t.Open
+
+    printfn "open top (depth, chords, bound): %A" p.OpenTop
 
 /// Runs the named jobs ("all" for every one).
 let report (which: string[]) =

@@ -90,8 +90,10 @@ let main argv =
     | [| "estimates" |] -> Estimates.all ()
     | [| "estimate"; d; n |] -> Estimates.one (int d) (int n)
     | _ when argv.Length > 0 && argv.[0] = "bnb" -> HighDimension.report argv.[1..]
-    | [| "bnb-dump"; job; path |] -> HighDimension.dump job path
-    | [| "bnb-probe"; path; seconds |] -> HighDimension.probe path (float seconds)
+    | [| "bnb-dump"; job; path |] -> HighDimension.dump job path None
+    | [| "bnb-dump"; job; path; seconds |] -> HighDimension.dump job path (Some(float seconds))
+    | [| "bnb-probe"; path; seconds |] -> HighDimension.probe path (float seconds) "reduce"
+    | [| "bnb-probe"; path; seconds; variant |] -> HighDimension.probe path (float seconds) variant
     | _ ->
         BenchmarkSwitcher.FromAssembly(typeof<Suites.EnumerationBench>.Assembly).Run(argv)
         |> ignore

@@ -74,6 +74,10 @@ public static class Cli
         {
             CliOptions.AddLimitOptions(command);
         }
+        foreach (var command in root.Subcommands.Where(MethodCliOptions.Certifies))
+        {
+            MethodCliOptions.Add(command);
+        }
         CliOptions.AttachCompanions(root);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -10,9 +10,9 @@ namespace TvRelu;
 /// with its exact supremum and infimum over the whole sphere and its saturation set (§3).
 /// The extremes are computed once, on first use.
 /// </summary>
-public sealed class DualCertificate
+public sealed partial class DualCertificate
 {
-    private readonly CoreCertificate _core;
+    private readonly CoreCertificate? _core;
     private readonly Lazy<Extremum> _supremum;
     private readonly Lazy<Extremum> _infimum;
 
@@ -62,7 +62,7 @@ public sealed class DualCertificate
     public double SupremumAbs => Math.Max(Supremum.Value, -Infimum.Value);
 
     /// <summary>Whether q is dual feasible, i.e. |η| ≤ 1 on the whole sphere.</summary>
-    public bool IsFeasible => SupremumAbs <= 1.0;
+    public bool IsFeasible => UpperAbs <= 1.0;
 
     /// <summary>η(θ), straight from the data. θ need not be a unit vector (η is positively homogeneous).</summary>
     /// <param name="theta">A direction of d + 1 numbers.</param>
@@ -71,12 +71,12 @@ public sealed class DualCertificate
     public double Evaluate(IReadOnlyList<double> theta)
     {
         ArgumentNullException.ThrowIfNull(theta);
-        var n = _core.Arrangement.AmbientDimension;
+        var n = _core?.Arrangement.AmbientDimension ?? _data!.Dimension + 1;
         if (theta.Count != n)
         {
             throw new TvReluInputException($"θ has {theta.Count} numbers but directions here need d + 1 = {n}", nameof(theta));
         }
-        return CoreCertificateOps.evaluate(_core, theta.ToArray());
+        return _core is null ? EvaluateDirectly(theta) : CoreCertificateOps.evaluate(_core, theta.ToArray());
     }
 
     /// <summary>
@@ -101,6 +101,6 @@ public sealed class DualCertificate
                 $"the saturation tolerance must be in [0, 1) and the boundary tolerance non-negative (got {Guard.Format(tolerance)}, {Guard.Format(boundaryTolerance)})",
                 nameof(tolerance));
         }
-        return CoreCertificateOps.saturation(tolerance, boundaryTolerance, _core).ToFacade();
+        return _core is null ? SaturationByBranchAndBound(tolerance) : CoreCertificateOps.saturation(tolerance, boundaryTolerance, _core).ToFacade();
     }
 }

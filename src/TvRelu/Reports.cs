@@ -44,7 +44,7 @@ public sealed record Timings(TimeSpan Enumeration, TimeSpan Solve, TimeSpan Cert
 /// The certified optimality gap of a measure μ at λ (THEORY.md §2): with q = y − Kμ and the exact
 /// s = sup|η_μ|, q / max(1, s) is dual feasible, so 0 ≤ J(μ) − J* ≤ Gap.
 /// </summary>
-public sealed record CertificationReport
+public sealed partial record CertificationReport
 {
     /// <summary>λ.</summary>
     public required double Lambda { get; init; }

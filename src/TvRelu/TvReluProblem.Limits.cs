@@ -25,7 +25,7 @@ public sealed partial class TvReluProblem
     {
         limits ??= EnumerationLimits.Default;
         limits.Validate();
-        return new TvReluProblem(_data, limits, _arrangement.IsValueCreated ? _arrangement : null);
+        return new TvReluProblem(_data, limits, _arrangement.IsValueCreated ? _arrangement : null) { Method = Method };
     }
 
     /// <summary>

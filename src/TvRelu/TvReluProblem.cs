@@ -43,7 +43,7 @@ public sealed partial class TvReluProblem
             return CoreArrangementOps.ofDataset(_data);
         });
         _lambdaMax = new Lazy<double>(() => Guard.InRange(
-            () => CoreSolve.lambdaMax(_arrangement.Value, _data),
+            ComputeLambdaMax,
             what: "λ_max = sup |⟨y, φ(θ)⟩| of these data cannot be computed (its η has λ = 1 and q = y)"));
     }
 
@@ -166,6 +166,10 @@ public sealed partial class TvReluProblem
     public Solution Solve(double lambda, SolveOptions? options = null)
     {
         RequireSolvable(lambda);
+        if (UsesBranchAndBound)
+        {
+            return SolveByBranchAndBound(lambda, options ?? SolveOptions.Default);
+        }
         var coreOptions = (options ?? SolveOptions.Default).ToCore();
         EnsureTractable();
         var solution = Guard.InRange(() => CoreCertifiedSolve.solve(_data, lambda, coreOptions)).ToFacade(DataPoints, Dimension);
@@ -227,6 +231,10 @@ public sealed partial class TvReluProblem
         // A measure whose J(μ) overflows, or whose certificate is beyond the scan's range, can never be certified in
         // doubles: refused, as bad input (issue 12, defect 2: J = ∞ was certified).
         Guard.InRange(() => DoubleRange.requireCertifiable(_data, lambda, measure.Core), nameof(measure));
+        if (UsesBranchAndBound)
+        {
+            return CertifyByBranchAndBound(measure, lambda, tolerance, exact);
+        }
         var report = Gap.assess(_arrangement.Value, _data, lambda, Conversions.ToOption(tolerance), measure.Core).ToFacade(lambda, measure);
         return exact ? report with { Exact = CertifyExactly(measure, lambda, tolerance) } : report;
     }
@@ -262,6 +270,10 @@ public sealed partial class TvReluProblem
         Guard.Lambda(lambda);
         var q = Guard.PerDataPoint(dual, DataPoints, "dual vector", nameof(dual));
         Guard.InRange(() => DoubleRange.requireDual(_data, q, lambda), nameof(dual));
+        if (UsesBranchAndBound)
+        {
+            return new DualCertificate(_data, lambda, q, SearchOptions());
+        }
         var core = CoreCertificateOps.ofDual(_arrangement.Value, _data, lambda, q);
         return new DualCertificate(core, lambda, q);
     }

@@ -179,9 +179,9 @@ public sealed class FaultCliTests : IDisposable
         return new TheoryData<string[]>
         {
             { ["regions", "--data", r1] },
-            { ["certificate", "--data", r1, "--lambda", "0.1", "--residual", "@residual.json"] },
-            { ["solve", "--data", r1, "--lambda", "0.1"] },
-            { ["certify", "--data", r1, "--lambda", "0.1", "--measure", "@measure.json"] },
+            { ["certificate", "--data", r1, "--lambda", "0.1", "--residual", "@residual.json", "--method", "enumeration"] },
+            { ["solve", "--data", r1, "--lambda", "0.1", "--method", "enumeration"] },
+            { ["certify", "--data", r1, "--lambda", "0.1", "--measure", "@measure.json", "--method", "enumeration"] },
             { ["train", "--data", r1, "--lambda", "0.1", "--width", "4"] },
             { ["compare", "--data", r1, "--lambda", "0.1"] },
             { ["demo", "--out-dir", "@dir"] },
@@ -214,7 +214,7 @@ public sealed class FaultCliTests : IDisposable
         var data = WriteTemp("big.csv", string.Join("\n", rows));
         foreach (var command in new[] { "regions", "solve" })
         {
-            var (code, _, err) = CliTests.Run(command == "regions" ? [command, "--data", data] : [command, "--data", data, "--lambda", "0.1"]);
+            var (code, _, err) = CliTests.Run(command == "regions" ? [command, "--data", data] : [command, "--data", data, "--lambda", "0.1", "--method", "enumeration"]);
             Assert.Equal(2, code);
             Assert.Contains($"N = {n} points in d = {d} is refused before starting", err);
             Assert.Contains("GB of memory, above the limit --max-memory", err);

@@ -24,7 +24,8 @@ internal sealed class DataInput
 
     /// <summary>Reads the data; bad data throw <see cref="TvReluInputException"/>.</summary>
     internal TvReluProblem Load(ParseResult parsed) =>
-        TvReluProblem.FromCsv(parsed.GetValue(Data)!, parsed.GetValue(Delimiter)).WithLimits(CliOptions.Limits(parsed));
+        TvReluProblem.FromCsv(parsed.GetValue(Data)!, parsed.GetValue(Delimiter)).WithLimits(CliOptions.Limits(parsed))
+            .WithMethod(MethodCliOptions.Read(parsed));
 }
 
 /// <summary>

@@ -38,6 +38,9 @@ type BranchAndBoundOptions =
         /// When set, the search stops as soon as it attains a value above this (a violating direction
         /// for column generation, §4, is all the pricing needs).
         StopAbove: float option
+        /// Whether nodes are narrowed to where σ η can reach the level (range reduction, `NodeBound`); off
+        /// only to measure what it gains.
+        RangeReduction: bool
     }
 
     /// Exact supremum (to 1e-12 S), no time limit, at most 10^7 nodes.
@@ -49,6 +52,7 @@ type BranchAndBoundOptions =
             NodeLimit = 10_000_000L
             TimeLimit = None
             StopAbove = None
+            RangeReduction = true
         }
 
     /// With a node budget.
@@ -85,12 +89,41 @@ type BranchAndBoundOptions =
 
         { o with StopAbove = Some threshold }
 
+    /// Without range reduction at the level (to measure what it gains).
+    member o.WithoutRangeReduction() = { o with RangeReduction = false }
+
     /// Collecting the local maxima of |η| at or above the level.
     member o.WithSaturationLevel(level: float) =
         if not (level > 0.0) || Double.IsInfinity level then
             invalidArg "level" (sprintf "the saturation level must be a positive finite number (got %g)" level)
 
         { o with SaturationLevel = Some level }
+
+/// One moment of a branch-and-bound search: where its interval stood after so many nodes.
+type SearchSample =
+    {
+        Nodes: int64
+        Seconds: float
+        /// The largest bound left open or closed so far (the search's upper bound at that moment).
+        Upper: float
+        /// The best attained value so far.
+        Lower: float
+        /// Nodes waiting in the queue.
+        Open: int
+    }
+
+/// How a search spent its nodes, to see where a hard instance resists (THEORY.md §9).
+type SearchProfile =
+    {
+        /// Evaluated nodes by depth (the number of signs fixed by cone constraints).
+        NodesByDepth: int64[]
+        /// Nodes closed by their bound before reaching a leaf.
+        ClosedByBound: int64
+        /// Samples at every power of two of the node count and at the end.
+        Trace: SearchSample[]
+        /// Depth, chords left and bound of the (at most ten) best open nodes when the search stopped.
+        OpenTop: (int * int * float)[]
+    }
 
 /// The supremum found by branch and bound: exact when the search completed, else an honest interval.
 type BoundedSupremum =
@@ -134,6 +167,8 @@ type BoundedSupremum =
         Saturation: SaturationPoint[]
         /// Why the search stopped: "complete", "node limit", "time limit" or "violator found".
         Status: string
+        /// Where the nodes went.
+        Profile: SearchProfile
         /// "branch-and-bound".
         Method: string
     }
@@ -160,6 +195,10 @@ module BranchAndBound =
 
         if q |> Array.exists (Double.IsFinite >> not) then
             invalidArg "q" "the dual vector has a non-finite entry"
+
+    /// The depth of a node: the signs fixed by cone constraints.
+    let private depthOf (signs: sbyte[]) =
+        signs |> Array.sumBy (fun s -> if abs s = 1y then 1 else 0)
 
     let private offArgument (n: int) =
         Array.init n (fun k -> if k = n - 1 then -1.0 else 0.0)
@@ -211,12 +250,38 @@ module BranchAndBound =
         // value at a double point lags the leaf's maximum by κ ε ‖v‖, from being split forever; Upper
         // stays rigorous because every closed bound enters it.
         let level () = max (max lower bestLeaf) options.Floor
+        // The range reduction of a node keeps every point where σ η ≥ the cutoff (the level, or the saturation
+        // level when Σ is collected); what it discards is below the cutoff, which Upper therefore includes.
+        let mutable cutoffUsed = 0.0
+
+        let cutoff () =
+            if not options.RangeReduction then
+                None
+            else
+                let l =
+                    match options.SaturationLevel with
+                    | Some s -> min s (level ())
+                    | None -> level ()
+
+                cutoffUsed <- max cutoffUsed l
+                Some l
+
+        let depths = ResizeArray<int64>()
+        let trace = ResizeArray<SearchSample>()
+        let mutable closedByBound = 0L
+        let mutable nextSample = 1L
 
         let saturates (b: float) =
             options.SaturationLevel |> Option.exists (fun s -> b >= s)
 
         let offer (o: int) (e: NodeEvaluation) =
             nodes <- nodes + 1L
+            let depth = depthOf e.Signs
+
+            while depths.Count <= depth do
+                depths.Add 0L
+
+            depths.[depth] <- depths.[depth] + 1L
             let sign = orientations.[o].Sign
 
             match e.Theta with
@@ -248,6 +313,7 @@ module BranchAndBound =
                 bestLeaf <- max bestLeaf e.Estimate
             elif e.Bound <= level () + tol && not (saturates e.Bound) then
                 closed <- max closed e.Bound
+                closedByBound <- closedByBound + 1L
             else
                 // Only leaves need the multipliers (for the rational re-check): a queued node drops them,
                 // which is most of its memory when the negative part is large (N = 500: 2 KB a node).
@@ -268,14 +334,42 @@ module BranchAndBound =
                 |> Dense.scale (float orientations.[o].Sign)
                 |> Dense.normalize
 
-            offer o (NodeBound.evaluate red orientations.[o] (Array.zeroCreate positive.Length) 0.0 warm None)
+            let o' = orientations.[o]
+
+            offer
+                o
+                (NodeBound.evaluate red o' (Array.zeroCreate positive.Length) 0.0 warm (NodeBound.rootIntervals red o') true (cutoff ()))
 
         let mutable status = "complete"
         let mutable fin = false
 
+        let sample () =
+            trace.Add
+                {
+                    Nodes = nodes
+                    Seconds = watch.Elapsed.TotalSeconds
+                    Upper =
+                        List.max
+                            [
+                                lower
+                                closed
+                                cutoffUsed
+                                (if queue.Count > 0 then
+                                     queue.Peek().Evaluation.Bound
+                                 else
+                                     0.0)
+                            ]
+                    Lower = lower
+                    Open = queue.Count
+                }
+
         while not fin && queue.Count > 0 do
             let node = queue.Peek()
             let e = node.Evaluation
+
+            if nodes >= nextSample then
+                sample ()
+                nextSample <- 2L * nextSample
 
             if e.Bound <= level () + tol && not (saturates e.Bound) then
                 fin <- true
@@ -295,19 +389,21 @@ module BranchAndBound =
                 if not e.Tight then
                     // Lazy expansion: children are queued on their parent's intervals, and pay for their
                     // own projections only when their bound brings them to the top.
-                    offer node.Orientation (NodeBound.evaluate red o e.Signs e.Slack e.Point None)
+                    offer node.Orientation (NodeBound.evaluate red o e.Signs e.Slack e.Point (e.Lower, e.Upper) true (cutoff ()))
                 else
                     for s in [ 1y; -1y ] do
                         let child = Array.copy e.Signs
                         child.[e.Branch] <- s
-                        offer node.Orientation (NodeBound.evaluate red o child e.Slack e.Point (Some(e.Lower, e.Upper)))
+                        offer node.Orientation (NodeBound.evaluate red o child e.Slack e.Point (e.Lower, e.Upper) false (cutoff ()))
+
+        sample ()
 
         let openMax =
             match queue.TryPeek() with
             | true, _, p -> -p
             | _ -> 0.0
 
-        let upper = List.max [ lower; closed; openMax ]
+        let upper = List.max [ lower; closed; openMax; cutoffUsed ]
         let value = min upper (max lower bestLeaf)
         let elapsed = watch.Elapsed
 
@@ -329,6 +425,19 @@ module BranchAndBound =
             Saturation = saturation.ToArray()
             Status = status
             Method = "branch-and-bound"
+            Profile =
+                {
+                    NodesByDepth = depths.ToArray()
+                    ClosedByBound = closedByBound
+                    Trace = trace.ToArray()
+                    OpenTop =
+                        queue.UnorderedItems
+                        |> Seq.map (fun struct (n, _) -> n.Evaluation)
+                        |> Seq.sortByDescending (fun e -> e.Bound)
+                        |> Seq.truncate 10
+                        |> Seq.map (fun e -> depthOf e.Signs, e.Chords, e.Bound)
+                        |> Array.ofSeq
+                }
         }
 
     /// sup_θ η(θ) over the sphere for the dual vector q at λ, where η = (1/λ) Σ_i q_i σ(⟨θ, x̃_i⟩).

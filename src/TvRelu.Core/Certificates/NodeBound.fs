@@ -35,6 +35,8 @@ type internal NodeEvaluation =
         Upper: float[]
         /// Whether the intervals are this node's own (exact by Lemma 1) rather than inherited.
         Tight: bool
+        /// Chords left (unfixed neurons whose interval straddles 0).
+        Chords: int
     }
 
 /// The node bound of THEORY.md §9. On the node's cone K = {s_i ⟨z, a_i⟩ ≥ 0, i fixed}, each unfixed
@@ -66,72 +68,45 @@ module internal NodeBound =
 
             let u =
                 Dense.norm p
-                + Tolerances.unitRoundoff * float (normals.Length + a.Length + 4) * terms
+                + Tolerances.nodeBoundRoundoff * float (normals.Length + a.Length + 4) * terms
 
             if Double.IsFinite u then min u na else na
 
-    /// Evaluates the node with the given signs; `warm` (a unit z of the parent, if any) seeds β. With
-    /// `inherited` intervals (the parent's: valid, since the node's cone lies inside the parent's) no
-    /// projection is solved, which is what makes a lazily expanded search cheap; without, each unfixed
-    /// neuron's interval is computed exactly over this node's cone.
-    let evaluate
-        (red: Reduction)
-        (o: Orientation)
-        (signs: sbyte[])
-        (slack: float)
-        (warm: float[] option)
-        (inherited: (float[] * float[]) option)
-        =
-        let r = red.Rank
+    /// The node's relaxation for given intervals: the linear part c and the constant of the chords, and the
+    /// neurons whose interval is one-sided resolved (sign ±2, the error on the wrong side in the slack).
+    type private Relaxation =
+        {
+            Signs: sbyte[]
+            Slack: float
+            Linear: float[]
+            Constant: float
+            /// Σ |coefficient| ‖a_i‖ over the terms of c and the constant: what their rounding scales with.
+            Terms: float
+            /// (k, slope g, l, u) of every chord.
+            Chords: (int * float * float * float)[]
+        }
+
+    let private relax (red: Reduction) (w: float[]) (pos: int[]) (signs: sbyte[]) (slack: float) (lower: float[]) (upper: float[]) =
         let a = red.Reduced
-        let w = red.Weights |> Array.map (fun x -> float o.Sign * x)
-        let pos = o.Positive
         let signs = Array.copy signs
-
-        let normals =
-            [|
-                for k in 0 .. pos.Length - 1 do
-                    if abs signs.[k] = 1y then
-                        yield Dense.scale (-(float signs.[k])) a.[pos.[k]]
-            |]
-
-        let gram =
-            Array2D.init normals.Length normals.Length (fun i j -> Dense.dot normals.[i] normals.[j])
-
-        let c = Array.zeroCreate<float> r
-        let mutable constant = 0.0
-        let mutable slack = slack
-        let mutable terms = 0.0
+        let c = Array.zeroCreate<float> red.Rank
+        let mutable constant, slack, terms = 0.0, slack, 0.0
         let chords = ResizeArray<int * float * float * float>()
 
-        let lower, upper =
-            match inherited with
-            | Some(l, u) -> l, u
-            | None -> Array.zeroCreate pos.Length, Array.zeroCreate pos.Length
+        let linear (coef: float) (i: int) =
+            for k in 0 .. c.Length - 1 do
+                c.[k] <- c.[k] + coef * a.[i].[k]
 
-        let addTo (coef: float) (v: float[]) =
-            for k in 0 .. r - 1 do
-                c.[k] <- c.[k] + coef * v.[k]
+            terms <- terms + coef * red.Norms.[i]
 
         for k in 0 .. pos.Length - 1 do
             let i = pos.[k]
 
             match signs.[k] with
             | 1y
-            | 2y ->
-                addTo w.[i] a.[i]
-                terms <- terms + w.[i] * red.Norms.[i]
+            | 2y -> linear w.[i] i
             | 0y ->
-                let u, l =
-                    match inherited with
-                    | Some _ -> upper.[k], lower.[k]
-                    | None ->
-                        let u = reach normals gram a.[i] 1.0 red.Norms.[i]
-                        let l = -(reach normals gram a.[i] -1.0 red.Norms.[i])
-                        upper.[k] <- u
-                        lower.[k] <- l
-                        u, l
-
+                let u, l = upper.[k], lower.[k]
                 let delta = Tolerances.nodeResolve * red.Norms.[i]
 
                 if u <= delta then
@@ -140,15 +115,103 @@ module internal NodeBound =
                 elif -l <= delta then
                     signs.[k] <- 2y
                     slack <- slack + w.[i] * max -l 0.0
-                    addTo w.[i] a.[i]
-                    terms <- terms + w.[i] * red.Norms.[i]
+                    linear w.[i] i
                 else
                     let g = w.[i] * u / (u - l)
-                    addTo g a.[i]
+                    linear g i
                     constant <- constant - g * l
-                    terms <- terms + g * red.Norms.[i]
                     chords.Add((k, g, l, u))
             | _ -> ()
+
+        {
+            Signs = signs
+            Slack = slack
+            Linear = c
+            Constant = constant
+            Terms = terms
+            Chords = chords.ToArray()
+        }
+
+    /// The relaxation's maximum over the node's cone ∩ ball by the bounded least squares from the warm
+    /// multipliers x0: (x, v, ‖v‖, bound) with v = c + Σ x_j col_j and bound = constant + slack + ‖v‖ plus the
+    /// rounding margin and the reduction's projection slack.
+    let private maximise (red: Reduction) (cols: float[][]) (box: float[]) (nNeg: int) (x0: float[]) (rel: Relaxation) =
+        let x = BoundedLeastSquares.solve cols box rel.Linear x0
+        let v = BoundedLeastSquares.residual cols rel.Linear x
+        let nv = Dense.norm v
+        let mutable terms = rel.Terms
+
+        for j in 0 .. cols.Length - 1 do
+            terms <- terms + x.[j] * Dense.norm cols.[j]
+
+        let margin =
+            Tolerances.nodeBoundRoundoff
+            * float (rel.Signs.Length + nNeg + red.Rank + 4)
+            * (terms + rel.Constant)
+
+        x, v, nv, rel.Constant + rel.Slack + nv + margin + red.ProjectionSlack
+
+    /// The intervals of the unfixed neurons narrowed to the cap {‖z‖ ≤ 1, ⟨v̂, z⟩ ≥ h} that holds every point
+    /// of the node where σ η ≥ the level (σ η ≤ bound − ‖v‖ + ⟨v, z⟩ there, so h = 1 − (bound − level)/‖v‖).
+    /// Over the cap, with p = ⟨a, v̂⟩ and a_⊥ = a − p v̂: max ⟨a, z⟩ = ‖a‖ when p ≥ h ‖a‖, else
+    /// p h + ‖a_⊥‖ √(1 − h²) (z = s v̂ + y, ‖y‖ ≤ √(1 − s²), concave in s ∈ [h, 1]); the min likewise for −a.
+    /// Returns whether any interval moved.
+    let private capIntervals
+        (red: Reduction)
+        (pos: int[])
+        (signs: sbyte[])
+        (v: float[])
+        (nv: float)
+        (h: float)
+        (lower: float[])
+        (upper: float[])
+        =
+        let vhat = Dense.scale (1.0 / nv) v
+        let h = h - Tolerances.nodeBoundRoundoff * 8.0 * (1.0 + abs h)
+        let root = sqrt (max 0.0 (1.0 - h * h))
+        let mutable moved = false
+
+        for k in 0 .. pos.Length - 1 do
+            if signs.[k] = 0y then
+                let a = red.Reduced.[pos.[k]]
+                let na = red.Norms.[pos.[k]]
+                let p = Dense.dot a vhat
+                let perp = Dense.norm (Dense.axpy -p vhat a)
+                let margin = Tolerances.nodeBoundRoundoff * float (4 * (red.Rank + 4)) * na
+                let hi = (if p >= h * na then na else p * h + perp * root) + margin
+                let lo = (if -p >= h * na then -na else p * h - perp * root) - margin
+
+                if hi < upper.[k] then
+                    upper.[k] <- hi
+                    moved <- true
+
+                if lo > lower.[k] then
+                    lower.[k] <- lo
+                    moved <- true
+
+        moved
+
+    /// Evaluates the node with the given signs; `warm` (a unit z of the parent, if any) seeds β.
+    /// `intervals` are valid for the node (the parent's: its cone lies inside the parent's); with `fresh`
+    /// each unfixed neuron's interval is also computed exactly over this node's cone (Lemma 1) and the two
+    /// intersected; without, no projection is solved, which is what makes a lazily expanded search cheap.
+    /// With a `cutoff` level L, the node is bounded only where σ η ≥ L (the rest is below L, which the
+    /// caller's upper bound covers): its intervals are narrowed to the cap of `capIntervals` and the
+    /// relaxation solved again, while that lowers the bound (optimality-based range reduction).
+    let evaluate
+        (red: Reduction)
+        (o: Orientation)
+        (signs: sbyte[])
+        (slack: float)
+        (warm: float[] option)
+        (intervals: float[] * float[])
+        (fresh: bool)
+        (cutoff: float option)
+        =
+        let a = red.Reduced
+        let w = red.Weights |> Array.map (fun x -> float o.Sign * x)
+        let pos = o.Positive
+        let lower, upper = Array.copy (fst intervals), Array.copy (snd intervals)
 
         let fixedK =
             [|
@@ -156,6 +219,19 @@ module internal NodeBound =
                     if abs signs.[k] = 1y then
                         yield k
             |]
+
+        if fresh then
+            let normals =
+                fixedK |> Array.map (fun k -> Dense.scale (-(float signs.[k])) a.[pos.[k]])
+
+            let gram =
+                Array2D.init normals.Length normals.Length (fun i j -> Dense.dot normals.[i] normals.[j])
+
+            for k in 0 .. pos.Length - 1 do
+                if signs.[k] = 0y then
+                    let i = pos.[k]
+                    upper.[k] <- min upper.[k] (reach normals gram a.[i] 1.0 red.Norms.[i])
+                    lower.[k] <- max lower.[k] (-(reach normals gram a.[i] -1.0 red.Norms.[i]))
 
         let neg = o.Negative
 
@@ -173,21 +249,38 @@ module internal NodeBound =
                 | Some z when j < neg.Length && Dense.dot z a.[neg.[j]] > 0.0 -> 1.0
                 | _ -> 0.0)
 
-        let x = BoundedLeastSquares.solve cols box c x0
-        let v = BoundedLeastSquares.residual cols c x
-        let nv = Dense.norm v
+        let first = relax red w pos signs slack lower upper
+        let mutable best = first, maximise red cols box neg.Length x0 first
+        let mutable rounds = 0
 
-        for j in 0 .. cols.Length - 1 do
-            terms <- terms + x.[j] * Dense.norm cols.[j]
+        match cutoff with
+        | Some level ->
+            let mutable go = true
 
-        let margin =
-            Tolerances.unitRoundoff
-            * float (pos.Length + neg.Length + r + 4)
-            * (terms + constant)
+            while go && rounds < Tolerances.capRounds do
+                rounds <- rounds + 1
+                let rel, (x, v, nv, bound) = best
+                // bound > level: h < 1, a proper cap (at or below the level the search closes the node).
+                let h = if nv > 0.0 then 1.0 - (bound - level) / nv else -1.0
 
-        let bound = constant + slack + nv + margin + red.ProjectionSlack
+                if
+                    bound > level
+                    && h > Tolerances.capHeight
+                    && capIntervals red pos rel.Signs v nv h lower upper
+                then
+                    let rel' = relax red w pos rel.Signs rel.Slack lower upper
+                    let (_, _, _, bound') as m = maximise red cols box neg.Length x rel'
+                    go <- bound' < bound - Tolerances.capProgress * (bound - level)
+
+                    if bound' < bound then
+                        best <- rel', m
+                else
+                    go <- false
+        | None -> ()
+
+        let rel, (x, v, nv, bound) = best
+
         let point = if nv > 0.0 then Some(Dense.scale (1.0 / nv) v) else None
-
         let theta = point |> Option.bind (fun z -> Dense.normalize (Reduction.lift red z))
 
         let value =
@@ -200,7 +293,7 @@ module internal NodeBound =
         let mutable branch = -1
         let mutable widest = Double.NegativeInfinity
 
-        for (k, g, l, _) in chords do
+        for (k, g, l, _) in rel.Chords do
             let t =
                 match point with
                 | Some z -> Dense.dot z a.[pos.[k]]
@@ -213,10 +306,10 @@ module internal NodeBound =
                 branch <- k
 
         {
-            Signs = signs
-            Slack = slack
+            Signs = rel.Signs
+            Slack = rel.Slack
             Bound = bound
-            Estimate = constant + nv
+            Estimate = rel.Constant + nv
             Point = point
             Theta = theta
             Value = value
@@ -224,5 +317,11 @@ module internal NodeBound =
             Multipliers = x
             Lower = lower
             Upper = upper
-            Tight = inherited.IsNone
+            Tight = fresh
+            Chords = rel.Chords.Length
         }
+
+    /// The intervals of a root: ⟨z, a_i⟩ ∈ [−‖a_i‖, ‖a_i‖] on the ball.
+    let rootIntervals (red: Reduction) (o: Orientation) =
+        let n = o.Positive |> Array.map (fun i -> red.Norms.[i])
+        Array.map (fun x -> -x) n, n

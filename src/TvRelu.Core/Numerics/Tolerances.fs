@@ -198,7 +198,7 @@ module internal Tolerances =
     /// The unit roundoff 2^−53 with a 1% safety factor: a sum of m products is off by at most
     /// m · roundoff · Σ|terms| (Higham's γ_m), the a-priori margin added to every floating node bound.
     [<Literal>]
-    let unitRoundoff = 1.12e-16
+    let nodeBoundRoundoff = 1.12e-16
 
     /// The rows written in the orthonormal basis of their span are lifted back with a further 1e-15 ‖x̃_i‖
     /// per coordinate (about nine roundings of a dot product of unit-scale vectors) added to the distance
@@ -217,6 +217,20 @@ module internal Tolerances =
     /// times below the search's default tolerance `branchAndBoundRelative`.
     [<Literal>]
     let nodeResolve = 1e-15
+
+    /// Range reduction at the level (THEORY.md §9, node bound) repeats while a round lowers the node's bound by
+    /// more than 1% of its excess over the level: later rounds narrow the cap by less than they cost.
+    [<Literal>]
+    let capProgress = 0.01
+
+    /// Range reduction runs only when its cap {⟨v̂, z⟩ ≥ h} is at most half the ball (h > 0): a wider cap barely narrows
+    /// the intervals, and at d = 10 the rounds then doubled the cost of a node without lowering any bound (measured).
+    [<Literal>]
+    let capHeight = 0.0
+
+    /// At most this many rounds of range reduction per node evaluation.
+    [<Literal>]
+    let capRounds = 6
 
     /// The search is exact when Upper − Value ≤ 1e-12 S, S = Σ_i |q_i| ‖x̃_i‖ / λ ≥ sup|η| on the ball.
     /// It leaves room for the a-priori rounding margins of the bounds ((N + r) · 2^−53 · S, more on thin

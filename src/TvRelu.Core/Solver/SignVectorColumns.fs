@@ -82,6 +82,15 @@ type SignVectorColumnsOptions =
     /// Without the final search for Σ.
     member o.WithoutSaturation() = { o with SaturationTolerance = None }
 
+    /// With Σ at |η| ≥ 1 − tol.
+    member o.WithSaturationTolerance(tol: float) =
+        if not (tol >= 0.0 && tol < 1.0) then
+            invalidArg "tol" (sprintf "the saturation tolerance must be in [0, 1) (got %g)" tol)
+
+        { o with
+            SaturationTolerance = Some tol
+        }
+
 /// A solution of P_λ found without enumerating the arrangement, certified by branch and bound (§9).
 type SignVectorColumnsSolution =
     {
