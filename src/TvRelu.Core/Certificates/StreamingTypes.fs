@@ -1,0 +1,185 @@
+namespace TvRelu.Core.Certificates
+
+open TvRelu.Core
+
+/// A cell of the arrangement as the streaming methods name it, without its sign vector (which
+/// takes N bits): the cell touches the great-circle arc through `Edge` and lies on the side
+/// `Inward` of the hyperplanes `Zero` that contain that arc. Coordinates are those of the
+/// streaming arrangement (`StreamingArrangement`); `StreamingSupremum.signsOf` rebuilds the sign
+/// vector from the arrangement.
+type CellWitness =
+    {
+        /// A point of the arc, strictly between its two vertices (coordinates y).
+        Edge: float[]
+        /// A direction from the arc into the cell, orthogonal to it (zero at rank 2, where the arc is the cell).
+        Inward: float[]
+        /// The hyperplanes containing the arc, sorted.
+        Zero: int[]
+    }
+
+/// An extreme value of the certificate over the whole sphere (THEORY.md §3, consequence 1).
+type StreamingExtremum =
+    {
+        /// sup η (or −inf η for the infimum), ≥ 0: exact, not sampled.
+        Value: float
+        /// A unit vector where it is attained.
+        Argument: float[]
+        /// A closed cell holding the argument whose linear piece attains the value there; None
+        /// when the value 0 is attained where every neuron is off (θ = (0, …, 0, −1)).
+        Cell: CellWitness option
+    }
+
+/// A point of the saturation set {|η| ≥ 1 − tol}: the maximiser of ±η on one or more closed cells
+/// (THEORY.md §3, consequence 2), as `Certificate.saturation` reports it.
+type StreamingSaturationPoint =
+    {
+        /// Unit vector θ.
+        Direction: float[]
+        /// +1 or −1.
+        Sign: int
+        /// η(θ) as computed.
+        Value: float
+        /// Whether θ is strictly inside a cell (farther than the boundary tolerance from every hyperplane).
+        Interior: bool
+        /// The closed cells whose maximiser it is.
+        Cells: CellWitness[]
+    }
+
+/// A closed cell on which ±η exceeds the threshold: the data column generation needs (Lemma 1).
+type Violation =
+    {
+        Cell: CellWitness
+        /// +1 for η, −1 for −η.
+        Sign: int
+        /// Π_{K_C}(sign · v_C): its norm is the maximum of sign · η on the closed cell.
+        Projection: Projection
+    }
+
+/// Cell and face counts of a streaming pass (THEORY.md §3, Cover's count and the Euler characteristic).
+type StreamingCounts =
+    {
+        /// The number of cells on the sphere S^d.
+        Cells: int64
+        /// The f-vector [f_0, …, f_d] of the faces with some nonzero sign, when the rank is at most 4
+        /// (the cells f_d then follow from the Euler relation).
+        FVector: int64[] option
+        /// Σ_k (−1)^k f_k, when the f-vector is known.
+        EulerCharacteristic: int64 option
+        /// The value it must take: 1 + (−1)^d for spanning inputs (`Faces.expectedEulerCharacteristic`).
+        ExpectedEulerCharacteristic: int
+        /// 1 + Σ_k c(A_{<k} restricted to H_k), by deletion–restriction, when computed: an
+        /// independent second count (always at rank 3 and from rank 5 on, on request at rank 4).
+        CellsByDeletionRestriction: int64 option
+        /// The number of distinct hyperplanes.
+        Hyperplanes: int
+        /// The rank of the augmented inputs.
+        Rank: int
+    }
+
+/// Settings of a streaming pass.
+type StreamingOptions =
+    {
+        /// Report the saturation set {|η| ≥ 1 − tol} with this tol (None: not computed).
+        SaturationTolerance: float option
+        /// A saturation point closer than this to a hyperplane (unit normals) is on a boundary.
+        BoundaryTolerance: float
+        /// Report the closed cells whose maximum of ±η exceeds this (None: none reported).
+        ViolationThreshold: float option
+        /// At most this many violations, the largest first.
+        MaxViolations: int
+        /// Worker threads (≤ 0: one per core).
+        MaxDegreeOfParallelism: int
+        /// Also count the cells by deletion–restriction at rank 4 (about a third more time).
+        CrossCheckCount: bool
+    }
+
+    /// Saturation at 1e-6 and boundaries at 1e-9, as `DualCertificate.Saturation`; no violations.
+    static member Default =
+        {
+            SaturationTolerance = Some 1e-6
+            BoundaryTolerance = 1e-9
+            ViolationThreshold = None
+            MaxViolations = 0
+            MaxDegreeOfParallelism = 0
+            CrossCheckCount = false
+        }
+
+/// The exact supremum, infimum, saturation set and counts of a certificate from a streaming pass.
+type StreamingCertificate =
+    {
+        Supremum: StreamingExtremum
+        /// −inf η ≥ 0 with its argument.
+        Infimum: StreamingExtremum
+        /// sup |η| = max(sup η, −inf η).
+        SupremumAbs: float
+        Saturation: StreamingSaturationPoint[]
+        /// The largest violations, best first (empty unless a threshold was set).
+        Violations: Violation[]
+        Counts: StreamingCounts
+        /// False when two independent cell counts disagree: the geometry was not resolved in
+        /// double precision, and the supremum is not to be certified.
+        Consistent: bool
+    }
+
+/// A facet of a recorded cell: the hyperplane, the cell's sign on it, and its unit normal.
+type FacetRecord =
+    {
+        Hyperplane: int
+        Sign: int
+        /// x̃_h / ‖x̃_h‖.
+        Normal: float[]
+    }
+
+/// A cell whose piece could beat the best value found, with the facets its visits saw.
+type CandidateCell =
+    {
+        /// The first work item that recorded it (whose piece and witness are kept).
+        Item: int
+        /// The 128-bit Zobrist hash of its sign vector (THEORY.md §3: one XOR per flip).
+        KeyLo: uint64
+        KeyHi: uint64
+        /// v_C.
+        Piece: float[]
+        Witness: CellWitness
+        Facets: FacetRecord[]
+    }
+
+/// The largest value of ±η found on the great circles of some work items, with its argument.
+type ArcBest =
+    {
+        /// The work item that found it (ties go to the first item).
+        Item: int
+        Value: float
+        Argument: float[]
+        Witness: CellWitness option
+    }
+
+/// What one shard of a streaming pass found: enough for `StreamingSupremum.merge` to finish the
+/// exact answer from all shards without the data.
+type StreamingPartial =
+    {
+        /// "certificate" or "regions".
+        Kind: string
+        /// SHA-256 of the inputs (and, for a certificate, of q, λ and the options): shards of
+        /// different problems are never merged.
+        Fingerprint: string
+        Ambient: int
+        Rank: int
+        Hyperplanes: int
+        /// The work items of the whole pass, and those this partial covers.
+        ItemCount: int
+        Items: int[]
+        Options: StreamingOptions
+        Plus: ArcBest
+        Minus: ArcBest
+        /// max_C ‖v_C‖ over the cells visited (the rounding scale of the projections).
+        MaxPiece: float
+        /// Arcs (edges), vertices, Σ |Z(p)| over vertices and Σ |Z(e)| over arcs.
+        Arcs: int64
+        Vertices: int64
+        VertexZero: int64
+        EdgeZero: int64
+        /// Σ over the items of c(A_{<k} restricted to H_k), or −1 when not computed.
+        SplitCells: int64
+        Candidates: CandidateCell[]
+    }
