@@ -1,0 +1,293 @@
+/// The streaming exact supremum and cell count (issue 13) against the stored enumeration, which is
+/// an independent algorithm (deletion–restriction with every cell stored, a spanning tree of the
+/// cells for the pieces), and against the exact integer oracles (Zaslavsky's counts), Cover's count
+/// and the reference values. Also: k shards merged are one run, bit for bit.
+module TvRelu.Core.Tests.StreamingTests
+
+open System
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open TvRelu.Core
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Tests.Oracles
+open TvRelu.Core.Tests.Generators
+open TvRelu.Core.Tests.CertificateTests
+
+let private saturationTolerance = 1e-9
+
+let private options =
+    { StreamingOptions.Default with
+        SaturationTolerance = Some saturationTolerance
+        BoundaryTolerance = 1e-9
+        MaxDegreeOfParallelism = 2
+        CrossCheckCount = true
+    }
+
+/// The sign of every data row on a witnessed cell, from its sign vector over hyperplanes.
+let private witnessRowSigns (sarr: StreamingArrangement) (w: CellWitness) =
+    let signs = StreamingSupremum.signsOf sarr w
+    sarr.RowToHyperplane |> Array.map (fun h -> signs.[h])
+
+let private key (s: SignVector) = s.ToString()
+
+// ---------------------------------------------------------------------------------------------
+// Counts.
+
+/// Cells, the f-vector (faces of every dimension, enumerated by restriction in `Faces`) and the
+/// deletion–restriction count, against the stored enumeration and Zaslavsky's exact counts, d = 1..4
+/// on the hard lattice kinds (duplicates, collinear and affine inputs, N < d + 1) at every scale.
+[<Property(Arbitrary = [| typeof<CountingData> |], MaxTest = 150)>]
+let ``streaming counts equal the stored enumeration and the exact oracles`` (case: LatticeData) =
+    let data = case.Dataset
+    let arr = Arrangement.ofDataset data
+    let normals, rowMap = case.ExactHyperplanes
+    let c = StreamingSupremum.countCells options data
+    Assert.Equal<int>(rowMap, (StreamingArrangement.ofDataset data).RowToHyperplane)
+    Assert.Equal(normals.Length, c.Hyperplanes)
+    Assert.Equal(zaslavskyCells normals, c.Cells)
+    Assert.Equal(int64 arr.CellCount, c.Cells)
+
+    match c.CellsByDeletionRestriction with
+    | Some cells -> Assert.Equal(c.Cells, cells)
+    | None -> Assert.True(c.Rank <= 2, sprintf "rank %d without a second count" c.Rank)
+
+    match c.FVector with
+    | Some f ->
+        Assert.Equal<int64>(Faces.fVector arr (Faces.enumerate arr) |> Array.map int64, f)
+        Assert.Equal<int64>(zaslavskyFaces (case.D + 1) normals |> Array.map int64, f)
+        Assert.Equal(Some(int64 (Faces.expectedEulerCharacteristic arr)), c.EulerCharacteristic)
+    | None -> Assert.True(c.Rank >= 5, sprintf "rank %d without an f-vector" c.Rank)
+
+/// Gaussian inputs are in general position: Cover's count, d = 1..4.
+[<Property(Arbitrary = [| typeof<GaussianInputs> |], MaxTest = 60)>]
+let ``streaming counts of Gaussian inputs are Cover's`` (case: GaussianData) =
+    let c = StreamingSupremum.countCells options case.Dataset
+    Assert.Equal(Arrangement.coverCount case.X.Length case.D, bigint c.Cells)
+
+[<Fact>]
+let ``reference cell counts`` () =
+    for c in Reference.countCases () do
+        let counts = StreamingSupremum.countCells options (Reference.load c.Data)
+        Assert.True((int64 c.Cells = counts.Cells), sprintf "%s: %d cells, expected %d" c.Data counts.Cells c.Cells)
+
+/// For data (last coordinate 1), θ = (0, …, 0, −1) switches every neuron off, and no other cell
+/// does: the cells with an active neuron are all cells but one.
+[<Fact>]
+let ``reference cells with active neurons`` () =
+    for c in Reference.solveCases () do
+        let counts = StreamingSupremum.countCells options (Reference.load c.Data)
+
+        Assert.True(
+            (int64 c.CellsWithActiveNeurons = counts.Cells - 1L),
+            sprintf "%O: %d cells, expected %d with active neurons" c counts.Cells c.CellsWithActiveNeurons
+        )
+
+// ---------------------------------------------------------------------------------------------
+// Extremes and saturation set.
+
+/// Same sup and inf (to the rounding of a projection), arguments that attain them in the closure
+/// of the reported cell, and the same saturation set: the same points with the same signs and
+/// interior flags, each the maximiser of the same closed cells.
+[<Property(Arbitrary = [| typeof<DualVectors> |], MaxTest = 150)>]
+let ``streaming extremes and saturation set equal the stored ones`` (case: DualCase) =
+    match setup case with
+    | None -> ()
+    | Some s ->
+        let data = case.Data.Dataset
+        let sarr = StreamingArrangement.ofDataset data
+        let st = StreamingSupremum.certify options data s.Lambda case.Q
+
+        for stored, streamed, sign in
+            [
+                Certificate.supremum s.Cert, st.Supremum, 1.0
+                Certificate.infimum s.Cert, st.Infimum, -1.0
+            ] do
+            Assert.True(
+                abs (stored.Value - streamed.Value) <= s.ProjTol,
+                sprintf "sign %g: stored %.17g, streamed %.17g" sign stored.Value streamed.Value
+            )
+
+            Assert.True(abs (norm streamed.Argument - 1.0) <= 1e-12)
+
+            if streamed.Value > s.ProjTol then
+                let e = sign * eta s.Xt case.Q s.Lambda streamed.Argument
+                Assert.True(abs (e - streamed.Value) <= s.ProjTol, sprintf "η at the argument is %.17g, value %.17g" e streamed.Value)
+
+                match streamed.Cell with
+                | Some w ->
+                    Assert.True(
+                        inClosure s.AngleTol s.Xt (witnessRowSigns sarr w) streamed.Argument,
+                        sprintf "argument %A outside its cell" streamed.Argument
+                    )
+                | None -> failwith "a positive value without a cell"
+
+        Assert.True(st.Consistent)
+        Assert.Equal(int64 s.Arr.CellCount, st.Counts.Cells)
+        let stored = Certificate.saturation saturationTolerance 1e-9 s.Cert
+        let streamed = st.Saturation
+
+        Assert.True(
+            stored.Length = streamed.Length,
+            sprintf "%d stored saturation points, %d streamed: %A vs %A" stored.Length streamed.Length stored streamed
+        )
+
+        for p in stored do
+            match
+                streamed
+                |> Array.tryFind (fun t -> t.Sign = p.Sign && distance t.Direction p.Direction <= 1e-8 + s.AngleTol)
+            with
+            | None -> failwithf "stored saturation point %A (sign %d) not streamed" p.Direction p.Sign
+            | Some t ->
+                Assert.Equal(p.Interior, t.Interior)
+                Assert.True(abs (p.Value - t.Value) <= s.ProjTol)
+
+                let storedCells =
+                    p.Cells |> Array.map (fun c -> key (s.Arr.Cell c).Signs) |> Set.ofArray
+
+                let streamedCells =
+                    t.Cells |> Array.map (StreamingSupremum.signsOf sarr >> key) |> Set.ofArray
+
+                Assert.Equal<Set<string>>(storedCells, streamedCells)
+
+/// The certificate of a reference solve's residual: the supremum the solver certified with.
+[<Fact>]
+let ``reference solves: streaming sup |η| of the solver's residual equals the stored one`` () =
+    for c in Reference.solveCases () do
+        let data = Reference.load c.Data
+        let solution = Solve.solve data c.Lambda SolverOptions.Default
+        let q = solution.Assessment.Residual
+        let arr = Arrangement.ofDataset data
+        let stored, _, _ = Certificate.supremumAbs (Certificate.ofDual arr data c.Lambda q)
+        let st = StreamingSupremum.certify options data c.Lambda q
+        Assert.True(abs (stored - st.SupremumAbs) <= 1e-12 * (1.0 + stored), sprintf "%O: %.17g vs %.17g" c stored st.SupremumAbs)
+
+/// With q ≤ 0, η ≤ 0: the supremum is 0 at θ = (0, …, 0, −1), where every neuron is off, and the
+/// projections at rounding level are not taken (as `Certificate.supremum` does). The allowance is
+/// that of the stored property: on the needle cells of the 1e6 scale the cone projection is only
+/// good to its conditioning (both methods project with the same NNLS; overestimation only, which
+/// keeps a gap certificate valid).
+[<Property(Arbitrary = [| typeof<DualVectors> |], MaxTest = 100)>]
+let ``a non-positive dual vector has streaming supremum 0, attained`` (case: DualCase) =
+    let q = case.Q |> Array.map (fun v -> -abs v)
+    let data = case.Data.Dataset
+    let arr = Arrangement.ofDataset data
+    let xt = case.Data.Augmented
+    let st = StreamingSupremum.certify options data 1.0 q
+
+    let lip =
+        Seq.max (seq { for c in 0 .. arr.CellCount - 1 -> norm (pieceOf xt q 1.0 (rowSignsOf arr c)) })
+
+    let tol = 1e-12 * (1.0 + etaConditioning xt q 1.0) + 1e-13 * lip * conditioning xt
+    Assert.True(st.Supremum.Value <= tol, sprintf "sup η = %g for q ≤ 0" st.Supremum.Value)
+    let e = eta xt q 1.0 st.Supremum.Argument
+
+    Assert.True(
+        abs (e - st.Supremum.Value) <= 10.0 * tol,
+        sprintf "η at the argument %A is %.17g, value %.17g" st.Supremum.Argument e st.Supremum.Value
+    )
+
+// ---------------------------------------------------------------------------------------------
+// Work items, threads and shards.
+
+/// Partials of k shards, given in any order, merge to exactly the one-run answer; so do the runs
+/// with one and with two threads.
+[<Property(Arbitrary = [| typeof<DualVectors> |], MaxTest = 60)>]
+let ``k shards merged equal one run`` (case: DualCase) (k0: PositiveInt) =
+    let data = case.Data.Dataset
+    let k = k0.Get % 5 + 1
+
+    let one =
+        StreamingSupremum.certify
+            { options with
+                MaxDegreeOfParallelism = 1
+            }
+            data
+            1.0
+            case.Q
+
+    let two = StreamingSupremum.certify options data 1.0 case.Q
+    Assert.True((one = two), "one thread and two threads differ")
+    let rng = case.Data.Rng
+
+    let parts =
+        [|
+            for i in 0 .. k - 1 -> StreamingSupremum.partial options data 1.0 case.Q i k
+        |]
+        |> Array.sortBy (fun _ -> rng.Next())
+
+    match StreamingSupremum.merge parts with
+    | Error e -> failwithf "merge refused: %s" e
+    | Ok merged -> Assert.True((merged = one), sprintf "%d shards merged: %A\none run: %A" k merged one)
+
+/// Rank 2 (d = 1) splits the circle into arc ranges: 300 points give 18 work items.
+[<Fact>]
+let ``arc ranges of one circle: shards merged equal one run and the stored answer`` () =
+    let rng = Random 11
+    let x = Array.init 300 (fun _ -> [| gaussian rng |])
+    let q = Array.init 300 (fun _ -> gaussian rng)
+    let data = Dataset.CreateOrRaise(x, q)
+    let arr = Arrangement.ofDataset data
+    let cert = Certificate.ofDual arr data 1.0 q
+    let one = StreamingSupremum.certify options data 1.0 q
+    Assert.Equal(18, StreamingSupremum.itemCount (StreamingArrangement.ofDataset data))
+    Assert.Equal(int64 arr.CellCount, one.Counts.Cells)
+    Assert.Equal((Certificate.supremum cert).Value, one.Supremum.Value, 12)
+    Assert.Equal((Certificate.infimum cert).Value, one.Infimum.Value, 12)
+
+    for k in [ 2; 5; 7 ] do
+        let parts =
+            [| for i in 0 .. k - 1 -> StreamingSupremum.partial options data 1.0 q i k |]
+
+        match StreamingSupremum.merge (Array.rev parts) with
+        | Error e -> failwithf "merge refused: %s" e
+        | Ok merged -> Assert.True((merged = one), sprintf "%d shards" k)
+
+[<Fact>]
+let ``merge refuses missing, repeated and foreign shards`` () =
+    let data =
+        Dataset.CreateOrRaise([| [| 0.0; 1.0 |]; [| 1.0; 0.0 |]; [| 2.0; 2.0 |]; [| -1.0; 3.0 |] |], [| 1.0; 2.0; 3.0; 4.0 |])
+
+    let q = [| 1.0; -2.0; 0.5; 0.25 |]
+
+    let part i k =
+        StreamingSupremum.partial options data 1.0 q i k
+
+    let refused (parts: StreamingPartial list) (text: string) =
+        match StreamingSupremum.merge parts with
+        | Ok _ -> failwithf "merged %A" parts
+        | Error e -> Assert.Contains(text, e)
+
+    refused [] "no partial"
+    refused [ part 0 3; part 2 3 ] "missing"
+    refused [ part 0 2; part 1 2; part 1 2 ] "more than one partial"
+    refused [ part 0 2; StreamingSupremum.partial options data 2.0 q 1 2 ] "different problems"
+    refused [ part 0 1; StreamingSupremum.regionsPartial options data 0 1 ] "cannot be merged"
+
+    match
+        StreamingSupremum.mergeRegions
+            [
+                StreamingSupremum.regionsPartial options data 1 2
+                StreamingSupremum.regionsPartial options data 0 2
+            ]
+    with
+    | Ok c -> Assert.Equal((StreamingSupremum.countCells options data).Cells, c.Cells)
+    | Error e -> failwith e
+
+[<Fact>]
+let ``bad λ or dual vector is refused`` () =
+    let data = Dataset.CreateOrRaise([| [| 0.0 |]; [| 1.0 |] |], [| 1.0; 2.0 |])
+
+    for lambda in [ 0.0; -1.0; nan; infinity ] do
+        let ex =
+            Assert.Throws<ArgumentException>(fun () -> StreamingSupremum.certify options data lambda [| 1.0; 1.0 |] |> ignore)
+
+        Assert.Contains("λ", ex.Message)
+
+    Assert.Throws<ArgumentException>(fun () -> StreamingSupremum.certify options data 1.0 [| 1.0 |] |> ignore)
+    |> ignore
+
+    Assert.Throws<ArgumentException>(fun () -> StreamingSupremum.partial options data 1.0 [| 1.0; 2.0 |] 2 2 |> ignore)
+    |> ignore
