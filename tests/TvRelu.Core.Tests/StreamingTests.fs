@@ -135,9 +135,13 @@ let ``streaming extremes and saturation set equal the stored ones`` (case: DualC
         )
 
         for p in stored do
+            // The nearest streamed point: at the 1e6 scale the angle allowance exceeds the distance
+            // between two saturation points of one needle cell.
             match
                 streamed
-                |> Array.tryFind (fun t -> t.Sign = p.Sign && distance t.Direction p.Direction <= 1e-8 + s.AngleTol)
+                |> Array.filter (fun t -> t.Sign = p.Sign && distance t.Direction p.Direction <= 1e-8 + s.AngleTol)
+                |> Array.sortBy (fun t -> distance t.Direction p.Direction)
+                |> Array.tryHead
             with
             | None -> failwithf "stored saturation point %A (sign %d) not streamed" p.Direction p.Sign
             | Some t ->

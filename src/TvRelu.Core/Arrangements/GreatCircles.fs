@@ -4,17 +4,22 @@ open System
 open TvRelu.Core
 open TvRelu.Core.Numerics
 
-/// A cell of the arrangement around a great circle L, seen from L: the signs it has on the
-/// hyperplanes that contain L (its signs on the others are those of the point of L it touches).
-type internal Sector =
+/// A face of the arrangement around a flat F whose points all have the zero set Z (a great circle,
+/// a vertex, …), seen from F: a face of the arrangement of Z in the quotient F^⊥. Its signs on the
+/// other hyperplanes are those of the points of F it touches.
+type internal LocalFace =
     {
-        /// A direction (coordinates y) from L into the cell, orthogonal to L; zero when no
-        /// hyperplane contains L (rank 2: the arcs of L are the cells).
+        /// The hyperplanes of Z that contain it (empty for a cell).
+        Zero: int[]
+        /// A direction (coordinates y) from F into it, orthogonal to F; zero when Z is empty (F is
+        /// then itself a cell).
         Direction: float[]
-        /// The hyperplanes containing L on whose + side the cell lies.
+        /// The hyperplanes of Z on whose + side it lies.
         Positive: int[]
-        /// The facets of the cell among the hyperplanes containing L, with the cell's sign there.
+        /// For a cell, its facets among Z with its sign on them; empty for a lower face.
         Facets: struct (int * int)[]
+        /// The direction of a cell around F whose closure holds this face.
+        Cell: float[]
     }
 
 /// A great circle of the arrangement: a flat L of dimension 2 (THEORY.md §3, consequence 3), the
@@ -29,7 +34,9 @@ type internal Circle =
         /// The last hyperplane of the canonical chain that reached L: a vertex of L is counted here
         /// exactly when every hyperplane through it that does not contain L comes after it.
         Last: int
-        Sectors: Sector[]
+        /// The faces of dimension ≥ 2 that contain L's arcs: the cells around L and, from rank 4
+        /// on, the lower faces between them.
+        Faces: LocalFace[]
     }
 
 /// The points where the other hyperplanes cross a great circle, in angular order, grouped into
@@ -126,109 +133,156 @@ type internal CircleEvents(m: int) =
 /// Great circles of an arrangement and counts by deletion–restriction (THEORY.md §3).
 module internal GreatCircles =
 
-    /// The cells around a great circle: the cells of the arrangement of its zero set Z in the
-    /// quotient L^⊥ (dimension r − 2), lifted. They are the same at every point of L away from the
-    /// other hyperplanes.
-    let sectors (arr: StreamingArrangement) (zero: int[]) : Sector[] =
-        let r = arr.Rank
-        let normal h = Array.sub arr.Normals (h * r) r
+    /// A normal whose residual against the span of others (unit vectors) is below this lies in
+    /// their span: a hundred times the restrictions' parallel tolerance, so that hyperplanes the
+    /// enumeration tells apart are independent here too.
+    [<Literal>]
+    let spanTolerance = 1e-8
 
-        if zero.Length = 0 then
+    /// The faces around a flat with zero set Z (the cells only, or every face but F itself): the
+    /// faces of the arrangement of Z in the quotient F^⊥ = span{a_h : h ∈ Z}, lifted. They are the
+    /// same at every point of F away from the other hyperplanes.
+    let localFaces (arr: StreamingArrangement) (zero: int[]) (lower: bool) : LocalFace[] =
+        let r = arr.Rank
+        let zs = zero |> Array.map (fun h -> Array.sub arr.Normals (h * r) r)
+
+        let p =
+            let basis = ResizeArray<float[]>()
+
+            let residual (v: float[]) =
+                let x = Array.copy v
+
+                for _ in 1..2 do
+                    for b in basis do
+                        let c = Dense.dot x b
+
+                        for i in 0 .. r - 1 do
+                            x.[i] <- x.[i] - c * b.[i]
+
+                x
+
+            let mutable fin = zs.Length = 0
+
+            while not fin do
+                let best = zs |> Array.maxBy (fun v -> Dense.norm (residual v))
+                let x = residual best
+
+                if Dense.norm x <= spanTolerance then
+                    fin <- true
+                else
+                    basis.Add(Dense.scale (1.0 / Dense.norm x) x)
+                    fin <- basis.Count = r
+
+            basis.ToArray()
+
+        let q = zs |> Array.map (fun a -> p |> Array.map (Dense.dot a))
+
+        // A face by a direction into it, the members of Z containing it (indices into Z) and, for a
+        // cell, its facets; the other signs are those of the direction.
+        let face (u: float[]) (cell: float[]) (on: int[]) (facets: int[]) =
+            let signs =
+                q
+                |> Array.mapi (fun k qh ->
+                    if Array.contains k on then 0
+                    elif Dense.dot u qh > 0.0 then 1
+                    else -1)
+
+            {
+                Zero =
+                    [|
+                        for k in 0 .. zero.Length - 1 do
+                            if signs.[k] = 0 then
+                                yield zero.[k]
+                    |]
+                Direction = Enumeration.lift p u
+                Positive =
+                    [|
+                        for k in 0 .. zero.Length - 1 do
+                            if signs.[k] > 0 then
+                                yield zero.[k]
+                    |]
+                Facets = facets |> Array.map (fun k -> struct (zero.[k], signs.[k]))
+                Cell = Enumeration.lift p cell
+            }
+
+        match p.Length with
+        | 0 ->
             [|
                 {
+                    Zero = [||]
                     Direction = Array.zeroCreate r
                     Positive = [||]
                     Facets = [||]
+                    Cell = Array.zeroCreate r
                 }
             |]
-        else
-            let zs = zero |> Array.map normal
-            // An orthonormal basis P of L^⊥ = span{a_h : h ∈ Z}, and the quotient normals Pᵀ a_h.
-            let p =
-                let basis = ResizeArray<float[]>()
-
-                for _ in 1 .. r - 2 do
-                    let residual (v: float[]) =
-                        let x = Array.copy v
-
-                        for _ in 1..2 do
-                            for b in basis do
-                                let c = Dense.dot x b
-
-                                for i in 0 .. r - 1 do
-                                    x.[i] <- x.[i] - c * b.[i]
-
-                        x
-
-                    let best = zs |> Array.maxBy (fun v -> Dense.norm (residual v))
-                    let x = residual best
-                    basis.Add(Dense.scale (1.0 / Dense.norm x) x)
-
-                basis.ToArray()
-
-            let q = zs |> Array.map (fun a -> p |> Array.map (Dense.dot a))
-
-            let sector (u: float[]) (facets: int[]) =
-                let dir = Enumeration.lift p u
-                let signs = q |> Array.map (fun qh -> if Dense.dot u qh > 0.0 then 1 else -1)
-
-                {
-                    Direction = dir
-                    Positive =
-                        [|
-                            for k in 0 .. zero.Length - 1 do
-                                if signs.[k] > 0 then
-                                    yield zero.[k]
-                        |]
-                    Facets = facets |> Array.map (fun k -> struct (zero.[k], signs.[k]))
-                }
-
-            match r - 2 with
-            | 1 ->
+        | 1 ->
+            let all = [| 0 .. zero.Length - 1 |]
+            [| face [| 1.0 |] [| 1.0 |] [||] all; face [| -1.0 |] [| -1.0 |] [||] all |]
+        | 2 ->
+            // Each line ⟨x, q_h⟩ = 0 of the plane has two rays; consecutive rays bound a sector.
+            let rays =
                 [|
-                    sector [| 1.0 |] [| 0 .. zero.Length - 1 |]
-                    sector [| -1.0 |] [| 0 .. zero.Length - 1 |]
+                    for k in 0 .. zero.Length - 1 do
+                        let w = Math.Atan2(q.[k].[1], q.[k].[0])
+
+                        for a in [ w + Math.PI / 2.0; w - Math.PI / 2.0 ] do
+                            let a = a % (2.0 * Math.PI)
+                            yield (if a < 0.0 then a + 2.0 * Math.PI else a), k
                 |]
-            | 2 ->
-                // Each line ⟨x, q_h⟩ = 0 of the plane has two rays; consecutive rays bound a sector.
-                let rays =
-                    [|
-                        for k in 0 .. zero.Length - 1 do
-                            let w = Math.Atan2(q.[k].[1], q.[k].[0])
+                |> Array.sortBy fst
 
-                            for a in [ w + Math.PI / 2.0; w - Math.PI / 2.0 ] do
-                                let a = a % (2.0 * Math.PI)
-                                yield (if a < 0.0 then a + 2.0 * Math.PI else a), k
-                    |]
-                    |> Array.sortBy fst
+            let at (a: float) = [| Math.Cos a; Math.Sin a |]
+
+            [|
+                for i in 0 .. rays.Length - 1 do
+                    let a, ka = rays.[i]
+                    let b, kb = rays.[(i + 1) % rays.Length]
+                    let width = if i + 1 < rays.Length then b - a else b + 2.0 * Math.PI - a
+
+                    if width > Enumeration.parallelTolerance then
+                        let mid = at (a + 0.5 * width)
+                        yield face mid mid [||] (Array.distinct [| ka; kb |])
+
+                        if lower then
+                            yield face (at b) mid [| kb |] [||]
+            |]
+        | _ ->
+            let quotient = Arrangement.ofNormals q
+            let map = quotient.RowToHyperplane
+            let cells = Array.init quotient.CellCount quotient.Cell
+
+            let facetsOf c =
+                let facets = quotient.Facets c
 
                 [|
-                    for i in 0 .. rays.Length - 1 do
-                        let a, ka = rays.[i]
-                        let b, kb = rays.[(i + 1) % rays.Length]
-                        let width = if i + 1 < rays.Length then b - a else b + 2.0 * Math.PI - a
-
-                        if width > Enumeration.parallelTolerance then
-                            let mid = a + 0.5 * width
-                            yield sector [| Math.Cos mid; Math.Sin mid |] (Array.distinct [| ka; kb |])
+                    for k in 0 .. zero.Length - 1 do
+                        if Array.contains map.[k] facets then
+                            yield k
                 |]
-            | _ ->
-                let quotient = Arrangement.ofNormals q
-                let map = quotient.RowToHyperplane
 
-                [|
-                    for c in 0 .. quotient.CellCount - 1 do
-                        let facets = quotient.Facets c
+            [|
+                for c in cells do
+                    yield face c.Interior c.Interior [||] (facetsOf c.Index)
+                if lower then
+                    for f in Faces.enumerate quotient do
+                        if not f.Signs.IsCell then
+                            let holder =
+                                cells
+                                |> Array.find (fun c ->
+                                    Seq.forall
+                                        (fun h -> f.Signs.[h] = 0 || f.Signs.[h] = c.Signs.[h])
+                                        [ 0 .. quotient.HyperplaneCount - 1 ])
 
-                        yield
-                            sector
-                                (quotient.Cell c).Interior
+                            let on =
                                 [|
                                     for k in 0 .. zero.Length - 1 do
-                                        if Array.contains map.[k] facets then
+                                        if f.Signs.[map.[k]] = 0 then
                                             yield k
                                 |]
-                |]
+
+                            yield face f.Interior holder.Interior on [||]
+            |]
 
     let private circle (arr: StreamingArrangement) (basis: float[][]) (zero: int[]) (last: int) =
         {
@@ -236,7 +290,7 @@ module internal GreatCircles =
             B2 = basis.[1]
             Zero = zero
             Last = last
-            Sectors = sectors arr zero
+            Faces = localFaces arr zero true
         }
 
     /// The restrictions to a flat (basis vectors as columns) of the hyperplanes listed, grouped by

@@ -28,24 +28,40 @@ module internal DirectionGroups =
         let kept = ResizeArray<float[]>()
         let group = Array.create vectors.Length -1
         let orient = Array.zeroCreate<int> vectors.Length
-        let buckets = Dictionary<int64, ResizeArray<int>>()
+        // Buckets of representatives by key: the first in a dictionary, the others chained.
+        let heads = Dictionary<int64, int>()
+        let next = ResizeArray<int>()
 
         if vectors.Length > 0 then
             let w = probe vectors.[0].Length
             let bucketOf (key: float) = int64 (Math.Floor(key / tol))
+            let v = Array.zeroCreate vectors.[0].Length
 
             for idx in 0 .. vectors.Length - 1 do
-                match Dense.normalize vectors.[idx] with
-                | None -> ()
-                | Some v ->
+                let nv = Dense.norm vectors.[idx]
+
+                if nv <> 0.0 then
+                    let inv = 1.0 / nv
+
+                    for i in 0 .. v.Length - 1 do
+                        v.[i] <- inv * vectors.[idx].[i]
+
                     let key = Dense.dot v w
                     let mutable g = -1
                     let mutable o = 0
+                    let kb = bucketOf key
+                    let mb = bucketOf -key
 
-                    let consider (b: int64) =
-                        match buckets.TryGetValue b with
-                        | true, reps ->
-                            for r in reps do
+                    for t in 0..5 do
+                        // Buckets kb − 1 … kb + 1 and mb − 1 … mb + 1 (v's key and −v's).
+                        let b = (if t < 3 then kb else mb) + int64 (t % 3) - 1L
+                        let mutable r = -1
+
+                        if
+                            (t < 3 || mb < kb - 2L || mb > kb + 2L || b < kb - 1L || b > kb + 1L)
+                            && heads.TryGetValue(b, &r)
+                        then
+                            while r >= 0 do
                                 if g < 0 || r < g then
                                     let u = kept.[r]
                                     let mutable a = 0.0
@@ -61,23 +77,17 @@ module internal DirectionGroups =
                                     elif sqrt c <= tol then
                                         g <- r
                                         o <- -1
-                        | _ -> ()
 
-                    for b in bucketOf key - 1L .. bucketOf key + 1L do
-                        consider b
-
-                    for b in bucketOf -key - 1L .. bucketOf -key + 1L do
-                        consider b
+                                r <- next.[r]
 
                     if g < 0 then
-                        kept.Add v
+                        kept.Add(Array.copy v)
                         g <- kept.Count - 1
                         o <- 1
                         let b = bucketOf key
-
-                        match buckets.TryGetValue b with
-                        | true, reps -> reps.Add g
-                        | _ -> buckets.[b] <- ResizeArray [ g ]
+                        let mutable head = -1
+                        next.Add(if heads.TryGetValue(b, &head) then head else -1)
+                        heads.[b] <- g
 
                     group.[idx] <- g
                     orient.[idx] <- o
@@ -99,6 +109,45 @@ type StreamingArrangement
     let m = units.Length
     let keyLo = Array.init m (fun h -> fst (Enumeration.keyOf h))
     let keyHi = Array.init m (fun h -> snd (Enumeration.keyOf h))
+
+    // T⁺ = R⁻¹Qᵀ from T = QR (Gram–Schmidt, twice), r × (d + 1) row-major: the coordinates y of a
+    // point θ of W. Not by the normal equations: the conditioning's powers of two make TᵀT's
+    // condition number the square of T's, 2^96 at the 1e6 scale, past double precision.
+    let pseudoInverse =
+        let q = Array.init rank (fun j -> Array.init ambient (fun i -> lift.[i * rank + j]))
+        let rr = Array2D.zeroCreate rank rank
+
+        for j in 0 .. rank - 1 do
+            for _ in 1..2 do
+                for k in 0 .. j - 1 do
+                    let c = Dense.dot q.[k] q.[j]
+                    rr.[k, j] <- rr.[k, j] + c
+
+                    for i in 0 .. ambient - 1 do
+                        q.[j].[i] <- q.[j].[i] - c * q.[k].[i]
+
+            let nj = Dense.norm q.[j]
+            rr.[j, j] <- nj
+
+            for i in 0 .. ambient - 1 do
+                q.[j].[i] <- q.[j].[i] / nj
+
+        let p = Array.zeroCreate (rank * ambient)
+
+        for i in 0 .. ambient - 1 do
+            // Solve R x = Qᵀ e_i by back substitution.
+            let x = Array.init rank (fun j -> q.[j].[i])
+
+            for j in rank - 1 .. -1 .. 0 do
+                for k in j + 1 .. rank - 1 do
+                    x.[j] <- x.[j] - rr.[j, k] * x.[k]
+
+                x.[j] <- x.[j] / rr.[j, j]
+
+            for j in 0 .. rank - 1 do
+                p.[j * ambient + i] <- x.[j]
+
+        p
 
     /// d + 1.
     member _.AmbientDimension = ambient
@@ -143,6 +192,22 @@ type StreamingArrangement
 
         Dense.scale (1.0 / Dense.norm t) t
 
+    /// Writes the coordinates y = T⁺θ of a point θ of W (for θ ∈ W, T y = θ).
+    member internal _.CoordinatesInto(theta: float[], y: float[]) =
+        for a in 0 .. rank - 1 do
+            let mutable s = 0.0
+
+            for i in 0 .. ambient - 1 do
+                s <- s + pseudoInverse.[a * ambient + i] * theta.[i]
+
+            y.[a] <- s
+
+    /// The coordinates y = T⁺θ of a point θ of W.
+    member internal this.Coordinates(theta: float[]) =
+        let y = Array.zeroCreate rank
+        this.CoordinatesInto(theta, y)
+        y
+
     /// T y, not normalised.
     member internal _.Lifted(y: float[]) =
         Array.init ambient (fun i ->
@@ -180,6 +245,20 @@ module StreamingArrangement =
 
         basis.ToArray()
 
+    /// `Dense.rank` without its m × m work space (MathNet's SVD allocates one; 10^6 hyperplanes do not
+    /// fit): the singular values of A are those of R in a thin QR of A, and the rule is the same,
+    /// those above max(m, n) · 1e-13 · σ_max count.
+    let private rankOf (n: int) (rows: float[][]) =
+        if rows.Length <= 4096 then
+            Dense.rank n rows
+        else
+            let r =
+                (Dense.ofRows n rows).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).R
+
+            let s = r.Svd(false).S
+            let tol = float (max rows.Length n) * 1e-13 * max s.[0] 1e-300
+            s |> Seq.filter (fun x -> x > tol) |> Seq.length
+
     /// The streaming view of the central arrangement of arbitrary non-zero normals in R^n, with
     /// the distinct hyperplanes numbered as `Arrangement.ofNormals` numbers them.
     let ofNormals (normals: float[][]) =
@@ -213,7 +292,7 @@ module StreamingArrangement =
             hyper
             |> Array.map (fun u -> let v = Array.map2 (*) conditioning u in Dense.scale (1.0 / Dense.norm v) v)
 
-        let rank = max 1 (Dense.rank n conditioned)
+        let rank = max 1 (rankOf n conditioned)
 
         let reduced, lift =
             if rank = n then

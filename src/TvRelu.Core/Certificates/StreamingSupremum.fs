@@ -34,44 +34,198 @@ module StreamingSupremum =
                     yield k
         |]
 
-    /// Rank 1: one hyperplane (all inputs equal), two half-spaces, recorded as cells to project.
-    let private rankOne (arr: StreamingArrangement) (jumps: float[]) (tally: Tally) =
-        let n = arr.AmbientDimension
+    /// Rank 1: every input on one hyperplane through the origin's line W, whose sphere is two points
+    /// ±w; η at them is all there is (η ≤ its value at w or −w on each half-space, by Lemma 1).
+    let private rankOne (arr: StreamingArrangement) (jumps: float[]) (threshold: float) (tally: Tally) =
+        tally.Vertices <- 2L
 
-        for side in [ 1.0; -1.0 ] do
-            let y = [| side |]
-            let v = Array.zeroCreate n
-            let mutable lo, hi = 0UL, 0UL
+        if not (isNull jumps) then
+            for side in [ 1.0; -1.0 ] do
+                let y = [| side |]
+                let theta = arr.Direction y
+                let e = StreamingWalk.eta arr jumps theta
+                let base' = Array.zeroCreate arr.AmbientDimension
 
-            for j in 0 .. arr.HyperplaneCount - 1 do
-                if arr.Side(y, j) > 0.0 then
-                    lo <- lo ^^^ arr.KeyLo.[j]
-                    hi <- hi ^^^ arr.KeyHi.[j]
-
-                    if not (isNull jumps) then
-                        for k in 0 .. n - 1 do
-                            v.[k] <- v.[k] + jumps.[j * n + k]
-
-            if not (isNull jumps) then
-                let c =
-                    tally.Record(
-                        lo,
-                        hi,
-                        (fun () -> v),
-                        (fun () ->
+                for sign, best in [ 1.0, tally.Plus; -1.0, tally.Minus ] do
+                    let witness =
+                        Some
                             {
                                 Edge = y
                                 Inward = [| 0.0 |]
                                 Zero = [||]
-                            })
-                    )
+                                Key = ""
+                            }
 
-                for j in 0 .. arr.HyperplaneCount - 1 do
-                    c.AddFacet(struct (j, (if arr.Side(y, j) > 0.0 then 1 else -1)))
+                    best.Offer(sign * e, theta, witness, tally.Item)
+
+                    if sign * e >= threshold then
+                        tally.Raw.Add
+                            {
+                                Theta = theta
+                                Y = y
+                                Sign = int sign
+                                Value = sign * e
+                                Zero = [||]
+                                Base =
+                                    (if arr.Side(y, 0) > 0.0 then
+                                         Array.sub jumps 0 arr.AmbientDimension
+                                     else
+                                         base')
+                            }
+
+    /// The key of a cell: its sign vector's 128-bit Zobrist hash, in hex.
+    let private keyOf (arr: StreamingArrangement) (w: CellWitness) =
+        let signs = StreamingWalk.signs arr w
+        let mutable lo, hi = 0UL, 0UL
+
+        for h in 0 .. signs.Length - 1 do
+            if signs.[h] > 0 then
+                lo <- lo ^^^ arr.KeyLo.[h]
+                hi <- hi ^^^ arr.KeyHi.[h]
+
+        sprintf "%016x%016x" lo hi
+
+    /// The points kept by the walks, once each (same sign, within 1e-8), in order of first find.
+    /// A point met twice, say as an arc's critical point at the arc's end and as that vertex, keeps
+    /// the find with the most hyperplanes through it: the cells around it are those of all of them.
+    let private distinctPoints (raw: ResizeArray<HighPoint>) =
+        let byFirst =
+            Array.init raw.Count id |> Array.sortBy (fun i -> raw.[i].Theta.[0], i)
+
+        let position = Array.zeroCreate raw.Count
+        byFirst |> Array.iteri (fun a i -> position.[i] <- a)
+        let cluster = Array.create raw.Count -1
+
+        for i in 0 .. raw.Count - 1 do
+            if cluster.[i] < 0 then
+                cluster.[i] <- i
+                let pi = raw.[i]
+                // Neighbours in the first coordinate, both ways.
+                for step in [ -1; 1 ] do
+                    let mutable b = position.[i] + step
+
+                    while b >= 0
+                          && b < byFirst.Length
+                          && abs (raw.[byFirst.[b]].Theta.[0] - pi.Theta.[0]) <= 1e-8 do
+                        let j = byFirst.[b]
+
+                        if
+                            cluster.[j] < 0
+                            && raw.[j].Sign = pi.Sign
+                            && Dense.distance pi.Theta raw.[j].Theta <= 1e-8
+                        then
+                            cluster.[j] <- i
+
+                        b <- b + step
+
+        let best = Array.init raw.Count id
+
+        for j in 0 .. raw.Count - 1 do
+            let root = cluster.[j]
+
+            if raw.[j].Zero.Length > raw.[best.[root]].Zero.Length then
+                best.[root] <- j
+
+        [|
+            for i in 0 .. raw.Count - 1 do
+                if cluster.[i] = i then
+                    yield raw.[best.[i]]
+        |]
+
+    /// The cells a kept point maximises (THEORY.md §3, Lemma 1): the cells C around the point's face
+    /// whose maximum of sign · ⟨θ, v_C⟩ over the closed cone is the point. A cell's maximiser lies in
+    /// the relative interior of one face of its closure and is that face's critical point
+    /// (consequence 3), so every maximiser above the threshold is a kept point; and it is C's exactly
+    /// when it maximises over the cone of C's facets through it (the constraints active there, KKT),
+    /// which one projection decides. Saturation points and violations are built here, per item.
+    let private resolve (options: StreamingOptions) (arr: StreamingArrangement) (jumps: float[]) (t: Tally) =
+        let n = arr.AmbientDimension
+        let saturation = options.SaturationTolerance |> Option.map (fun tol -> 1.0 - tol)
+        let mutable order = 0
+
+        for p in distinctPoints t.Raw do
+            let sign = float p.Sign
+
+            let hits =
+                [|
+                    for c in GreatCircles.localFaces arr p.Zero false do
+                        let v = Array.copy p.Base
+
+                        for h in c.Positive do
+                            for k in 0 .. n - 1 do
+                                v.[k] <- v.[k] + jumps.[h * n + k]
+
+                        let normals =
+                            c.Facets
+                            |> Array.sortBy (fun (struct (h, _)) -> h)
+                            |> Array.map (fun (struct (h, s)) -> Dense.scale (-float s) arr.Units.[h])
+
+                        let proj = Cone.project normals (Dense.scale sign v)
+
+                        if
+                            proj.Norm > 0.0
+                            && Dense.distance (Dense.scale (1.0 / proj.Norm) proj.Point) p.Theta <= 1e-8
+                        then
+                            let w =
+                                {
+                                    Edge = p.Y
+                                    Inward = c.Direction
+                                    Zero = p.Zero
+                                    Key = ""
+                                }
+
+                            yield { w with Key = keyOf arr w }, proj
+                |]
+
+            match saturation with
+            | Some threshold ->
+                let cells = hits |> Array.filter (fun (_, proj) -> proj.Norm > threshold)
+
+                if cells.Length > 0 then
+                    let interior =
+                        p.Zero.Length = 0
+                        && arr.Units
+                           |> Array.forall (fun u -> abs (Dense.dot u p.Theta) > options.BoundaryTolerance)
+
+                    t.Saturation.Add
+                        {
+                            Item = t.Item
+                            Order = order
+                            Point =
+                                {
+                                    Direction = p.Theta
+                                    Sign = p.Sign
+                                    Value = sign * (cells |> Array.map (fun (_, proj) -> proj.Norm) |> Array.max)
+                                    Interior = interior
+                                    Cells = cells |> Array.map fst
+                                }
+                        }
+            | None -> ()
+
+            match options.ViolationThreshold with
+            | Some threshold ->
+                for w, proj in hits do
+                    if proj.Norm > threshold then
+                        t.Violations.Add
+                            {
+                                Item = t.Item
+                                Order = order
+                                Violation =
+                                    {
+                                        Cell = w
+                                        Sign = p.Sign
+                                        Projection = proj
+                                    }
+                            }
+            | None -> ()
+
+            order <- order + 1
+
+        t.Raw.Clear()
 
     /// Runs the given items on the worker threads and merges their tallies in item order.
     let internal run (options: StreamingOptions) (arr: StreamingArrangement) (jumps: float[]) (items: int[]) =
-        let fixedThreshold =
+        let threshold =
             min
                 (options.SaturationTolerance
                  |> Option.map (fun t -> 1.0 - t)
@@ -97,13 +251,13 @@ module StreamingSupremum =
             let tally = tallies.[i]
 
             match arr.Rank, shared with
-            | 1, _ -> rankOne arr jumps tally
+            | 1, _ -> rankOne arr jumps threshold tally
             | 2, Some ev ->
                 let first = item * ev.Groups / total
                 let stop = (item + 1) * ev.Groups / total
 
                 if first < stop then
-                    StreamingWalk.walk arr jumps fixedThreshold ev (GreatCircles.whole arr) first stop tally
+                    StreamingWalk.walk arr jumps threshold ev (GreatCircles.whole arr) first stop tally
                     |> ignore
             | _ ->
                 let mutable split = 0L
@@ -113,12 +267,15 @@ module StreamingSupremum =
 
                     split <-
                         split
-                        + StreamingWalk.walk arr jumps fixedThreshold scratch circle 0 scratch.Groups tally)
+                        + StreamingWalk.walk arr jumps threshold scratch circle 0 scratch.Groups tally)
 
                 tally.SplitCells <-
                     if arr.Rank = 3 then max 1L split
                     elif countSplits then GreatCircles.cellsSplitBy arr item
                     else -1L
+
+            if not (isNull jumps) && not tally.Overflow then
+                resolve options arr jumps tally
 
             scratch
 
@@ -186,7 +343,7 @@ module StreamingSupremum =
             Witness = b.Witness
         }
 
-    /// The partial of a tally, self-contained: facets carry their unit normals.
+    /// The partial of a tally.
     let internal toPartial kind fingerprint (arr: StreamingArrangement) (options: StreamingOptions) (items: int[]) (t: Tally) =
         {
             Kind = kind
@@ -205,32 +362,14 @@ module StreamingSupremum =
             VertexZero = t.VertexZero
             EdgeZero = t.EdgeZero
             SplitCells = t.SplitCells
-            Candidates =
-                [|
-                    for c in t.Candidates ->
-                        {
-                            Item = c.Item
-                            KeyLo = c.KeyLo
-                            KeyHi = c.KeyHi
-                            Piece = c.Piece
-                            Witness = c.Witness
-                            Facets =
-                                [|
-                                    for struct (h, s) in c.Facets ->
-                                        {
-                                            Hyperplane = h
-                                            Sign = s
-                                            Normal = arr.Units.[h]
-                                        }
-                                |]
-                        }
-                |]
+            Saturation = t.Saturation.ToArray()
+            Violations = t.Violations.ToArray()
+            Overflow = t.Overflow
         }
 
-    /// The tally of a partial (the inverse of `toPartial`), and the facet normals it names.
+    /// The tally of a partial (the inverse of `toPartial`).
     let internal ofPartial (p: StreamingPartial) =
         let t = Tally(Int32.MaxValue)
-        let normals = Collections.Generic.Dictionary<int, float[]>()
         t.Plus.Offer(p.Plus.Value, p.Plus.Argument, p.Plus.Witness, p.Plus.Item)
         t.Minus.Offer(p.Minus.Value, p.Minus.Argument, p.Minus.Witness, p.Minus.Item)
         t.MaxPiece <- p.MaxPiece
@@ -239,17 +378,10 @@ module StreamingSupremum =
         t.VertexZero <- p.VertexZero
         t.EdgeZero <- p.EdgeZero
         t.SplitCells <- p.SplitCells
-
-        for c in p.Candidates do
-            let b = CandidateBuilder(c.KeyLo, c.KeyHi, c.Piece, c.Witness, c.Item)
-
-            for f in c.Facets do
-                b.AddFacet(struct (f.Hyperplane, f.Sign))
-                normals.[f.Hyperplane] <- f.Normal
-
-            t.Merge b
-
-        t, normals
+        t.Saturation.AddRange p.Saturation
+        t.Violations.AddRange p.Violations
+        t.Overflow <- p.Overflow
+        t
 
     /// The counts (THEORY.md §3). On the sphere of the span W (dimension r − 1) the vertices and
     /// arcs are counted by the walks; at r = 3 the cells follow from Euler, f_2 = 2 − f_0 + f_1; at
@@ -291,160 +423,81 @@ module StreamingSupremum =
             Rank = rank
         }
 
-    /// The recorded cells, longest piece first (ties by hash: independent of the merge order), and
-    /// their projections Π_{K_C}(± v_C) on the closed cones of their facets, computed on demand.
-    type private Projections(normalOf: int -> float[], cells: CandidateBuilder[]) =
-        let norms = cells |> Array.map (fun c -> Dense.norm c.Piece)
-
-        let order =
-            Array.init cells.Length id
-            |> Array.sortWith (fun a b ->
-                let c = compare norms.[b] norms.[a]
-
-                if c <> 0 then
-                    c
-                else
-                    compare struct (cells.[a].KeyLo, cells.[a].KeyHi) struct (cells.[b].KeyLo, cells.[b].KeyHi))
-
-        let cache = Array.init 2 (fun _ -> Array.zeroCreate<Projection> cells.Length)
-
-        member _.Order = order
-        member _.Norm(i: int) = norms.[i]
-        member _.Cell(i: int) = cells.[i]
-
-        /// The facets' unit normals, sorted by hyperplane as `Cone.ofCell` sorts them.
-        member _.Facets(i: int) =
-            cells.[i].Facets.ToArray() |> Array.sortBy (fun (struct (h, _)) -> h)
-
-        member p.Project(sign: int, i: int) =
-            let slot = if sign > 0 then 0 else 1
-
-            if obj.ReferenceEquals(cache.[slot].[i], null) then
-                let normals =
-                    p.Facets i
-                    |> Array.map (fun (struct (h, s)) -> Dense.scale (-float s) (normalOf h))
-
-                cache.[slot].[i] <- Cone.project normals (Dense.scale (float sign) cells.[i].Piece)
-
-            cache.[slot].[i]
-
     let private defaultArgument (n: int) =
         Array.init n (fun k -> if k = n - 1 then -1.0 else 0.0)
 
-    /// sup of sign · η: the best arc value, or a recorded cell's ‖Π_{K_C}(sign · v_C)‖ above it, with
-    /// `Certificate.extreme`'s rule for projections at rounding level (measured against the longest
-    /// piece and the projection's multipliers): they have no direction and are not taken.
-    let private extreme (ambient: int) (proj: Projections) (noise: float) (sign: int) (arc: BestSoFar) =
-        let mutable value = 0.0
-        let mutable argument = defaultArgument ambient
-        let mutable cell = None
+    /// sup of sign · η: the best value found, unless it is at the rounding level of the pieces
+    /// (as `Certificate.extreme` rules), where 0 is reported where every neuron is off.
+    let private extreme (ambient: int) (noise: float) (best: BestSoFar) : StreamingExtremum =
+        if best.Value > noise && not (isNull best.Argument) then
+            {
+                Value = best.Value
+                Argument = best.Argument
+                Cell = best.Witness
+            }
+        else
+            {
+                Value = 0.0
+                Argument = defaultArgument ambient
+                Cell = None
+            }
 
-        if arc.Value > noise then
-            value <- arc.Value
-            argument <- arc.Argument
-            cell <- arc.Witness
+    /// The saturation set as `Certificate.saturation` builds it: largest first, points of one sign
+    /// within 1e-8 merged with their cells. The order (value, then item, then rank in the item) does
+    /// not depend on how the items were run or merged.
+    let private mergeSaturation (found: FoundPoint seq) =
+        let points = ResizeArray<StreamingSaturationPoint>()
 
-        let mutable k = 0
-
-        while k < proj.Order.Length && proj.Norm proj.Order.[k] > value do
-            let i = proj.Order.[k]
-            let p = proj.Project(sign, i)
-
-            if p.Norm > value && p.Norm > noise + 1e-12 * Array.sum p.Multipliers then
-                value <- p.Norm
-                argument <- Dense.scale (1.0 / p.Norm) p.Point
-                cell <- Some (proj.Cell i).Witness
-
-            k <- k + 1
-
-        ({
-            Value = value
-            Argument = argument
-            Cell = cell
-        }
-        : StreamingExtremum)
-
-    /// The (cell, sign, projection) of the recorded cells whose maximum of sign · η exceeds the
-    /// threshold, largest first (every cell that could is recorded: ‖v_C‖ above the threshold).
-    let private above (proj: Projections) (threshold: float) =
-        [|
-            for i in proj.Order do
-                if proj.Norm i > threshold then
-                    for sign in [ 1; -1 ] do
-                        let p = proj.Project(sign, i)
-
-                        if p.Norm > threshold then
-                            yield i, sign, p
-        |]
-        |> Array.sortWith (fun (_, _, p) (_, _, q) -> compare q.Norm p.Norm)
-
-    /// The saturation set as `Certificate.saturation` builds it: the maximiser of each closed cell
-    /// above 1 − tol, points of one sign within 1e-8 merged. A point is interior when it is farther
-    /// than `boundaryTol` from every hyperplane; for a point of a closed cell the nearest hyperplane
-    /// is one of its facets (any other is reached through a facet), so the facets suffice.
-    let private saturation (proj: Projections) (normalOf: int -> float[]) (tol: float) (boundaryTol: float) =
-        let found = ResizeArray<StreamingSaturationPoint>()
-
-        for i, sign, p in above proj (1.0 - tol) do
-            let theta = Dense.scale (1.0 / p.Norm) p.Point
-
-            let interior =
-                proj.Facets i
-                |> Array.forall (fun (struct (h, _)) -> abs (Dense.dot (normalOf h) theta) > boundaryTol)
-
-            let cell = (proj.Cell i).Witness
+        for f in found |> Seq.sortBy (fun f -> -abs f.Point.Value, f.Item, f.Order) do
+            let p = f.Point
 
             match
-                found
-                |> Seq.tryFindIndex (fun s -> s.Sign = sign && Dense.distance s.Direction theta <= 1e-8)
+                points
+                |> Seq.tryFindIndex (fun s -> s.Sign = p.Sign && Dense.distance s.Direction p.Direction <= 1e-8)
             with
             | Some k ->
-                let s = found.[k]
+                let s = points.[k]
 
-                found.[k] <-
+                let fresh =
+                    p.Cells
+                    |> Array.filter (fun c -> s.Cells |> Array.forall (fun d -> d.Key <> c.Key))
+
+                points.[k] <-
                     { s with
-                        Cells = Array.append s.Cells [| cell |]
-                        Value = (if sign > 0 then max s.Value p.Norm else min s.Value -p.Norm)
+                        Cells = Array.append s.Cells fresh
+                        Value =
+                            (if p.Sign > 0 then
+                                 max s.Value p.Value
+                             else
+                                 min s.Value p.Value)
                     }
-            | None ->
-                found.Add
-                    {
-                        Direction = theta
-                        Sign = sign
-                        Value = float sign * p.Norm
-                        Interior = interior
-                        Cells = [| cell |]
-                    }
+            | None -> points.Add p
 
-        found.ToArray()
+        points.ToArray()
 
     /// The exact answer from a merged tally that covers every work item.
-    let internal finish (ambient: int) (options: StreamingOptions) (normalOf: int -> float[]) (counts: StreamingCounts) (t: Tally) =
-        let proj = Projections(normalOf, t.Candidates.ToArray())
+    let internal finish (ambient: int) (options: StreamingOptions) (counts: StreamingCounts) (t: Tally) =
         let noise = 1e-12 * t.MaxPiece
-        let sup = extreme ambient proj noise 1 t.Plus
-        let inf = extreme ambient proj noise -1 t.Minus
+        let sup = extreme ambient noise t.Plus
+        let inf = extreme ambient noise t.Minus
 
         {
             Supremum = sup
             Infimum = inf
             SupremumAbs = max sup.Value inf.Value
             Saturation =
-                match options.SaturationTolerance with
-                | Some tol -> saturation proj normalOf tol options.BoundaryTolerance
-                | None -> [||]
+                if options.SaturationTolerance.IsSome && not t.Overflow then
+                    mergeSaturation t.Saturation
+                else
+                    [||]
+            SaturationComplete = not t.Overflow
             Violations =
-                match options.ViolationThreshold with
-                | Some threshold ->
-                    above proj threshold
-                    |> Array.truncate options.MaxViolations
-                    |> Array.map (fun (i, sign, p) ->
-                        {
-                            Cell = (proj.Cell i).Witness
-                            Sign = sign
-                            Projection = p
-                        })
-                | None -> [||]
+                t.Violations
+                |> Seq.sortBy (fun f -> -f.Violation.Projection.Norm, f.Item, f.Order)
+                |> Seq.distinctBy (fun f -> f.Violation.Cell.Key, f.Violation.Sign)
+                |> Seq.truncate options.MaxViolations
+                |> Seq.map (fun f -> f.Violation)
+                |> Seq.toArray
             Counts = counts
             Consistent =
                 match counts.FVector, counts.CellsByDeletionRestriction with
@@ -483,7 +536,7 @@ module StreamingSupremum =
         let jumps = StreamingWalk.jumps arr data.AugmentedRaw lambda q
         let t = run options arr jumps [| 0 .. itemCount arr - 1 |]
 
-        finish arr.AmbientDimension options (fun h -> arr.Units.[h]) (counts arr.AmbientDimension arr.Rank arr.HyperplaneCount t) t
+        finish arr.AmbientDimension options (counts arr.AmbientDimension arr.Rank arr.HyperplaneCount t) t
 
     /// Partials that together cover every work item once, of one problem: their tallies merged, or
     /// the reason they cannot be.
@@ -539,36 +592,22 @@ module StreamingSupremum =
                     )
                 else
                     let merged = Tally(Int32.MaxValue)
-                    let normals = Collections.Generic.Dictionary<int, float[]>()
 
                     for p in parts do
-                        let t, ns = ofPartial p
-                        merged.Absorb t
+                        merged.Absorb(ofPartial p)
 
-                        for KeyValue(h, u) in ns do
-                            normals.[h] <- u
-
-                    Ok(p0, merged, normals)
+                    Ok(p0, merged)
 
     /// The exact answer from the partials of every shard of one certificate pass.
     let merge (parts: StreamingPartial seq) : Result<StreamingCertificate, string> =
         match gather (Array.ofSeq parts) with
         | Error e -> Error e
-        | Ok(p0, _, _) when p0.Kind <> "certificate" -> Error(sprintf "these are %s partials, not certificate partials" p0.Kind)
-        | Ok(p0, t, normals) -> Ok(finish p0.Ambient p0.Options (fun h -> normals.[h]) (counts p0.Ambient p0.Rank p0.Hyperplanes t) t)
+        | Ok(p0, _) when p0.Kind <> "certificate" -> Error(sprintf "these are %s partials, not certificate partials" p0.Kind)
+        | Ok(p0, t) -> Ok(finish p0.Ambient p0.Options (counts p0.Ambient p0.Rank p0.Hyperplanes t) t)
 
     /// The sign vector of a witnessed cell (over the distinct hyperplanes, numbered as in `Arrangement`).
     let signsOf (arr: StreamingArrangement) (w: CellWitness) =
-        SignVector.OfArray(
-            Array.init arr.HyperplaneCount (fun j ->
-                let s =
-                    if Array.BinarySearch(w.Zero, j) >= 0 then
-                        arr.Side(w.Inward, j)
-                    else
-                        arr.Side(w.Edge, j)
-
-                if s > 0.0 then 1 else -1)
-        )
+        SignVector.OfArray(StreamingWalk.signs arr w)
 
     /// Only the options that change a count (the cross-check) enter a regions fingerprint.
     let private regionsOptions (options: StreamingOptions) =
@@ -599,5 +638,5 @@ module StreamingSupremum =
     let mergeRegions (parts: StreamingPartial seq) : Result<StreamingCounts, string> =
         match gather (Array.ofSeq parts) with
         | Error e -> Error e
-        | Ok(p0, _, _) when p0.Kind <> "regions" -> Error(sprintf "these are %s partials, not regions partials" p0.Kind)
-        | Ok(p0, t, _) -> Ok(counts p0.Ambient p0.Rank p0.Hyperplanes t)
+        | Ok(p0, _) when p0.Kind <> "regions" -> Error(sprintf "these are %s partials, not regions partials" p0.Kind)
+        | Ok(p0, t) -> Ok(counts p0.Ambient p0.Rank p0.Hyperplanes t)

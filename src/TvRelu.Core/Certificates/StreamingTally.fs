@@ -1,7 +1,6 @@
 namespace TvRelu.Core.Certificates
 
 open System
-open System.Collections.Generic
 
 /// The best value of ±η found so far, and the work item that found it: a larger value wins, and
 /// of equal values the one of the earlier item (within an item, the earlier find), so that the
@@ -20,29 +19,30 @@ type internal BestSoFar() =
             b.Witness <- witness
             b.Item <- item
 
-/// A recorded cell while its facets are being collected. Its piece and witness are those of the
-/// first item that recorded it (the pieces of different visits differ by rounding).
-[<Sealed>]
-type internal CandidateBuilder(keyLo: uint64, keyHi: uint64, piece: float[], witness: CellWitness, item: int) =
-    let facets = ResizeArray<struct (int * int)>(4)
-    member _.KeyLo = keyLo
-    member _.KeyHi = keyHi
-    member val Piece = piece with get, set
-    member val Witness = witness with get, set
-    member val Item = item with get, set
-    member _.Facets = facets
+/// A point where ±η reaches the saturation or violation threshold, met by a walk: the critical
+/// point of a face (or a vertex), before the cells it maximises are decided.
+type internal HighPoint =
+    {
+        /// The unit direction θ.
+        Theta: float[]
+        /// Its coordinates y.
+        Y: float[]
+        Sign: int
+        /// sign · η(θ).
+        Value: float
+        /// The hyperplanes through θ (those containing its face), sorted.
+        Zero: int[]
+        /// The piece of the face with those hyperplanes off: v_C = Base + Σ_{h ∈ Zero, C on +} g_h
+        /// for every cell C around the face.
+        Base: float[]
+    }
 
-    member _.AddFacet(f: struct (int * int)) =
-        if not (facets.Contains f) then
-            facets.Add f
-
-/// What the walks of some work items found (THEORY.md §3): the best values on the great circles,
-/// the cells that could still beat them with their facets, and the face counts. Items are absorbed
-/// in their order, so the merged tally is the same however the items were scheduled or sharded.
+/// What the walks of some work items found (THEORY.md §3): the best values of ±η, the points
+/// above the thresholds, and the face counts. Absorbing is order-independent (ties go to the
+/// earlier item), so a merged tally is the same however the items were scheduled or sharded.
 [<Sealed>]
 type internal Tally(item: int) =
-    let candidates = Dictionary<struct (uint64 * uint64), CandidateBuilder>()
-    let order = ResizeArray<CandidateBuilder>()
+    member _.Item = item
     member val Plus = BestSoFar()
     member val Minus = BestSoFar()
     member val MaxPiece = 0.0 with get, set
@@ -52,25 +52,13 @@ type internal Tally(item: int) =
     member val EdgeZero = 0L with get, set
     /// Σ c(A_{<k} restricted to H_k) over the items, −1 when an item did not compute it.
     member val SplitCells = 0L with get, set
-    /// The recorded cells, in order of first record.
-    member _.Candidates = order
+    /// The points above the thresholds met by this item's walks, in order.
+    member val Raw = ResizeArray<HighPoint>()
+    member val Saturation = ResizeArray<FoundPoint>()
+    member val Violations = ResizeArray<FoundViolation>()
+    member val Overflow = false with get, set
 
-    /// The work item this tally walks (for merged tallies, unused).
-    member _.Item = item
-
-    /// The record of a cell, created with its piece and witness on first sight.
-    member _.Record(keyLo: uint64, keyHi: uint64, piece: unit -> float[], witness: unit -> CellWitness) =
-        let key = struct (keyLo, keyHi)
-
-        match candidates.TryGetValue key with
-        | true, c -> c
-        | _ ->
-            let c = CandidateBuilder(keyLo, keyHi, piece (), witness (), item)
-            candidates.Add(key, c)
-            order.Add c
-            c
-
-    /// Adds what another tally found; the outcome does not depend on the order of absorption.
+    /// Adds what another tally found.
     member t.Absorb(other: Tally) =
         t.Plus.Offer(other.Plus.Value, other.Plus.Argument, other.Plus.Witness, other.Plus.Item)
         t.Minus.Offer(other.Minus.Value, other.Minus.Argument, other.Minus.Witness, other.Minus.Item)
@@ -86,27 +74,6 @@ type internal Tally(item: int) =
             else
                 t.SplitCells + other.SplitCells
 
-        for c in other.Candidates do
-            t.Merge c
-
-    /// Adds a recorded cell: the piece and witness of the earlier item, the union of the facets.
-    member _.Merge(c: CandidateBuilder) =
-        let key = struct (c.KeyLo, c.KeyHi)
-
-        let mine =
-            match candidates.TryGetValue key with
-            | true, mine ->
-                if c.Item < mine.Item then
-                    mine.Piece <- c.Piece
-                    mine.Witness <- c.Witness
-                    mine.Item <- c.Item
-
-                mine
-            | _ ->
-                let mine = CandidateBuilder(c.KeyLo, c.KeyHi, c.Piece, c.Witness, c.Item)
-                candidates.Add(key, mine)
-                order.Add mine
-                mine
-
-        for f in c.Facets do
-            mine.AddFacet f
+        t.Saturation.AddRange other.Saturation
+        t.Violations.AddRange other.Violations
+        t.Overflow <- t.Overflow || other.Overflow

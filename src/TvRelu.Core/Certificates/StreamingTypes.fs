@@ -3,18 +3,21 @@ namespace TvRelu.Core.Certificates
 open TvRelu.Core
 
 /// A cell of the arrangement as the streaming methods name it, without its sign vector (which
-/// takes N bits): the cell touches the great-circle arc through `Edge` and lies on the side
-/// `Inward` of the hyperplanes `Zero` that contain that arc. Coordinates are those of the
+/// takes N bits): the cell's closure holds the point `Edge`, and the cell lies on the side `Inward`
+/// of the hyperplanes `Zero` through that point (on the others, it has the point's signs). Coordinates are those of the
 /// streaming arrangement (`StreamingArrangement`); `StreamingSupremum.signsOf` rebuilds the sign
 /// vector from the arrangement.
 type CellWitness =
     {
-        /// A point of the arc, strictly between its two vertices (coordinates y).
+        /// A point of the cell's closure, on no hyperplane but `Zero` (coordinates y).
         Edge: float[]
-        /// A direction from the arc into the cell, orthogonal to it (zero at rank 2, where the arc is the cell).
+        /// A direction from that point into the cell (zero when `Zero` is empty).
         Inward: float[]
-        /// The hyperplanes containing the arc, sorted.
+        /// The hyperplanes through the point, sorted.
         Zero: int[]
+        /// The 128-bit Zobrist hash of the cell's sign vector in hex, for the cells of saturation
+        /// points and violations (two witnesses of one cell have one key); empty otherwise.
+        Key: string
     }
 
 /// An extreme value of the certificate over the whole sphere (THEORY.md §3, consequence 1).
@@ -113,6 +116,8 @@ type StreamingCertificate =
         /// sup |η| = max(sup η, −inf η).
         SupremumAbs: float
         Saturation: StreamingSaturationPoint[]
+        /// False when the saturation set was too large to list (sup |η| far above 1).
+        SaturationComplete: bool
         /// The largest violations, best first (empty unless a threshold was set).
         Violations: Violation[]
         Counts: StreamingCounts
@@ -121,30 +126,23 @@ type StreamingCertificate =
         Consistent: bool
     }
 
-/// A facet of a recorded cell: the hyperplane, the cell's sign on it, and its unit normal.
-type FacetRecord =
+/// A saturation point as one work item found it (its rank among that item's finds breaks ties).
+type FoundPoint =
     {
-        Hyperplane: int
-        Sign: int
-        /// x̃_h / ‖x̃_h‖.
-        Normal: float[]
-    }
-
-/// A cell whose piece could beat the best value found, with the facets its visits saw.
-type CandidateCell =
-    {
-        /// The first work item that recorded it (whose piece and witness are kept).
         Item: int
-        /// The 128-bit Zobrist hash of its sign vector (THEORY.md §3: one XOR per flip).
-        KeyLo: uint64
-        KeyHi: uint64
-        /// v_C.
-        Piece: float[]
-        Witness: CellWitness
-        Facets: FacetRecord[]
+        Order: int
+        Point: StreamingSaturationPoint
     }
 
-/// The largest value of ±η found on the great circles of some work items, with its argument.
+/// A violation as one work item found it.
+type FoundViolation =
+    {
+        Item: int
+        Order: int
+        Violation: Violation
+    }
+
+/// The largest value of ±η found by some work items, with its argument.
 type ArcBest =
     {
         /// The work item that found it (ties go to the first item).
@@ -155,7 +153,7 @@ type ArcBest =
     }
 
 /// What one shard of a streaming pass found: enough for `StreamingSupremum.merge` to finish the
-/// exact answer from all shards without the data.
+/// exact answer from all shards without the data (a few numbers, whatever N).
 type StreamingPartial =
     {
         /// "certificate" or "regions".
@@ -172,7 +170,7 @@ type StreamingPartial =
         Options: StreamingOptions
         Plus: ArcBest
         Minus: ArcBest
-        /// max_C ‖v_C‖ over the cells visited (the rounding scale of the projections).
+        /// max_C ‖v_C‖ over the cells visited (the rounding scale of the pieces).
         MaxPiece: float
         /// Arcs (edges), vertices, Σ |Z(p)| over vertices and Σ |Z(e)| over arcs.
         Arcs: int64
@@ -181,5 +179,9 @@ type StreamingPartial =
         EdgeZero: int64
         /// Σ over the items of c(A_{<k} restricted to H_k), or −1 when not computed.
         SplitCells: int64
-        Candidates: CandidateCell[]
+        Saturation: FoundPoint[]
+        Violations: FoundViolation[]
+        /// True when more points above the saturation threshold were met than are kept (η far
+        /// above 1): the saturation set is then not reported.
+        Overflow: bool
     }

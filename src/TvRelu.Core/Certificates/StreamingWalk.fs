@@ -1,17 +1,24 @@
 namespace TvRelu.Core.Certificates
 
 open System
+open System.Collections.Generic
 open TvRelu.Core.Numerics
 open TvRelu.Core.Arrangements
 
-/// The walk along one great circle L (THEORY.md §3). Going round L, the cells touching it change by
-/// one hyperplane crossing at a time, so their pieces v_C are updated by ±g_j (never recomputed,
-/// O(d) per crossing). On each arc of L, η = ⟨θ, v⟩ and its maximum over the closed arc is exact
-/// (the critical point Π_L v/‖Π_L v‖ if the arc holds it, else an end); these are values of η at
-/// points, so lower bounds of sup η. The cells around the arc are the sectors of L; a cell with
-/// ‖v_C‖ above the threshold may still beat those bounds (‖Π_{K_C} v_C‖ ≤ ‖v_C‖, consequence 1), so
-/// it is recorded with the facets the arc shows (the hyperplanes bounding its sector; every facet of
-/// a cell contains one of its arcs, so a cell is complete once every circle has been walked).
+/// The walk along one great circle L (THEORY.md §3, consequence 3). Going round L, the faces
+/// touching it change by one hyperplane crossing at a time, so their pieces v are updated by ±g_j
+/// (O(d) per crossing, never recomputed). By consequence 3, sup η is the largest of the values of η
+/// at the vertices, at the critical points of the arcs that hold theirs, and at the critical
+/// points Π_F v / ‖Π_F v‖ of the faces F of dimension ≥ 2 that hold theirs. The walk of L settles
+/// its arcs and vertices exactly. A face F of dimension ≥ 2 around an arc of L is settled at one
+/// visit only, its canonical one: from the critical point, go along the great circle towards a
+/// fixed generic point until the first hyperplane, inside it again towards the generic point's
+/// projection, and so on down to a great circle; if the critical point is inside F, this path
+/// leaves F through a facet, that facet through one of its faces, …, and reaches an arc of F. The
+/// visit of that arc can check the path against the hyperplanes through the arc in O(d) without
+/// knowing F; only the visits that pass evaluate η at the critical point (O(N d)), and a value is
+/// taken only if η there is the face's critical value (the point is in F). Every value taken is η
+/// at a point, so a lower bound; and every critical point inside its face is taken: exact.
 module internal StreamingWalk =
 
     /// The jumps g_h = (1/λ) Σ_{rows i on H_h} q_i x̃_i, hyperplane by hyperplane, m × (d + 1) row-major.
@@ -26,15 +33,331 @@ module internal StreamingWalk =
 
         g
 
+    /// Rounding allowance of the canonical-visit tests (unit vectors, radians). The tests accept
+    /// up to it, so a critical point near a face's boundary may be evaluated from two visits, and
+    /// is never missed.
+    [<Literal>]
+    let canonicalSlack = 1e-12
+
+    /// A critical value is the face's if η at the point is within this (relative) of it: the point
+    /// is then in the face's closure, up to rounding.
+    [<Literal>]
+    let criticalAgreement = 1e-10
+
+    /// At most this many points above the thresholds are kept per work item; beyond it η is far
+    /// above 1 and the saturation set is not a handful of points (reported as such, not listed).
+    [<Literal>]
+    let maxKeptPoints = 200000
+
+    /// The sign vector of a witnessed cell over the distinct hyperplanes: the point's signs, and
+    /// those of the inward direction on the hyperplanes through the point.
+    let signs (arr: StreamingArrangement) (w: CellWitness) =
+        Array.init arr.HyperplaneCount (fun j ->
+            let s =
+                if Array.BinarySearch(w.Zero, j) >= 0 then
+                    arr.Side(w.Inward, j)
+                else
+                    arr.Side(w.Edge, j)
+
+            if s > 0.0 then 1 else -1)
+
+    /// η(θ) = Σ_h [⟨θ, x̃_h⟩ > 0] ⟨θ, g_h⟩, from the jumps: O(N d).
+    let eta (arr: StreamingArrangement) (jumps: float[]) (theta: float[]) =
+        let n = arr.AmbientDimension
+        let units = arr.Units
+        let mutable s = 0.0
+
+        for h in 0 .. units.Length - 1 do
+            if Dense.dot theta units.[h] > 0.0 then
+                let mutable t = 0.0
+
+                for k in 0 .. n - 1 do
+                    t <- t + theta.[k] * jumps.[h * n + k]
+
+                s <- s + t
+
+        s
+
+    /// A signed distance |⟨θ, x̂_h⟩| (unit vectors) below this counts as on H_h when deciding
+    /// whether a critical point lies in the closure of its face.
+    [<Literal>]
+    let membershipSlack = 1e-12
+
+    /// η(θ), and whether θ lies in the closure of the face F (around an arc through the point
+    /// `onArc`, zero set Z): F's signs are those of `onArc` off Z, the face's on Z. One O(N d) pass:
+    /// at the 1e6 scale a neighbouring needle cell's critical point has η within 1e-13 of this
+    /// face's critical value, so only the signs tell the faces apart.
+    let etaInFace (arr: StreamingArrangement) (jumps: float[]) (theta: float[]) (onArc: float[]) (zero: int[]) (f: LocalFace) =
+        let n = arr.AmbientDimension
+        let units = arr.Units
+        let mutable s = 0.0
+        let mutable inside = true
+        let mutable z = 0
+
+        for h in 0 .. units.Length - 1 do
+            let d = Dense.dot theta units.[h]
+
+            if d > 0.0 then
+                let mutable t = 0.0
+
+                for k in 0 .. n - 1 do
+                    t <- t + theta.[k] * jumps.[h * n + k]
+
+                s <- s + t
+
+            let expected =
+                if z < zero.Length && zero.[z] = h then
+                    z <- z + 1
+
+                    if Array.contains h f.Zero then 0.0
+                    elif Array.contains h f.Positive then 1.0
+                    else -1.0
+                elif arr.Side(onArc, h) > 0.0 then
+                    1.0
+                else
+                    -1.0
+
+            if expected * d < -membershipSlack || (expected = 0.0 && abs d > 1e-9) then
+                inside <- false
+
+        s, inside
+
+    /// A fixed generic point of R^r, and a second one for starts too close to the first.
+    let private target (r: int) (second: bool) =
+        let w =
+            Array.init r (fun k ->
+                let k = float (k + 1)
+
+                if second then
+                    Math.Cos(2.7 * k + 0.3)
+                else
+                    Math.Sin(1.3 * k + 0.7) + 0.05 * k)
+
+        Dense.scale (1.0 / Dense.norm w) w
+
+    /// An orthonormal basis (coordinates y) of span{a_h : h ∈ zero}.
+    let private normalSpan (arr: StreamingArrangement) (zero: int seq) =
+        let r = arr.Rank
+        let basis = ResizeArray<float[]>()
+
+        for h in zero do
+            let x = Array.sub arr.Normals (h * r) r
+
+            for _ in 1..2 do
+                for b in basis do
+                    let c = Dense.dot x b
+
+                    for i in 0 .. r - 1 do
+                        x.[i] <- x.[i] - c * b.[i]
+
+            let nx = Dense.norm x
+
+            if nx > GreatCircles.spanTolerance then
+                basis.Add(Dense.scale (1.0 / nx) x)
+
+        basis
+
+    let private projectOut (basis: ResizeArray<float[]>) (p: float[]) =
+        let x = Array.copy p
+
+        for b in basis do
+            let c = Dense.dot x b
+
+            for i in 0 .. x.Length - 1 do
+                x.[i] <- x.[i] - c * b.[i]
+
+        x
+
+    /// The direction from y towards the generic point of the flat (y's flat, zero set `zero`).
+    let private towards (arr: StreamingArrangement) (targets: Dictionary<int list, float[] * float[]>) (zero: int list) (y: float[]) =
+        let key = List.sort zero
+
+        let p1, p2 =
+            match targets.TryGetValue key with
+            | true, t -> t
+            | _ ->
+                let span = normalSpan arr zero
+
+                let t =
+                    projectOut span (target arr.Rank false), projectOut span (target arr.Rank true)
+
+                targets.[key] <- t
+                t
+
+        let along (p: float[]) =
+            let c = Dense.dot p y
+            Array.init y.Length (fun i -> p.[i] - c * y.[i])
+
+        let u = along p1
+        let u = if Dense.norm u < 1e-3 then along p2 else u
+        Dense.scale (1.0 / Dense.norm u) u
+
+    /// Whether the visit of the arc [pa, pa + gap] of the circle is the canonical visit of the face
+    /// for its critical point y0 (module doc): the path from y0 meets the hyperplanes of Z in an order
+    /// that keeps the face's signs and ends on this arc.
+    let canonical
+        (arr: StreamingArrangement)
+        (targets: Dictionary<int list, float[] * float[]>)
+        (circle: Circle)
+        (face: LocalFace)
+        (y0: float[])
+        (pa: float)
+        (gap: float)
+        =
+        let signOf h =
+            if Array.contains h face.Positive then 1.0 else -1.0
+
+        let holds (y: float[]) (hs: int list) =
+            hs |> List.forall (fun h -> signOf h * arr.Side(y, h) >= -canonicalSlack)
+
+        let mutable y = y0
+        let mutable zero = List.ofArray face.Zero
+
+        let mutable remaining =
+            circle.Zero
+            |> Array.filter (fun h -> not (Array.contains h face.Zero))
+            |> List.ofArray
+
+        let mutable ok = holds y remaining
+
+        while ok && not remaining.IsEmpty do
+            let u = towards arr targets zero y
+            let mutable first = -1
+            let mutable best = infinity
+
+            for h in remaining do
+                let t = Math.Atan2(arr.Side(y, h), -arr.Side(u, h))
+                let t = if t <= 0.0 then t + Math.PI else t
+
+                if t < best then
+                    best <- t
+                    first <- h
+
+            y <- Array.init y.Length (fun i -> Math.Cos best * y.[i] + Math.Sin best * u.[i])
+            zero <- zero @ [ first ]
+            let span = normalSpan arr zero
+
+            remaining <-
+                remaining
+                |> List.filter (fun h ->
+                    h <> first
+                    && Dense.norm (projectOut span (Array.sub arr.Normals (h * arr.Rank) arr.Rank)) > GreatCircles.spanTolerance)
+
+            ok <- holds y remaining
+
+        if ok then
+            let phi = Math.Atan2(Dense.dot y circle.B2, Dense.dot y circle.B1)
+            let off = (phi - pa) % (2.0 * Math.PI)
+            let off = if off < 0.0 then off + 2.0 * Math.PI else off
+            off <= gap + canonicalSlack || off >= 2.0 * Math.PI - canonicalSlack
+        else
+            false
+
+    /// The canonical path of one face around a circle, precomputed for ranks ≤ 4, where the path
+    /// meets at most two flats: the face's own, then a hyperplane H_h of Z (`canonical` in general).
+    type private FacePath =
+        {
+            /// Z minus the face's zero set, and the face's signs there.
+            Remaining: int[]
+            Signs: float[]
+            /// The generic points of the face's flat (`towards`).
+            Target: float[]
+            Second: float[]
+        }
+
+    /// One step of the path from y (unit) in a flat with the given generic points: the first of the
+    /// hyperplanes `among` met, and y moved onto it. Allocation-free (u is scratch).
+    let private step (arr: StreamingArrangement) (target: float[]) (second: float[]) (among: int[]) (skip: int) (y: float[]) (u: float[]) =
+        let r = y.Length
+
+        let along (p: float[]) =
+            let c = Dense.dot p y
+            let mutable nn = 0.0
+
+            for i in 0 .. r - 1 do
+                u.[i] <- p.[i] - c * y.[i]
+                nn <- nn + u.[i] * u.[i]
+
+            sqrt nn
+
+        let nu =
+            let nu = along target
+            if nu < 1e-3 then along second else nu
+
+        for i in 0 .. r - 1 do
+            u.[i] <- u.[i] / nu
+
+        let mutable first = -1
+        let mutable best = infinity
+
+        for h in among do
+            if h <> skip then
+                let t = Math.Atan2(arr.Side(y, h), -arr.Side(u, h))
+                let t = if t <= 0.0 then t + Math.PI else t
+
+                if t < best then
+                    best <- t
+                    first <- h
+
+        let c, s = Math.Cos best, Math.Sin best
+
+        for i in 0 .. r - 1 do
+            y.[i] <- c * y.[i] + s * u.[i]
+
+        first
+
+    /// An orthonormal basis, in the original coordinates, of the flat {y : ⟨y, a_h⟩ = 0, h ∈ zero}
+    /// mapped by T; null for the whole space (zero empty).
+    let private flatBasis (arr: StreamingArrangement) (zero: int[]) =
+        if zero.Length = 0 then
+            null
+        else
+            let r = arr.Rank
+            let span = normalSpan arr zero
+            let inFlat = ResizeArray<float[]>()
+
+            for i in 0 .. r - 1 do
+                let e = projectOut span (Array.init r (fun k -> if k = i then 1.0 else 0.0))
+                let e = projectOut inFlat e
+
+                if Dense.norm e > 1e-6 && inFlat.Count < r - span.Count then
+                    inFlat.Add(Dense.scale (1.0 / Dense.norm e) e)
+
+            let lifted = ResizeArray<float[]>()
+
+            for e in inFlat do
+                let t = projectOut lifted (arr.Lifted e)
+                let t = projectOut lifted t
+                lifted.Add(Dense.scale (1.0 / Dense.norm t) t)
+
+            lifted.ToArray()
+
+    /// Π v onto a flat given by its orthonormal basis (null: the whole space).
+    let private onto (basis: float[][]) (v: float[]) =
+        if isNull basis then
+            v
+        else
+            let p = Array.zeroCreate v.Length
+
+            for b in basis do
+                let c = Dense.dot v b
+
+                for k in 0 .. v.Length - 1 do
+                    p.[k] <- p.[k] + c * b.[k]
+
+            p
+
     let inline private det (x1: float) (x2: float) (y1: float) (y2: float) = x1 * y2 - x2 * y1
 
-    /// Walks the arcs that start at crossing points first … stop − 1 of a circle whose events are built.
-    /// `jumps` is null for a count alone. Cells are recorded when ‖v_C‖ exceeds the smaller of the
-    /// running best values of this tally and `fixedThreshold` (saturation, violations).
+    /// Walks the arcs that start at crossing points first … stop − 1 of a circle whose events are
+    /// built; `jumps` is null for a count alone. Points where ±η reaches `threshold` (saturation,
+    /// violations) are kept in the tally for `StreamingSupremum` to decide which cells they maximise.
+    /// Returns the number of crossing points whose hyperplanes all come before the circle's last
+    /// (deletion–restriction at rank 3).
     let walk
         (arr: StreamingArrangement)
         (jumps: float[])
-        (fixedThreshold: float)
+        (threshold: float)
         (ev: CircleEvents)
         (circle: Circle)
         (first: int)
@@ -46,7 +369,7 @@ module internal StreamingWalk =
         let groups = ev.Groups
         let hasDual = not (isNull jumps)
         let zero = circle.Zero
-        let sectors = circle.Sectors
+        let faces = circle.Faces
         let b1, b2 = circle.B1, circle.B2
 
         let yAt (phi: float) =
@@ -62,55 +385,133 @@ module internal StreamingWalk =
         let e2 = Dense.scale (1.0 / n2) c2p
 
         let deltas =
-            sectors
-            |> Array.map (fun s ->
+            faces
+            |> Array.map (fun f ->
                 let d = Array.zeroCreate n
 
                 if hasDual then
-                    for h in s.Positive do
+                    for h in f.Positive do
                         for k in 0 .. n - 1 do
                             d.[k] <- d.[k] + jumps.[h * n + k]
 
                 d)
 
-        let sectorKeys =
-            sectors
-            |> Array.map (fun s -> Array.fold (fun (lo, hi) h -> lo ^^^ arr.KeyLo.[h], hi ^^^ arr.KeyHi.[h]) (0UL, 0UL) s.Positive)
-        // The piece and hash of the arc before crossing point `first`, from the definition.
+        let flats =
+            if hasDual then
+                faces |> Array.map (fun f -> flatBasis arr f.Zero)
+            else
+                [||]
+
+        let targets = Dictionary<int list, float[] * float[]>(HashIdentity.Structural)
+        let fast = hasDual && r <= 4
+
+        let paths =
+            if fast then
+                faces
+                |> Array.map (fun f ->
+                    let remaining = zero |> Array.filter (fun h -> not (Array.contains h f.Zero))
+                    let span = normalSpan arr f.Zero
+
+                    {
+                        Remaining = remaining
+                        Signs =
+                            remaining
+                            |> Array.map (fun h -> if Array.contains h f.Positive then 1.0 else -1.0)
+                        Target = projectOut span (target r false)
+                        Second = projectOut span (target r true)
+                    })
+            else
+                [||]
+
+        let onHyperplane =
+            if fast then
+                zero
+                |> Array.map (fun h ->
+                    let span = normalSpan arr [ h ]
+                    projectOut span (target r false), projectOut span (target r true))
+            else
+                [||]
+
+        let ys = Array.zeroCreate r
+        let us = Array.zeroCreate r
+        let theta = Array.zeroCreate n
+
+        // The fast canonical test (ranks ≤ 4), on y = ys.
+        let canonicalFast (fp: FacePath) (pa: float) (gap: float) =
+            let mutable ok = true
+
+            for i in 0 .. fp.Remaining.Length - 1 do
+                if fp.Signs.[i] * arr.Side(ys, fp.Remaining.[i]) < -canonicalSlack then
+                    ok <- false
+
+            if ok then
+                let first = step arr fp.Target fp.Second fp.Remaining -1 ys us
+
+                if r = 4 && fp.Remaining.Length >= 2 && fp.Remaining.Length = zero.Length then
+                    // From a cell onto the facet H_first, then onto L inside it.
+                    for i in 0 .. fp.Remaining.Length - 1 do
+                        let h = fp.Remaining.[i]
+
+                        if h <> first && fp.Signs.[i] * arr.Side(ys, h) < -canonicalSlack then
+                            ok <- false
+
+                    if ok then
+                        let t1, t2 = onHyperplane.[Array.IndexOf(zero, first)]
+                        step arr t1 t2 fp.Remaining first ys us |> ignore
+
+            if ok then
+                let phi = Math.Atan2(Dense.dot ys circle.B2, Dense.dot ys circle.B1)
+                let off = (phi - pa) % (2.0 * Math.PI)
+                let off = if off < 0.0 then off + 2.0 * Math.PI else off
+                off <= gap + canonicalSlack || off >= 2.0 * Math.PI - canonicalSlack
+            else
+                false
+        // The piece of the arc before crossing point `first`, from the definition.
         let prev = (first - 1 + groups) % groups
         let y0 = yAt (ev.Angle prev + 0.5 * ev.Gap prev)
         let v = Array.zeroCreate n
-        let mutable lo = 0UL
-        let mutable hi = 0UL
         let mutable z = 0
 
-        for j in 0 .. arr.HyperplaneCount - 1 do
-            if z < zero.Length && zero.[z] = j then
-                z <- z + 1
-            elif arr.Side(y0, j) > 0.0 then
-                lo <- lo ^^^ arr.KeyLo.[j]
-                hi <- hi ^^^ arr.KeyHi.[j]
-
-                if hasDual then
+        if hasDual then
+            for j in 0 .. arr.HyperplaneCount - 1 do
+                if z < zero.Length && zero.[z] = j then
+                    z <- z + 1
+                elif arr.Side(y0, j) > 0.0 then
                     for k in 0 .. n - 1 do
                         v.[k] <- v.[k] + jumps.[j * n + k]
 
-        let vs = Array.zeroCreate n
+        let vf = Array.zeroCreate n
         let mutable split = 0L
 
         let unitOf x1 x2 =
             let p = Array.init n (fun k -> x1 * e1.[k] + x2 * e2.[k])
             Dense.scale (1.0 / Dense.norm p) p
 
-        let witnessAt (angle: float) (s: Sector) =
-            {
-                Edge = yAt angle
-                Inward = s.Direction
-                Zero = zero
-            }
+        let witnessAt (angle: float) (cell: float[]) =
+            Some
+                {
+                    Edge = yAt angle
+                    Inward = cell
+                    Zero = zero
+                    Key = ""
+                }
 
-        // The maximum of sign · ⟨θ, v⟩ over the closed arc from angle pa (ends a, b in the basis e).
-        let arcMax (sign: float) (best: BestSoFar) (pa: float) (gap: float) a1 a2 b1 b2 w1 w2 wn =
+        let keep (theta: float[]) (y: float[]) sign value (zeroSet: int[]) (base': float[]) =
+            if tally.Raw.Count >= maxKeptPoints then
+                tally.Overflow <- true
+            else
+                tally.Raw.Add
+                    {
+                        Theta = theta
+                        Y = y
+                        Sign = sign
+                        Value = value
+                        Zero = zeroSet
+                        Base = Array.copy base'
+                    }
+
+        // The closed arc's maximum of sign · ⟨θ, v⟩: the critical point if the arc holds it, else an end.
+        let arc (sign: float) (best: BestSoFar) (pa: float) (gap: float) a1 a2 b1 b2 w1 w2 wn =
             let d1, d2 = sign * w1, sign * w2
             // Arcs are shorter than π in an essential arrangement (two lines at least cross L).
             let inside =
@@ -122,19 +523,70 @@ module internal StreamingWalk =
                     let off = (phi - pa) % (2.0 * Math.PI)
                     (if off < 0.0 then off + 2.0 * Math.PI else off) <= gap
 
-            let witness () =
-                Some(witnessAt (pa + 0.5 * gap) sectors.[0])
+            let cell = faces.[0].Cell
 
             if inside then
-                best.Offer(wn, unitOf d1 d2, witness (), tally.Item)
-            else
+                let theta = unitOf d1 d2
+
+                if wn > best.Value then
+                    best.Offer(wn, theta, witnessAt (pa + 0.5 * gap) cell, tally.Item)
+
+                if wn >= threshold then
+                    keep theta (arr.Coordinates theta) (int sign) wn zero v
+            elif wn > best.Value then
                 let va = sign * (a1 * w1 + a2 * w2) / sqrt (a1 * a1 + a2 * a2)
                 let vb = sign * (b1 * w1 + b2 * w2) / sqrt (b1 * b1 + b2 * b2)
 
                 if va >= vb && va > best.Value then
-                    best.Offer(va, unitOf a1 a2, witness (), tally.Item)
+                    best.Offer(va, unitOf a1 a2, witnessAt (pa + 0.5 * gap) cell, tally.Item)
                 elif vb > va && vb > best.Value then
-                    best.Offer(vb, unitOf b1 b2, witness (), tally.Item)
+                    best.Offer(vb, unitOf b1 b2, witnessAt (pa + 0.5 * gap) cell, tally.Item)
+
+        // A face of dimension ≥ 2 around the arc, for one sign: its critical point, if this visit is
+        // its canonical one and η there is its critical value.
+        let face (fi: int) (sign: float) (best: BestSoFar) (pf: float[]) (c: float) (pa: float) (gap: float) =
+            let f = faces.[fi]
+
+            for k in 0 .. n - 1 do
+                theta.[k] <- sign * pf.[k] / c
+            // Cheap necessary condition first: θ on the face's side of the hyperplanes through the arc.
+            let mutable ok = true
+
+            for h in zero do
+                if ok && not (Array.contains h f.Zero) then
+                    let s = if Array.contains h f.Positive then 1.0 else -1.0
+
+                    if s * Dense.dot theta arr.Units.[h] < -canonicalSlack then
+                        ok <- false
+
+            if ok then
+                arr.CoordinatesInto(theta, ys)
+                let ny = Dense.norm ys
+
+                for i in 0 .. r - 1 do
+                    ys.[i] <- ys.[i] / ny
+
+                let y = if fast then null else Array.copy ys
+
+                let passes =
+                    if fast then
+                        canonicalFast paths.[fi] pa gap
+                    else
+                        canonical arr targets circle f y pa gap
+
+                if passes then
+                    let e, inside = etaInFace arr jumps theta (yAt (pa + 0.5 * gap)) zero f
+                    let e = sign * e
+
+                    if inside && e >= c - criticalAgreement * (c + tally.MaxPiece) then
+                        let theta = Array.copy theta
+
+                        if e > best.Value then
+                            best.Offer(e, theta, witnessAt (pa + 0.5 * gap) f.Cell, tally.Item)
+
+                        if e >= threshold then
+                            let y = arr.Coordinates theta
+                            keep theta (Dense.scale (1.0 / Dense.norm y) y) (int sign) e f.Zero vf
 
         for g in first .. stop - 1 do
             let from = ev.Start g
@@ -145,8 +597,6 @@ module internal StreamingWalk =
                 let code = ev.Event e
                 let j = code >>> 1
                 smallest <- min smallest j
-                lo <- lo ^^^ arr.KeyLo.[j]
-                hi <- hi ^^^ arr.KeyHi.[j]
 
                 if hasDual then
                     let s = if code &&& 1 = 0 then 1.0 else -1.0
@@ -156,8 +606,9 @@ module internal StreamingWalk =
 
             tally.Arcs <- tally.Arcs + 1L
             tally.EdgeZero <- tally.EdgeZero + int64 zero.Length
+            let canonicalVertex = smallest > circle.Last
 
-            if smallest > circle.Last then
+            if canonicalVertex then
                 tally.Vertices <- tally.Vertices + 1L
                 tally.VertexZero <- tally.VertexZero + int64 (zero.Length + till - from)
             else
@@ -171,46 +622,57 @@ module internal StreamingWalk =
                 let w1, w2 = Dense.dot v e1, Dense.dot v e2
                 let wn = sqrt (w1 * w1 + w2 * w2)
 
-                if wn > tally.Plus.Value then
-                    arcMax 1.0 tally.Plus pa gap a1 a2 bb1 bb2 w1 w2 wn
+                if wn > tally.Plus.Value || wn >= threshold then
+                    arc 1.0 tally.Plus pa gap a1 a2 bb1 bb2 w1 w2 wn
 
-                if wn > tally.Minus.Value then
-                    arcMax -1.0 tally.Minus pa gap a1 a2 bb1 bb2 w1 w2 wn
+                if wn > tally.Minus.Value || wn >= threshold then
+                    arc -1.0 tally.Minus pa gap a1 a2 bb1 bb2 w1 w2 wn
 
-                let threshold = min fixedThreshold (min tally.Plus.Value tally.Minus.Value)
+                if canonicalVertex && threshold < infinity then
+                    let p = unitOf a1 a2
+                    let value = Dense.dot p v
 
-                for si in 0 .. sectors.Length - 1 do
-                    let d = deltas.[si]
-                    let mutable nn = 0.0
-
-                    for k in 0 .. n - 1 do
-                        vs.[k] <- v.[k] + d.[k]
-                        nn <- nn + vs.[k] * vs.[k]
-
-                    let nn = sqrt nn
-
-                    if nn > tally.MaxPiece then
-                        tally.MaxPiece <- nn
-
-                    if nn > threshold then
-                        let s = sectors.[si]
-                        let slo, shi = sectorKeys.[si]
-
-                        let c =
-                            tally.Record(lo ^^^ slo, hi ^^^ shi, (fun () -> Array.copy vs), (fun () -> witnessAt (pa + 0.5 * gap) s))
-
-                        for f in s.Facets do
-                            c.AddFacet f
-                        // Rank 2: the arc is the cell, bounded by the hyperplanes crossing at its ends.
-                        if zero.Length = 0 then
-                            let gn = (g + 1) % groups
+                    for sign in [ 1.0; -1.0 ] do
+                        if sign * value >= threshold then
+                            let off = Array.copy v
 
                             for e in from .. till - 1 do
                                 let code = ev.Event e
-                                c.AddFacet(struct (code >>> 1, (if code &&& 1 = 0 then 1 else -1)))
 
-                            for e in ev.Start gn .. ev.Start(gn + 1) - 1 do
-                                let code = ev.Event e
-                                c.AddFacet(struct (code >>> 1, (if code &&& 1 = 0 then -1 else 1)))
+                                if code &&& 1 = 0 then
+                                    for k in 0 .. n - 1 do
+                                        off.[k] <- off.[k] - jumps.[(code >>> 1) * n + k]
+
+                            let through =
+                                Array.append zero [| for e in from .. till - 1 -> ev.Event e >>> 1 |]
+                                |> Array.sort
+
+                            keep p (yAt pa) (int sign) (sign * value) through off
+
+                for fi in 0 .. faces.Length - 1 do
+                    let d = deltas.[fi]
+
+                    for k in 0 .. n - 1 do
+                        vf.[k] <- v.[k] + d.[k]
+
+                    let pieceNorm = Dense.norm vf
+
+                    if pieceNorm > tally.MaxPiece then
+                        tally.MaxPiece <- pieceNorm
+
+                    let pf = onto flats.[fi] vf
+
+                    let c =
+                        if obj.ReferenceEquals(pf, vf) then
+                            pieceNorm
+                        else
+                            Dense.norm pf
+
+                    if c > 0.0 && zero.Length > 0 then
+                        if c > tally.Plus.Value || c >= threshold then
+                            face fi 1.0 tally.Plus pf c pa gap
+
+                        if c > tally.Minus.Value || c >= threshold then
+                            face fi -1.0 tally.Minus pf c pa gap
 
         split
