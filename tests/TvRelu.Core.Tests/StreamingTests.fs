@@ -222,7 +222,17 @@ let ``k shards merged equal one run`` (case: DualCase) (k0: PositiveInt) =
         |]
         |> Array.sortBy (fun _ -> rng.Next())
 
-    match StreamingSupremum.merge parts with
+    // Through their JSON files, as `tvrelu certificate merge` reads them.
+    let reread =
+        parts
+        |> Array.map (fun p ->
+            match StreamingPartialJson.parse (StreamingPartialJson.write p) with
+            | Ok q -> q
+            | Error e -> failwithf "a written partial does not read back: %s" e)
+
+    Assert.True((reread = parts), "a partial read back differs from the one written")
+
+    match StreamingSupremum.merge reread with
     | Error e -> failwithf "merge refused: %s" e
     | Ok merged -> Assert.True((merged = one), sprintf "%d shards merged: %A\none run: %A" k merged one)
 
@@ -295,3 +305,16 @@ let ``bad λ or dual vector is refused`` () =
 
     Assert.Throws<ArgumentException>(fun () -> StreamingSupremum.partial options data 1.0 [| 1.0; 2.0 |] 2 2 |> ignore)
     |> ignore
+
+[<Fact>]
+let ``a malformed partial is refused with the reason`` () =
+    let refused (text: string) (reason: string) =
+        match StreamingPartialJson.parse text with
+        | Ok _ -> failwithf "accepted %s" text
+        | Error e -> Assert.Contains(reason, e)
+
+    refused "[1, 2]" "not an object"
+    refused "{\"x\": 1}" "no \"format\""
+    refused "{\"format\": \"tvrelu-streaming-partial/9\"}" "unknown partial format"
+    refused "{\"format\": \"tvrelu-streaming-partial/1\", \"kind\": \"regions\"}" "is missing"
+    refused "{ nope" "not valid JSON"

@@ -526,7 +526,16 @@ module StreamingSupremum =
         let items = shardItems (itemCount arr) index count
         let jumps = StreamingWalk.jumps arr data.AugmentedRaw lambda q
         let t = run options arr jumps items
-        toPartial "certificate" (certificateFingerprint options data lambda q) arr options items t
+        // The thread count changes nothing in the answer, so the partial does not keep it.
+        toPartial
+            "certificate"
+            (certificateFingerprint options data lambda q)
+            arr
+            { options with
+                MaxDegreeOfParallelism = 0
+            }
+            items
+            t
 
     /// The exact extremes, saturation set, violations and counts of the certificate of q at λ
     /// (THEORY.md §2–§3) in one streaming pass on this machine.
