@@ -544,20 +544,38 @@ module internal StreamingWalk =
 
         // A face of dimension ≥ 2 around the arc, for one sign: its critical point, if this visit is
         // its canonical one and η there is its critical value.
+        // The hyperplanes of Z off each face, and the face's signs on them.
+        let offZero =
+            faces
+            |> Array.map (fun f ->
+                let hs = zero |> Array.filter (fun h -> not (Array.contains h f.Zero))
+                hs, hs |> Array.map (fun h -> if Array.contains h f.Positive then 1.0 else -1.0))
+
+        // Which signs of the face's critical point ±Π v/‖Π v‖ lie on its side of the hyperplanes of
+        // Z off it (a necessary condition for either to be inside; at most one does when any is off).
+        let viable (fi: int) (pf: float[]) (c: float) =
+            let hs, ss = offZero.[fi]
+            let mutable plus = true
+            let mutable minus = true
+
+            for i in 0 .. hs.Length - 1 do
+                let d = ss.[i] * Dense.dot pf arr.Units.[hs.[i]] / c
+
+                if d < -canonicalSlack then
+                    plus <- false
+
+                if -d < -canonicalSlack then
+                    minus <- false
+
+            struct (plus, minus)
+
         let face (fi: int) (sign: float) (best: BestSoFar) (pf: float[]) (c: float) (pa: float) (gap: float) =
             let f = faces.[fi]
 
             for k in 0 .. n - 1 do
                 theta.[k] <- sign * pf.[k] / c
-            // Cheap necessary condition first: θ on the face's side of the hyperplanes through the arc.
-            let mutable ok = true
 
-            for h in zero do
-                if ok && not (Array.contains h f.Zero) then
-                    let s = if Array.contains h f.Positive then 1.0 else -1.0
-
-                    if s * Dense.dot theta arr.Units.[h] < -canonicalSlack then
-                        ok <- false
+            let ok = true
 
             if ok then
                 arr.CoordinatesInto(theta, ys)
@@ -588,6 +606,9 @@ module internal StreamingWalk =
                             let y = arr.Coordinates theta
                             keep theta (Dense.scale (1.0 / Dense.norm y) y) (int sign) e f.Zero vf
 
+        let mutable cosB = 0.0
+        let mutable sinB = 0.0
+
         for g in first .. stop - 1 do
             let from = ev.Start g
             let till = ev.Start(g + 1)
@@ -616,9 +637,17 @@ module internal StreamingWalk =
 
             if hasDual then
                 let pa, gap = ev.Angle g, ev.Gap g
+                // Consecutive arcs share an end: its cosine and sine are computed once.
+                if g = first then
+                    cosB <- Math.Cos pa
+                    sinB <- Math.Sin pa
+
+                let cosA, sinA = cosB, sinB
                 let pb = pa + gap
-                let a1, a2 = n1 * Math.Cos pa + k12 * Math.Sin pa, n2 * Math.Sin pa
-                let bb1, bb2 = n1 * Math.Cos pb + k12 * Math.Sin pb, n2 * Math.Sin pb
+                cosB <- Math.Cos pb
+                sinB <- Math.Sin pb
+                let a1, a2 = n1 * cosA + k12 * sinA, n2 * sinA
+                let bb1, bb2 = n1 * cosB + k12 * sinB, n2 * sinB
                 let w1, w2 = Dense.dot v e1, Dense.dot v e2
                 let wn = sqrt (w1 * w1 + w2 * w2)
 
@@ -669,10 +698,12 @@ module internal StreamingWalk =
                             Dense.norm pf
 
                     if c > 0.0 && zero.Length > 0 then
-                        if c > tally.Plus.Value || c >= threshold then
+                        let struct (plus, minus) = viable fi pf c
+
+                        if plus && (c > tally.Plus.Value || c >= threshold) then
                             face fi 1.0 tally.Plus pf c pa gap
 
-                        if c > tally.Minus.Value || c >= threshold then
+                        if minus && (c > tally.Minus.Value || c >= threshold) then
                             face fi -1.0 tally.Minus pf c pa gap
 
         split
