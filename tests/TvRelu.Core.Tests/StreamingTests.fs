@@ -276,7 +276,8 @@ let ``merge refuses missing, repeated and foreign shards`` () =
 
     refused [] "no partial"
     refused [ part 0 3; part 2 3 ] "missing"
-    refused [ part 0 2; part 1 2; part 1 2 ] "more than one partial"
+    refused [ part 0 2; part 1 2; part 1 2 ] "more than once"
+    refused [ part 0 2; part 1 3; part 2 3 ] "different splits"
     refused [ part 0 2; StreamingSupremum.partial options data 2.0 q 1 2 ] "different problems"
     refused [ part 0 1; StreamingSupremum.regionsPartial options data 0 1 ] "cannot be merged"
 

@@ -75,9 +75,13 @@ module StreamingPartialJson =
          w.WriteString("format", Format)
          w.WriteString("kind", p.Kind)
          w.WriteString("fingerprint", p.Fingerprint)
+         w.WriteNumber("rows", p.Rows)
+         w.WriteNumber("lambda", p.Lambda)
          w.WriteNumber("ambient", p.Ambient)
          w.WriteNumber("rank", p.Rank)
          w.WriteNumber("hyperplanes", p.Hyperplanes)
+         w.WriteNumber("shardIndex", p.ShardIndex)
+         w.WriteNumber("shardCount", p.ShardCount)
          w.WriteNumber("itemCount", p.ItemCount)
          ints w "items" p.Items
          options w p.Options
@@ -194,9 +198,13 @@ module StreamingPartialJson =
         {
             Kind = (field root "kind").GetString()
             Fingerprint = (field root "fingerprint").GetString()
+            Rows = int' root "rows"
+            Lambda = float' root "lambda"
             Ambient = int' root "ambient"
             Rank = int' root "rank"
             Hyperplanes = int' root "hyperplanes"
+            ShardIndex = int' root "shardIndex"
+            ShardCount = int' root "shardCount"
             ItemCount = int' root "itemCount"
             Items = intArray root "items"
             Options =

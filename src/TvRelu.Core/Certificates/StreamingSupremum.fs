@@ -344,10 +344,16 @@ module StreamingSupremum =
         }
 
     /// The partial of a tally.
-    let internal toPartial kind fingerprint (arr: StreamingArrangement) (options: StreamingOptions) (items: int[]) (t: Tally) =
+    let internal toPartial kind fingerprint rows lambda (arr: StreamingArrangement) (options: StreamingOptions) (index, count) (t: Tally) =
+        let items = shardItems (itemCount arr) index count
+
         {
+            ShardIndex = index
+            ShardCount = count
             Kind = kind
             Fingerprint = fingerprint
+            Rows = rows
+            Lambda = lambda
             Ambient = arr.AmbientDimension
             Rank = arr.Rank
             Hyperplanes = arr.HyperplaneCount
@@ -530,11 +536,13 @@ module StreamingSupremum =
         toPartial
             "certificate"
             (certificateFingerprint options data lambda q)
+            data.Count
+            lambda
             arr
             { options with
                 MaxDegreeOfParallelism = 0
             }
-            items
+            (index, count)
             t
 
     /// The exact extremes, saturation set, violations and counts of the certificate of q at λ
@@ -565,41 +573,62 @@ module StreamingSupremum =
             | Some p when p.Kind <> p0.Kind -> Error(sprintf "a %s partial cannot be merged with a %s partial" p.Kind p0.Kind)
             | Some _ -> Error "the partials come from different problems (their fingerprints differ: other data, dual vector, λ or options)"
             | None ->
+                let shards = Array.zeroCreate<int>(max 1 p0.ShardCount)
                 let seen = Array.zeroCreate<int> p0.ItemCount
 
                 for p in parts do
+                    if
+                        p.ShardIndex >= 0
+                        && p.ShardIndex < shards.Length
+                        && p.ShardCount = p0.ShardCount
+                    then
+                        shards.[p.ShardIndex] <- shards.[p.ShardIndex] + 1
+
                     for k in p.Items do
                         if k >= 0 && k < seen.Length then
                             seen.[k] <- seen.[k] + 1
 
+                let listed (xs: int[]) =
+                    String.Join(", ", xs |> Array.truncate 8 |> Array.map (fun i -> sprintf "%d/%d" i p0.ShardCount))
+                    + (if xs.Length > 8 then ", …" else "")
+
                 let twice =
                     [|
-                        for k in 0 .. seen.Length - 1 do
-                            if seen.[k] > 1 then
-                                yield k
+                        for i in 0 .. shards.Length - 1 do
+                            if shards.[i] > 1 then
+                                yield i
                     |]
 
-                let missing =
+                let absent =
                     [|
-                        for k in 0 .. seen.Length - 1 do
-                            if seen.[k] = 0 then
-                                yield k
+                        for i in 0 .. shards.Length - 1 do
+                            if shards.[i] = 0 then
+                                yield i
                     |]
 
-                let show (ks: int[]) =
-                    String.Join(", ", ks |> Array.truncate 8)
-                    + (if ks.Length > 8 then ", …" else "")
+                let uncovered = seen |> Array.exists (fun c -> c <> 1)
 
-                if twice.Length > 0 then
-                    Error(sprintf "work items %s appear in more than one partial: a shard was given twice" (show twice))
-                elif missing.Length > 0 then
+                match parts |> Array.tryFind (fun p -> p.ShardCount <> p0.ShardCount) with
+                | Some p ->
                     Error(
                         sprintf
-                            "work items %s of %d are in no partial: a shard is missing (every shard i/k for i = 0 … k−1 is needed)"
-                            (show missing)
-                            p0.ItemCount
+                            "the partials come from different splits (shard %d/%d and shard %d/%d): merge the shards of one split"
+                            p0.ShardIndex
+                            p0.ShardCount
+                            p.ShardIndex
+                            p.ShardCount
                     )
-                else
+                | None when twice.Length > 0 -> Error(sprintf "shard %s is given more than once" (listed twice))
+                | None when absent.Length > 0 ->
+                    Error(
+                        sprintf
+                            "shard %s is missing: every shard i/%d for i = 0 … %d is needed"
+                            (listed absent)
+                            p0.ShardCount
+                            (p0.ShardCount - 1)
+                    )
+                | None when uncovered -> Error "the partials' work items do not cover the pass exactly once (a partial was edited)"
+                | None ->
                     let merged = Tally(Int32.MaxValue)
 
                     for p in parts do
@@ -641,7 +670,7 @@ module StreamingSupremum =
         let items = shardItems (itemCount arr) index count
         let options = regionsOptions options
         let t = run options arr null items
-        toPartial "regions" (fingerprint "regions" data.InputsRaw [||] options) arr options items t
+        toPartial "regions" (fingerprint "regions" data.InputsRaw [||] options) data.Count 0.0 arr options (index, count) t
 
     /// The counts from the partials of every shard of one regions pass.
     let mergeRegions (parts: StreamingPartial seq) : Result<StreamingCounts, string> =

@@ -161,9 +161,16 @@ type StreamingPartial =
         /// SHA-256 of the inputs (and, for a certificate, of q, λ and the options): shards of
         /// different problems are never merged.
         Fingerprint: string
+        /// N, the data rows.
+        Rows: int
+        /// λ of a certificate pass (0 for a count).
+        Lambda: float
         Ambient: int
         Rank: int
         Hyperplanes: int
+        /// Shard i of k that wrote it: a merge needs every i = 0 … k − 1 once.
+        ShardIndex: int
+        ShardCount: int
         /// The work items of the whole pass, and those this partial covers.
         ItemCount: int
         Items: int[]
