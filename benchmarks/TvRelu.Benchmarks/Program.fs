@@ -1,6 +1,6 @@
 /// `dotnet run -c Release --project benchmarks/TvRelu.Benchmarks -- report` prints the numbers the
-/// issues ask for (time split, cells per second, peak memory) in one pass; any other arguments go
-/// to BenchmarkDotNet (for example `--filter '*'`).
+/// issues ask for (time split, cells per second, peak memory) in one pass, `-- streaming` those of
+/// issue 13; any other arguments go to BenchmarkDotNet (for example `--filter '*'`).
 module TvRelu.Benchmarks.Program
 
 open System
@@ -70,6 +70,10 @@ let private report () =
 let main argv =
     if argv = [| "report" |] then
         report ()
+    elif argv = [| "streaming" |] then
+        Streaming.report ()
+    elif argv.Length > 0 && argv.[0] = "streaming-job" then
+        Streaming.job argv.[1..]
     else
         BenchmarkSwitcher.FromAssembly(typeof<Suites.EnumerationBench>.Assembly).Run(argv)
         |> ignore

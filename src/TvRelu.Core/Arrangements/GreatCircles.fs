@@ -39,6 +39,18 @@ type internal Circle =
         Faces: LocalFace[]
     }
 
+/// Tolerances of the great circles.
+module internal CircleTolerances =
+
+    /// Crossing points of a circle closer than this (radians) are one vertex. The angles are
+    /// atan2 of restricted unit normals, accurate to ~1e-16 / ρ (ρ the restricted norm), so exact
+    /// ties (several hyperplanes through one vertex) land far closer; the restrictions' parallel
+    /// tolerance 1e-10 merged distinct crossings of random data (5000 Gaussian points in the plane
+    /// have about eight pairs of crossings within 1e-10 on their circles, and lost 2 of Cover's
+    /// 24,995,002 cells).
+    [<Literal>]
+    let crossing = 1e-13
+
 /// The points where the other hyperplanes cross a great circle, in angular order, grouped into
 /// vertices. Scratch arrays sized for m hyperplanes, reused from circle to circle.
 [<Sealed>]
@@ -101,7 +113,7 @@ type internal CircleEvents(m: int) =
                     count <- count + 2
 
         Array.Sort(angles, items, 0, count)
-        let tol = Enumeration.parallelTolerance
+        let tol = CircleTolerances.crossing
         // Start after the widest... any gap above the tolerance, so that no vertex straddles the start.
         let gapBefore k =
             if k = 0 then

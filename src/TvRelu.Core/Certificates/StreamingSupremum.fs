@@ -1,6 +1,7 @@
 namespace TvRelu.Core.Certificates
 
 open System
+open System.Collections.Generic
 open System.Security.Cryptography
 open System.Threading.Tasks
 open TvRelu.Core
@@ -478,8 +479,18 @@ module StreamingSupremum =
                                  min s.Value p.Value)
                     }
             | None -> points.Add p
+        // By Lemma 1 a closed cell has one maximiser per sign. Where rounding let two points
+        // further apart than 1e-8 both pass for a cell's (η flat to 1e-15 across a needle cell at the
+        // 1e6 scale), the cell stays with the larger value; a point left with no cell goes.
+        let claimed = HashSet<struct (string * int)>()
 
-        points.ToArray()
+        [|
+            for p in points do
+                let cells = p.Cells |> Array.filter (fun c -> claimed.Add(struct (c.Key, p.Sign)))
+
+                if cells.Length > 0 then
+                    yield { p with Cells = cells }
+        |]
 
     /// The exact answer from a merged tally that covers every work item.
     let internal finish (ambient: int) (options: StreamingOptions) (counts: StreamingCounts) (t: Tally) =
