@@ -156,6 +156,59 @@ let ``streaming extremes and saturation set equal the stored ones`` (case: DualC
 
                 Assert.Equal<Set<string>>(storedCells, streamedCells)
 
+/// Dual vectors on hard data in d = 4 (rank 5: quotient arrangements enumerated by `Faces`, the
+/// generic canonical path): the same sup and inf as the stored enumeration.
+type DualVectors4 =
+    static member Dual() =
+        Arb.fromGen (duals (latticeData [ 4, 6 ] [ 4, 1.0; 1, 1e6 ]))
+
+[<Property(Arbitrary = [| typeof<DualVectors4> |], MaxTest = 40)>]
+let ``streaming extremes equal the stored ones in d = 4`` (case: DualCase) =
+    match setup case with
+    | None -> ()
+    | Some s ->
+        let st = StreamingSupremum.certify options case.Data.Dataset s.Lambda case.Q
+
+        for stored, streamed in
+            [
+                (Certificate.supremum s.Cert).Value, st.Supremum.Value
+                (Certificate.infimum s.Cert).Value, st.Infimum.Value
+            ] do
+            Assert.True(abs (stored - streamed) <= s.ProjTol, sprintf "stored %.17g, streamed %.17g" stored streamed)
+
+        Assert.Equal(int64 s.Arr.CellCount, st.Counts.Cells)
+
+/// The violations column generation will ask for (the k largest closed-cell maxima of ±η above a
+/// threshold, Lemma 1) are the stored `Certificate.top`'s: the same values, best first.
+[<Property(Arbitrary = [| typeof<DualVectors> |], MaxTest = 100)>]
+let ``violations equal the stored top cells`` (case: DualCase) =
+    match setup case with
+    | None -> ()
+    | Some s ->
+        let threshold = 0.5
+        let k = 6
+
+        let st =
+            StreamingSupremum.certify
+                { options with
+                    ViolationThreshold = Some threshold
+                    MaxViolations = k
+                }
+                case.Data.Dataset
+                s.Lambda
+                case.Q
+
+        let stored =
+            Certificate.top k threshold s.Cert |> Array.map (fun (_, _, p) -> p.Norm)
+
+        let streamed = st.Violations |> Array.map (fun v -> v.Projection.Norm)
+        Assert.True(stored.Length = streamed.Length, sprintf "stored %A, streamed %A" stored streamed)
+
+        Array.iter2
+            (fun (a: float) b -> Assert.True(abs (a - b) <= s.ProjTol, sprintf "stored %A, streamed %A" stored streamed))
+            stored
+            streamed
+
 /// The certificate of a reference solve's residual: the supremum the solver certified with.
 [<Fact>]
 let ``reference solves: streaming sup |η| of the solver's residual equals the stored one`` () =
