@@ -209,6 +209,30 @@ let ``violations equal the stored top cells`` (case: DualCase) =
             stored
             streamed
 
+/// Residuals q = y − f(x) of small networks (kinks at data points are common): the same sup |η| as
+/// the stored enumeration, and λ at that value saturates (sup |η| = 1 exactly).
+[<Property(Arbitrary = [| typeof<Networks> |], MaxTest = 100)>]
+let ``streaming sup |η| of network residuals equals the stored one`` (case: NetworkCase) =
+    let data = case.Data.Dataset
+
+    let q =
+        Array.map2 (fun y x -> y - network case.Neurons x) case.Data.Labels case.Data.Inputs
+
+    let arr = Arrangement.ofDataset data
+    let stored, _, _ = Certificate.supremumAbs (Certificate.ofDual arr data 1.0 q)
+    let st = StreamingSupremum.certify options data 1.0 q
+    let xt = case.Data.Augmented
+
+    let lip =
+        Seq.max (seq { for c in 0 .. arr.CellCount - 1 -> norm (pieceOf xt q 1.0 (rowSignsOf arr c)) })
+
+    let tol = 1e-12 * (1.0 + etaConditioning xt q 1.0) + 1e-13 * lip * conditioning xt
+    Assert.True(abs (stored - st.SupremumAbs) <= tol, sprintf "stored %.17g, streamed %.17g" stored st.SupremumAbs)
+
+    if stored > tol then
+        let at = StreamingSupremum.certify options data st.SupremumAbs q
+        Assert.Equal(1.0, at.SupremumAbs, 12)
+
 /// The certificate of a reference solve's residual: the supremum the solver certified with.
 [<Fact>]
 let ``reference solves: streaming sup |η| of the solver's residual equals the stored one`` () =
