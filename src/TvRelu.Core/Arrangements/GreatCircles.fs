@@ -158,35 +158,7 @@ module internal GreatCircles =
         let r = arr.Rank
         let zs = zero |> Array.map (fun h -> Array.sub arr.Normals (h * r) r)
 
-        let p =
-            let basis = ResizeArray<float[]>()
-
-            let residual (v: float[]) =
-                let x = Array.copy v
-
-                for _ in 1..2 do
-                    for b in basis do
-                        let c = Dense.dot x b
-
-                        for i in 0 .. r - 1 do
-                            x.[i] <- x.[i] - c * b.[i]
-
-                x
-
-            let mutable fin = zs.Length = 0
-
-            while not fin do
-                let best = zs |> Array.maxBy (fun v -> Dense.norm (residual v))
-                let x = residual best
-
-                if Dense.norm x <= spanTolerance then
-                    fin <- true
-                else
-                    basis.Add(Dense.scale (1.0 / Dense.norm x) x)
-                    fin <- basis.Count = r
-
-            basis.ToArray()
-
+        let p = StreamingArrangement.spanBasis r spanTolerance zs
         let q = zs |> Array.map (fun a -> p |> Array.map (Dense.dot a))
 
         // A face by a direction into it, the members of Z containing it (indices into Z) and, for a

@@ -221,9 +221,10 @@ type StreamingArrangement
 /// Preparing the streaming view of an arrangement.
 module StreamingArrangement =
 
-    /// An orthonormal basis of the span of unit vectors, r of them, by Gram–Schmidt with the largest
-    /// residual first (twice, for orthogonality to rounding).
-    let private spanBasis (rank: int) (vectors: float[][]) =
+    /// An orthonormal basis of the span of vectors, at most `most` of them, by Gram–Schmidt with
+    /// the largest residual first (twice, for orthogonality to rounding), stopping when no residual
+    /// is above `tol`.
+    let internal spanBasis (most: int) (tol: float) (vectors: float[][]) =
         let basis = ResizeArray<float[]>()
 
         let residual (v: float[]) =
@@ -238,10 +239,15 @@ module StreamingArrangement =
 
             r
 
-        for _ in 1..rank do
-            let best = vectors |> Array.maxBy (fun v -> Dense.norm (residual v))
-            let r = residual best
-            basis.Add(Dense.scale (1.0 / Dense.norm r) r)
+        let mutable fin = vectors.Length = 0
+
+        while not fin && basis.Count < most do
+            let r = vectors |> Array.map residual |> Array.maxBy Dense.norm
+
+            if Dense.norm r <= tol then
+                fin <- true
+            else
+                basis.Add(Dense.scale (1.0 / Dense.norm r) r)
 
         basis.ToArray()
 
@@ -262,17 +268,7 @@ module StreamingArrangement =
     /// The streaming view of the central arrangement of arbitrary non-zero normals in R^n, with
     /// the distinct hyperplanes numbered as `Arrangement.ofNormals` numbers them.
     let ofNormals (normals: float[][]) =
-        if normals.Length = 0 then
-            invalidArg "normals" "an arrangement needs at least one hyperplane"
-
-        let n = normals.[0].Length
-
-        if
-            normals
-            |> Array.exists (fun u -> u.Length <> n || Dense.norm u = 0.0 || Array.exists (Double.IsFinite >> not) u)
-        then
-            invalidArg "normals" "normals must be finite, non-zero and of one length"
-
+        let n = Arrangement.checkNormals normals
         let conditioning = Arrangement.conditioningOf n normals
 
         let _, group, _ =
@@ -302,10 +298,10 @@ module StreamingArrangement =
                 Array.concat conditioned, lift
             else
                 // U′ spans W′ (conditioned coordinates); V spans W = D⁻¹W′ (original ones).
-                let u = spanBasis rank conditioned
+                let u = spanBasis rank 0.0 conditioned
 
                 let v =
-                    spanBasis rank (u |> Array.map (fun b -> Dense.normalize(Array.map2 (/) b conditioning).Value))
+                    spanBasis rank 0.0 (u |> Array.map (fun b -> Dense.normalize(Array.map2 (/) b conditioning).Value))
 
                 let a =
                     conditioned

@@ -93,8 +93,8 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
 /// Evaluation, exact extremes and the saturation set of a certificate (THEORY.md §2–§3).
 module Certificate =
 
-    /// The certificate of the dual vector q at λ > 0 on the data's arrangement.
-    let ofDual (arr: Arrangement) (data: Dataset) (lambda: float) (q: float[]) =
+    /// λ > 0 and finite, and one finite q_i per data row; else an ArgumentException naming the problem.
+    let internal validateDual (data: Dataset) (lambda: float) (q: float[]) =
         if not (lambda > 0.0) || Double.IsInfinity lambda then
             invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
 
@@ -104,6 +104,9 @@ module Certificate =
         if q |> Array.exists (Double.IsFinite >> not) then
             invalidArg "q" "the dual vector has a non-finite entry"
 
+    /// The certificate of the dual vector q at λ > 0 on the data's arrangement.
+    let ofDual (arr: Arrangement) (data: Dataset) (lambda: float) (q: float[]) =
+        validateDual data lambda q
         Certificate(arr, data, Array.copy q, lambda)
 
     /// The certificate of a measure: q = y − Kμ.

@@ -522,15 +522,7 @@ module StreamingSupremum =
                 | _ -> true
         }
 
-    let private validate (data: Dataset) (lambda: float) (q: float[]) =
-        if not (lambda > 0.0) || Double.IsInfinity lambda then
-            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
-
-        if q.Length <> data.Count then
-            invalidArg "q" (sprintf "the dual vector has %d entries but the data set has %d rows" q.Length data.Count)
-
-        if q |> Array.exists (Double.IsFinite >> not) then
-            invalidArg "q" "the dual vector has a non-finite entry"
+    let private validate = Certificate.validateDual
 
     /// The fingerprint of a certificate pass: the inputs, λ, q and the options.
     let certificateFingerprint (options: StreamingOptions) (data: Dataset) (lambda: float) (q: float[]) =

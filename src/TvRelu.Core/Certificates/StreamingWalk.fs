@@ -138,26 +138,13 @@ module internal StreamingWalk =
     /// An orthonormal basis (coordinates y) of span{a_h : h ∈ zero}.
     let private normalSpan (arr: StreamingArrangement) (zero: int seq) =
         let r = arr.Rank
-        let basis = ResizeArray<float[]>()
 
-        for h in zero do
-            let x = Array.sub arr.Normals (h * r) r
+        StreamingArrangement.spanBasis
+            r
+            GreatCircles.spanTolerance
+            (zero |> Seq.map (fun h -> Array.sub arr.Normals (h * r) r) |> Seq.toArray)
 
-            for _ in 1..2 do
-                for b in basis do
-                    let c = Dense.dot x b
-
-                    for i in 0 .. r - 1 do
-                        x.[i] <- x.[i] - c * b.[i]
-
-            let nx = Dense.norm x
-
-            if nx > GreatCircles.spanTolerance then
-                basis.Add(Dense.scale (1.0 / nx) x)
-
-        basis
-
-    let private projectOut (basis: ResizeArray<float[]>) (p: float[]) =
+    let private projectOut (basis: #seq<float[]>) (p: float[]) =
         let x = Array.copy p
 
         for b in basis do
@@ -167,6 +154,13 @@ module internal StreamingWalk =
                 x.[i] <- x.[i] - c * b.[i]
 
         x
+
+    /// Whether the point y of the circle lies on the arc [pa, pa + gap] (to the canonical slack).
+    let private onArc (circle: Circle) (y: float[]) (pa: float) (gap: float) =
+        let phi = Math.Atan2(Dense.dot y circle.B2, Dense.dot y circle.B1)
+        let off = (phi - pa) % (2.0 * Math.PI)
+        let off = if off < 0.0 then off + 2.0 * Math.PI else off
+        off <= gap + canonicalSlack || off >= 2.0 * Math.PI - canonicalSlack
 
     /// The direction from y towards the generic point of the flat (y's flat, zero set `zero`).
     let private towards (arr: StreamingArrangement) (targets: Dictionary<int list, float[] * float[]>) (zero: int list) (y: float[]) =
@@ -245,13 +239,7 @@ module internal StreamingWalk =
 
             ok <- holds y remaining
 
-        if ok then
-            let phi = Math.Atan2(Dense.dot y circle.B2, Dense.dot y circle.B1)
-            let off = (phi - pa) % (2.0 * Math.PI)
-            let off = if off < 0.0 then off + 2.0 * Math.PI else off
-            off <= gap + canonicalSlack || off >= 2.0 * Math.PI - canonicalSlack
-        else
-            false
+        ok && onArc circle y pa gap
 
     /// The canonical path of one face around a circle, precomputed for ranks ≤ 4, where the path
     /// meets at most two flats: the face's own, then a hyperplane H_h of Z (`canonical` in general).
@@ -320,7 +308,7 @@ module internal StreamingWalk =
                 let e = projectOut span (Array.init r (fun k -> if k = i then 1.0 else 0.0))
                 let e = projectOut inFlat e
 
-                if Dense.norm e > 1e-6 && inFlat.Count < r - span.Count then
+                if Dense.norm e > 1e-6 && inFlat.Count < r - span.Length then
                     inFlat.Add(Dense.scale (1.0 / Dense.norm e) e)
 
             let lifted = ResizeArray<float[]>()
@@ -459,13 +447,7 @@ module internal StreamingWalk =
                         let t1, t2 = onHyperplane.[Array.IndexOf(zero, first)]
                         step arr t1 t2 fp.Remaining first ys us |> ignore
 
-            if ok then
-                let phi = Math.Atan2(Dense.dot ys circle.B2, Dense.dot ys circle.B1)
-                let off = (phi - pa) % (2.0 * Math.PI)
-                let off = if off < 0.0 then off + 2.0 * Math.PI else off
-                off <= gap + canonicalSlack || off >= 2.0 * Math.PI - canonicalSlack
-            else
-                false
+            ok && onArc circle ys pa gap
         // The piece of the arc before crossing point `first`, from the definition.
         let prev = (first - 1 + groups) % groups
         let y0 = yAt (ev.Angle prev + 0.5 * ev.Gap prev)
