@@ -396,3 +396,19 @@ let ``a malformed partial is refused with the reason`` () =
     refused "{\"format\": \"tvrelu-streaming-partial/9\"}" "unknown partial format"
     refused "{\"format\": \"tvrelu-streaming-partial/1\", \"kind\": \"regions\"}" "is missing"
     refused "{ nope" "not valid JSON"
+
+/// The cost model: Cover's bound on the cells, memory O(N·d) (affine in N and in the workers), and
+/// time growing with N and not growing with threads (one work item gains nothing from a second).
+[<Property(MaxTest = 100)>]
+let ``the streaming cost model is O(N d) in memory`` (n0: PositiveInt) (d0: PositiveInt) =
+    let n = n0.Get % 100000 + 10
+    let d = d0.Get % 4 + 1
+    let e1 = StreamingCost.estimate n d true 1
+    let e2 = StreamingCost.estimate (2 * n) d true 1
+    let e0 = StreamingCost.estimate 0 d true 1
+    Assert.Equal(Arrangement.coverCount n d, e1.Cells)
+    Assert.Equal(2L * (e1.MemoryBytes - e0.MemoryBytes), e2.MemoryBytes - e0.MemoryBytes)
+    Assert.True((StreamingCost.estimate n d true 2).MemoryBytes > e1.MemoryBytes)
+    Assert.True(e2.Seconds > e1.Seconds)
+    Assert.True((StreamingCost.estimate n d false 1).Seconds <= e1.Seconds)
+    Assert.True((StreamingCost.estimate n d true 2).Seconds <= e1.Seconds)

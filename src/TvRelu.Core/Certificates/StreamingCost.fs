@@ -16,47 +16,45 @@ type StreamingEstimate =
         /// crossing events; no cell is stored.
         MemoryBytes: int64
         /// Wall time on the given number of threads of an idle machine, from the measured cost
-        /// of one circle (benchmarks/README.md, issue 13).
+        /// of one circle (the `streaming` benchmark, issue 13); good to a factor of about two.
         Seconds: float
     }
 
 /// The cost model of the streaming methods.
 module StreamingCost =
 
-    /// Seconds of one core per great circle and crossing event: a circle of m hyperplanes sorts
-    /// 2m crossing angles, so it costs about m log2(2m) of these (measured: d = 2, N = 800, and
-    /// d = 3, N = 120, 2.0–2.6e-8 s on one core).
-    [<Literal>]
-    let secondsPerEvent = 2.6e-8
+    /// Seconds of one core per great circle and crossing event, by rank: a circle of m hyperplanes
+    /// sorts 2m crossing angles, so it costs about m log2(2m) of these. Measured in CPU time
+    /// (benchmarks, `-- streaming`, issue 13): d = 2, N = 5000, 4.4 s for 3.3e8 events (1.3e-8);
+    /// d = 3, N = 300, 3.9 s for 1.2e8 (3.2e-8: each circle also builds the cells around it).
+    let private secondsPerEvent (rank: int) = if rank <= 3 then 1.4e-8 else 3.2e-8
 
-    /// How much more a certificate costs than a count, by rank: the faces around each arc are
-    /// visited for their critical points (measured: 1.5× at rank 2, 4× at rank 3, 12–17× at rank 4).
+    /// How much more a certificate costs than a count, by rank (measured: 3.6× at d = 2, N = 800;
+    /// 8.2× at d = 3, N = 300): the faces around each arc are visited for their critical points.
     let private certificateFactor (rank: int) =
         match rank with
         | 1
         | 2 -> 1.5
         | 3 -> 4.0
-        | _ -> 17.0
+        | _ -> 9.0
 
-    /// Bytes per data row: the rows and augmented rows (the data set), the jump, unit normal,
-    /// reduced normal, keys and row map of its hyperplane (the arrangement).
+    /// Seconds of one core per data row to prepare the arrangement (distinct hyperplanes, rank,
+    /// conditioning; measured 2.5 s for 10^6 rows in d = 1).
+    [<Literal>]
+    let private secondsPerRow = 2.5e-6
+
+    /// Bytes per data row: the data set (rows and augmented rows, ~24 + 8 d bytes each), and the
+    /// jump, unit normal, reduced normal, keys and row map of its hyperplane.
     let private bytesPerRow (ambient: int) =
-        int64 (
-            2 * (24 + 8 * (ambient - 1))
-            + (24 + 8 * ambient)
-            + 8 * ambient
-            + 8 * ambient
-            + 16
-            + 4
-        )
+        int64 (3 * (24 + 8 * ambient) + 3 * 8 * ambient + 40)
 
-    /// Bytes per hyperplane and worker: the crossing events (angle, code, order, group).
+    /// Bytes per hyperplane and worker: the crossing events (angle, code, order, group start).
     [<Literal>]
     let private bytesPerEvent = 56L
 
-    /// The runtime's own footprint.
+    /// The runtime's own footprint (measured: 50–60 MB for small passes).
     [<Literal>]
-    let private baseBytes = 80_000_000L
+    let private baseBytes = 64_000_000L
 
     /// The predicted cost of a pass on N points in d dimensions (N hyperplanes at most, rank at
     /// most min(N, d + 1)), a certificate or a count, on `threads` threads.
@@ -80,12 +78,13 @@ module StreamingCost =
             | _ -> dataPoints
 
         let seconds =
-            secondsPerEvent
-            * (max circles 1.0)
-            * m
-            * Math.Log2(2.0 * m + 1.0)
-            * (if certificate then certificateFactor rank else 1.0)
-            / float (min workers items)
+            secondsPerRow * m
+            + secondsPerEvent rank
+              * (max circles 1.0)
+              * m
+              * Math.Log2(2.0 * m + 1.0)
+              * (if certificate then certificateFactor rank else 1.0)
+              / float (min workers items)
 
         {
             Cells = Arrangement.coverCount dataPoints dimension
