@@ -183,6 +183,20 @@ public sealed class StreamingTests : IDisposable
     }
 
     [Fact]
+    public void CliRefusesAStreamingPassOfDaysAtOnceNamingTheEstimate()
+    {
+        var huge = Temp("huge.csv");
+        File.WriteAllText(huge, string.Join("\n", Enumerable.Range(0, 3000).Select(i => $"{i % 17},{i % 13},{i % 11},{i % 7},{i},0")));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var (code, _, err) = CliTests.Run("regions", "--data", huge, "--method", "streaming");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", err);
+        Assert.Contains("great circles", err);
+        Assert.Contains("--shard", err);
+        Assert.True(started.Elapsed.TotalSeconds < 30, $"refused after {started.Elapsed.TotalSeconds} s");
+    }
+
+    [Fact]
     public void CliMergeRefusesMissingForeignAndMalformedPartials()
     {
         var data = ReferenceData.PathOf("r1_kink_1d.csv");

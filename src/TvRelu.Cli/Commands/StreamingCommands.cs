@@ -35,6 +35,7 @@ internal static class StreamingCommands
                 return stored.Invoke(parsed);
             }
             var (problem, lambda) = input.Read(parsed);
+            EnsureTractable(problem, true, parsed.GetValue(threads), part?.Count ?? 1);
             var q = JsonFiles.ReadResidual(parsed.GetValue(residual)!);
             var settings = new StreamingSettings { Threads = parsed.GetValue(threads) };
             if (part is { } s)
@@ -69,6 +70,7 @@ internal static class StreamingCommands
                 return stored.Invoke(parsed);
             }
             var problem = TvReluProblem.FromCsv(parsed.GetValue(data)!);
+            EnsureTractable(problem, false, parsed.GetValue(threads), part?.Count ?? 1);
             var settings = new StreamingSettings { Threads = parsed.GetValue(threads), SaturationTolerance = null };
             if (part is { } s)
             {
@@ -104,12 +106,35 @@ internal static class StreamingCommands
         return (method, shard, threads);
     }
 
+    /// <summary>`auto` streams only when the cost model predicts at most this (seconds); beyond it the
+    /// stored enumeration's own limit decides (it refuses large problems with an error).</summary>
+    private const double AutoStreamingSeconds = 3600;
+
+    /// <summary>An explicit streaming pass (or shard) predicted to take longer than this (seconds) is refused
+    /// at once rather than left running for days (issue 12's early refusal; the estimate is in the error).</summary>
+    private const double MaxStreamingSeconds = 7 * 24 * 3600;
+
     private static bool UseStreaming(string? method, string dataPath) => method switch
     {
         "streaming" => true,
         "stored" => false,
-        _ => (double)TvReluProblem.FromCsv(dataPath).EstimatedCellCount > AutoStreamingCells,
+        _ => TvReluProblem.FromCsv(dataPath) is var p
+            && (double)p.EstimatedCellCount > AutoStreamingCells
+            && p.StreamingCost().Seconds <= AutoStreamingSeconds,
     };
+
+    /// <summary>Refuses a streaming pass (or one shard of it) the cost model predicts to run for more than a week.</summary>
+    private static void EnsureTractable(TvReluProblem problem, bool certificate, int threads, int shards)
+    {
+        var estimate = problem.StreamingCost(certificate, threads);
+        var seconds = estimate.Seconds / Math.Max(1, Math.Min(shards, estimate.WorkItems));
+        if (seconds > MaxStreamingSeconds)
+        {
+            throw new TvReluInputException(string.Create(CultureInfo.InvariantCulture,
+                $"N = {problem.DataPoints} points in d = {problem.Dimension}: the streaming pass would walk {estimate.GreatCircles:G3} great circles, about {seconds / 86400:G3} days per {(shards > 1 ? "shard" : "run")} (estimate): use fewer points or dimensions, or more shards (--shard i/k)"),
+                "data");
+        }
+    }
 
     /// <summary>An explicit shard, the scheduler's (audit's resolver) for 'auto', none when absent.</summary>
     private static TvRelu.ProofsChecks.Shard? ResolveShard(string? text)
