@@ -671,9 +671,10 @@ module StreamingSupremum =
     let regionsPartial (options: StreamingOptions) (data: Dataset) (index: int) (count: int) =
         let arr = StreamingArrangement.ofDataset data
         let items = shardItems (itemCount arr) index count
-        let options = regionsOptions options
+        // The pass runs on the threads asked for; the partial keeps only what changes a count.
         let t = run options arr null items
-        toPartial "regions" (fingerprint "regions" data.InputsRaw [||] options) data.Count 0.0 arr options (index, count) t
+        let kept = regionsOptions options
+        toPartial "regions" (fingerprint "regions" data.InputsRaw [||] kept) data.Count 0.0 arr kept (index, count) t
 
     /// The counts from the partials of every shard of one regions pass.
     let mergeRegions (parts: StreamingPartial seq) : Result<StreamingCounts, string> =
