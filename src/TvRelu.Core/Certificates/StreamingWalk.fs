@@ -337,31 +337,16 @@ module internal StreamingWalk =
 
     let inline private det (x1: float) (x2: float) (y1: float) (y2: float) = x1 * y2 - x2 * y1
 
-    /// Walks the arcs that start at crossing points first … stop − 1 of a circle whose events are
-    /// built; `jumps` is null for a count alone. Points where ±η reaches `threshold` (saturation,
-    /// violations) are kept in the tally for `StreamingSupremum` to decide which cells they maximise.
-    /// Returns the number of crossing points whose hyperplanes all come before the circle's last
-    /// (deletion–restriction at rank 3).
-    let walk
-        (arr: StreamingArrangement)
-        (jumps: float[])
-        (threshold: float)
-        (ev: CircleEvents)
-        (circle: Circle)
-        (first: int)
-        (stop: int)
-        (tally: Tally)
-        =
+    /// One circle's walk: its plane in the original coordinates, the faces around it with their
+    /// jumps, flats and canonical paths, and the scratch arrays the visits share.
+    [<Sealed>]
+    type private CircleWalk(arr: StreamingArrangement, jumps: float[], threshold: float, circle: Circle, tally: Tally) =
         let n = arr.AmbientDimension
         let r = arr.Rank
-        let groups = ev.Groups
-        let hasDual = not (isNull jumps)
         let zero = circle.Zero
         let faces = circle.Faces
+        let hasDual = not (isNull jumps)
         let b1, b2 = circle.B1, circle.B2
-
-        let yAt (phi: float) =
-            Array.init r (fun i -> Math.Cos phi * b1.[i] + Math.Sin phi * b2.[i])
         // T y(φ) = (n1 cos φ + k12 sin φ) e1 + (n2 sin φ) e2, with (e1, e2) orthonormal.
         let c1 = arr.Lifted b1
         let c2 = arr.Lifted b2
@@ -391,10 +376,11 @@ module internal StreamingWalk =
                 [||]
 
         let targets = Dictionary<int list, float[] * float[]>(HashIdentity.Structural)
-        let fast = hasDual && r <= 4
+        let fast = r <= 4
 
+        // For each face, the hyperplanes of Z off it with its signs there, and its flat's generic points.
         let paths =
-            if fast then
+            if hasDual then
                 faces
                 |> Array.map (fun f ->
                     let remaining = zero |> Array.filter (fun h -> not (Array.contains h f.Zero))
@@ -412,7 +398,7 @@ module internal StreamingWalk =
                 [||]
 
         let onHyperplane =
-            if fast then
+            if hasDual && fast then
                 zero
                 |> Array.map (fun h ->
                     let span = normalSpan arr [ h ]
@@ -424,61 +410,31 @@ module internal StreamingWalk =
         let us = Array.zeroCreate r
         let theta = Array.zeroCreate n
 
-        // The fast canonical test (ranks ≤ 4), on y = ys.
-        let canonicalFast (fp: FacePath) (pa: float) (gap: float) =
-            let mutable ok = true
+        member _.E1 = e1
+        member _.E2 = e2
+        member _.N1 = n1
+        member _.N2 = n2
+        member _.K12 = k12
 
-            for i in 0 .. fp.Remaining.Length - 1 do
-                if fp.Signs.[i] * arr.Side(ys, fp.Remaining.[i]) < -canonicalSlack then
-                    ok <- false
+        member _.YAt(phi: float) =
+            Array.init r (fun i -> Math.Cos phi * b1.[i] + Math.Sin phi * b2.[i])
 
-            if ok then
-                let first = step arr fp.Target fp.Second fp.Remaining -1 ys us
-
-                if r = 4 && fp.Remaining.Length >= 2 && fp.Remaining.Length = zero.Length then
-                    // From a cell onto the facet H_first, then onto L inside it.
-                    for i in 0 .. fp.Remaining.Length - 1 do
-                        let h = fp.Remaining.[i]
-
-                        if h <> first && fp.Signs.[i] * arr.Side(ys, h) < -canonicalSlack then
-                            ok <- false
-
-                    if ok then
-                        let t1, t2 = onHyperplane.[Array.IndexOf(zero, first)]
-                        step arr t1 t2 fp.Remaining first ys us |> ignore
-
-            ok && onArc circle ys pa gap
-        // The piece of the arc before crossing point `first`, from the definition.
-        let prev = (first - 1 + groups) % groups
-        let y0 = yAt (ev.Angle prev + 0.5 * ev.Gap prev)
-        let v = Array.zeroCreate n
-        let mutable z = 0
-
-        if hasDual then
-            for j in 0 .. arr.HyperplaneCount - 1 do
-                if z < zero.Length && zero.[z] = j then
-                    z <- z + 1
-                elif arr.Side(y0, j) > 0.0 then
-                    for k in 0 .. n - 1 do
-                        v.[k] <- v.[k] + jumps.[j * n + k]
-
-        let vf = Array.zeroCreate n
-        let mutable split = 0L
-
-        let unitOf x1 x2 =
+        /// The unit direction with coordinates (x1, x2) in the basis (e1, e2).
+        member _.UnitOf(x1: float, x2: float) =
             let p = Array.init n (fun k -> x1 * e1.[k] + x2 * e2.[k])
             Dense.scale (1.0 / Dense.norm p) p
 
-        let witnessAt (angle: float) (cell: float[]) =
+        member w.WitnessAt(angle: float, cell: float[]) =
             Some
                 {
-                    Edge = yAt angle
+                    Edge = w.YAt angle
                     Inward = cell
                     Zero = zero
                     Key = ""
                 }
 
-        let keep (theta: float[]) (y: float[]) sign value (zeroSet: int[]) (base': float[]) =
+        /// Keeps a point above the threshold for `StreamingSupremum` to decide its cells.
+        member _.Keep(theta: float[], y: float[], sign: int, value: float, zeroSet: int[], base': float[]) =
             if tally.Raw.Count >= maxKeptPoints then
                 tally.Overflow <- true
             else
@@ -492,8 +448,9 @@ module internal StreamingWalk =
                         Base = Array.copy base'
                     }
 
-        // The closed arc's maximum of sign · ⟨θ, v⟩: the critical point if the arc holds it, else an end.
-        let arc (sign: float) (best: BestSoFar) (pa: float) (gap: float) a1 a2 b1 b2 w1 w2 wn =
+        /// The closed arc's maximum of sign · ⟨θ, v⟩ (ends a, b and w = v in the basis e): the
+        /// critical point if the arc holds it, else an end.
+        member w.Arc(sign: float, best: BestSoFar, pa: float, gap: float, a1, a2, b1, b2, w1, w2, wn, v: float[]) =
             let d1, d2 = sign * w1, sign * w2
             // Arcs are shorter than π in an essential arrangement (two lines at least cross L).
             let inside =
@@ -508,40 +465,56 @@ module internal StreamingWalk =
             let cell = faces.[0].Cell
 
             if inside then
-                let theta = unitOf d1 d2
+                let theta = w.UnitOf(d1, d2)
 
                 if wn > best.Value then
-                    best.Offer(wn, theta, witnessAt (pa + 0.5 * gap) cell, tally.Item)
+                    best.Offer(wn, theta, w.WitnessAt(pa + 0.5 * gap, cell), tally.Item)
 
                 if wn >= threshold then
-                    keep theta (arr.Coordinates theta) (int sign) wn zero v
+                    w.Keep(theta, arr.Coordinates theta, int sign, wn, zero, v)
             elif wn > best.Value then
                 let va = sign * (a1 * w1 + a2 * w2) / sqrt (a1 * a1 + a2 * a2)
                 let vb = sign * (b1 * w1 + b2 * w2) / sqrt (b1 * b1 + b2 * b2)
 
                 if va >= vb && va > best.Value then
-                    best.Offer(va, unitOf a1 a2, witnessAt (pa + 0.5 * gap) cell, tally.Item)
+                    best.Offer(va, w.UnitOf(a1, a2), w.WitnessAt(pa + 0.5 * gap, cell), tally.Item)
                 elif vb > va && vb > best.Value then
-                    best.Offer(vb, unitOf b1 b2, witnessAt (pa + 0.5 * gap) cell, tally.Item)
+                    best.Offer(vb, w.UnitOf(b1, b2), w.WitnessAt(pa + 0.5 * gap, cell), tally.Item)
 
-        // A face of dimension ≥ 2 around the arc, for one sign: its critical point, if this visit is
-        // its canonical one and η there is its critical value.
-        // The hyperplanes of Z off each face, and the face's signs on them.
-        let offZero =
-            faces
-            |> Array.map (fun f ->
-                let hs = zero |> Array.filter (fun h -> not (Array.contains h f.Zero))
-                hs, hs |> Array.map (fun h -> if Array.contains h f.Positive then 1.0 else -1.0))
+        /// The fast canonical test (ranks ≤ 4) of the point y = ys: at most two steps, from the
+        /// face's flat onto a hyperplane of Z, then (from a cell at rank 4) onto the circle.
+        member _.CanonicalFast(fp: FacePath, pa: float, gap: float) =
+            let mutable ok = true
 
-        // Which signs of the face's critical point ±Π v/‖Π v‖ lie on its side of the hyperplanes of
-        // Z off it (a necessary condition for either to be inside; at most one does when any is off).
-        let viable (fi: int) (pf: float[]) (c: float) =
-            let hs, ss = offZero.[fi]
+            for i in 0 .. fp.Remaining.Length - 1 do
+                if fp.Signs.[i] * arr.Side(ys, fp.Remaining.[i]) < -canonicalSlack then
+                    ok <- false
+
+            if ok then
+                let first = step arr fp.Target fp.Second fp.Remaining -1 ys us
+
+                if r = 4 && fp.Remaining.Length >= 2 && fp.Remaining.Length = zero.Length then
+                    for i in 0 .. fp.Remaining.Length - 1 do
+                        let h = fp.Remaining.[i]
+
+                        if h <> first && fp.Signs.[i] * arr.Side(ys, h) < -canonicalSlack then
+                            ok <- false
+
+                    if ok then
+                        let t1, t2 = onHyperplane.[Array.IndexOf(zero, first)]
+                        step arr t1 t2 fp.Remaining first ys us |> ignore
+
+            ok && onArc circle ys pa gap
+
+        /// Which signs of the face's critical point ±Π v/‖Π v‖ lie on its side of the hyperplanes
+        /// of Z off it (necessary for either to be inside; at most one does when any is off).
+        member _.Viable(fi: int, pf: float[], c: float) =
+            let fp = paths.[fi]
             let mutable plus = true
             let mutable minus = true
 
-            for i in 0 .. hs.Length - 1 do
-                let d = ss.[i] * Dense.dot pf arr.Units.[hs.[i]] / c
+            for i in 0 .. fp.Remaining.Length - 1 do
+                let d = fp.Signs.[i] * Dense.dot pf arr.Units.[fp.Remaining.[i]] / c
 
                 if d < -canonicalSlack then
                     plus <- false
@@ -551,43 +524,144 @@ module internal StreamingWalk =
 
             struct (plus, minus)
 
-        let face (fi: int) (sign: float) (best: BestSoFar) (pf: float[]) (c: float) (pa: float) (gap: float) =
+        /// A face of dimension ≥ 2 around the arc, for one sign: its critical point sign · pf / c,
+        /// taken if this visit is its canonical one and the point is in the face (its signs, and η
+        /// there its critical value). `vf` is the face's piece.
+        member w.Face(fi: int, sign: float, best: BestSoFar, pf: float[], c: float, pa: float, gap: float, vf: float[]) =
             let f = faces.[fi]
 
             for k in 0 .. n - 1 do
                 theta.[k] <- sign * pf.[k] / c
 
-            let ok = true
+            arr.CoordinatesInto(theta, ys)
+            let ny = Dense.norm ys
 
-            if ok then
-                arr.CoordinatesInto(theta, ys)
-                let ny = Dense.norm ys
+            for i in 0 .. r - 1 do
+                ys.[i] <- ys.[i] / ny
 
-                for i in 0 .. r - 1 do
-                    ys.[i] <- ys.[i] / ny
+            let passes =
+                if fast then
+                    w.CanonicalFast(paths.[fi], pa, gap)
+                else
+                    canonical arr targets circle f (Array.copy ys) pa gap
 
-                let y = if fast then null else Array.copy ys
+            if passes then
+                let e, inside = etaInFace arr jumps theta (w.YAt(pa + 0.5 * gap)) zero f
+                let e = sign * e
 
-                let passes =
-                    if fast then
-                        canonicalFast paths.[fi] pa gap
+                if inside && e >= c - criticalAgreement * (c + tally.MaxPiece) then
+                    let theta = Array.copy theta
+
+                    if e > best.Value then
+                        best.Offer(e, theta, w.WitnessAt(pa + 0.5 * gap, f.Cell), tally.Item)
+
+                    if e >= threshold then
+                        let y = arr.Coordinates theta
+                        w.Keep(theta, Dense.scale (1.0 / Dense.norm y) y, int sign, e, f.Zero, vf)
+
+        /// The faces of dimension ≥ 2 around the arc with piece v (off Z): their pieces, and the
+        /// critical points that could beat the best values or reach the threshold.
+        member w.Faces(v: float[], vf: float[], pa: float, gap: float) =
+            for fi in 0 .. faces.Length - 1 do
+                let d = deltas.[fi]
+
+                for k in 0 .. n - 1 do
+                    vf.[k] <- v.[k] + d.[k]
+
+                let pieceNorm = Dense.norm vf
+
+                if pieceNorm > tally.MaxPiece then
+                    tally.MaxPiece <- pieceNorm
+
+                let pf = onto flats.[fi] vf
+
+                let c =
+                    if obj.ReferenceEquals(pf, vf) then
+                        pieceNorm
                     else
-                        canonical arr targets circle f y pa gap
+                        Dense.norm pf
 
-                if passes then
-                    let e, inside = etaInFace arr jumps theta (yAt (pa + 0.5 * gap)) zero f
-                    let e = sign * e
+                if c > 0.0 && zero.Length > 0 then
+                    let struct (plus, minus) = w.Viable(fi, pf, c)
 
-                    if inside && e >= c - criticalAgreement * (c + tally.MaxPiece) then
-                        let theta = Array.copy theta
+                    if plus && (c > tally.Plus.Value || c >= threshold) then
+                        w.Face(fi, 1.0, tally.Plus, pf, c, pa, gap, vf)
 
-                        if e > best.Value then
-                            best.Offer(e, theta, witnessAt (pa + 0.5 * gap) f.Cell, tally.Item)
+                    if minus && (c > tally.Minus.Value || c >= threshold) then
+                        w.Face(fi, -1.0, tally.Minus, pf, c, pa, gap, vf)
 
-                        if e >= threshold then
-                            let y = arr.Coordinates theta
-                            keep theta (Dense.scale (1.0 / Dense.norm y) y) (int sign) e f.Zero vf
+        /// The vertex at the start of an arc (unit direction with basis coordinates a), counted here:
+        /// kept if ±η there reaches the threshold, with the hyperplanes through it and its piece with
+        /// them off (those entering at it are on in the arc's piece v).
+        member w.Vertex(ev: CircleEvents, g: int, pa: float, a1: float, a2: float, v: float[]) =
+            let p = w.UnitOf(a1, a2)
+            let value = Dense.dot p v
 
+            for sign in [ 1.0; -1.0 ] do
+                if sign * value >= threshold then
+                    let off = Array.copy v
+
+                    for e in ev.Start g .. ev.Start(g + 1) - 1 do
+                        let code = ev.Event e
+
+                        if code &&& 1 = 0 then
+                            for k in 0 .. n - 1 do
+                                off.[k] <- off.[k] - jumps.[(code >>> 1) * n + k]
+
+                    let through =
+                        Array.append zero [| for e in ev.Start g .. ev.Start(g + 1) - 1 -> ev.Event e >>> 1 |]
+                        |> Array.sort
+
+                    w.Keep(p, w.YAt pa, int sign, sign * value, through, off)
+
+    /// The piece of the arc before crossing point `first` of the circle, from the definition.
+    let private startPiece (arr: StreamingArrangement) (jumps: float[]) (ev: CircleEvents) (circle: Circle) (first: int) =
+        let n = arr.AmbientDimension
+        let prev = (first - 1 + ev.Groups) % ev.Groups
+        let phi = ev.Angle prev + 0.5 * ev.Gap prev
+
+        let y =
+            Array.init arr.Rank (fun i -> Math.Cos phi * circle.B1.[i] + Math.Sin phi * circle.B2.[i])
+
+        let v = Array.zeroCreate n
+        let mutable z = 0
+
+        for j in 0 .. arr.HyperplaneCount - 1 do
+            if z < circle.Zero.Length && circle.Zero.[z] = j then
+                z <- z + 1
+            elif arr.Side(y, j) > 0.0 then
+                for k in 0 .. n - 1 do
+                    v.[k] <- v.[k] + jumps.[j * n + k]
+
+        v
+
+    /// Walks the arcs that start at crossing points first … stop − 1 of a circle whose events are
+    /// built; `jumps` is null for a count alone. Points where ±η reaches `threshold` (saturation,
+    /// violations) are kept in the tally for `StreamingSupremum` to decide which cells they maximise.
+    /// Returns the number of crossing points whose hyperplanes all come before the circle's last
+    /// (deletion–restriction at rank 3).
+    let walk
+        (arr: StreamingArrangement)
+        (jumps: float[])
+        (threshold: float)
+        (ev: CircleEvents)
+        (circle: Circle)
+        (first: int)
+        (stop: int)
+        (tally: Tally)
+        =
+        let n = arr.AmbientDimension
+        let hasDual = not (isNull jumps)
+        let walker = CircleWalk(arr, jumps, threshold, circle, tally)
+
+        let v =
+            if hasDual then
+                startPiece arr jumps ev circle first
+            else
+                [||]
+
+        let vf = Array.zeroCreate n
+        let mutable split = 0L
         let mutable cosB = 0.0
         let mutable sinB = 0.0
 
@@ -608,12 +682,12 @@ module internal StreamingWalk =
                         v.[k] <- v.[k] + s * jumps.[j * n + k]
 
             tally.Arcs <- tally.Arcs + 1L
-            tally.EdgeZero <- tally.EdgeZero + int64 zero.Length
+            tally.EdgeZero <- tally.EdgeZero + int64 circle.Zero.Length
             let canonicalVertex = smallest > circle.Last
 
             if canonicalVertex then
                 tally.Vertices <- tally.Vertices + 1L
-                tally.VertexZero <- tally.VertexZero + int64 (zero.Length + till - from)
+                tally.VertexZero <- tally.VertexZero + int64 (circle.Zero.Length + till - from)
             else
                 split <- split + 1L
 
@@ -625,67 +699,23 @@ module internal StreamingWalk =
                     sinB <- Math.Sin pa
 
                 let cosA, sinA = cosB, sinB
-                let pb = pa + gap
-                cosB <- Math.Cos pb
-                sinB <- Math.Sin pb
+                cosB <- Math.Cos(pa + gap)
+                sinB <- Math.Sin(pa + gap)
+                let n1, n2, k12 = walker.N1, walker.N2, walker.K12
                 let a1, a2 = n1 * cosA + k12 * sinA, n2 * sinA
                 let bb1, bb2 = n1 * cosB + k12 * sinB, n2 * sinB
-                let w1, w2 = Dense.dot v e1, Dense.dot v e2
+                let w1, w2 = Dense.dot v walker.E1, Dense.dot v walker.E2
                 let wn = sqrt (w1 * w1 + w2 * w2)
 
                 if wn > tally.Plus.Value || wn >= threshold then
-                    arc 1.0 tally.Plus pa gap a1 a2 bb1 bb2 w1 w2 wn
+                    walker.Arc(1.0, tally.Plus, pa, gap, a1, a2, bb1, bb2, w1, w2, wn, v)
 
                 if wn > tally.Minus.Value || wn >= threshold then
-                    arc -1.0 tally.Minus pa gap a1 a2 bb1 bb2 w1 w2 wn
+                    walker.Arc(-1.0, tally.Minus, pa, gap, a1, a2, bb1, bb2, w1, w2, wn, v)
 
                 if canonicalVertex && threshold < infinity then
-                    let p = unitOf a1 a2
-                    let value = Dense.dot p v
+                    walker.Vertex(ev, g, pa, a1, a2, v)
 
-                    for sign in [ 1.0; -1.0 ] do
-                        if sign * value >= threshold then
-                            let off = Array.copy v
-
-                            for e in from .. till - 1 do
-                                let code = ev.Event e
-
-                                if code &&& 1 = 0 then
-                                    for k in 0 .. n - 1 do
-                                        off.[k] <- off.[k] - jumps.[(code >>> 1) * n + k]
-
-                            let through =
-                                Array.append zero [| for e in from .. till - 1 -> ev.Event e >>> 1 |]
-                                |> Array.sort
-
-                            keep p (yAt pa) (int sign) (sign * value) through off
-
-                for fi in 0 .. faces.Length - 1 do
-                    let d = deltas.[fi]
-
-                    for k in 0 .. n - 1 do
-                        vf.[k] <- v.[k] + d.[k]
-
-                    let pieceNorm = Dense.norm vf
-
-                    if pieceNorm > tally.MaxPiece then
-                        tally.MaxPiece <- pieceNorm
-
-                    let pf = onto flats.[fi] vf
-
-                    let c =
-                        if obj.ReferenceEquals(pf, vf) then
-                            pieceNorm
-                        else
-                            Dense.norm pf
-
-                    if c > 0.0 && zero.Length > 0 then
-                        let struct (plus, minus) = viable fi pf c
-
-                        if plus && (c > tally.Plus.Value || c >= threshold) then
-                            face fi 1.0 tally.Plus pf c pa gap
-
-                        if minus && (c > tally.Minus.Value || c >= threshold) then
-                            face fi -1.0 tally.Minus pf c pa gap
+                walker.Faces(v, vf, pa, gap)
 
         split
