@@ -151,19 +151,80 @@ module internal GreatCircles =
     [<Literal>]
     let spanTolerance = 1e-8
 
+    /// A face of the quotient arrangement by a direction u into it, the direction of a cell whose
+    /// closure holds it, the members of Z containing it and (for a cell) its facets, all as indices
+    /// into Z; its other signs are those of u.
+    type private QuotientFace = float[] * float[] * int[] * int[]
+
+    /// The faces of lines ⟨x, q_k⟩ = 0 of the plane: each line has two rays, consecutive rays bound
+    /// a sector (a cell), and the rays are the lower faces.
+    let private planeFaces (q: float[][]) (lower: bool) : QuotientFace[] =
+        let rays =
+            [|
+                for k in 0 .. q.Length - 1 do
+                    let w = Math.Atan2(q.[k].[1], q.[k].[0])
+
+                    for a in [ w + Math.PI / 2.0; w - Math.PI / 2.0 ] do
+                        let a = a % (2.0 * Math.PI)
+                        yield (if a < 0.0 then a + 2.0 * Math.PI else a), k
+            |]
+            |> Array.sortBy fst
+
+        let at (a: float) = [| Math.Cos a; Math.Sin a |]
+
+        [|
+            for i in 0 .. rays.Length - 1 do
+                let a, ka = rays.[i]
+                let b, kb = rays.[(i + 1) % rays.Length]
+                let width = if i + 1 < rays.Length then b - a else b + 2.0 * Math.PI - a
+
+                if width > Enumeration.parallelTolerance then
+                    let mid = at (a + 0.5 * width)
+                    yield mid, mid, [||], Array.distinct [| ka; kb |]
+
+                    if lower then
+                        yield at b, mid, [| kb |], [||]
+        |]
+
+    /// The faces of the quotient arrangement in dimension ≥ 3, by the stored enumeration (small: the
+    /// hyperplanes through one flat).
+    let private spaceFaces (q: float[][]) (lower: bool) : QuotientFace[] =
+        let quotient = Arrangement.ofNormals q
+        let map = quotient.RowToHyperplane
+        let cells = Array.init quotient.CellCount quotient.Cell
+
+        let members (pick: int -> bool) =
+            [|
+                for k in 0 .. q.Length - 1 do
+                    if pick map.[k] then
+                        yield k
+            |]
+
+        [|
+            for c in cells do
+                let facets = quotient.Facets c.Index
+                yield c.Interior, c.Interior, [||], members (fun h -> Array.contains h facets)
+            if lower then
+                for f in Faces.enumerate quotient do
+                    if not f.Signs.IsCell then
+                        let holder =
+                            cells
+                            |> Array.find (fun c ->
+                                Seq.forall (fun h -> f.Signs.[h] = 0 || f.Signs.[h] = c.Signs.[h]) [ 0 .. quotient.HyperplaneCount - 1 ])
+
+                        yield f.Interior, holder.Interior, members (fun h -> f.Signs.[h] = 0), [||]
+        |]
+
     /// The faces around a flat with zero set Z (the cells only, or every face but F itself): the
     /// faces of the arrangement of Z in the quotient F^⊥ = span{a_h : h ∈ Z}, lifted. They are the
     /// same at every point of F away from the other hyperplanes.
     let localFaces (arr: StreamingArrangement) (zero: int[]) (lower: bool) : LocalFace[] =
         let r = arr.Rank
         let zs = zero |> Array.map (fun h -> Array.sub arr.Normals (h * r) r)
-
         let p = StreamingArrangement.spanBasis r spanTolerance zs
         let q = zs |> Array.map (fun a -> p |> Array.map (Dense.dot a))
 
-        // A face by a direction into it, the members of Z containing it (indices into Z) and, for a
-        // cell, its facets; the other signs are those of the direction.
-        let face (u: float[]) (cell: float[]) (on: int[]) (facets: int[]) =
+        let lifted ((u, cell, on, facets): QuotientFace) =
             let signs =
                 q
                 |> Array.mapi (fun k qh ->
@@ -171,20 +232,17 @@ module internal GreatCircles =
                     elif Dense.dot u qh > 0.0 then 1
                     else -1)
 
+            let members sign =
+                [|
+                    for k in 0 .. zero.Length - 1 do
+                        if signs.[k] = sign then
+                            yield zero.[k]
+                |]
+
             {
-                Zero =
-                    [|
-                        for k in 0 .. zero.Length - 1 do
-                            if signs.[k] = 0 then
-                                yield zero.[k]
-                    |]
+                Zero = members 0
                 Direction = Enumeration.lift p u
-                Positive =
-                    [|
-                        for k in 0 .. zero.Length - 1 do
-                            if signs.[k] > 0 then
-                                yield zero.[k]
-                    |]
+                Positive = members 1
                 Facets = facets |> Array.map (fun k -> struct (zero.[k], signs.[k]))
                 Cell = Enumeration.lift p cell
             }
@@ -202,71 +260,13 @@ module internal GreatCircles =
             |]
         | 1 ->
             let all = [| 0 .. zero.Length - 1 |]
-            [| face [| 1.0 |] [| 1.0 |] [||] all; face [| -1.0 |] [| -1.0 |] [||] all |]
-        | 2 ->
-            // Each line ⟨x, q_h⟩ = 0 of the plane has two rays; consecutive rays bound a sector.
-            let rays =
-                [|
-                    for k in 0 .. zero.Length - 1 do
-                        let w = Math.Atan2(q.[k].[1], q.[k].[0])
-
-                        for a in [ w + Math.PI / 2.0; w - Math.PI / 2.0 ] do
-                            let a = a % (2.0 * Math.PI)
-                            yield (if a < 0.0 then a + 2.0 * Math.PI else a), k
-                |]
-                |> Array.sortBy fst
-
-            let at (a: float) = [| Math.Cos a; Math.Sin a |]
 
             [|
-                for i in 0 .. rays.Length - 1 do
-                    let a, ka = rays.[i]
-                    let b, kb = rays.[(i + 1) % rays.Length]
-                    let width = if i + 1 < rays.Length then b - a else b + 2.0 * Math.PI - a
-
-                    if width > Enumeration.parallelTolerance then
-                        let mid = at (a + 0.5 * width)
-                        yield face mid mid [||] (Array.distinct [| ka; kb |])
-
-                        if lower then
-                            yield face (at b) mid [| kb |] [||]
+                lifted ([| 1.0 |], [| 1.0 |], [||], all)
+                lifted ([| -1.0 |], [| -1.0 |], [||], all)
             |]
-        | _ ->
-            let quotient = Arrangement.ofNormals q
-            let map = quotient.RowToHyperplane
-            let cells = Array.init quotient.CellCount quotient.Cell
-
-            let facetsOf c =
-                let facets = quotient.Facets c
-
-                [|
-                    for k in 0 .. zero.Length - 1 do
-                        if Array.contains map.[k] facets then
-                            yield k
-                |]
-
-            [|
-                for c in cells do
-                    yield face c.Interior c.Interior [||] (facetsOf c.Index)
-                if lower then
-                    for f in Faces.enumerate quotient do
-                        if not f.Signs.IsCell then
-                            let holder =
-                                cells
-                                |> Array.find (fun c ->
-                                    Seq.forall
-                                        (fun h -> f.Signs.[h] = 0 || f.Signs.[h] = c.Signs.[h])
-                                        [ 0 .. quotient.HyperplaneCount - 1 ])
-
-                            let on =
-                                [|
-                                    for k in 0 .. zero.Length - 1 do
-                                        if f.Signs.[map.[k]] = 0 then
-                                            yield k
-                                |]
-
-                            yield face f.Interior holder.Interior on [||]
-            |]
+        | 2 -> planeFaces q lower |> Array.map lifted
+        | _ -> spaceFaces q lower |> Array.map lifted
 
     let private circle (arr: StreamingArrangement) (basis: float[][]) (zero: int[]) (last: int) =
         {
