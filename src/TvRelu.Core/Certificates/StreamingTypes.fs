@@ -51,6 +51,7 @@ type StreamingSaturationPoint =
 /// A closed cell on which ±η exceeds the threshold: the data column generation needs (Lemma 1).
 type Violation =
     {
+        /// The closed cell.
         Cell: CellWitness
         /// +1 for η, −1 for −η.
         Sign: int
@@ -110,16 +111,19 @@ type StreamingOptions =
 /// The exact supremum, infimum, saturation set and counts of a certificate from a streaming pass.
 type StreamingCertificate =
     {
+        /// sup η ≥ 0 with its argument.
         Supremum: StreamingExtremum
         /// −inf η ≥ 0 with its argument.
         Infimum: StreamingExtremum
         /// sup |η| = max(sup η, −inf η).
         SupremumAbs: float
+        /// The saturation set {|η| ≥ 1 − tol}, most saturated first (empty unless requested).
         Saturation: StreamingSaturationPoint[]
         /// False when the saturation set was too large to list (sup |η| far above 1).
         SaturationComplete: bool
         /// The largest violations, best first (empty unless a threshold was set).
         Violations: Violation[]
+        /// The cell and face counts of the pass.
         Counts: StreamingCounts
         /// False when two independent cell counts disagree: the geometry was not resolved in
         /// double precision, and the supremum is not to be certified.
@@ -129,6 +133,7 @@ type StreamingCertificate =
 /// A saturation point as one work item found it (its rank among that item's finds breaks ties).
 type FoundPoint =
     {
+        /// The work item, and the point's rank among its finds.
         Item: int
         Order: int
         Point: StreamingSaturationPoint
@@ -137,6 +142,7 @@ type FoundPoint =
 /// A violation as one work item found it.
 type FoundViolation =
     {
+        /// The work item, and the rank of the point the cell belongs to among its finds.
         Item: int
         Order: int
         Violation: Violation
@@ -147,8 +153,11 @@ type ArcBest =
     {
         /// The work item that found it (ties go to the first item).
         Item: int
+        /// The value (0 when nothing positive was found).
         Value: float
+        /// Where it is attained (empty with the value 0).
         Argument: float[]
+        /// A closed cell holding the argument whose piece attains the value there.
         Witness: CellWitness option
     }
 
@@ -165,6 +174,7 @@ type StreamingPartial =
         Rows: int
         /// λ of a certificate pass (0 for a count).
         Lambda: float
+        /// d + 1, the rank r of the augmented inputs and the number of distinct hyperplanes.
         Ambient: int
         Rank: int
         Hyperplanes: int
@@ -174,7 +184,9 @@ type StreamingPartial =
         /// The work items of the whole pass, and those this partial covers.
         ItemCount: int
         Items: int[]
+        /// The settings of the pass (the thread count excepted: it changes nothing).
         Options: StreamingOptions
+        /// The best values of η and of −η found by the partial's items.
         Plus: ArcBest
         Minus: ArcBest
         /// max_C ‖v_C‖ over the cells visited (the rounding scale of the pieces).
@@ -186,6 +198,7 @@ type StreamingPartial =
         EdgeZero: int64
         /// Σ over the items of c(A_{<k} restricted to H_k), or −1 when not computed.
         SplitCells: int64
+        /// The saturation points and violations the partial's items found.
         Saturation: FoundPoint[]
         Violations: FoundViolation[]
         /// True when more points above the saturation threshold were met than are kept (η far
