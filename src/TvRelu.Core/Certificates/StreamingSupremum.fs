@@ -15,6 +15,16 @@ open TvRelu.Core.Arrangements
 /// independent (threads, or shards on other machines) and are merged in their order.
 module StreamingSupremum =
 
+    /// Points of one sign closer than this are one saturation point, as `Certificate.saturation`
+    /// merges them; a cell's maximiser is a kept point when its projection lands this close.
+    [<Literal>]
+    let samePoint = 1e-8
+
+    /// Values below this times the longest piece are rounding, as `Certificate.extreme` rules: the
+    /// pieces are sums of jumps along the walks and carry their rounding.
+    [<Literal>]
+    let roundingLevel = 1e-12
+
     /// The work items of a pass: arc ranges of the one circle at rank 2, hyperplanes from rank 3 on.
     /// A function of the problem alone, so that any split into shards merges to the same answer.
     let itemCount (arr: StreamingArrangement) =
@@ -107,13 +117,13 @@ module StreamingSupremum =
 
                     while b >= 0
                           && b < byFirst.Length
-                          && abs (raw.[byFirst.[b]].Theta.[0] - pi.Theta.[0]) <= 1e-8 do
+                          && abs (raw.[byFirst.[b]].Theta.[0] - pi.Theta.[0]) <= samePoint do
                         let j = byFirst.[b]
 
                         if
                             cluster.[j] < 0
                             && raw.[j].Sign = pi.Sign
-                            && Dense.distance pi.Theta raw.[j].Theta <= 1e-8
+                            && Dense.distance pi.Theta raw.[j].Theta <= samePoint
                         then
                             cluster.[j] <- i
 
@@ -165,7 +175,7 @@ module StreamingSupremum =
 
                         if
                             proj.Norm > 0.0
-                            && Dense.distance (Dense.scale (1.0 / proj.Norm) proj.Point) p.Theta <= 1e-8
+                            && Dense.distance (Dense.scale (1.0 / proj.Norm) proj.Point) p.Theta <= samePoint
                         then
                             let w =
                                 {
@@ -460,7 +470,7 @@ module StreamingSupremum =
 
             match
                 points
-                |> Seq.tryFindIndex (fun s -> s.Sign = p.Sign && Dense.distance s.Direction p.Direction <= 1e-8)
+                |> Seq.tryFindIndex (fun s -> s.Sign = p.Sign && Dense.distance s.Direction p.Direction <= samePoint)
             with
             | Some k ->
                 let s = points.[k]
@@ -494,7 +504,7 @@ module StreamingSupremum =
 
     /// The exact answer from a merged tally that covers every work item.
     let internal finish (ambient: int) (options: StreamingOptions) (counts: StreamingCounts) (t: Tally) =
-        let noise = 1e-12 * t.MaxPiece
+        let noise = roundingLevel * t.MaxPiece
         let sup = extreme ambient noise t.Plus
         let inf = extreme ambient noise t.Minus
 

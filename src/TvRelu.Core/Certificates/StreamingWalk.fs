@@ -83,6 +83,21 @@ module internal StreamingWalk =
     [<Literal>]
     let membershipSlack = 1e-12
 
+    /// A critical point of a face lies on the hyperplanes of the face's zero set up to this (unit
+    /// normals): the projection onto the face's flat puts it there to rounding, ~1e-15.
+    [<Literal>]
+    let onFlatSlack = 1e-9
+
+    /// A path from a point closer than this to the generic target (the along-component shorter)
+    /// heads for the second target instead, so that its direction is well defined.
+    [<Literal>]
+    let targetSeparation = 1e-3
+
+    /// Coordinate vectors whose residual against a span is below this are not completed into a
+    /// basis of the flat (the kept ones have residuals of order one).
+    [<Literal>]
+    let basisResidual = 1e-6
+
     /// η(θ), and whether θ lies in the closure of the face F (around an arc through the point
     /// `onArc`, zero set Z): F's signs are those of `onArc` off Z, the face's on Z. One O(N d) pass:
     /// at the 1e6 scale a neighbouring needle cell's critical point has η within 1e-13 of this
@@ -117,7 +132,7 @@ module internal StreamingWalk =
                 else
                     -1.0
 
-            if expected * d < -membershipSlack || (expected = 0.0 && abs d > 1e-9) then
+            if expected * d < -membershipSlack || (expected = 0.0 && abs d > onFlatSlack) then
                 inside <- false
 
         s, inside
@@ -183,7 +198,7 @@ module internal StreamingWalk =
             Array.init y.Length (fun i -> p.[i] - c * y.[i])
 
         let u = along p1
-        let u = if Dense.norm u < 1e-3 then along p2 else u
+        let u = if Dense.norm u < targetSeparation then along p2 else u
         Dense.scale (1.0 / Dense.norm u) u
 
     /// Whether the visit of the arc [pa, pa + gap] of the circle is the canonical visit of the face
@@ -270,7 +285,7 @@ module internal StreamingWalk =
 
         let nu =
             let nu = along target
-            if nu < 1e-3 then along second else nu
+            if nu < targetSeparation then along second else nu
 
         for i in 0 .. r - 1 do
             u.[i] <- u.[i] / nu
@@ -308,7 +323,7 @@ module internal StreamingWalk =
                 let e = projectOut span (Array.init r (fun k -> if k = i then 1.0 else 0.0))
                 let e = projectOut inFlat e
 
-                if Dense.norm e > 1e-6 && inFlat.Count < r - span.Length then
+                if Dense.norm e > basisResidual && inFlat.Count < r - span.Length then
                     inFlat.Add(Dense.scale (1.0 / Dense.norm e) e)
 
             let lifted = ResizeArray<float[]>()
