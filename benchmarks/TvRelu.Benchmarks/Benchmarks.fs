@@ -2,7 +2,10 @@
 module TvRelu.Benchmarks.Suites
 
 open BenchmarkDotNet.Attributes
-open TvRelu.Core
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
+open TvRelu.Core.Training
 
 /// Exact cell enumeration (issue 2): the 5-cube (94,572 cells) and random planar data.
 [<MemoryDiagnoser; SimpleJob(launchCount = 1, warmupCount = 1, iterationCount = 3)>]
@@ -49,3 +52,18 @@ type SolverBench() =
     /// 50 points, d = 3.
     [<Benchmark>]
     member _.Solve50InSpace() = run d3
+
+/// The one merge of atoms (issue 10; issue 12 found `train --width 100000 --epochs 1` spending 263 s in a
+/// quadratic merge): a width-10^5 network's measure and its clusters.
+[<MemoryDiagnoser; SimpleJob(launchCount = 1, warmupCount = 1, iterationCount = 3)>]
+type MergeBench() =
+    let wide = Network.initialise (Standard 0.1) 0 100_000 2
+
+    /// The canonical measure of 10^5 neurons (every direction distinct).
+    [<Benchmark>]
+    member _.MeasureOfWidth100000() = (Network.toMeasure wide).Count
+
+    /// The clusters of 10^5 neurons at the default angle.
+    [<Benchmark>]
+    member _.ClustersOfWidth100000() =
+        (Network.cluster ClusterOptions.Default wide).Length

@@ -1,12 +1,19 @@
 /// `dotnet run -c Release --project benchmarks/TvRelu.Benchmarks -- report` prints the numbers the
-/// issues ask for (time split, cells per second, peak memory) in one pass, `-- streaming` those of
-/// issue 13; any other arguments go to BenchmarkDotNet (for example `--filter '*'`).
+/// issues ask for (time split, cells per second, peak memory) in one pass; `-- estimates` measures the
+/// enumerations behind the façade's cost model against its estimates (one process per run); `-- bnb
+/// [d6|d10|d13|all]` runs the high-dimensional targets of issue 14 (`HighDimension`); `-- streaming` those of
+/// issue 13 (`Streaming`); any other
+/// arguments go to BenchmarkDotNet (for example `--filter '*'`).
 module TvRelu.Benchmarks.Program
 
 open System
 open System.Diagnostics
 open BenchmarkDotNet.Running
-open TvRelu.Core
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
+open TvRelu.Core.Training
 
 let private peakMb () =
     Process.GetCurrentProcess().Refresh()
@@ -64,17 +71,31 @@ let private report () =
             sw.Elapsed.TotalSeconds
 
     printfn ""
+    printfn "| merge (width 10^5, d = 2) | atoms | measure s | clusters | clusters s |"
+    printfn "|---|---:|---:|---:|---:|"
+    let wide = Network.initialise (Standard 0.1) 0 100_000 2
+    let sw = Stopwatch.StartNew()
+    let mu = Network.toMeasure wide
+    let tMeasure = sw.Elapsed.TotalSeconds
+    sw.Restart()
+    let clusters = Network.cluster ClusterOptions.Default wide
+    printfn "| 10^5 neurons | %d | %.2f | %d | %.2f |" mu.Count tMeasure clusters.Length sw.Elapsed.TotalSeconds
+
+    printfn ""
     printfn "peak working set: %.0f MB" (peakMb ())
 
 [<EntryPoint>]
 let main argv =
-    if argv = [| "report" |] then
-        report ()
-    elif argv = [| "streaming" |] then
-        Streaming.report ()
-    elif argv.Length > 0 && argv.[0] = "streaming-job" then
-        Streaming.job argv.[1..]
-    else
+    match argv with
+    | [| "report" |] -> report ()
+    | [| "estimates" |] -> Estimates.all ()
+    | [| "streaming" |] -> Streaming.report ()
+    | _ when argv.Length > 0 && argv.[0] = "streaming-job" -> Streaming.job argv.[1..]
+    | [| "estimate"; d; n |] -> Estimates.one (int d) (int n)
+    | _ when argv.Length > 0 && argv.[0] = "bnb" -> HighDimension.report argv.[1..]
+    | [| "bnb-dump"; job; path |] -> HighDimension.dump job path
+    | [| "bnb-probe"; path; seconds |] -> HighDimension.probe path (float seconds)
+    | _ ->
         BenchmarkSwitcher.FromAssembly(typeof<Suites.EnumerationBench>.Assembly).Run(argv)
         |> ignore
 

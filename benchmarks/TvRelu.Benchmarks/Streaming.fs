@@ -8,7 +8,8 @@ module TvRelu.Benchmarks.Streaming
 open System
 open System.Diagnostics
 open System.IO
-open TvRelu.Core
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
 open TvRelu.Core.Certificates
 
 let private loadAverage () =

@@ -2,7 +2,9 @@
 module TvRelu.Benchmarks.Workloads
 
 open System
-open TvRelu.Core
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Solver
 
 let private gaussian (rnd: Random) =
     sqrt (-2.0 * log (1.0 - rnd.NextDouble()))

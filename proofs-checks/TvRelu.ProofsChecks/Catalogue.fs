@@ -36,10 +36,22 @@ module Catalogue =
         | None -> raise (ArgumentException(sprintf "no claim '%s'; known: %s" id (String.Join(", ", all |> Array.map (fun c -> c.Id)))))
 
     /// Claims selected by a command-line style argument: "all" (the active claims) or a
-    /// comma-separated list of ids.
+    /// comma-separated list of ids. Raises ArgumentException, with a message for people, for an
+    /// empty selection, an empty or unknown id, and a claim listed twice (issue 12, items 7 and 11:
+    /// "" used to mean "all", and a repeated id failed deep in the campaign).
     let select (spec: string) =
-        if String.IsNullOrWhiteSpace spec || spec.Trim().ToLowerInvariant() = "all" then
+        if String.IsNullOrWhiteSpace spec then
+            raise (ArgumentException "no claim was given: name one, a comma-separated list, or 'all'")
+        elif spec.Trim().ToLowerInvariant() = "all" then
             active
         else
-            spec.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
-            |> Array.map find
+            let ids = spec.Split(',', StringSplitOptions.TrimEntries)
+
+            if ids |> Array.exists String.IsNullOrEmpty then
+                raise (ArgumentException(sprintf "the claim list '%s' has an empty entry" spec))
+
+            let claims = ids |> Array.map find
+
+            match claims |> Array.countBy (fun c -> c.Id) |> Array.tryFind (fun (_, n) -> n > 1) with
+            | Some(id, _) -> raise (ArgumentException(sprintf "the claim '%s' is listed twice in '%s'" id spec))
+            | None -> claims

@@ -187,24 +187,6 @@ module Stats =
 /// does not reuse the code it audits.
 module Linear =
 
-    /// The least-norm solution of A p = b (A given by rows) and the residual norm ‖A p − b‖.
-    let leastNorm (rows: float[][]) (cols: int) (b: float[]) =
-        let a = Matrix<float>.Build.DenseOfRowArrays rows
-        let svd = a.Svd(true)
-        let s = svd.S
-        let smax = if s.Count > 0 then s.[0] else 0.0
-        let tol = float (max rows.Length cols) * 1e-14 * max smax 1e-300
-        let ut = svd.U.Transpose() * Vector<float>.Build.DenseOfArray b
-        let w = Vector<float>.Build.Dense(cols)
-
-        for i in 0 .. s.Count - 1 do
-            if s.[i] > tol then
-                w.[i] <- ut.[i] / s.[i]
-
-        let p = svd.VT.Transpose() * w
-        let res = (a * p - Vector<float>.Build.DenseOfArray b).L2Norm()
-        p.ToArray(), res
-
     /// An orthonormal basis of the null space of A (rows), as column vectors, with a relative
     /// singular-value cut-off.
     let nullSpace (rows: float[][]) (cols: int) (relTol: float) =

@@ -3,7 +3,7 @@ namespace TvRelu.ProofsChecks
 open System
 open System.Globalization
 open System.Text
-open TvRelu.Core
+open TvRelu.Core.Data
 
 /// A generated problem, in the representation that shrinking works on: rows (x_i, y_i[, q_i]),
 /// λ as a fraction of λ_max (so that it stays meaningful when rows are removed), and an optional
@@ -333,23 +333,21 @@ module Shrink =
                 size <- if size = 1 then 0 else (size + 1) / 2
         }
 
-    /// Greedily removes rows while `fails` stays true, within a budget of calls to `fails` and of
-    /// wall-clock seconds. Returns the smallest failing problem found and the number of accepted reductions.
-    let minimise (budget: int) (seconds: float) (fails: Problem -> bool) (p: Problem) =
-        let clock = System.Diagnostics.Stopwatch.StartNew()
+    /// Greedily removes rows while `fails` stays true, within a budget of calls to `fails`. Returns
+    /// the smallest failing problem found and the number of accepted reductions. The budget counts
+    /// calls, never seconds: the result is a function of the problem and `fails` alone, so a seed
+    /// gives the same counterexample on an idle machine and a loaded one (issue 12, item 13).
+    let minimise (budget: int) (fails: Problem -> bool) (p: Problem) =
         let mutable current = p
         let mutable steps = 0
         let mutable calls = 0
         let mutable progress = true
 
-        while progress && calls < budget && clock.Elapsed.TotalSeconds < seconds do
+        while progress && calls < budget do
             progress <- false
             use e = (candidates current).GetEnumerator()
 
-            while not progress
-                  && calls < budget
-                  && clock.Elapsed.TotalSeconds < seconds
-                  && e.MoveNext() do
+            while not progress && calls < budget && e.MoveNext() do
                 calls <- calls + 1
 
                 if fails e.Current then

@@ -14,8 +14,18 @@ namespace TvRelu.Cli;
 /// </summary>
 public static class Cli
 {
-    /// <summary>Exit code of a successful run.</summary>
+    /// <summary>Exit code of a successful run: for `solve`, `certify` and `demo`, the answer is certified.</summary>
     public const int Success = 0;
+
+    /// <summary>
+    /// Exit code of a run that finished but whose answer is not certified: `solve` or `certify` with a gap above
+    /// the tolerance (or, with --exact, not verified), `train` that diverged.
+    /// </summary>
+    public const int NotCertified = 3;
+
+    /// <summary>The exit codes as `tvrelu --help` and the README state them.</summary>
+    internal const string ExitCodes =
+        "Exit codes: 0 done (solve/certify/demo: certified), 3 finished but NOT certified (solve/certify: gap above the tolerance or exact mode not verified; train: diverged), 2 bad input, 1 internal failure.";
 
     /// <summary>Exit code of an unexpected internal failure (a bug, not bad input).</summary>
     public const int InternalError = 1;
@@ -42,7 +52,7 @@ public static class Cli
         var root = new Command(
             "tvrelu",
             "tvrelu: exact, certified training of infinite-width shallow ReLU networks with total-variation regularisation.\n"
-            + "Convention: " + TvReluProblem.Convention)
+            + "Convention: " + TvReluProblem.Convention + "\n" + ExitCodes)
         {
             new HelpOption(),
             new VersionOption(),
@@ -54,7 +64,17 @@ public static class Cli
             AuditCommand.Create(context),
             TrainCommand.Create(context),
             CompareCommand.Create(context),
+            LambdaMaxCommand.Create(context),
+            PredictCommand.Create(context),
+            ExportCommand.Create(context),
         };
+        // The limits of early refusal (issue 12, item 8) on every command that may enumerate regions, subcommands
+        // included: all but the audit, whose trials are small by construction.
+        foreach (var command in root.Subcommands.Where(c => c.Name != "audit"))
+        {
+            CliOptions.AddLimitOptions(command);
+        }
+        CliOptions.AttachCompanions(root);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -74,13 +94,45 @@ public static class Cli
 
     /// <summary>
     /// Wraps a command's body: bad input becomes one `error:` line and exit code 2, anything else
-    /// one `error: internal failure` line and exit code 1.
+    /// one `error: internal failure` line and exit code 1. Output files are all-or-nothing (issue 12,
+    /// item 12): every output-file option is checked before the work starts, files written through
+    /// <see cref="CliContext.Stage"/> replace their targets only when the command succeeds, and an output
+    /// file that a failed command created (a plot written before a later failure) is removed.
     /// </summary>
     internal static Func<ParseResult, int> Guarded(CliContext context, Func<ParseResult, int> body) => parseResult =>
     {
+        string[] outputs = [];
         try
         {
-            return body(parseResult);
+            outputs = CliOptions.OutputFiles(parseResult);
+            var existing = outputs.Where(File.Exists).ToHashSet();
+            try
+            {
+                var code = body(parseResult);
+                context.Commit();
+                return code;
+            }
+            catch
+            {
+                context.Abort();
+                foreach (var created in outputs.Where(p => !existing.Contains(p) && File.Exists(p)))
+                {
+                    try
+                    {
+                        File.Delete(created);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        context.Error.WriteLine($"warning: could not remove '{created}', written before the failure: {e.Message}");
+                    }
+                }
+                throw;
+            }
+        }
+        catch (TvReluLimitException e)
+        {
+            context.Error.WriteLine($"error: {e.Describe(CliOptions.OptionOf(e.Limit))}");
+            return BadInput;
         }
         catch (Exception e) when (e is TvReluInputException or IOException or UnauthorizedAccessException or JsonException)
         {
@@ -100,17 +152,57 @@ public static class Cli
 /// <param name="Error">`error: …` lines and warnings.</param>
 internal sealed record CliContext(TextWriter Output, TextWriter Error)
 {
+    /// <summary>Output files written to a temporary name, by target: they replace their targets in <see cref="Commit"/>.</summary>
+    private readonly List<(string Given, string Target, string Temporary)> _staged = [];
+
     /// <summary>Writes the JSON document to <paramref name="outPath"/> when given, else prints the tables.</summary>
     internal void Emit<T>(string? outPath, T document, Action<IAnsiConsole> tables)
     {
         if (outPath is not null)
         {
-            JsonFiles.Write(outPath, document);
-            Output.WriteLine($"wrote {outPath}");
+            JsonFiles.Write(Stage(outPath), document);
         }
         else
         {
             tables(Tables.ConsoleFor(Output));
         }
+    }
+
+    /// <summary>
+    /// The temporary path (hidden, in the same directory) to write <paramref name="path"/> to. The file replaces
+    /// <paramref name="path"/> atomically when the command succeeds and is deleted when it fails, so a failing
+    /// command never leaves a file, nor half of one.
+    /// </summary>
+    internal string Stage(string path)
+    {
+        var target = JsonFiles.OutputPath(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Guid.NewGuid():N}.tmp-{Path.GetFileName(target)}");
+        _staged.Add((path, target, temporary));
+        return temporary;
+    }
+
+    /// <summary>Moves every staged file over its target (flushed to the disk first), and says so.</summary>
+    internal void Commit()
+    {
+        foreach (var (given, target, temporary) in _staged)
+        {
+            using (var stream = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, target, overwrite: true);
+            Output.WriteLine($"wrote {given}");
+        }
+        _staged.Clear();
+    }
+
+    /// <summary>Deletes every staged file: the command failed, its outputs must not appear.</summary>
+    internal void Abort()
+    {
+        foreach (var (_, _, temporary) in _staged)
+        {
+            File.Delete(temporary);
+        }
+        _staged.Clear();
     }
 }

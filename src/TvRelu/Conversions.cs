@@ -1,10 +1,9 @@
 using Microsoft.FSharp.Core;
-using CoreAssessment = TvRelu.Core.Assessment;
-using CoreExactReport = TvRelu.Core.ExactReport;
-using CoreExtremum = TvRelu.Core.Extremum;
-using CoreSaturationPoint = TvRelu.Core.SaturationPoint;
-using CoreSolution = TvRelu.Core.Solution;
-using Rational = TvRelu.Core.Rationals.Rational;
+using CoreAssessment = TvRelu.Core.Certificates.Assessment;
+using CoreExactReport = TvRelu.Core.Exact.ExactReport;
+using CoreExtremum = TvRelu.Core.Certificates.Extremum;
+using CoreSaturationPoint = TvRelu.Core.Certificates.SaturationPoint;
+using CoreSolution = TvRelu.Core.Solver.Solution;
 
 namespace TvRelu;
 
@@ -62,16 +61,16 @@ internal static class Conversions
         };
     }
 
-    /// <summary>The gap bound is printed with the digits of the report's decimals, rounded up.</summary>
-    internal static ExactCertification ToFacade(this CoreExactReport r, int digits) => new()
+    /// <summary>The exact report as façade records (its decimals carry the digits of the core's options).</summary>
+    internal static ExactCertification ToFacade(this CoreExactReport r) => new()
     {
         Verdict = r.Verdict.Name,
         Lower = r.LowerText,
         Upper = r.UpperText,
         LowerDecimal = r.LowerDecimal,
         UpperDecimal = r.UpperDecimal,
-        GapBound = Rational.toText(r.GapBound),
-        GapBoundDecimal = Rational.toDecimal(digits, true, r.GapBound),
+        GapBound = r.GapBoundText,
+        GapBoundDecimal = r.GapBoundDecimal,
         Failures = ReadOnly.Map(r.Failures, f => f),
         Rank = r.Rank is null ? null : r.Rank.Value.Item1,
         RankPoints = r.Rank is null ? null : r.Rank.Value.Item2,

@@ -1,5 +1,5 @@
-using CoreCertificate = TvRelu.Core.Certificate;
-using CoreCertificateOps = TvRelu.Core.CertificateModule;
+using CoreCertificate = TvRelu.Core.Certificates.Certificate;
+using CoreCertificateOps = TvRelu.Core.Certificates.CertificateModule;
 
 namespace TvRelu;
 
@@ -60,10 +60,17 @@ public sealed class DualCertificate
     /// The saturation set {|η| ≥ 1 − tolerance}: at most one point per sign on each closed region
     /// (THEORY.md §3, consequence 2), points shared by adjacent regions merged.
     /// </summary>
-    /// <param name="tolerance">Points with |η| ≥ 1 − tolerance are saturated.</param>
-    /// <param name="boundaryTolerance">A point closer than this to a hyperplane (unit normals) is on a boundary.</param>
+    /// <param name="tolerance">Points with |η| ≥ 1 − tolerance are saturated; <c>null</c> for the solver's default.</param>
+    /// <param name="boundaryTolerance">A point closer than this to a hyperplane (unit normals) is on a boundary; <c>null</c> for the solver's default.</param>
     /// <returns>The saturation points, most saturated first.</returns>
-    public IReadOnlyList<SaturationPoint> Saturation(double tolerance = 1e-6, double boundaryTolerance = 1e-9)
+    public IReadOnlyList<SaturationPoint> Saturation(double? tolerance = null, double? boundaryTolerance = null)
+    {
+        return SaturationAt(
+            tolerance ?? TvRelu.Core.Solver.SolverOptions.Default.SaturationTolerance,
+            boundaryTolerance ?? TvRelu.Core.Solver.SolverOptions.Default.BoundaryTolerance);
+    }
+
+    private IReadOnlyList<SaturationPoint> SaturationAt(double tolerance, double boundaryTolerance)
     {
         if (!(tolerance >= 0.0 && tolerance < 1.0) || !(boundaryTolerance >= 0.0))
         {

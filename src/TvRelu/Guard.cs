@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.FSharp.Core;
-using TvRelu.Core;
+using TvRelu.Core.Data;
 
 namespace TvRelu;
 

@@ -1,5 +1,5 @@
-using CoreMeasure = TvRelu.Core.Measure;
-using CoreMeasureOps = TvRelu.Core.MeasureModule;
+using CoreMeasure = TvRelu.Core.Data.Measure;
+using CoreMeasureOps = TvRelu.Core.Data.MeasureModule;
 
 namespace TvRelu;
 
@@ -8,7 +8,8 @@ namespace TvRelu;
 /// Two atoms are equal when their directions and amplitudes are equal element by element.
 /// </summary>
 /// <param name="Direction">θ = (w, b) ∈ R^{d+1}. Unit norm in the measures the library returns; any
-/// non-zero vector u is accepted on input and read as the Dirac a‖u‖ δ_{u/‖u‖}.</param>
+/// non-zero vector u is accepted on input and read as the Dirac a‖u‖ δ_{u/‖u‖} (the zero vector has no
+/// direction on the sphere and is refused).</param>
 /// <param name="Amplitude">The signed mass a.</param>
 public sealed record Atom(IReadOnlyList<double> Direction, double Amplitude)
 {
@@ -56,12 +57,15 @@ public sealed record Measure
 
     /// <summary>
     /// The canonical measure of the given atoms. An atom with a non-unit direction u and amplitude a
-    /// is the Dirac a‖u‖ δ_{u/‖u‖} (ReLU is positively homogeneous); atoms with u = 0 or a = 0 vanish.
+    /// is the Dirac a‖u‖ δ_{u/‖u‖} (ReLU is positively homogeneous); atoms with a = 0 vanish. A zero
+    /// direction u = 0 is refused: it is no point of the sphere, and reading it as nothing would hide a
+    /// broken input (issue 12, item 11).
     /// </summary>
     /// <param name="ambientDimension">d + 1: the number of entries of every direction, at least 2.</param>
     /// <param name="atoms">The atoms, from any source.</param>
     /// <returns>The canonical measure.</returns>
-    /// <exception cref="TvReluInputException">A direction has the wrong length or a non-finite entry.</exception>
+    /// <exception cref="TvReluInputException">A direction has the wrong length, a non-finite entry, is zero, or is too
+    /// small to normalise in double precision.</exception>
     public static Measure FromAtoms(int ambientDimension, IEnumerable<Atom> atoms)
     {
         ArgumentNullException.ThrowIfNull(atoms);
@@ -89,6 +93,16 @@ public sealed record Measure
             if (!double.IsFinite(atom.Amplitude) || atom.Direction.Any(v => !double.IsFinite(v)))
             {
                 throw new TvReluInputException($"atom {index} has a non-finite direction or amplitude", nameof(atoms));
+            }
+            var largest = atom.Direction.Max(Math.Abs);
+            if (largest == 0)
+            {
+                throw new TvReluInputException($"atom {index} has the zero direction: θ = 0 is no point of the sphere S^d", nameof(atoms));
+            }
+            if (!double.IsFinite(1 / largest))
+            {
+                throw new TvReluInputException(
+                    $"atom {index} has a direction of length {Guard.Format(largest)}, too small to normalise in double precision", nameof(atoms));
             }
             raw.Add(Tuple.Create(atom.Direction.ToArray(), atom.Amplitude));
         }

@@ -1,4 +1,4 @@
-using CoreOptions = TvRelu.Core.SolverOptions;
+using CoreOptions = TvRelu.Core.Solver.SolverOptions;
 
 namespace TvRelu;
 
@@ -48,7 +48,13 @@ public sealed record SolveOptions
         Positive(ColumnsPerRound, nameof(ColumnsPerRound));
         InUnitInterval(SaturationTolerance, nameof(SaturationTolerance));
         InUnitInterval(BoundaryTolerance, nameof(BoundaryTolerance));
-        return new CoreOptions(Conversions.ToOption(Tolerance), MaxRounds, SaturationTolerance, BoundaryTolerance, ColumnsPerRound, CountFaces);
+        return CoreOptions.Default
+            .WithTolerance(Tolerance)
+            .WithMaxRounds(MaxRounds)
+            .WithSaturationTolerance(SaturationTolerance)
+            .WithBoundaryTolerance(BoundaryTolerance)
+            .WithColumnsPerRound(ColumnsPerRound)
+            .WithCountFaces(CountFaces);
     }
 
     private static void Positive(int value, string name)

@@ -2,7 +2,6 @@ using System.Numerics;
 using Microsoft.FSharp.Core;
 using CoreCertificate = TvRelu.Core.Certificates.StreamingCertificate;
 using CoreCounts = TvRelu.Core.Certificates.StreamingCounts;
-using CoreEstimate = TvRelu.Core.Certificates.StreamingEstimate;
 using CoreExtremum = TvRelu.Core.Certificates.StreamingExtremum;
 using CoreOptions = TvRelu.Core.Certificates.StreamingOptions;
 using CorePartial = TvRelu.Core.Certificates.StreamingPartial;
@@ -109,7 +108,7 @@ public sealed record StreamingRegionsReport
         EulerCharacteristic = c.EulerCharacteristic is null ? null : c.EulerCharacteristic.Value,
         ExpectedEulerCharacteristic = c.ExpectedEulerCharacteristic,
         CellsByDeletionRestriction = c.CellsByDeletionRestriction is null ? null : c.CellsByDeletionRestriction.Value,
-        CoverCount = TvRelu.Core.ArrangementModule.coverCount(c.Hyperplanes, dimension),
+        CoverCount = TvRelu.Core.Arrangements.ArrangementModule.coverCount(c.Hyperplanes, dimension),
     };
 }
 
@@ -154,17 +153,6 @@ public sealed record StreamingCertificateReport
         Regions = StreamingRegionsReport.Of(c.Counts, dimension),
         Consistent = c.Consistent,
     };
-}
-
-/// <summary>The predicted cost of a streaming pass, known before it starts.</summary>
-/// <param name="Cells">Cover's count: an upper bound on the regions.</param>
-/// <param name="GreatCircles">The great circles the walks go round (at most).</param>
-/// <param name="WorkItems">The independent work items (threads and shards share them).</param>
-/// <param name="MemoryBytes">Peak memory of one process: O(N·d), no region stored.</param>
-/// <param name="Seconds">Wall time on an idle machine with the given threads (calibrated on the issue 13 benchmarks).</param>
-public sealed record StreamingEstimate(BigInteger Cells, double GreatCircles, int WorkItems, long MemoryBytes, double Seconds)
-{
-    internal static StreamingEstimate Of(CoreEstimate e) => new(e.Cells, e.GreatCircles, e.WorkItems, e.MemoryBytes, e.Seconds);
 }
 
 /// <summary>

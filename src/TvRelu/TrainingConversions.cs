@@ -1,8 +1,8 @@
 using System.Globalization;
-using CoreHistoryEntry = TvRelu.Core.HistoryEntry;
-using CoreNetwork = TvRelu.Core.Network;
-using CoreNetworkOps = TvRelu.Core.NetworkModule;
-using CoreStopReason = TvRelu.Core.StopReason;
+using CoreHistoryEntry = TvRelu.Core.Training.HistoryEntry;
+using CoreNetwork = TvRelu.Core.Training.Network;
+using CoreNetworkOps = TvRelu.Core.Training.NetworkModule;
+using CoreStopReason = TvRelu.Core.Training.StopReason;
 
 namespace TvRelu;
 

@@ -45,6 +45,10 @@ public enum TrainingStopReason
 /// </summary>
 public sealed record TrainOptions
 {
+    private static readonly TvRelu.Core.Training.TrainingOptions CoreTraining = TvRelu.Core.Training.TrainingOptions.Default;
+    private static readonly TvRelu.Core.Training.StoppingRule CoreStopping = TvRelu.Core.Training.StoppingRule.Default;
+    private static readonly TvRelu.Core.Training.ClusterOptions CoreClusters = TvRelu.Core.Training.ClusterOptions.Default;
+
     /// <summary>The default settings.</summary>
     public static TrainOptions Default { get; } = new();
 
@@ -78,28 +82,28 @@ public sealed record TrainOptions
     public int Seed { get; init; }
 
     /// <summary>The epoch budget.</summary>
-    public int MaxEpochs { get; init; } = 20_000;
+    public int MaxEpochs { get; init; } = CoreStopping.MaxEpochs;
 
     /// <summary>Stop when the relative change of the objective stays below this for <see cref="Patience"/> epochs.</summary>
-    public double RelativeTolerance { get; init; } = 1e-12;
+    public double RelativeTolerance { get; init; } = CoreStopping.RelativeTolerance;
 
     /// <summary>Epochs in a row the relative change must stay below the tolerance.</summary>
-    public int Patience { get; init; } = 10;
+    public int Patience { get; init; } = CoreStopping.Patience;
 
     /// <summary>Stop when the gradient's norm is at most this.</summary>
-    public double GradientTolerance { get; init; } = 1e-10;
+    public double GradientTolerance { get; init; } = CoreStopping.GradientTolerance;
 
     /// <summary>A history entry every this many epochs.</summary>
-    public int HistoryEvery { get; init; } = 100;
+    public int HistoryEvery { get; init; } = CoreTraining.HistoryEvery;
 
     /// <summary>The certified gap every this many epochs in the history (0: only at the end).</summary>
-    public int CertifyEvery { get; init; } = 1000;
+    public int CertifyEvery { get; init; } = CoreTraining.CertifyEvery;
 
     /// <summary>Neurons whose directions are within this angle (radians) and have the same output sign form one cluster.</summary>
-    public double ClusterAngleTolerance { get; init; } = 0.01;
+    public double ClusterAngleTolerance { get; init; } = CoreClusters.AngleTolerance;
 
     /// <summary>Neurons carrying at most this fraction of the total mass Σ_j |c_j| ‖(w_j, b_j)‖ are left out of the clusters.</summary>
-    public double ClusterMassTolerance { get; init; } = 1e-3;
+    public double ClusterMassTolerance { get; init; } = CoreClusters.MassTolerance;
 }
 
 /// <summary>One neuron x ↦ c · max(⟨w, x⟩ + b, 0).</summary>
@@ -219,6 +223,8 @@ public sealed record TrainingResult
 /// <summary>Settings of the sliding Frank–Wolfe solvers (<see cref="TvReluProblem.SlidingFrankWolfe"/>, <see cref="TvReluProblem.SolveWeighted"/>).</summary>
 public sealed record FrankWolfeOptions
 {
+    private static readonly TvRelu.Core.Solver.FrankWolfeOptions CoreFrankWolfe = TvRelu.Core.Solver.FrankWolfeOptions.Default;
+
     /// <summary>The default settings.</summary>
     public static FrankWolfeOptions Default { get; } = new();
 
@@ -226,10 +232,10 @@ public sealed record FrankWolfeOptions
     public double? Tolerance { get; init; }
 
     /// <summary>Rounds before giving up; the result is then reported as not certified, never as optimal.</summary>
-    public int MaxRounds { get; init; } = 500;
+    public int MaxRounds { get; init; } = CoreFrankWolfe.MaxRounds;
 
     /// <summary>Newton iterations of the sliding step per round.</summary>
-    public int SlideIterations { get; init; } = 60;
+    public int SlideIterations { get; init; } = CoreFrankWolfe.SlideIterations;
 }
 
 /// <summary>

@@ -4,9 +4,10 @@ namespace TvRelu;
 /// Raised when the input to the library is unusable: malformed or missing data, non-finite
 /// numbers, ragged rows, an empty data set, λ ≤ 0, a measure or dual vector of the wrong size,
 /// or a problem too large to enumerate exactly. The message is one line that names the problem
-/// (row, column, value) so that it can be shown to a user as it is.
+/// (row, column, value) so that it can be shown to a user as it is. A problem refused because its
+/// estimated cost exceeds a limit is the subclass <see cref="TvReluLimitException"/>.
 /// </summary>
-public sealed class TvReluInputException : ArgumentException
+public class TvReluInputException : ArgumentException
 {
     private readonly string _description;
 

@@ -1,19 +1,22 @@
-using CoreCost = TvRelu.Core.Certificates.StreamingCost;
 using CoreStreaming = TvRelu.Core.Certificates.StreamingSupremum;
 
 namespace TvRelu;
 
 // The streaming methods of issue 13: the exact supremum and the cell count without storing the
 // arrangement (memory O(N·d)), on the threads of this machine or sharded across machines. They do
-// not touch the problem's stored regions, and are not bound by its enumeration limit.
+// not touch the problem's stored regions; each refuses, before any work, a pass (or shard) whose
+// estimate (<see cref="Estimate"/> with <see cref="EnumerationMethod.Streaming"/>) exceeds the limits.
 public sealed partial class TvReluProblem
 {
-    /// <summary>The predicted cost of a streaming pass on this problem, before it starts.</summary>
-    /// <param name="certificate">A certificate (true) or a count alone (false).</param>
-    /// <param name="threads">The worker threads; 0 for one per core.</param>
-    /// <returns>Cover's bound on the regions, the memory and the time.</returns>
-    public StreamingEstimate StreamingCost(bool certificate = true, int threads = 0) =>
-        StreamingEstimate.Of(CoreCost.estimate(DataPoints, Dimension, certificate, threads > 0 ? threads : Environment.ProcessorCount));
+    /// <summary>
+    /// λ_max = sup_θ |⟨y, φ(θ)⟩| by a streaming pass: the supremum of |η| for q = y at λ = 1 (THEORY.md §2), exact,
+    /// without storing the regions (<see cref="LambdaMax"/> stores them).
+    /// </summary>
+    /// <param name="settings">Streaming settings; <c>null</c> for <see cref="StreamingSettings.Default"/>.</param>
+    /// <returns>λ_max.</returns>
+    /// <exception cref="TvReluLimitException">The pass's estimate exceeds <see cref="Limits"/>.</exception>
+    public double LambdaMaxStreaming(StreamingSettings? settings = null) =>
+        CertificateStreaming(_data.Labels, 1.0, (settings ?? StreamingSettings.Default) with { SaturationTolerance = null }).SupremumAbs;
 
     /// <summary>
     /// The exact supremum and infimum of the certificate of q over the whole sphere, its saturation set
@@ -24,9 +27,10 @@ public sealed partial class TvReluProblem
     /// <param name="settings">Streaming settings; <c>null</c> for <see cref="StreamingSettings.Default"/>.</param>
     /// <returns>The report.</returns>
     /// <exception cref="TvReluInputException">λ ≤ 0, q of the wrong length or not finite, or bad settings.</exception>
+    /// <exception cref="TvReluLimitException">The pass's estimate exceeds <see cref="Limits"/>.</exception>
     public StreamingCertificateReport CertificateStreaming(IReadOnlyList<double> dual, double lambda, StreamingSettings? settings = null)
     {
-        var (q, options) = StreamingInputs(dual, lambda, settings);
+        var (q, options) = StreamingInputs(dual, lambda, settings, 1);
         return StreamingCertificateReport.Of(CoreStreaming.certify(options, _data, lambda, q), Dimension);
     }
 
@@ -41,10 +45,11 @@ public sealed partial class TvReluProblem
     /// <param name="settings">Streaming settings; <c>null</c> for <see cref="StreamingSettings.Default"/>.</param>
     /// <returns>The partial.</returns>
     /// <exception cref="TvReluInputException">A bad shard, λ, q or settings.</exception>
+    /// <exception cref="TvReluLimitException">The shard's estimate exceeds <see cref="Limits"/>.</exception>
     public StreamingPartial CertificatePartial(IReadOnlyList<double> dual, double lambda, int shardIndex, int shardCount, StreamingSettings? settings = null)
     {
         Shard(shardIndex, shardCount);
-        var (q, options) = StreamingInputs(dual, lambda, settings);
+        var (q, options) = StreamingInputs(dual, lambda, settings, shardCount);
         return StreamingPartial.Of(CoreStreaming.partial(options, _data, lambda, q, shardIndex, shardCount));
     }
 
@@ -52,8 +57,9 @@ public sealed partial class TvReluProblem
     /// <param name="settings">Streaming settings; <c>null</c> for <see cref="StreamingSettings.Default"/>.</param>
     /// <returns>The counts.</returns>
     /// <exception cref="TvReluInputException">Bad settings.</exception>
+    /// <exception cref="TvReluLimitException">The pass's estimate exceeds <see cref="Limits"/>.</exception>
     public StreamingRegionsReport RegionsStreaming(StreamingSettings? settings = null) =>
-        StreamingRegionsReport.Of(CoreStreaming.countCells((settings ?? StreamingSettings.Default).ToCore(), _data), Dimension);
+        StreamingRegionsReport.Of(CoreStreaming.countCells(CountOptions(settings, 1), _data), Dimension);
 
     /// <summary>Shard <paramref name="shardIndex"/> of <paramref name="shardCount"/> of the streaming count, for <see cref="StreamingPartial.MergeRegions"/>.</summary>
     /// <param name="shardIndex">i, 0 ≤ i &lt; k.</param>
@@ -61,17 +67,29 @@ public sealed partial class TvReluProblem
     /// <param name="settings">Streaming settings; <c>null</c> for <see cref="StreamingSettings.Default"/>.</param>
     /// <returns>The partial.</returns>
     /// <exception cref="TvReluInputException">A bad shard or settings.</exception>
+    /// <exception cref="TvReluLimitException">The shard's estimate exceeds <see cref="Limits"/>.</exception>
     public StreamingPartial RegionsPartial(int shardIndex, int shardCount, StreamingSettings? settings = null)
     {
         Shard(shardIndex, shardCount);
-        return StreamingPartial.Of(CoreStreaming.regionsPartial((settings ?? StreamingSettings.Default).ToCore(), _data, shardIndex, shardCount));
+        return StreamingPartial.Of(CoreStreaming.regionsPartial(CountOptions(settings, shardCount), _data, shardIndex, shardCount));
     }
 
-    private (double[] Dual, TvRelu.Core.Certificates.StreamingOptions Options) StreamingInputs(IReadOnlyList<double> dual, double lambda, StreamingSettings? settings)
+    /// <summary>Validated inputs of a certificate pass, refused first if its estimate exceeds the limits.</summary>
+    private (double[] Dual, TvRelu.Core.Certificates.StreamingOptions Options) StreamingInputs(IReadOnlyList<double> dual, double lambda, StreamingSettings? settings, int shards)
     {
         Guard.Lambda(lambda);
         var q = Guard.PerDataPoint(dual, DataPoints, "dual vector", nameof(dual));
-        return (q, (settings ?? StreamingSettings.Default).ToCore());
+        var options = (settings ?? StreamingSettings.Default).ToCore();
+        EnsureTractable(EnumerationMethod.Streaming, true, options.MaxDegreeOfParallelism, shards);
+        return (q, options);
+    }
+
+    /// <summary>Validated options of a counting pass, refused first if its estimate exceeds the limits.</summary>
+    private TvRelu.Core.Certificates.StreamingOptions CountOptions(StreamingSettings? settings, int shards)
+    {
+        var options = (settings ?? StreamingSettings.Default).ToCore();
+        EnsureTractable(EnumerationMethod.Streaming, false, options.MaxDegreeOfParallelism, shards);
+        return options;
     }
 
     private static void Shard(int index, int count)

@@ -1,22 +1,22 @@
 using System.Collections.Concurrent;
 using Microsoft.FSharp.Core;
-using CoreClusterOptions = TvRelu.Core.ClusterOptions;
-using CoreFrankWolfe = TvRelu.Core.SlidingFrankWolfe;
-using CoreFrankWolfeOptions = TvRelu.Core.FrankWolfeOptions;
-using CoreGridLasso = TvRelu.Core.GridLasso;
-using CoreInitialisation = TvRelu.Core.Initialisation;
-using CoreLabelNoise = TvRelu.Core.LabelNoise;
-using CoreLearningRate = TvRelu.Core.LearningRate;
-using CoreOptimizer = TvRelu.Core.Optimizer;
-using CoreSolution = TvRelu.Core.Solution;
-using CoreSolve = TvRelu.Core.Solve;
-using CoreSolverOptions = TvRelu.Core.SolverOptions;
-using CoreStoppingRule = TvRelu.Core.StoppingRule;
-using CoreTraining = TvRelu.Core.Training;
-using CoreTrainingOptions = TvRelu.Core.TrainingOptions;
-using CoreTrainingProgress = TvRelu.Core.TrainingProgress;
-using CoreTrainingReference = TvRelu.Core.TrainingReference;
-using CoreWeightedTv = TvRelu.Core.WeightedTv;
+using CoreClusterOptions = TvRelu.Core.Training.ClusterOptions;
+using CoreFrankWolfe = TvRelu.Core.Solver.SlidingFrankWolfe;
+using CoreFrankWolfeOptions = TvRelu.Core.Solver.FrankWolfeOptions;
+using CoreGridLasso = TvRelu.Core.Solver.GridLasso;
+using CoreInitialisation = TvRelu.Core.Training.Initialisation;
+using CoreLabelNoise = TvRelu.Core.Training.LabelNoise;
+using CoreLearningRate = TvRelu.Core.Training.LearningRate;
+using CoreOptimizer = TvRelu.Core.Training.Optimizer;
+using CoreSolution = TvRelu.Core.Solver.Solution;
+using CoreSolve = TvRelu.Core.Solver.Solve;
+using CoreSolverOptions = TvRelu.Core.Solver.SolverOptions;
+using CoreStoppingRule = TvRelu.Core.Training.StoppingRule;
+using CoreTraining = TvRelu.Core.Training.Training;
+using CoreTrainingOptions = TvRelu.Core.Training.TrainingOptions;
+using CoreTrainingProgress = TvRelu.Core.Training.TrainingProgress;
+using CoreTrainingReference = TvRelu.Core.Training.TrainingReference;
+using CoreWeightedTv = TvRelu.Core.Training.WeightedTv;
 
 namespace TvRelu;
 
@@ -26,6 +26,9 @@ public sealed partial class TvReluProblem
 {
     /// <summary>The exact solutions behind <see cref="Train"/>'s certification, one per λ, computed once.</summary>
     private readonly ConcurrentDictionary<double, Lazy<CoreSolution>> _exact = new();
+
+    /// <summary>The weighted problem's λ_max, once computed (a pure function of the data: a race only computes it twice).</summary>
+    private double? _weightedLambdaMax;
 
     /// <summary>
     /// Trains a two-layer ReLU network of the given width on ½‖f(X) − y‖² + (λ/2) Σ_j (c_j² + ‖(w_j, b_j)‖²)
@@ -47,9 +50,12 @@ public sealed partial class TvReluProblem
         }
         options ??= TrainOptions.Default;
         var core = ToCore(options, progress);
+        EnsureTrainable(width);
         var reference = Reference(lambda);
-        var run = CoreTraining.trainOn(FSharpOption<TvRelu.Core.Arrangement>.Some(reference.Arrangement), _data, lambda, width, core);
-        var clusterOptions = new CoreClusterOptions(options.ClusterAngleTolerance, options.ClusterMassTolerance);
+        var run = CoreTraining.trainOn(FSharpOption<TvRelu.Core.Arrangements.Arrangement>.Some(reference.Arrangement), _data, lambda, width, core);
+        var clusterOptions = CoreClusterOptions.Default
+            .WithAngleTolerance(options.ClusterAngleTolerance)
+            .WithMassTolerance(options.ClusterMassTolerance);
         var certificate = CoreTraining.certify(reference, clusterOptions, run.Network);
         var measure = new Measure(certificate.Measure);
         return new TrainingResult
@@ -105,6 +111,14 @@ public sealed partial class TvReluProblem
     }
 
     /// <summary>
+    /// λ_max of the weighted (label-noise) problem, sup_θ |⟨y, φ(θ)⟩| / ω(θ) over the whole sphere (THEORY.md §7):
+    /// its zero measure is optimal exactly for λ ≥ this value. Computed by the exact weighted oracle with q = y.
+    /// </summary>
+    /// <exception cref="TvReluInputException">The problem is too large to enumerate.</exception>
+    public double WeightedLambdaMax =>
+        _weightedLambdaMax ??= CoreWeightedTv.supremum(_arrangement.Value, _data, 1.0, _data.Labels).Value;
+
+    /// <summary>
     /// The fixed-grid baseline: the LASSO over a grid of directions on the sphere (equally spaced for d = 1, a
     /// Fibonacci lattice for d = 2, seeded random for d ≥ 3), solved exactly on the grid by a working set, audited exactly.
     /// </summary>
@@ -119,12 +133,13 @@ public sealed partial class TvReluProblem
         {
             throw new TvReluInputException($"the grid needs at least one direction (got {gridSize})", nameof(gridSize));
         }
+        EnsureGridFits(gridSize);
         var grid = CoreGridLasso.directions(Dimension, gridSize, 0);
         var r = CoreGridLasso.onArrangement(_arrangement.Value, _data, lambda, grid, 10_000);
         return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
     }
 
-    private static AuditedSolution Audited(TvRelu.Core.Measure core, TvRelu.Core.Assessment assessment, double lambda, int rounds, double seconds)
+    private static AuditedSolution Audited(TvRelu.Core.Data.Measure core, TvRelu.Core.Certificates.Assessment assessment, double lambda, int rounds, double seconds)
     {
         var measure = new Measure(core);
         return new AuditedSolution { Measure = measure, Certification = assessment.ToFacade(lambda, measure), Rounds = rounds, Seconds = seconds };
@@ -158,7 +173,7 @@ public sealed partial class TvReluProblem
     private CoreTrainingReference Reference(double lambda)
     {
         EnsureTractable();
-        var exact = _exact.GetOrAdd(lambda, l => new Lazy<CoreSolution>(() => TvRelu.Core.CertifiedSolve.onArrangement(_arrangement.Value, _data, l, CoreSolverOptions.Default))).Value;
+        var exact = _exact.GetOrAdd(lambda, l => new Lazy<CoreSolution>(() => TvRelu.Core.Solver.CertifiedSolve.onArrangement(_arrangement.Value, _data, l, CoreSolverOptions.Default))).Value;
         return new CoreTrainingReference(_data, lambda, _arrangement.Value, exact);
     }
 
@@ -167,7 +182,10 @@ public sealed partial class TvReluProblem
         Guard.Tolerance(options.Tolerance, nameof(options.Tolerance));
         TrainingConversions.AtLeast(options.MaxRounds, 1, nameof(options.MaxRounds));
         TrainingConversions.AtLeast(options.SlideIterations, 0, nameof(options.SlideIterations));
-        return new CoreFrankWolfeOptions(Conversions.ToOption(options.Tolerance), options.MaxRounds, options.SlideIterations);
+        return CoreFrankWolfeOptions.Default
+            .WithTolerance(options.Tolerance)
+            .WithMaxRounds(options.MaxRounds)
+            .WithSlideIterations(options.SlideIterations);
     }
 
     private CoreTrainingOptions ToCore(TrainOptions o, IProgress<TrainingProgress>? progress)
@@ -224,19 +242,20 @@ public sealed partial class TvReluProblem
         var init = o.Initialisation == InitialisationRegime.Small
             ? CoreInitialisation.NewSmall(o.InitialisationScale)
             : CoreInitialisation.NewStandard(o.InitialisationScale);
-        var report = progress is null
-            ? FSharpOption<FSharpFunc<CoreTrainingProgress, Unit>>.None
-            : FSharpOption<FSharpFunc<CoreTrainingProgress, Unit>>.Some(
-                FuncConvert.FromAction<CoreTrainingProgress>(p => progress.Report(new TrainingProgress(p.Epoch, p.MaxEpochs, p.Objective))));
-        return new CoreTrainingOptions(
-            optimizer,
-            schedule,
-            init,
-            o.Seed,
-            new CoreStoppingRule(o.MaxEpochs, o.RelativeTolerance, o.Patience, o.GradientTolerance),
-            o.BatchSize is { } batch ? FSharpOption<int>.Some(batch) : FSharpOption<int>.None,
-            o.HistoryEvery,
-            o.CertifyEvery,
-            report);
+        var stopping = CoreStoppingRule.Default
+            .WithMaxEpochs(o.MaxEpochs)
+            .WithRelativeTolerance(o.RelativeTolerance)
+            .WithPatience(o.Patience)
+            .WithGradientTolerance(o.GradientTolerance);
+        return CoreTrainingOptions.Default
+            .WithOptimizer(optimizer)
+            .WithLearningRate(schedule)
+            .WithInitialisation(init)
+            .WithSeed(o.Seed)
+            .WithStopping(stopping)
+            .WithBatchSize(o.BatchSize)
+            .WithHistoryEvery(o.HistoryEvery)
+            .WithCertifyEvery(o.CertifyEvery)
+            .WithProgress(progress is null ? null : p => progress.Report(new TrainingProgress(p.Epoch, p.MaxEpochs, p.Objective)));
     }
 }

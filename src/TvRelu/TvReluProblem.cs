@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Numerics;
-using TvRelu.Core;
-using CoreArrangement = TvRelu.Core.Arrangement;
-using CoreArrangementOps = TvRelu.Core.ArrangementModule;
-using CoreCertificateOps = TvRelu.Core.CertificateModule;
-using CoreSolve = TvRelu.Core.Solve;
-using CoreCertifiedSolve = TvRelu.Core.CertifiedSolve;
+using TvRelu.Core.Arrangements;
+using TvRelu.Core.Certificates;
+using TvRelu.Core.Data;
+using TvRelu.Core.Exact;
+using CoreArrangement = TvRelu.Core.Arrangements.Arrangement;
+using CoreArrangementOps = TvRelu.Core.Arrangements.ArrangementModule;
+using CoreCertificateOps = TvRelu.Core.Certificates.CertificateModule;
+using CoreSolve = TvRelu.Core.Solver.Solve;
+using CoreCertifiedSolve = TvRelu.Core.Solver.CertifiedSolve;
 
 namespace TvRelu;
 
@@ -20,7 +23,7 @@ public sealed partial class TvReluProblem
     /// <summary>The largest input dimension d the exact region enumeration accepts.</summary>
     public const int MaxDimension = 6;
 
-    /// <summary>The largest number of regions (Cover's upper bound) the library agrees to enumerate.</summary>
+    /// <summary>The default of <see cref="EnumerationLimits.MaxCells"/>: the most regions (Cover's upper bound) enumerated.</summary>
     public const double MaxEstimatedCells = 5e7;
 
     /// <summary>Subsets of d + 1 hyperplanes checked at most for the general-position test.</summary>
@@ -28,15 +31,18 @@ public sealed partial class TvReluProblem
 
     private readonly Dataset _data;
     private readonly Lazy<CoreArrangement> _arrangement;
+    private readonly Lazy<double> _lambdaMax;
 
-    private TvReluProblem(Dataset data)
+    private TvReluProblem(Dataset data, EnumerationLimits? limits = null, Lazy<CoreArrangement>? arrangement = null)
     {
         _data = data;
-        _arrangement = new Lazy<CoreArrangement>(() =>
+        Limits = limits ?? EnumerationLimits.Default;
+        _arrangement = arrangement ?? new Lazy<CoreArrangement>(() =>
         {
             EnsureTractable();
             return CoreArrangementOps.ofDataset(_data);
         });
+        _lambdaMax = new Lazy<double>(() => CoreSolve.lambdaMax(_arrangement.Value, _data));
     }
 
     /// <summary>The objective's convention, stated in every output: J(μ) = ½‖Kμ − y‖² + λ‖μ‖_TV on S^d with inputs (x, 1).</summary>
@@ -61,9 +67,11 @@ public sealed partial class TvReluProblem
     public BigInteger EstimatedCellCount => CoreArrangementOps.coverCount(_data.Count, _data.Dimension);
 
     /// <summary>
-    /// λ_max = sup_θ |⟨y, φ(θ)⟩|, exact: for every λ ≥ λ_max the zero measure is optimal.
+    /// λ_max = sup_θ |⟨y, φ(θ)⟩|, exact: for every λ ≥ λ_max the zero measure is optimal
+    /// (THEORY.md §2: η of q = y is ⟨y, φ(θ)⟩/λ). Computed once, on first use.
     /// </summary>
-    public double LambdaMax => CoreSolve.lambdaMax(_arrangement.Value, _data);
+    /// <exception cref="TvReluInputException">The problem is too large to enumerate.</exception>
+    public double LambdaMax => _lambdaMax.Value;
 
     /// <summary>A problem from an N × d matrix of inputs and N labels.</summary>
     /// <param name="x">The inputs, one row per data point.</param>
@@ -101,46 +109,41 @@ public sealed partial class TvReluProblem
 
     /// <summary>
     /// A problem from a CSV file: an optional header row, the columns x1..xd and the label y last;
-    /// empty lines and lines starting with '#' are skipped.
+    /// empty lines and lines starting with '#' are skipped. Fields are separated by commas, tabs or
+    /// semicolons, detected from the first line (see <see cref="CsvDelimiter.Detect"/>); '.' is the decimal point.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <returns>The validated problem.</returns>
     /// <exception cref="TvReluInputException">The file is missing or unreadable, or its content is not valid data.</exception>
-    public static TvReluProblem FromCsv(string path)
+    public static TvReluProblem FromCsv(string path) => FromCsv(path, CsvDelimiter.Detect);
+
+    /// <summary>A problem from a CSV file whose fields are separated by <paramref name="delimiter"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="delimiter">The field separator, or <see cref="CsvDelimiter.Detect"/>.</param>
+    /// <returns>The validated problem.</returns>
+    /// <exception cref="TvReluInputException">The file is missing or unreadable, or its content is not valid data.</exception>
+    public static TvReluProblem FromCsv(string path, CsvDelimiter delimiter)
     {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new TvReluInputException("no data file was given", nameof(path));
-        }
-        if (Directory.Exists(path))
-        {
-            throw new TvReluInputException($"data file '{path}' is a directory, not a CSV file", nameof(path));
-        }
-        if (!File.Exists(path))
-        {
-            throw new TvReluInputException($"data file '{path}' does not exist", nameof(path));
-        }
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TvReluInputException($"data file '{path}' cannot be read: {e.Message}", nameof(path), e);
-        }
-        return FromCsvText(text, $"data file '{path}'");
+        var text = CsvTable.ReadText(path);
+        return FromCsvText(text, delimiter, $"data file '{path}'");
     }
 
-    /// <summary>A problem from CSV text, in the format of <see cref="FromCsv"/>.</summary>
+    /// <summary>A problem from CSV text, in the format of <see cref="FromCsv(string)"/>.</summary>
     /// <param name="text">The CSV content.</param>
     /// <returns>The validated problem.</returns>
     /// <exception cref="TvReluInputException">The text is not valid data; the message names the line, row or column.</exception>
-    public static TvReluProblem FromCsvText(string text) => FromCsvText(text, null);
+    public static TvReluProblem FromCsvText(string text) => FromCsvText(text, CsvDelimiter.Detect, null);
 
-    private static TvReluProblem FromCsvText(string text, string? source)
+    /// <summary>A problem from CSV text whose fields are separated by <paramref name="delimiter"/>.</summary>
+    /// <param name="text">The CSV content.</param>
+    /// <param name="delimiter">The field separator, or <see cref="CsvDelimiter.Detect"/>.</param>
+    /// <returns>The validated problem.</returns>
+    /// <exception cref="TvReluInputException">The text is not valid data; the message names the line, row or column.</exception>
+    public static TvReluProblem FromCsvText(string text, CsvDelimiter delimiter) => FromCsvText(text, delimiter, null);
+
+    private static TvReluProblem FromCsvText(string text, CsvDelimiter delimiter, string? source)
     {
-        var result = Csv.parse(text ?? "");
+        var result = Csv.parseWith(CsvTable.Separator(delimiter), text ?? "");
         if (result.IsError)
         {
             var message = result.ErrorValue.Message;
@@ -224,9 +227,8 @@ public sealed partial class TvReluProblem
     /// <summary>Exact mode with the core's defaults (faces checked, refutation by a fresh solve) on the shared arrangement.</summary>
     private ExactCertification CertifyExactly(Measure measure, double lambda, double? tolerance)
     {
-        var options = ExactOptions.Default;
-        options = new ExactOptions(Conversions.ToOption(tolerance), options.CheckFaces, options.SearchBudget, options.Refute, options.Digits);
-        return Exact.certifyOn(options, _arrangement.Value, _data, lambda, measure.Core).ToFacade(options.Digits);
+        var options = ExactOptions.Default.WithTolerance(tolerance);
+        return Exact.certifyOn(options, _arrangement.Value, _data, lambda, measure.Core).ToFacade();
     }
 
     /// <summary>
@@ -277,23 +279,5 @@ public sealed partial class TvReluProblem
             EulerCharacteristic = Faces.eulerCharacteristic(f),
             ExpectedEulerCharacteristic = Faces.expectedEulerCharacteristic(arr),
         };
-    }
-
-    /// <summary>Refuses problems whose exact enumeration would not finish in reasonable time and memory.</summary>
-    private void EnsureTractable()
-    {
-        if (Dimension > MaxDimension)
-        {
-            throw new TvReluInputException(
-                $"the inputs have d = {Dimension} coordinates; exact region enumeration supports d ≤ {MaxDimension}",
-                "data");
-        }
-        var estimate = EstimatedCellCount;
-        if (estimate > new BigInteger(MaxEstimatedCells))
-        {
-            throw new TvReluInputException(
-                string.Create(CultureInfo.InvariantCulture, $"N = {DataPoints} points in d = {Dimension} can have up to {estimate:N0} regions, above the limit of {MaxEstimatedCells:G2}: use fewer points or fewer dimensions"),
-                "data");
-        }
     }
 }

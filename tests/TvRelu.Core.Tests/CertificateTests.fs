@@ -8,9 +8,13 @@ open Xunit
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
-open TvRelu.Core
 open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Tests.Generators
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
+open TvRelu.TestSupport
 
 type Setup =
     {
@@ -76,7 +80,7 @@ let setup (case: DualCase) =
         None
     else
         let xt = case.Data.Augmented
-        let tol = 1e-12 * (1.0 + etaConditioning xt case.Q s)
+        let tol = Accuracy.Of(Accuracy.Rounding, etaConditioning xt case.Q s)
 
         let lip =
             Seq.max (seq { for c in 0 .. arr.CellCount - 1 -> norm (pieceOf xt case.Q s (rowSignsOf arr c)) })
@@ -322,7 +326,10 @@ let ``a non-positive dual vector has supremum 0, attained`` (case: DualCase) =
     let lip =
         Seq.max (seq { for c in 0 .. arr.CellCount - 1 -> norm (pieceOf xt q 1.0 (rowSignsOf arr c)) })
 
-    let tol = 1e-12 * (1.0 + etaConditioning xt q 1.0) + 1e-13 * lip * conditioning xt
+    let tol =
+        Accuracy.Of(Accuracy.Rounding, etaConditioning xt q 1.0)
+        + 1e-13 * lip * conditioning xt
+
     Assert.True(sup.Value <= tol, sprintf "sup η = %g for q ≤ 0" sup.Value)
     let e = eta xt q 1.0 sup.Argument
     Assert.True(abs (e - sup.Value) <= 10.0 * tol, sprintf "η at the argument %A is %.17g, value %.17g" sup.Argument e sup.Value)

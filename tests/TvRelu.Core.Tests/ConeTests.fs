@@ -7,9 +7,10 @@ open System
 open Xunit
 open FsCheck
 open FsCheck.Xunit
-open TvRelu.Core
 open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Tests.Generators
+open TvRelu.Core.Cones
+open TvRelu.TestSupport
 
 /// Scale of the numbers in a case, for relative tolerances.
 let private magnitude (c: ConeCase) =
@@ -64,7 +65,7 @@ let ``the projection satisfies the KKT conditions`` (c: ConeCase) =
     let eps = 1e-10
     let nv = norm c.V
     Assert.Equal(c.Normals.Length, nu.Length)
-    Assert.True(abs (proj.Norm - norm p) <= 1e-12 * (1.0 + norm p))
+    Assert.True(abs (proj.Norm - norm p) <= Accuracy.Of(Accuracy.Rounding, norm p))
     // Primal feasibility: p ∈ K.
     for a in c.Normals do
         Assert.True(dot a p <= eps * norm a * nv, sprintf "⟨a, p⟩ = %g > 0: p outside the cone" (dot a p))
@@ -131,7 +132,7 @@ let ``projection onto a rotated orthant has its closed form`` (c: ConeCase) =
         |> Array.fold (fun acc r -> let t = dot r c.V in if t > 0.0 then sub acc (scale t r) else acc) c.V
 
     let proj = Cone.project normals c.V
-    Assert.True(distance expected proj.Point <= 1e-10 * (1.0 + norm c.V), sprintf "Π v = %A, expected %A" proj.Point expected)
+    Assert.True(distance expected proj.Point <= Accuracy.Of(1e-10, norm c.V), sprintf "Π v = %A, expected %A" proj.Point expected)
 
 /// A wedge {t1 r1 + t2 r2 : t ≥ 0} of the plane between the rays at angles α and α + w: its
 /// outward normals, and the projection in closed form (v if inside, else the better of the two rays,

@@ -9,9 +9,10 @@ open Xunit
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
-open TvRelu.Core
 open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Tests.Generators
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
 
 let private subsetLimit = 1_000_000L
 

@@ -8,8 +8,8 @@ open Xunit
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
-open TvRelu.Core
 open TvRelu.Core.Tests.Generators
+open TvRelu.Core.Data
 
 let private errorOf result =
     match result with

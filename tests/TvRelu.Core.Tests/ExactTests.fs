@@ -15,27 +15,16 @@ open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
 open Fractions
-open TvRelu.Core
-open TvRelu.Core.Rationals
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
+open TvRelu.Core.Exact
+open TvRelu.Core.Numerics
 
 // ---------------------------------------------------------------------------------------------
 // Reference material and small exact helpers
-
-/// `<repo>/../shared`, found by walking up from the test binaries.
-let private shared =
-    lazy
-        (let rec up (dir: DirectoryInfo) =
-            if isNull dir then
-                failwithf "no ../shared/reference/expected.json above %s" AppContext.BaseDirectory
-            else
-                let candidate = Path.Combine(dir.FullName, "..", "shared")
-
-                if File.Exists(Path.Combine(candidate, "reference", "expected.json")) then
-                    Path.GetFullPath candidate
-                else
-                    up dir.Parent
-
-         up (DirectoryInfo AppContext.BaseDirectory))
 
 type private ReferenceCase =
     {
@@ -48,7 +37,7 @@ type private ReferenceCase =
 let private referenceCases =
     lazy
         (use doc =
-            JsonDocument.Parse(File.ReadAllText(Path.Combine(shared.Value, "reference", "expected.json")))
+            JsonDocument.Parse(File.ReadAllText(Reference.referencePath "expected.json"))
 
          [
              for e in doc.RootElement.GetProperty("solve").EnumerateArray() ->
@@ -61,7 +50,7 @@ let private referenceCases =
          ])
 
 let private loadReference (file: string) =
-    match Csv.load (Path.Combine(shared.Value, "reference", file)) with
+    match Csv.load (Reference.referencePath file) with
     | Ok d -> d
     | Error e -> failwithf "%s: %s" file e.Message
 
@@ -559,7 +548,7 @@ let ``Exact active-set search finds the projection when the floating active set 
                     // A hint claiming every facet active: wrong whenever the projection is not the vertex.
                     let facets = arr.Facets c
 
-                    let wrongHint =
+                    let wrongHint: Projection =
                         {
                             Point = Array.zeroCreate n
                             Norm = 0.0

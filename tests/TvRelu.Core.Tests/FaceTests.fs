@@ -5,9 +5,10 @@ module TvRelu.Core.Tests.FaceTests
 open System.Collections.Generic
 open Xunit
 open FsCheck.Xunit
-open TvRelu.Core
 open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Tests.Generators
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
 
 /// χ of the faces with some nonzero sign: the sphere S^d minus the lineality space's S^{ℓ−1}
 /// (ℓ = d + 1 − rank of the inputs, computed exactly): (1 + (−1)^d) − (1 + (−1)^{ℓ−1}).

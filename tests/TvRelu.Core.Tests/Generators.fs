@@ -10,8 +10,9 @@ module TvRelu.Core.Tests.Generators
 open System
 open FsCheck
 open FsCheck.FSharp
-open TvRelu.Core
 open TvRelu.Core.Tests.Oracles
+open TvRelu.Core.Data
+open TvRelu.Core.Training
 
 /// Data whose inputs are integer points times a scale. The integer points feed the exact oracles
 /// (Zaslavsky's count, exact general position); the scaled inputs feed the code. Scaling x by s is

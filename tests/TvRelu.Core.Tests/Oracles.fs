@@ -6,6 +6,7 @@ module TvRelu.Core.Tests.Oracles
 
 open System
 open System.Collections.Generic
+open TvRelu.TestSupport
 
 // ---------------------------------------------------------------------------------------------
 // Plain floating-point vectors.
@@ -296,7 +297,7 @@ let leastNorm (cols: float[][]) (target: float[]) =
         let reached =
             Array.init target.Length (fun i -> Seq.sum (seq { for j in 0 .. k - 1 -> z.[j] * cols.[j].[i] }))
 
-        if distance reached target <= 1e-8 * (1.0 + norm target) then
+        if distance reached target <= Accuracy.Of(1e-8, norm target) then
             Some z
         else
             None

@@ -5,29 +5,11 @@ module TvRelu.Core.Tests.Reference
 open System
 open System.IO
 open System.Text.Json
-open TvRelu.Core
+open TvRelu.Core.Data
+open TvRelu.TestSupport
 
-/// `<repo>/../shared`, found by walking up from the test binaries to the repository root (the
-/// directory holding TvReluVerified.sln), so that it works from any worktree.
-let sharedDirectory =
-    lazy
-        (let rec up (dir: DirectoryInfo) =
-            if isNull dir then
-                failwithf "no TvReluVerified.sln above %s" AppContext.BaseDirectory
-            elif File.Exists(Path.Combine(dir.FullName, "TvReluVerified.sln")) then
-                Path.Combine(dir.Parent.FullName, "shared")
-            else
-                up dir.Parent
-
-         let shared = up (DirectoryInfo AppContext.BaseDirectory)
-
-         if not (Directory.Exists shared) then
-             failwithf "the shared folder %s is missing" shared
-
-         shared)
-
-let referencePath (file: string) =
-    Path.Combine(sharedDirectory.Value, "reference", file)
+/// A file of the shared reference data (`TvRelu.TestSupport.SharedData`, the one locator of the tests).
+let referencePath (file: string) = SharedData.ReferencePath file
 
 /// A reference data set, which must load.
 let load (file: string) =

@@ -9,9 +9,14 @@ open Xunit
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
-open TvRelu.Core
 open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Tests.Generators
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Uniqueness
+open TvRelu.Core.Solver
+open TvRelu.TestSupport
 
 let private options = SolverOptions.Default
 
@@ -50,7 +55,7 @@ let private checkOptimal (inputs: float[][]) (labels: float[]) (sol: Solution) =
     Assert.True(a.Gap <= a.Tolerance && a.Gap >= 0.0)
     Assert.Equal(max (1e-9 * abs a.Objective) (1e-13 * 0.5 * Array.sumBy (fun v -> v * v) labels), a.Tolerance)
     let j, r = objectiveOf inputs labels sol.Lambda sol.Measure
-    Assert.True(abs (j - a.Objective) <= 1e-9 * (1.0 + j), sprintf "objective %.17g, recomputed %.17g" a.Objective j)
+    Assert.True(abs (j - a.Objective) <= Accuracy.Of(Accuracy.Certified, j), sprintf "objective %.17g, recomputed %.17g" a.Objective j)
     let data = Dataset.CreateOrRaise(inputs, labels)
     let arr = Arrangement.ofDataset data
     let s, _, _ = Certificate.supremumAbs (Certificate.ofDual arr data sol.Lambda r)
@@ -124,7 +129,7 @@ let private checkNoneBetter (inputs: float[][]) (labels: float[]) (rng: Random) 
     let floor =
         sol.Assessment.Objective
         - sol.Assessment.Gap
-        - 1e-12 * (1.0 + sol.Assessment.Objective)
+        - Accuracy.Of(Accuracy.Rounding, sol.Assessment.Objective)
 
     let scaleA = 1.0 + (atoms |> Array.sumBy (fun (_, a) -> abs a))
 
@@ -191,7 +196,7 @@ let ``λ ≥ λ_max gives the zero measure, certified`` (case: LatticeData) =
     let lmax = Solve.lambdaMax arr data
     let xt = case.Augmented
     let y = case.Labels
-    let tol = 1e-12 * (1.0 + etaConditioning xt y 1.0)
+    let tol = Accuracy.Of(Accuracy.Rounding, etaConditioning xt y 1.0)
     let rng = case.Rng
 
     for _ in 1..3000 do
@@ -235,7 +240,7 @@ let ``the solution path is monotone`` (case: LatticeData) =
         for (l2, j2, t2, g2) in stats do
             for (l1, j1, t1, g1) in stats do
                 if l1 < l2 then
-                    let slack = 1e-12 * (1.0 + j1 + j2)
+                    let slack = Accuracy.Of(Accuracy.Rounding, j1 + j2)
                     Assert.True((l2 - l1) * (t1 - t2) >= -(g1 + g2) - slack, sprintf "TV %g at λ=%g < TV %g at λ=%g" t1 l1 t2 l2)
                     Assert.True(j1 <= j2 + g1 + slack, sprintf "J %g at λ=%g > J %g at λ=%g" j1 l1 j2 l2)
                     Assert.True(j2 - g2 <= j1 + (l2 - l1) * t1 + slack, "envelope inequality violated")
@@ -270,7 +275,9 @@ let ``duplicate inputs with conflicting labels match the averaged problem`` (cas
         let predicted = 2.0 * solMean.Assessment.Objective + scatter
 
         let slack =
-            solDup.Assessment.Gap + 2.0 * solMean.Assessment.Gap + 1e-12 * (1.0 + predicted)
+            solDup.Assessment.Gap
+            + 2.0 * solMean.Assessment.Gap
+            + Accuracy.Of(Accuracy.Rounding, predicted)
 
         Assert.True(
             abs (solDup.Assessment.Objective - predicted) <= slack,
@@ -308,7 +315,7 @@ let ``constant labels and a single distinct input`` (case: LatticeData) (c: Norm
 
         Assert.True(
             abs (sol1.Assessment.Objective - expected)
-            <= sol1.Assessment.Gap + 1e-12 * (1.0 + expected),
+            <= sol1.Assessment.Gap + Accuracy.Of(Accuracy.Rounding, expected),
             sprintf "J = %.17g, closed form %.17g" sol1.Assessment.Objective expected
         )
 
@@ -364,7 +371,7 @@ let private checkNearInterpolation (case: LatticeData) =
         let neurons, groups = interpolant case.Rng case.Inputs case.Labels
 
         for x, y in groups do
-            Assert.True(abs (network neurons x - y) <= 1e-7 * (1.0 + abs y), "the test's interpolant does not interpolate")
+            Assert.True(abs (network neurons x - y) <= Accuracy.Of(1e-7, abs y), "the test's interpolant does not interpolate")
 
         let tvInt =
             neurons |> Array.sumBy (fun (c, w, b) -> abs c * norm (Array.append w [| b |]))
@@ -499,7 +506,7 @@ let ``finite-width networks: rebalancing, weight decay and the exact optimum`` (
     let size (w: float[]) b = norm (Array.append w [| b |])
     let pathNorm = neurons |> Array.sumBy (fun (c, w, b) -> abs c * size w b)
     let a = loss neurons + lambda * pathNorm
-    let tol = 1e-9 * (1.0 + a)
+    let tol = Accuracy.Of(Accuracy.Certified, a)
 
     let mu =
         Measure.ofAtoms (case.Data.D + 1) (neurons |> Array.map (fun (c, w, b) -> Array.append w [| b |], c))
@@ -538,15 +545,24 @@ let ``finite-width networks: rebalancing, weight decay and the exact optimum`` (
     )
     // Weak duality for this arbitrary measure: its certified lower bound is below J*, its objective above.
     let assessment = Gap.assess (Arrangement.ofDataset data) data lambda None mu
-    Assert.True(assessment.DualObjective <= sol.Assessment.Objective + 1e-9 * (1.0 + a))
+
+    Assert.True(
+        assessment.DualObjective
+        <= sol.Assessment.Objective + Accuracy.Of(Accuracy.Certified, a)
+    )
+
     let q = assessment.Residual
     let qh = scale (1.0 / max 1.0 assessment.CertificateSup) q
     let dual = dot y qh - 0.5 * dot qh qh
-    Assert.True(abs (dual - assessment.DualObjective) <= 1e-9 * (1.0 + abs dual + a))
+
+    Assert.True(
+        abs (dual - assessment.DualObjective)
+        <= Accuracy.Of(Accuracy.Certified, abs dual + a)
+    )
 
     Assert.True(
         abs (assessment.Gap - (assessment.Objective - assessment.DualObjective))
-        <= 1e-9 * (1.0 + a)
+        <= Accuracy.Of(Accuracy.Certified, a)
     )
 
 // ---------------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ open Xunit
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
-open TvRelu.Core
+open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
 open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Tests.Generators
 open TvRelu.Core.Tests.CertificateTests

@@ -3,30 +3,21 @@ module TvRelu.Core.Tests.TrainingTests
 open System
 open System.IO
 open Xunit
-open TvRelu.Core
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
+open TvRelu.Core.Uniqueness
+open TvRelu.Core.Solver
+open TvRelu.Core.Training
+open TvRelu.Core.Exact
+open TvRelu.TestSupport
 
 // Finite-width training, sliding Frank–Wolfe and the weighted-TV problem (issue 5, THEORY.md §1, §2, §7).
 
-/// ../shared/reference next to the repository, found by walking up from the test binaries.
-let private referenceDir =
-    lazy
-        (let rec up (dir: DirectoryInfo) =
-            if isNull dir then
-                failwithf "no ../shared/reference/expected.json above %s" AppContext.BaseDirectory
-            else
-                let candidate =
-                    Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "reference"))
-
-                if File.Exists(Path.Combine(candidate, "expected.json")) then
-                    candidate
-                else
-                    up dir.Parent
-
-         up (DirectoryInfo AppContext.BaseDirectory))
-
 let private load (file: string) =
-    match Csv.load (Path.Combine(referenceDir.Value, file)) with
+    match Csv.load (Reference.referencePath file) with
     | Ok d -> d
     | Error e -> failwith e.Message
 
@@ -34,14 +25,14 @@ let private load (file: string) =
 let private referenceCases =
     lazy
         (use doc =
-            Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(referenceDir.Value, "expected.json")))
+            Text.Json.JsonDocument.Parse(File.ReadAllText(Reference.referencePath "expected.json"))
 
          [
              for c in doc.RootElement.GetProperty("solve").EnumerateArray() ->
                  c.GetProperty("data").GetString(), c.GetProperty("lambda").GetDouble()
          ])
 
-let private gaussian (rng: Random) = Network.gaussian rng
+let private gaussian (rng: Random) = Sampling.gaussian rng
 
 let private randomData (rng: Random) (n: int) (d: int) =
     Dataset.CreateOrRaise(Array.init n (fun _ -> Array.init d (fun _ -> gaussian rng)), Array.init n (fun _ -> gaussian rng))
@@ -80,7 +71,11 @@ let ``the gradient of the training objective matches finite differences`` () =
             Network.objective lambda data (Network.ofParameters 3 (Array.mapi (fun t v -> if t = k then v + s else v) p))
 
         let fd = (shifted h - shifted -h) / (2.0 * h)
-        Assert.True(abs (fd - g.[k]) <= 1e-5 * (1.0 + abs fd), sprintf "parameter %d: analytic %g, finite difference %g" k g.[k] fd)
+
+        Assert.True(
+            abs (fd - g.[k]) <= Accuracy.Of(Accuracy.FiniteDifference, abs fd),
+            sprintf "parameter %d: analytic %g, finite difference %g" k g.[k] fd
+        )
 
 [<Fact>]
 let ``backtracking gradient descent decreases the objective`` () =
@@ -241,7 +236,8 @@ let ``the label-noise penalty is the weighted TV norm of the rebalanced network`
         byDefinition <- byDefinition / float data.Count
 
         Assert.True(
-            abs (byDefinition - LabelNoise.penalty data net) <= 1e-5 * (1.0 + byDefinition),
+            abs (byDefinition - LabelNoise.penalty data net)
+            <= Accuracy.Of(Accuracy.FiniteDifference, byDefinition),
             sprintf "R = %g by definition, %g computed" byDefinition (LabelNoise.penalty data net)
         )
         // After the per-neuron rescaling R equals ∫ω d|ν| (THEORY.md §7), and rescaling only lowers R.
@@ -318,7 +314,7 @@ let ``sliding Frank-Wolfe agrees with the exact solver on the reference data`` (
                     fw.Measure.Atoms,
                     fun b ->
                         Dense.distance a.Direction b.Direction <= 1e-6
-                        && abs (a.Amplitude - b.Amplitude) <= 1e-6 * (1.0 + abs a.Amplitude)
+                        && abs (a.Amplitude - b.Amplitude) <= Accuracy.Of(1e-6, abs a.Amplitude)
                 )
 
 [<Fact>]
@@ -349,7 +345,7 @@ let ``sliding Frank-Wolfe agrees with the exact solver on random problems`` () =
                         fw.Measure.Atoms,
                         fun b ->
                             Dense.distance a.Direction b.Direction <= 1e-6
-                            && abs (a.Amplitude - b.Amplitude) <= 1e-6 * (1.0 + abs a.Amplitude)
+                            && abs (a.Amplitude - b.Amplitude) <= Accuracy.Of(1e-6, abs a.Amplitude)
                     )
 
     Assert.True(compared >= 10)

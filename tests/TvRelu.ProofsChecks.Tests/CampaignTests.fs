@@ -7,6 +7,8 @@ open Xunit
 open Xunit.Abstractions
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Tests.TestSupport
+open TvRelu.Core.Data
+open TvRelu.Core.Exact
 
 /// Cheap claims keep the engine tests fast; the catalogue's own short campaign is in CatalogueTests.
 let private cheap () =
@@ -50,15 +52,15 @@ let ``a killed campaign resumes without duplicates or losses`` () =
         Campaign.run claims 20 99L Shard.single (tmp.Sub "reference") false null
 
     Assert.Equal(20, reference.Claims.[0].Run)
-    // Simulate a kill: a run that got through 11 trials, its last line cut in the middle.
+    // Simulate a kill: a run stopped after 11 trials, its last line cut in the middle.
     let dir = tmp.Sub "killed"
-    Campaign.run claims 11 99L Shard.single dir false null |> ignore
+    killedAfter 11 claims 20 99L dir
     let file = Path.Combine(dir, Campaign.fileName "cover-euler" Shard.single)
     let bytes = File.ReadAllBytes file
     let lastLine = (File.ReadAllLines file |> Array.last).Length
     File.WriteAllBytes(file, bytes.[.. bytes.Length - 1 - lastLine / 2])
     // Without resume, an existing file is not silently overwritten.
-    Assert.Throws<InvalidOperationException>(fun () -> Campaign.run claims 20 99L Shard.single dir false null |> ignore)
+    Assert.Throws<CampaignFileException>(fun () -> Campaign.run claims 20 99L Shard.single dir false null |> ignore)
     |> ignore
 
     let resumed = Campaign.run claims 20 99L Shard.single dir true null
@@ -71,8 +73,11 @@ let ``a killed campaign resumes without duplicates or losses`` () =
     Assert.Equal<Map<string * int, string>>(identities (Campaign.load (tmp.Sub "reference")), identities records)
     // Resuming a complete campaign runs nothing.
     Assert.Equal(0, (Campaign.run claims 20 99L Shard.single dir true null).Claims.[0].Run)
-    // Resuming with another seed is refused.
-    Assert.Throws<InvalidOperationException>(fun () -> Campaign.run claims 20 100L Shard.single dir true null |> ignore)
+    // Resuming with another seed, or another number of trials, is refused.
+    Assert.Throws<CampaignFileException>(fun () -> Campaign.run claims 20 100L Shard.single dir true null |> ignore)
+    |> ignore
+
+    Assert.Throws<CampaignFileException>(fun () -> Campaign.run claims 21 99L Shard.single dir true null |> ignore)
     |> ignore
 
 [<Fact>]
@@ -114,7 +119,7 @@ type FalseClaimTests(output: ITestOutputHelper) =
         Assert.Contains(sprintf "seed %d" r.Seed, r.Message)
         Assert.True(r.ShrunkRows >= 1 && r.ShrunkRows <= r.OriginalRows)
         // The counterexample is a valid CSV data set (the comment lines carry seed and lambda).
-        let data = TvRelu.Core.Csv.parse r.Counterexample
+        let data = TvRelu.Core.Data.Csv.parse r.Counterexample
         Assert.True(Result.isOk data)
 
         Assert.Equal(

@@ -5,6 +5,12 @@ open Xunit
 open Xunit.Abstractions
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Tests.TestSupport
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Uniqueness
+open TvRelu.Core.Solver
+open TvRelu.Core.Exact
 
 [<Fact>]
 let ``the catalogue holds claims 1-7 with statements, sources and oracles`` () =
@@ -153,11 +159,11 @@ let ``a rank deficient Phi_Sigma is not called unique`` () =
     let claim = Catalogue.find "uniqueness" :?> ProblemClaim
     let p = claim.ProblemOf 5974800715245487826L
     let data = p.Dataset
-    let arr = TvRelu.Core.Arrangement.ofDataset data
-    let lambda = p.LambdaFraction * TvRelu.Core.Solve.lambdaMax arr data
+    let arr = TvRelu.Core.Arrangements.Arrangement.ofDataset data
+    let lambda = p.LambdaFraction * TvRelu.Core.Solver.Solve.lambdaMax arr data
 
     let sol =
-        TvRelu.Core.CertifiedSolve.solve data lambda TvRelu.Core.SolverOptions.Default
+        TvRelu.Core.Solver.CertifiedSolve.solve data lambda TvRelu.Core.Solver.SolverOptions.Default
 
     Assert.True(sol.Assessment.Certified)
     let points = sol.Saturation |> Array.map (fun sp -> sp.Direction, sp.Sign)
@@ -178,18 +184,18 @@ let ``no two atoms of one sign share a closed cell`` () =
     let p = claim.ProblemOf -5005701683008310015L
     let alpha = (claim.Evaluate p).Quantities.["alpha"]
     let y0 = p.Inputs |> Array.map (Generate.network p.Teacher)
-    let data0 = TvRelu.Core.Dataset.CreateOrRaise(p.Inputs, y0)
-    let arr = TvRelu.Core.Arrangement.ofDataset data0
-    let lambda = 1e-5 * TvRelu.Core.Solve.lambdaMax arr data0
+    let data0 = TvRelu.Core.Data.Dataset.CreateOrRaise(p.Inputs, y0)
+    let arr = TvRelu.Core.Arrangements.Arrangement.ofDataset data0
+    let lambda = 1e-5 * TvRelu.Core.Solver.Solve.lambdaMax arr data0
     let y = Array.map2 (fun a w -> a + alpha * lambda * w) y0 p.Duals
 
     let options =
-        { TvRelu.Core.SolverOptions.Default with
+        { TvRelu.Core.Solver.SolverOptions.Default with
             Tolerance = Some 1e-16
             MaxRounds = 25
         }
 
-    let sol = TvRelu.Core.Solve.solve (data0.WithLabels y) lambda options
+    let sol = TvRelu.Core.Solver.Solve.solve (data0.WithLabels y) lambda options
     Assert.True(sol.Assessment.Certified)
     let rows = p.Inputs |> Array.map (fun x -> Array.append x [| 1.0 |])
 

@@ -3,8 +3,11 @@ module TvRelu.ProofsChecks.Tests.TestSupport
 
 open System
 open System.IO
-open TvRelu.Core
 open TvRelu.ProofsChecks
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 /// A fresh temporary directory, deleted on dispose.
 type TempDir() =
@@ -28,6 +31,29 @@ let identities (records: TrialRecord[]) =
     |> Array.map (fun r -> (r.Claim, r.Trial), JsonLines.identity r)
     |> Map.ofArray
 
+/// Raised by `killedAfter` to stop a campaign the way a kill would, between two records.
+exception Killed
+
+/// Runs a campaign and stops it, as a kill would, once `records` records are written: the file then
+/// holds exactly those records (each written and flushed whole) and the lock is released.
+let killedAfter (records: int) (claims: Claim[]) (trials: int) (seed: int64) (dir: string) =
+    try
+        Campaign.run
+            claims
+            trials
+            seed
+            Shard.single
+            dir
+            false
+            (Action<CampaignProgress>(fun p ->
+                if p.Completed >= records then
+                    raise Killed))
+        |> ignore
+
+        failwith "the campaign was expected to stop"
+    with Killed ->
+        ()
+
 /// A deliberately false claim: "|Σ| ≤ 1" (the saturation set has at most one point). Small d = 1
 /// data and λ not too small keep its solves fast.
 type SigmaAtMostOne() =
@@ -36,7 +62,6 @@ type SigmaAtMostOne() =
     override _.Statement = "|Sigma| <= 1 (false on purpose)"
     override _.Source = "made up for the tests"
     override _.Oracle = "the exact solver's saturation set"
-    override _.ShrinkSeconds = 10.0
 
     override _.Generate(rng) =
         Generate.dataset

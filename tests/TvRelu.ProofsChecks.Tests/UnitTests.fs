@@ -6,6 +6,8 @@ open System
 open System.Collections.Generic
 open Xunit
 open TvRelu.ProofsChecks
+open TvRelu.Core.Data
+open TvRelu.Core.Exact
 
 [<Fact>]
 let ``trial seeds are a pure function of campaign seed, claim and trial`` () =
@@ -40,7 +42,7 @@ let ``every generator family produces valid data sets`` () =
             for n in [ 1; 2; 5; 9 ] do
                 let x = Generate.inputs rng kind d n
                 let y = Generate.labels rng x
-                Assert.True(TvRelu.Core.Dataset.Create(x, y) |> Result.isOk, sprintf "%s d=%d n=%d" kind.Name d n)
+                Assert.True(TvRelu.Core.Data.Dataset.Create(x, y) |> Result.isOk, sprintf "%s d=%d n=%d" kind.Name d n)
 
                 match kind with
                 | Underdetermined -> Assert.True(x.Length < x.[0].Length + 1)
@@ -66,7 +68,7 @@ let ``shrinking is 1-minimal: it finds exactly the rows that make the failure`` 
         let xs = q.Inputs |> Array.map (fun r -> r.[0])
         Array.contains 3.0 xs && Array.contains 11.0 xs
 
-    let shrunk, steps = Shrink.minimise 1000 60.0 fails p
+    let shrunk, steps = Shrink.minimise 1000 fails p
     Assert.Equal<float[]>([| 3.0; 11.0 |], shrunk.Inputs |> Array.map (fun r -> r.[0]))
     Assert.True(steps > 0)
 

@@ -27,17 +27,21 @@ public sealed class AuditCliTests : IDisposable
         Assert.Equal(0, code);
         Assert.Equal("", err);
         var file = Assert.Single(Directory.GetFiles(outDir, "*.jsonl"));
-        Assert.Equal(5, File.ReadAllLines(file).Count(l => l.Trim().Length > 0));
+        // The campaign's header, then one record per trial.
+        Assert.StartsWith("{\"campaign\":", File.ReadLines(file).First());
+        Assert.Equal(5, Records(file));
 
         var (again, _, _) = Run("audit", "--claim", "cover-euler", "--trials", "5", "--seed", "7", "--out", outDir, "--resume");
         Assert.Equal(0, again);
-        Assert.Equal(5, File.ReadAllLines(file).Count(l => l.Trim().Length > 0));
+        Assert.Equal(5, Records(file));
 
         var merged = Path.Combine(dir, "merged");
         Assert.Equal(0, Run("audit", "merge", outDir, "--out", merged).Code);
         Assert.Equal(0, Run("audit", "report", merged).Code);
         Assert.True(File.Exists(Path.Combine(merged, "report.md")));
     }
+
+    private static int Records(string file) => File.ReadAllLines(file).Count(l => l.StartsWith("{\"claim\":", StringComparison.Ordinal));
 
     [Theory]
     [InlineData("audit", "--claim", "no-such-claim")]

@@ -139,8 +139,9 @@ public class FacadeBadInputTests
         }
         var problem = TvReluProblem.FromArrays(x, new double[3000]);
 
-        var e = Assert.Throws<TvReluInputException>(() => problem.Solve(0.1));
-        Assert.Contains("regions, above the limit", e.Message);
+        var e = Assert.Throws<TvReluLimitException>(() => problem.Solve(0.1));
+        Assert.Contains("cells, above the limit EnumerationLimits.MaxCells", e.Message);
+        Assert.Equal(EnumerationLimit.Cells, e.Limit);
         Assert.True(problem.EstimatedCellCount > 50_000_000);
     }
 }

@@ -76,7 +76,6 @@ public class FacadeRegionsTests
         [
             new Atom([3.0, 4.0], 2.0),        // = 10 δ_(0.6, 0.8)
             new Atom([0.6, 0.8], -1.0),       // merges with the first
-            new Atom([0.0, 0.0], 7.0),        // carries nothing
             new Atom([1.0, 0.0], 0.0),        // carries nothing
         ]);
 

@@ -1,3 +1,5 @@
+using TvRelu.TestSupport;
+
 namespace TvRelu.Tests;
 
 /// <summary>The façade's solver and auditing against the independent reference values.</summary>
@@ -156,7 +158,7 @@ public class FacadeSolveTests
         {
             var (smaller, larger) = (byLambda[i - 1], byLambda[i]);
             Assert.True(
-                larger.Measure.TotalVariation <= smaller.Measure.TotalVariation + 1e-7 * (1 + smaller.Measure.TotalVariation),
+                larger.Measure.TotalVariation <= smaller.Measure.TotalVariation + Accuracy.Of(1e-7, smaller.Measure.TotalVariation),
                 $"TV {larger.Measure.TotalVariation} at λ = {larger.Lambda} exceeds TV {smaller.Measure.TotalVariation} at λ = {smaller.Lambda}");
         }
         Assert.Empty(byLambda[^1].Measure.Atoms);

@@ -2,7 +2,10 @@ using System.Reflection;
 
 namespace TvRelu.Tests;
 
-/// <summary>The façade's public surface is plain C#: no F# or core type appears in any public signature.</summary>
+/// <summary>
+/// The façade's public surface is plain C#: no F# type, no core type and no type of the audit engine (TvRelu.ProofsChecks,
+/// FsCheck, ScottPlot) appears in any public signature; and the CLI reaches the library only through it.
+/// </summary>
 public class PublicApiTests
 {
     private static IEnumerable<Type> SignatureTypes(Type type)
@@ -48,10 +51,34 @@ public class PublicApiTests
             from type in typeof(TvReluProblem).Assembly.GetExportedTypes()
             from used in SignatureTypes(type).SelectMany(Expand)
             let ns = used.Namespace ?? ""
-            where ns.StartsWith("Microsoft.FSharp", StringComparison.Ordinal) || ns.StartsWith("TvRelu.Core", StringComparison.Ordinal)
+            where Forbidden.Any(f => ns.StartsWith(f, StringComparison.Ordinal))
             select $"{type.Name} uses {used.FullName}";
 
         Assert.Empty(offenders.Distinct());
+    }
+
+    private static readonly string[] Forbidden = ["Microsoft.FSharp", "TvRelu.Core", "TvRelu.ProofsChecks", "FsCheck", "ScottPlot"];
+
+    [Fact]
+    public void TheClaimsAuditIsPartOfThePlainCSharpSurface()
+    {
+        var audit = typeof(TvRelu.Audit.ClaimsAudit).Assembly.GetExportedTypes().Where(t => t.Namespace == "TvRelu.Audit").Select(t => t.Name);
+        Assert.Contains("ClaimsAudit", audit);
+        Assert.Contains("AuditCampaign", audit);
+        Assert.Contains("AuditRunSummary", audit);
+        Assert.Contains("AuditMergeSummary", audit);
+        Assert.Same(typeof(TvReluProblem).Assembly, typeof(TvRelu.Audit.ClaimsAudit).Assembly);
+    }
+
+    [Fact]
+    public void TheCommandLineSeesNeitherTheCoreNorTheAuditEngine()
+    {
+        // It used to call ShardModule.resolve, Report.write and Campaign.run of TvRelu.ProofsChecks directly.
+        var references = typeof(Cli.Cli).Assembly.GetReferencedAssemblies().Select(a => a.Name);
+        Assert.DoesNotContain("TvRelu.ProofsChecks", references);
+        Assert.DoesNotContain("TvRelu.Core", references);
+        Assert.DoesNotContain("FSharp.Core", references);
+        Assert.Contains("TvRelu", references);
     }
 
     [Fact]

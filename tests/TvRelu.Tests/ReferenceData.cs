@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TvRelu.TestSupport;
 
 namespace TvRelu.Tests;
 
@@ -8,12 +9,11 @@ namespace TvRelu.Tests;
 /// </summary>
 public static class ReferenceData
 {
-    private static readonly Lazy<string> Root = new(Locate);
+    /// <summary>The reference directory (<see cref="SharedData"/>, the one locator of the tests).</summary>
+    public static string Directory => SharedData.ReferenceDirectory;
 
-    /// <summary>The reference directory: walk up from the test binaries to the repository X with X/../shared/reference/expected.json.</summary>
-    public static string Directory => Root.Value;
-
-    public static string PathOf(string file) => Path.Combine(Directory, file);
+    /// <summary>The path of a reference file.</summary>
+    public static string PathOf(string file) => SharedData.ReferencePath(file);
 
     public static TvReluProblem Problem(string file) => TvReluProblem.FromCsv(PathOf(file));
 
@@ -48,19 +48,5 @@ public static class ReferenceData
     {
         using var document = JsonDocument.Parse(File.ReadAllText(PathOf("expected.json")));
         return document.RootElement.Clone();
-    }
-
-    private static string Locate()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "reference"));
-            if (File.Exists(Path.Combine(candidate, "expected.json")))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException(
-            $"no ../shared/reference/expected.json next to any parent of {AppContext.BaseDirectory}: the reference data are missing");
     }
 }

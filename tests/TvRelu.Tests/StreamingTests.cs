@@ -92,13 +92,49 @@ public sealed class StreamingTests : IDisposable
     [Fact]
     public void TheCostModelNamesCoversCountAndAnOrderNMemory()
     {
-        var small = TvReluProblem.FromRows([[0.0], [1.0], [2.0]], [0.0, 1.0, 0.0]).StreamingCost();
-        Assert.Equal(6, (int)small.Cells);
+        var small = TvReluProblem.FromRows([[0.0], [1.0], [2.0]], [0.0, 1.0, 0.0]).Estimate(EnumerationMethod.Streaming);
+        Assert.Equal(6, small.Cells);
+        Assert.Equal("streaming pass", small.Method);
         var problem = ReferenceData.Problem("r3_teacher_2d.csv");
-        var estimate = problem.StreamingCost(certificate: false, threads: 1);
-        Assert.Equal(problem.EstimatedCellCount, estimate.Cells);
-        Assert.Equal(problem.DataPoints, estimate.WorkItems);
+        var estimate = problem.Estimate(EnumerationMethod.Streaming, certificate: false, threads: 1);
+        Assert.Equal((double)problem.EstimatedCellCount, estimate.Cells);
         Assert.True(estimate.MemoryBytes < 200_000_000, $"{estimate.MemoryBytes} bytes for N = {problem.DataPoints}");
+        // One of k shards (k at most the work items, one per hyperplane from rank 3 on) does 1/k of the work.
+        var shard = problem.Estimate(EnumerationMethod.Streaming, certificate: false, threads: 1, shards: 4);
+        Assert.Equal(estimate.Cells / 4, shard.Cells, 6);
+        Assert.Equal(estimate.Seconds / 4, shard.Seconds, 12);
+        Assert.Equal(estimate.MemoryBytes, shard.MemoryBytes);
+        Assert.Equal([EnumerationMethod.Stored, EnumerationMethod.Streaming], problem.EnumerationEstimates.Select(e => e.Method == "stored enumeration" ? EnumerationMethod.Stored : EnumerationMethod.Streaming));
+    }
+
+    /// <summary>
+    /// One estimate path (issue 12's limits, issue 13's method): the streaming pass is refused before any work by the
+    /// same limits as the stored enumeration, a shard by its own share, and `auto` picks the method that fits.
+    /// </summary>
+    [Fact]
+    public void TheStreamingPassIsRefusedByTheSameLimitsAndAutoPicksTheMethodThatFits()
+    {
+        // d = 2, N = 3000: 9·10^6 regions, past the stored enumeration's default memory (the issue's reproducer),
+        // within the streaming pass's; 30 points in d = 1 stay with the stored enumeration.
+        var large = EarlyRefusalTests.Gaussian(3000, 2, 5);
+        Assert.NotNull(large.Estimate(EnumerationMethod.Stored).Exceeds(large.Limits));
+        Assert.Null(large.Estimate(EnumerationMethod.Streaming).Exceeds(large.Limits));
+        Assert.Equal(EnumerationMethod.Streaming, large.PreferredMethod());
+        Assert.Equal(EnumerationMethod.Stored, EarlyRefusalTests.Gaussian(30, 1, 5).PreferredMethod());
+
+        var q = Dual(3000, 5);
+        var tight = large.WithLimits(new EnumerationLimits { MaxCells = 1e6 });
+        var e = Assert.Throws<TvReluLimitException>(() => tight.CertificateStreaming(q, 0.1));
+        Assert.Equal(EnumerationLimit.Cells, e.Limit);
+        Assert.Equal("streaming pass", e.Estimate.Method);
+        Assert.Contains("EnumerationLimits.MaxCells", e.Message);
+        Assert.Throws<TvReluLimitException>(() => tight.RegionsStreaming());
+        // 16 shards each visit a sixteenth of the regions: under the cell limit, so one shard runs.
+        Assert.Null(tight.Estimate(EnumerationMethod.Streaming, shards: 16).Exceeds(tight.Limits));
+        Assert.Contains("one of 2 shards", Assert.Throws<TvReluLimitException>(() => tight.RegionsPartial(0, 2)).Message);
+        // A time limit the pass cannot meet refuses it at once, the stored enumeration too.
+        var hurried = EarlyRefusalTests.Gaussian(300, 2, 5).WithLimits(new EnumerationLimits { MaxSeconds = 1e-9 });
+        Assert.Equal(EnumerationLimit.Time, Assert.Throws<TvReluLimitException>(() => hurried.RegionsStreaming()).Limit);
     }
 
     // -------------------------------------------------------------------------------------------
@@ -183,7 +219,7 @@ public sealed class StreamingTests : IDisposable
     }
 
     [Fact]
-    public void CliRefusesAStreamingPassOfDaysAtOnceNamingTheEstimate()
+    public void CliRefusesAStreamingPassOverTheLimitsAtOnceNamingTheEstimateAndTheOption()
     {
         var huge = Temp("huge.csv");
         File.WriteAllText(huge, string.Join("\n", Enumerable.Range(0, 3000).Select(i => $"{i % 17},{i % 13},{i % 11},{i % 7},{i},0")));
@@ -191,9 +227,14 @@ public sealed class StreamingTests : IDisposable
         var (code, _, err) = CliTests.Run("regions", "--data", huge, "--method", "streaming");
         Assert.Equal(2, code);
         Assert.StartsWith("error: ", err);
-        Assert.Contains("great circles", err);
-        Assert.Contains("--shard", err);
+        Assert.Contains("N = 3000 points in d = 5 is refused before starting: the streaming pass would need", err);
+        Assert.Contains("--max-cells", err);
         Assert.True(started.Elapsed.TotalSeconds < 30, $"refused after {started.Elapsed.TotalSeconds} s");
+        // Raising the cell limit leaves the time limit, which a shard's share does not meet either.
+        var shard = CliTests.Run("regions", "--data", huge, "--shard", "0/8", "--out", Temp("h.json"), "--max-cells", "1e30");
+        Assert.Equal(2, shard.Code);
+        Assert.Contains("(one of 8 shards) is refused before starting", shard.Err);
+        Assert.Contains("--max-seconds", shard.Err);
     }
 
     [Fact]

@@ -94,4 +94,28 @@ public class TrainingFacadeTests
     {
         public void Report(TrainingProgress value) => into.Add(value);
     }
+
+    [Fact]
+    public void CompareAuditsEveryMethodAgainstTheCertifiedOptimum()
+    {
+        var problem = ReferenceData.Problem("r1_kink_1d.csv");
+        var options = new CompareOptions { Widths = [5, 20], Epochs = 200, GridSize = 100 };
+
+        var comparison = problem.Compare(0.01, options);
+
+        Assert.Equal(["exact", "sliding Frank–Wolfe", "GD, m = 5", "GD, m = 20", "grid LASSO, 100"], comparison.Rows.Select(r => r.Method));
+        var exact = comparison.Rows[0];
+        Assert.True(exact.Certified);
+        Assert.Equal(exact.Objective, comparison.OptimalObjective);
+        // No method's measure beats the certified optimum by more than the exact solver's gap (THEORY.md §2),
+        // and each excess is certified by its own gap.
+        foreach (var row in comparison.Rows.Skip(1))
+        {
+            Assert.Equal(row.Objective - comparison.OptimalObjective, row.Excess, 12);
+            Assert.True(row.Excess >= -exact.Gap, $"{row.Method}: J − J* = {row.Excess} below −gap* = {-exact.Gap}");
+            Assert.True(row.Excess <= row.Gap + exact.Gap, $"{row.Method}: J − J* = {row.Excess} above its gap {row.Gap}");
+        }
+        Assert.Equal(5, comparison.Rows[2].Neurons);
+        Assert.Throws<TvReluInputException>(() => problem.Compare(0.01, options with { GridSize = 0 }));
+    }
 }

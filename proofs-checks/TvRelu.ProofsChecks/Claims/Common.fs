@@ -1,7 +1,10 @@
 namespace TvRelu.ProofsChecks.Claims
 
-open TvRelu.Core
 open TvRelu.ProofsChecks
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 /// Helpers shared by the catalogue's claims.
 module internal Common =

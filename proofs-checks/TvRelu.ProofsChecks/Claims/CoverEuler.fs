@@ -1,8 +1,9 @@
 namespace TvRelu.ProofsChecks.Claims
 
-open TvRelu.Core
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
 
 /// Claim 5: Cover's count of cells in general position, and the Euler characteristic of the face
 /// complex (THEORY.md §3, "Counting").

@@ -1,9 +1,14 @@
 namespace TvRelu.ProofsChecks.Claims
 
 open System
-open TvRelu.Core
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
+open TvRelu.Core.Training
+open TvRelu.Core.Exact
 
 /// Claim 7: the second seed's claims (de Dios and Bruna 2020, THEORY.md §7), on finite-width training.
 ///
@@ -143,7 +148,7 @@ module DeDiosBruna =
 
                 for delta in [ 1e-1; 1e-2; 1e-3 ] do
                     let off =
-                        c.Measure.AtomsRaw
+                        c.Measure.Atoms
                         |> Array.sumBy (fun a ->
                             if 1.0 - float (sign a.Amplitude) * Certificate.evaluate etaStar a.Direction > delta then
                                 abs a.Amplitude
@@ -225,7 +230,7 @@ module DeDiosBruna =
             let wtv = LabelNoise.weightedTotalVariation data (Network.toMeasure net)
 
             let wtvExact =
-                (Network.toMeasure rebalanced).AtomsRaw
+                (Network.toMeasure rebalanced).Atoms
                 |> Array.sumBy (fun a -> abs a.Amplitude * LabelNoise.weightWith 0.0 data a.Direction)
 
             let o =
@@ -247,7 +252,7 @@ module DeDiosBruna =
                     .With("penaltyOverWeightedTv", (if wtv > 0.0 then r / wtv else nan))
                     .With("clusters", float (Training.clusterCount net))
                     .With("weightedSupport", float weighted.Measure.Count)
-                    .With("trainingLoss", Array.fold2 (fun acc f y -> acc + 0.5 * (f - y) * (f - y)) 0.0 before data.LabelsRaw)
+                    .With("trainingLoss", Array.fold2 (fun acc f y -> acc + 0.5 * (f - y) * (f - y)) 0.0 before data.Labels)
                     .With("weightedCertified", flag weighted.Assessment.Certified)
             // Not a bound (nothing says SGD has converged after 1500 epochs): a plain measured ratio.
             if weighted.Measure.Count > 0 then

@@ -1,8 +1,12 @@
 namespace TvRelu.ProofsChecks.Claims
 
-open TvRelu.Core
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
+open TvRelu.Core.Exact
 
 /// Claim 1: at most one extreme value per dual region (THEORY.md §3, Lemma 1 and consequence 2).
 module ExtremePerRegion =
@@ -161,71 +165,224 @@ module ExtremePerRegion =
 
         best |> Option.filter (fun (v, _) -> v > 0.0)
 
+    /// How close the normals come to linear dependence: the smallest Gram–Schmidt pivot over every set of at
+    /// most n normals (pairs nearly parallel, triples nearly coplanar, …). A cone projection can be no more
+    /// accurate than rounding divided by it.
+    let private normalsConditioning (units: float[][]) (n: int) =
+        let mutable sm = 1.0
+
+        let rec go (start: int) (basis: float[] list) (k: int) =
+            if k < n then
+                for h in start .. units.Length - 1 do
+                    let r = residual basis units.[h]
+                    let nr = norm r
+                    sm <- min sm nr
+
+                    if nr > 1e-300 then
+                        go (h + 1) (Array.map (fun x -> x / nr) r :: basis) (k + 1)
+
+        go 0 [] 0
+        max sm 1e-300
+
+    /// What the checks of every cell add up: the outcome so far and the quantities reported.
+    type private Tally() =
+        member val Outcome = Outcome.Pass() with get, set
+        member val Samples = 0 with get, set
+        member val InteriorCritical = 0 with get, set
+        member val InteriorSaturation = 0 with get, set
+        member val BoundarySaturation = 0 with get, set
+        member val WorstRatio = 0.0 with get, set
+        member val WorstExcess = -infinity with get, set
+        member val WorstCoreValue = 0.0 with get, set
+        member val WorstCoreClosure = 0.0 with get, set
+        member val GlobalMax = 0.0 with get, set
+        member val MinWidth = 1.0 with get, set
+        member val WorstCoreScaled = 0.0 with get, set
+
+        member t.Require(ok: bool, message: string) =
+            t.Outcome <- t.Outcome.Require(ok, message)
+
+    /// One cell of the certificate under check: its signs, piece, tolerances and sampled points.
+    type private CellCheck =
+        {
+            Cell: int
+            Signs: int[]
+            Piece: float[]
+            /// Rounding of a direct evaluation of η there.
+            Tau: float
+            /// What the core's cone projection is held to: rounding magnified by the cell's conditioning.
+            Accuracy: float
+            Points: float[][]
+            Values: float[]
+        }
+
+    /// The oracle's extremum of one sign against the core's projection, the certificate at the oracle's point,
+    /// the core's point (Lemma 1: no farther from the unique maximiser than its value allows), and the samples
+    /// (none above the extremum, none near it but far from its point).
+    let private checkExtreme
+        (t: Tally)
+        (cert: Certificate)
+        (units: float[][])
+        (width: float)
+        (cell: CellCheck)
+        (sg: float, oracle, core: Projection)
+        =
+        let c = cell.Cell
+        let nv = norm cell.Piece
+        let name = if sg > 0.0 then "maximum" else "minimum"
+        let m = oracle |> Option.map fst |> Option.defaultValue 0.0
+        t.GlobalMax <- max t.GlobalMax m
+        let valueError = abs (core.Norm - m)
+        t.WorstCoreValue <- max t.WorstCoreValue valueError
+        t.WorstCoreScaled <- max t.WorstCoreScaled (valueError * width / (1.0 + nv))
+
+        t.Require(
+            valueError <= cell.Accuracy,
+            sprintf "cell %d: the core's %s %.17g differs from the face-enumeration oracle's %.17g" c name core.Norm m
+        )
+
+        match oracle with
+        | Some(m, star) ->
+            let direct = sg * Certificate.evaluate cert star
+            t.Require(abs (direct - m) <= cell.Tau, sprintf "cell %d: the oracle's %s %g is not attained (eta there: %g)" c name m direct)
+
+            if core.Norm > cell.Accuracy then
+                let coreStar = unit core.Point
+                let outside = max 0.0 (-(depth units cell.Signs coreStar))
+                t.WorstCoreClosure <- max t.WorstCoreClosure outside
+                let value = sg * Certificate.evaluate cert coreStar
+                let d = distance coreStar star
+                let bound = 2.0 * (m - value + 2.0 * cell.Accuracy + nv * outside) / m
+                t.Require(d * d <= bound + 1e-12, sprintf "cell %d: the core's %s point is %g away from the unique one" c name d)
+
+            for k in 0 .. cell.Points.Length - 1 do
+                let value = sg * cell.Values.[k]
+                t.WorstExcess <- max t.WorstExcess (value - m)
+                t.Require(value - m <= cell.Tau, sprintf "cell %d: a sample reaches %g > the %s %g" c value name m)
+                // Lemma 1 quantitatively: <theta, v> <= M cos angle(theta, theta*), so a second near-extreme
+                // point would have to be close to theta*.
+                let bound = 2.0 * (m - value + 2.0 * cell.Tau) / m
+                let d = distance cell.Points.[k] star
+
+                if bound > 0.0 then
+                    t.WorstRatio <- max t.WorstRatio (d * d / bound)
+
+                t.Require(
+                    d * d <= bound + 1e-12,
+                    sprintf "cell %d: a second near-%s point at distance %g from the unique one (value %g vs %g)" c name d value m
+                )
+        | None ->
+            for k in 0 .. cell.Points.Length - 1 do
+                t.WorstExcess <- max t.WorstExcess (sg * cell.Values.[k])
+
+                t.Require(
+                    sg * cell.Values.[k] <= cell.Tau,
+                    sprintf "cell %d: a sample reaches %g where the %s is <= 0" c (sg * cell.Values.[k]) name
+                )
+
+    /// The only critical point in the open cell is ±v/|v| when inside: then it must be the unique extreme point,
+    /// for the oracle and for the core's projection alike.
+    let private checkInteriorCritical (t: Tally) (units: float[][]) (cell: CellCheck) extremes =
+        let nv = norm cell.Piece
+
+        if nv > cell.Tau then
+            for (sg, oracle, core: Projection) in extremes do
+                let cand = Array.map (fun x -> sg * x / nv) cell.Piece
+
+                if depth units cell.Signs cand > 1e-9 then
+                    t.InteriorCritical <- t.InteriorCritical + 1
+
+                    let ok =
+                        match oracle with
+                        | Some(_, star) -> distance star cand <= 1e-9
+                        | None -> false
+
+                    t.Require(ok, sprintf "cell %d: v_C/|v_C| is inside the cell but is not its unique extreme point" cell.Cell)
+
+                    t.Require(
+                        core.Norm > 0.0 && distance (unit core.Point) cand <= 1e-9,
+                        sprintf "cell %d: v_C/|v_C| is inside the cell but the core's projection misses it" cell.Cell
+                    )
+
+    /// An interior saturation point is alone in its closed cell (THEORY.md §3, consequence 2).
+    let private checkInteriorSaturation
+        (t: Tally)
+        (units: float[][])
+        (cell: CellCheck)
+        (extremes: (float * (float * float[]) option * Projection)[])
+        =
+        for (sg, oracle, _) in extremes do
+            match oracle with
+            | Some(m, star) when m >= 1.0 - 1e-9 ->
+                if depth units cell.Signs star > 1e-9 then
+                    t.InteriorSaturation <- t.InteriorSaturation + 1
+
+                    let otherMax =
+                        extremes
+                        |> Array.pick (fun (s, ora, _) -> if s <> sg then Some ora else None)
+                        |> Option.map fst
+                        |> Option.defaultValue 0.0
+
+                    t.Require(
+                        otherMax < 1.0 - 1e-9,
+                        sprintf
+                            "cell %d: an interior saturation point shares its closed cell with a saturation point of the opposite sign"
+                            cell.Cell
+                    )
+                else
+                    t.BoundarySaturation <- t.BoundarySaturation + 1
+            | _ -> ()
+
+    /// The outcome with the quantities the report aggregates.
+    let private quantities (t: Tally) (cells: int) (supError: float) (sinMin: float) =
+        t.Outcome
+            .With("cells", float cells)
+            .With("samples", float t.Samples)
+            .With("interiorCriticalPoints", float t.InteriorCritical)
+            .With("interiorSaturation", float t.InteriorSaturation)
+            .With("boundarySaturation", float t.BoundarySaturation)
+            .With("worstLemma1Ratio", t.WorstRatio)
+            .With("worstSampleExcess", t.WorstExcess)
+            .With("coreProjectionError", t.WorstCoreValue)
+            .With("coreArgOutside", t.WorstCoreClosure)
+            .With("coreProjectionErrorTimesConditioning", t.WorstCoreScaled)
+            .With("supremumError", supError)
+            .With("normalsConditioning", sinMin)
+            .With("minCellWidth", t.MinWidth)
+
     /// The checks on the certificate of q scaled to sup|eta| = 1.
     let private checkCells (p: Problem) (data: Dataset) (arr: Arrangement) (q: float[]) (s: float) =
         let cert = Certificate.ofDual arr data s q
         let units = unitNormals arr
-        let n = arr.AmbientDimension
         let raw = Array.init arr.HyperplaneCount arr.Normal
-        let bases = flats raw units n
+        let bases = flats raw units arr.AmbientDimension
         let rows = data.Inputs |> Array.map (fun x -> Array.append x [| 1.0 |])
         // Rounding scale of a direct evaluation of eta.
         let evalScale =
             (Array.fold2 (fun acc (x: float[]) qi -> acc + abs qi * norm x) 0.0 rows q) / s
-        // How close the normals come to linear dependence: the smallest Gram–Schmidt pivot over every
-        // set of at most n normals (pairs nearly parallel, triples nearly coplanar, …). A cone
-        // projection can be no more accurate than rounding divided by it.
-        let sinMin =
-            let mutable sm = 1.0
 
-            let rec go (start: int) (basis: float[] list) (k: int) =
-                if k < n then
-                    for h in start .. units.Length - 1 do
-                        let r = residual basis units.[h]
-                        let nr = norm r
-                        sm <- min sm nr
-
-                        if nr > 1e-300 then
-                            go (h + 1) (Array.map (fun x -> x / nr) r :: basis) (k + 1)
-
-            go 0 [] 0
-            max sm 1e-300
-
+        let sinMin = normalsConditioning units arr.AmbientDimension
         let rng = Rng(p.Seed ^^^ 0x5A5A5A5AL)
-        let mutable o = Outcome.Pass()
-        let mutable sampleCount = 0
-        let mutable interiorCritical = 0
-        let mutable interiorSaturation = 0
-        let mutable boundarySaturation = 0
-        let mutable worstRatio = 0.0
-        let mutable worstExcess = -infinity
-        let mutable worstCoreValue = 0.0
-        let mutable worstCoreClosure = 0.0
-        let mutable globalMax = 0.0
-        let mutable minWidth = 1.0
-        let mutable worstCoreScaled = 0.0
+        let t = Tally()
 
         for c in 0 .. arr.CellCount - 1 do
             let region = arr.Cell c
             let signs = region.Signs.ToArray()
             let _, normals = Cone.ofCell arr c
             let v = cert.Piece c
-            let nv = norm v
-            let tau = 1e-9 * (1.0 + nv + evalScale)
-            // The core's cone projection is held to rounding magnified by the conditioning of the
-            // cell: its thinness (the depth of its interior point bounds its inradius from below) and
-            // the smallest angle between two hyperplanes (nearly (anti)parallel facets).
+            let tau = 1e-9 * (1.0 + norm v + evalScale)
+            // The core's cone projection is held to rounding magnified by the conditioning of the cell: its
+            // thinness (the depth of its interior point bounds its inradius from below) and the smallest angle
+            // between two hyperplanes (nearly (anti)parallel facets).
             let width = max (min (depth units signs region.Interior) sinMin) 1e-300
-            minWidth <- min minWidth width
-            let accuracy = tau + 1e-13 * nv / width
+            t.MinWidth <- min t.MinWidth width
             // The piece agrees with the certificate evaluated from the data.
             let atInterior = Certificate.evaluate cert region.Interior
 
-            o <-
-                o.Require(
-                    abs (dot region.Interior v - atInterior) <= tau,
-                    sprintf "cell %d: <theta, v_C> = %g but eta = %g at its interior point" c (dot region.Interior v) atInterior
-                )
+            t.Require(
+                abs (dot region.Interior v - atInterior) <= tau,
+                sprintf "cell %d: <theta, v_C> = %g but eta = %g at its interior point" c (dot region.Interior v) atInterior
+            )
 
             let extremes =
                 [|
@@ -238,154 +395,33 @@ module ExtremePerRegion =
                 extremes |> Array.choose (fun (_, oracle, _) -> oracle |> Option.map snd)
 
             let pts = samples rng units signs region.Interior normals anchors
-            sampleCount <- sampleCount + pts.Length
-            let values = pts |> Array.map (Certificate.evaluate cert)
+            t.Samples <- t.Samples + pts.Length
 
-            for (sg, oracle, core) in extremes do
-                let name = if sg > 0.0 then "maximum" else "minimum"
+            let cell =
+                {
+                    Cell = c
+                    Signs = signs
+                    Piece = v
+                    Tau = tau
+                    Accuracy = tau + 1e-13 * norm v / width
+                    Points = pts
+                    Values = pts |> Array.map (Certificate.evaluate cert)
+                }
 
-                let m =
-                    match oracle with
-                    | Some(v, _) -> v
-                    | None -> 0.0
+            for extreme in extremes do
+                checkExtreme t cert units width cell extreme
 
-                globalMax <- max globalMax m
-                // The core's cone projection against the oracle, within the conditioning of the cell.
-                let valueError = abs (core.Norm - m)
-                worstCoreValue <- max worstCoreValue valueError
-                worstCoreScaled <- max worstCoreScaled (valueError * width / (1.0 + nv))
+            checkInteriorCritical t units cell extremes
+            checkInteriorSaturation t units cell extremes
 
-                o <-
-                    o.Require(
-                        valueError <= accuracy,
-                        sprintf "cell %d: the core's %s %.17g differs from the face-enumeration oracle's %.17g" c name core.Norm m
-                    )
+        let supError = abs (t.GlobalMax - 1.0)
 
-                match oracle with
-                | Some(m, star) ->
-                    let direct = sg * Certificate.evaluate cert star
+        t.Require(
+            supError <= 1e-9 * (1.0 + evalScale) + 1e-13 / t.MinWidth,
+            sprintf "the largest cell maximum is %.17g, but the core's screened supremum scaled it to 1" t.GlobalMax
+        )
 
-                    o <-
-                        o.Require(
-                            abs (direct - m) <= tau,
-                            sprintf "cell %d: the oracle's %s %g is not attained (eta there: %g)" c name m direct
-                        )
-
-                    if core.Norm > accuracy then
-                        let coreStar = unit core.Point
-                        let outside = max 0.0 (-(depth units signs coreStar))
-                        worstCoreClosure <- max worstCoreClosure outside
-                        // Lemma 1 for the core's point: it can only be as far from the unique maximiser as its value allows.
-                        let value = sg * Certificate.evaluate cert coreStar
-                        let d = distance coreStar star
-                        let bound = 2.0 * (m - value + 2.0 * accuracy + nv * outside) / m
-
-                        o <-
-                            o.Require(
-                                d * d <= bound + 1e-12,
-                                sprintf "cell %d: the core's %s point is %g away from the unique one" c name d
-                            )
-
-                    for k in 0 .. pts.Length - 1 do
-                        let value = sg * values.[k]
-                        worstExcess <- max worstExcess (value - m)
-                        o <- o.Require(value - m <= tau, sprintf "cell %d: a sample reaches %g > the %s %g" c value name m)
-                        // Lemma 1 quantitatively: <theta, v> <= M cos angle(theta, theta*), so a second
-                        // near-extreme point would have to be close to theta*.
-                        let bound = 2.0 * (m - value + 2.0 * tau) / m
-                        let d = distance pts.[k] star
-
-                        if bound > 0.0 then
-                            worstRatio <- max worstRatio (d * d / bound)
-
-                        o <-
-                            o.Require(
-                                d * d <= bound + 1e-12,
-                                sprintf
-                                    "cell %d: a second near-%s point at distance %g from the unique one (value %g vs %g)"
-                                    c
-                                    name
-                                    d
-                                    value
-                                    m
-                            )
-                | None ->
-                    for k in 0 .. pts.Length - 1 do
-                        worstExcess <- max worstExcess (sg * values.[k])
-
-                        o <-
-                            o.Require(
-                                sg * values.[k] <= tau,
-                                sprintf "cell %d: a sample reaches %g where the %s is <= 0" c (sg * values.[k]) name
-                            )
-            // The only critical point in the open cell: +-v/|v| when inside.
-            if nv > tau then
-                for (sg, oracle, core) in extremes do
-                    let cand = Array.map (fun x -> sg * x / nv) v
-
-                    if depth units signs cand > 1e-9 then
-                        interiorCritical <- interiorCritical + 1
-
-                        let ok =
-                            match oracle with
-                            | Some(_, star) -> distance star cand <= 1e-9
-                            | None -> false
-
-                        o <- o.Require(ok, sprintf "cell %d: v_C/|v_C| is inside the cell but is not its unique extreme point" c)
-
-                        o <-
-                            o.Require(
-                                core.Norm > 0.0 && distance (unit core.Point) cand <= 1e-9,
-                                sprintf "cell %d: v_C/|v_C| is inside the cell but the core's projection misses it" c
-                            )
-            // An interior saturation point is alone in its closed cell.
-            for (sg, oracle, _) in extremes do
-                match oracle with
-                | Some(m, star) when m >= 1.0 - 1e-9 ->
-                    if depth units signs star > 1e-9 then
-                        interiorSaturation <- interiorSaturation + 1
-
-                        let other =
-                            extremes |> Array.pick (fun (t, ora, _) -> if t <> sg then Some ora else None)
-
-                        let otherMax =
-                            match other with
-                            | Some(v, _) -> v
-                            | None -> 0.0
-
-                        o <-
-                            o.Require(
-                                otherMax < 1.0 - 1e-9,
-                                sprintf
-                                    "cell %d: an interior saturation point shares its closed cell with a saturation point of the opposite sign"
-                                    c
-                            )
-                    else
-                        boundarySaturation <- boundarySaturation + 1
-                | _ -> ()
-
-        let supError = abs (globalMax - 1.0)
-
-        o <-
-            o.Require(
-                supError <= 1e-9 * (1.0 + evalScale) + 1e-13 / minWidth,
-                sprintf "the largest cell maximum is %.17g, but the core's screened supremum scaled it to 1" globalMax
-            )
-
-        o
-            .With("cells", float arr.CellCount)
-            .With("samples", float sampleCount)
-            .With("interiorCriticalPoints", float interiorCritical)
-            .With("interiorSaturation", float interiorSaturation)
-            .With("boundarySaturation", float boundarySaturation)
-            .With("worstLemma1Ratio", worstRatio)
-            .With("worstSampleExcess", worstExcess)
-            .With("coreProjectionError", worstCoreValue)
-            .With("coreArgOutside", worstCoreClosure)
-            .With("coreProjectionErrorTimesConditioning", worstCoreScaled)
-            .With("supremumError", supError)
-            .With("normalsConditioning", sinMin)
-            .With("minCellWidth", minWidth)
+        quantities t arr.CellCount supError sinMin
 
     /// The claim.
     type Claim() =

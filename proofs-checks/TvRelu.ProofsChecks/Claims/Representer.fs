@@ -1,8 +1,12 @@
 namespace TvRelu.ProofsChecks.Claims
 
-open TvRelu.Core
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Uniqueness
+open TvRelu.Core.Solver
 
 /// Claim 3: some minimiser has at most N atoms (a representer theorem), and whether the solver's has.
 module Representer =

@@ -1,8 +1,11 @@
 namespace TvRelu.ProofsChecks.Claims
 
-open TvRelu.Core
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 /// Claim 2: the support of every minimiser lies in Σ, and |Σ| ≤ 2·#{cells with active neurons}
 /// and |Σ| ≤ #faces (THEORY.md §3).

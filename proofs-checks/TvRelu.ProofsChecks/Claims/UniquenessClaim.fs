@@ -1,8 +1,12 @@
 namespace TvRelu.ProofsChecks.Claims
 
-open TvRelu.Core
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Uniqueness
+open TvRelu.Core.Solver
 
 /// Claim 4: uniqueness (THEORY.md §5). When Φ_Σ has full column rank the minimiser is unique, so
 /// two solution paths must return the same measure; the exact polytope test agrees with the rank test.

@@ -3,8 +3,11 @@
 /// failure, and an FsCheck property for free; `Campaign.run [ claim ]` audits it like any other.
 module TvRelu.ProofsChecks.Examples.UserClaim
 
-open TvRelu.Core
 open TvRelu.ProofsChecks
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 /// "λ_max is exactly the threshold of the zero solution": for λ ≥ λ_max the zero measure is
 /// optimal (its certificate η_0 = ⟨y, φ⟩/λ has sup|η_0| ≤ 1), and for λ = 0.9 λ_max it is not.

@@ -1,15 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using TvRelu.Audit;
 using TvRelu.Cli.Output;
-using TvRelu.ProofsChecks;
 
 namespace TvRelu.Cli.Commands;
 
 /// <summary>
 /// `tvrelu audit`: generative campaigns over the claims catalogue of proofs-checks (issue 4).
-/// The engine (seeds, shards, JSON lines, resume, merge, report) lives in TvRelu.ProofsChecks; this
-/// is the command line and the live progress display over it.
+/// The engine (seeds, shards, JSON lines, resume, merge, report) is the façade's <see cref="ClaimsAudit"/>
+/// over TvRelu.ProofsChecks; this is the command line and the live progress display over it.
 /// </summary>
 internal static class AuditCommand
 {
@@ -35,18 +35,24 @@ internal static class AuditCommand
             {
                 throw new TvReluInputException($"--trials must be positive (got {trialCount})", "--trials");
             }
-            var claims = Select(parsed.GetValue(claim)!);
-            var part = ResolveShard(parsed.GetValue(shard));
-            var outDir = parsed.GetValue(output)!;
+            var campaign = new AuditCampaign
+            {
+                Claims = Select(parsed.GetValue(claim)!).Select(c => c.Id).ToArray(),
+                Trials = trialCount,
+                Seed = parsed.GetValue(seed),
+                Shard = AuditShard.Resolve(parsed.GetValue(shard)),
+                OutputDirectory = parsed.GetValue(output)!,
+                Resume = parsed.GetValue(resume),
+            };
             var console = Tables.ConsoleFor(context.Output);
-            CampaignSummary? summary = null;
+            AuditRunSummary? summary = null;
             console.Progress()
                 .AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .Start(progress =>
                 {
                     var tasks = new Dictionary<string, ProgressTask>();
-                    summary = Campaign.run(claims, trialCount, parsed.GetValue(seed), part, outDir, parsed.GetValue(resume), new Action<CampaignProgress>(p =>
+                    summary = ClaimsAudit.Run(campaign, new Reporter(p =>
                     {
                         if (!tasks.TryGetValue(p.Claim, out var task))
                         {
@@ -54,24 +60,28 @@ internal static class AuditCommand
                             tasks[p.Claim] = task;
                         }
                         task.Value = p.Completed;
-                        task.Description = $"{p.Claim}  pass {p.Passed}  fail {p.Failed}  inconclusive {p.Inconclusive}";
+                        task.Description = $"{p.Claim}  pass {p.Passed}  fail {p.Refuted}  inconclusive {p.Inconclusive}  n/a {p.NotApplicable}";
                     }));
                 });
             var table = new Table().AddColumns("claim", "planned", "resumed", "run", "passed", "failed", "inconclusive", "n/a", "trials/s");
             foreach (var c in summary!.Claims)
             {
-                table.AddRow(Markup.Escape(c.Claim), N(c.Planned), N(c.Resumed), N(c.Run), N(c.Passed), N(c.Failed), N(c.Inconclusive), N(c.NotApplicable),
+                table.AddRow(Markup.Escape(c.Claim), N(c.Planned), N(c.Resumed), N(c.Run), N(c.Passed), N(c.Refuted), N(c.Inconclusive), N(c.NotApplicable),
                     c.TrialsPerSecond.ToString("0.##", CultureInfo.InvariantCulture));
             }
             console.Write(table);
             foreach (var c in summary.Claims)
             {
+                if (c.RepairedLines > 0)
+                {
+                    context.Error.WriteLine($"warning: {c.File}: dropped {c.RepairedLines} line(s) cut by an earlier kill; every complete record was kept");
+                }
                 foreach (var f in c.Failures.Take(5))
                 {
                     context.Output.WriteLine($"{c.Claim}: trial {f.Trial} (replay seed {f.Seed}): {f.Message}");
                 }
             }
-            context.Output.WriteLine($"results in {Path.GetFullPath(outDir)} (shard {part.Index}/{part.Count}, seed {summary.Seed})");
+            context.Output.WriteLine($"results in {Path.GetFullPath(summary.OutputDirectory)} (shard {summary.Shard}, seed {summary.Parameters.Seed})");
             // Refuted claims are findings, not a failure of the run: they are in the table and the files.
             return Cli.Success;
         }));
@@ -85,20 +95,12 @@ internal static class AuditCommand
         var command = new Command("merge", "Combine the JSON-lines results of several shards (duplicates kept once).") { dirs, output };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var inputs = parsed.GetValue(dirs)!;
-            foreach (var d in inputs)
+            var summary = ClaimsAudit.Merge(parsed.GetValue(dirs)!, parsed.GetValue(output)!);
+            foreach (var r in summary.Records)
             {
-                if (!Directory.Exists(d))
-                {
-                    throw new TvReluInputException($"directory '{d}' does not exist", "dirs");
-                }
+                context.Output.WriteLine($"{r.Claim}: {r.Records} records");
             }
-            var summary = Campaign.merge(inputs, parsed.GetValue(output)!);
-            foreach (var (claimId, count) in summary.Records)
-            {
-                context.Output.WriteLine($"{claimId}: {count} records");
-            }
-            context.Output.WriteLine($"duplicates {summary.Duplicates}, conflicts {summary.Conflicts}, corrupt lines {summary.CorruptLines}");
+            context.Output.WriteLine($"duplicates {summary.Duplicates}, conflicts {summary.Conflicts}, corrupt lines {summary.CorruptLines}, missing trials {summary.Missing}");
             return Cli.Success;
         }));
         return command;
@@ -110,12 +112,7 @@ internal static class AuditCommand
         var command = new Command("report", "Write DIR/report.md: a table per claim, failures with replay seeds, bound tightness, fitted slopes, and PNG plots.") { dir };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var d = parsed.GetValue(dir)!;
-            if (!Directory.Exists(d))
-            {
-                throw new TvReluInputException($"directory '{d}' does not exist", "dir");
-            }
-            context.Output.WriteLine($"wrote {TvRelu.ProofsChecks.Report.write(d)}");
+            context.Output.WriteLine($"wrote {ClaimsAudit.WriteReport(parsed.GetValue(dir)!)}");
             return Cli.Success;
         }));
         return command;
@@ -125,14 +122,19 @@ internal static class AuditCommand
     {
         var id = new Argument<string>("claim") { Description = "the claim's id" };
         var seedArg = new Argument<long>("seed") { Description = "the replay seed printed with the failure (not the campaign seed)" };
-        var csv = new Option<string?>("--counterexample") { Description = "write the shrunk counterexample (CSV, readable by --data) to this file" };
+        var csv = CliOptions.OutputFile(new Option<string?>("--counterexample") { Description = "write the shrunk counterexample (CSV, readable by --data) to this file" });
         var command = new Command("replay", "Re-run one trial from its replay seed: the verdict, the message and the shrunk counterexample.") { id, seedArg, csv };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var claim = Select(parsed.GetValue(id)!).Single();
-            var record = Campaign.replay(claim, parsed.GetValue(seedArg));
-            var verdict = record.Passed ? (record.Applicable ? "passed" : "not applicable") : record.Inconclusive ? "inconclusive" : "refuted";
-            context.Output.WriteLine($"{claim.Id}, seed {record.Seed}: {verdict} ({record.Kind})");
+            var record = ClaimsAudit.Replay(parsed.GetValue(id)!, parsed.GetValue(seedArg));
+            var verdict = record.Verdict switch
+            {
+                AuditVerdict.Passed => "passed",
+                AuditVerdict.NotApplicable => "not applicable",
+                AuditVerdict.Inconclusive => "inconclusive",
+                _ => "refuted",
+            };
+            context.Output.WriteLine($"{record.Claim}, seed {record.Seed}: {verdict} ({record.Kind})");
             if (record.Message.Length > 0)
             {
                 context.Output.WriteLine(record.Message);
@@ -144,37 +146,31 @@ internal static class AuditCommand
             var path = parsed.GetValue(csv);
             if (path is not null && record.Counterexample.Length > 0)
             {
-                File.WriteAllText(path, record.Counterexample);
-                context.Output.WriteLine($"wrote the {record.ShrunkRows}-row counterexample to {path}");
+                File.WriteAllText(context.Stage(path), record.Counterexample);
+                context.Output.WriteLine($"the {record.ShrunkRows}-row counterexample goes to {path}");
             }
             return Cli.Success;
         }));
         return command;
     }
 
-    private static Claim[] Select(string spec)
+    private static IReadOnlyList<AuditClaim> Select(string spec)
     {
         try
         {
-            return Catalogue.select(spec);
+            return ClaimsAudit.Select(spec);
         }
-        catch (ArgumentException e)
+        catch (TvReluInputException e)
         {
-            throw new TvReluInputException(e.Message, "--claim");
-        }
-    }
-
-    private static Shard ResolveShard(string? text)
-    {
-        try
-        {
-            return TvRelu.ProofsChecks.ShardModule.resolve(text ?? "");
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
-        {
-            throw new TvReluInputException(e.Message, "--shard");
+            throw new TvReluInputException(e.Message, "--claim", e);
         }
     }
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Synchronous reports: System.Progress&lt;T&gt; would post them to the thread pool, out of order.</summary>
+    private sealed class Reporter(Action<AuditProgress> report) : IProgress<AuditProgress>
+    {
+        public void Report(AuditProgress value) => report(value);
+    }
 }

@@ -7,6 +7,9 @@ namespace TvRelu.Cli.Commands;
 /// <summary>`tvrelu certificate`: the exact extremes of the certificate of a given dual vector (THEORY.md §2–§3).</summary>
 internal static class CertificateCommand
 {
+    /// <summary>|η| within this of 1 is saturated: the library's saturation tolerance (<see cref="DualCertificate.Saturation"/>).</summary>
+    private const double SaturationTolerance = 1e-6;
+
     internal static Command Create(CliContext context)
     {
         var input = new ProblemInput();
@@ -16,24 +19,31 @@ internal static class CertificateCommand
             Required = true,
         };
         var output = CliOptions.Out("the extremes and the saturation set");
-        var command = new Command("certificate", "Exact sup and inf of the certificate η = ⟨q, φ(θ)⟩/λ over the whole sphere, and its saturation set.")
+        var command = new Command("certificate", "Exact sup and inf of the certificate η = ⟨q, φ(θ)⟩/λ over the whole sphere, and its saturation set (for an infeasible q: the regions' extremes above 1, which are no saturation set).")
         {
             input.Data, input.Lambda, residual, output,
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var (problem, lambda) = input.Read(parsed);
             var q = JsonFiles.ReadResidual(parsed.GetValue(residual)!);
+            var choice = input.Read(parsed, context);
+            var (problem, lambda) = choice;
             var certificate = problem.CertificateOf(q, lambda);
-            var saturation = certificate.Saturation();
+            // Every region's extreme with |η| ≥ 1 − tolerance, split into the points at ±1 (within the
+            // tolerance) and those above 1: only the former form a saturation set, and only if none is above.
+            var extremes = LiveProgress.Run(context, "the exact extremes of η over every region", () => certificate.Saturation(SaturationTolerance));
+            var violations = extremes.Where(p => Math.Abs(p.Value) > 1 + SaturationTolerance).ToArray();
+            IReadOnlyList<SaturationPoint> saturation = violations.Length > 0 ? [] : extremes;
             var document = new CertificateJson(
                 TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambda,
                 ExtremumJson.Of(certificate.Supremum), ExtremumJson.Of(certificate.Infimum),
-                certificate.SupremumAbs, certificate.IsFeasible, SaturationJson.Of(saturation));
+                certificate.SupremumAbs, certificate.IsFeasible, SaturationJson.Of(saturation),
+                violations.Select(p => new ViolationJson(p.Direction, p.Sign, p.Value, p.Interior)).ToArray());
             context.Emit(parsed.GetValue(output), document, console =>
             {
                 console.Write(Tables.KeyValues(Tables.Heading("certificate", problem, lambda),
                 [
+                    .. Tables.LambdaRows(choice),
                     ("sup η (exact)", Tables.Num(certificate.Supremum.Value)),
                     ("  attained at", Tables.Vec(certificate.Supremum.Argument)),
                     ("inf η (exact)", Tables.Num(certificate.Infimum.Value)),
@@ -41,7 +51,7 @@ internal static class CertificateCommand
                     ("sup |η|", Tables.Num(certificate.SupremumAbs)),
                     ("dual feasible (sup |η| ≤ 1)", Tables.YesNo(certificate.IsFeasible)),
                 ]));
-                console.Write(Tables.Saturation(saturation));
+                console.Write(violations.Length > 0 ? Tables.Violations(violations, certificate.SupremumAbs) : Tables.Saturation(saturation));
             });
             return Cli.Success;
         }));

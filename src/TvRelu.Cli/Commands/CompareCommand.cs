@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using TvRelu.Cli.Json;
 using TvRelu.Cli.Output;
@@ -14,8 +13,6 @@ namespace TvRelu.Cli.Commands;
 /// </summary>
 internal static class CompareCommand
 {
-    private static readonly int[] Widths = [10, 100, 1000];
-
     internal static Command Create(CliContext context)
     {
         var input = new ProblemInput();
@@ -34,9 +31,11 @@ internal static class CompareCommand
         command.SetAction(Cli.Guarded(context, parsed =>
         {
             var (problem, lambdaValue) = input.Read(parsed);
-            var rows = Run(problem, lambdaValue, parsed.GetValue(epochs), parsed.GetValue(seed), parsed.GetValue(grid));
-            var optimum = rows[0].Objective;
-            var document = new CompareJson(TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambdaValue, optimum, rows);
+            var comparison = problem.Compare(lambdaValue, new CompareOptions { Epochs = parsed.GetValue(epochs), Seed = parsed.GetValue(seed), GridSize = parsed.GetValue(grid) });
+            var rows = comparison.Rows
+                .Select(r => new CompareRowJson(r.Method, r.Objective, r.Gap, r.Certified, r.Excess, r.Neurons, r.Atoms, r.Seconds))
+                .ToList();
+            var document = new CompareJson(TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambdaValue, comparison.OptimalObjective, rows);
             context.Emit(parsed.GetValue(output), document, console =>
             {
                 var table = Tables.Grid(
@@ -56,26 +55,4 @@ internal static class CompareCommand
     }
 
     private static string Short(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
-
-    private static List<CompareRowJson> Run(TvReluProblem problem, double lambda, int epochs, int seed, int gridSize)
-    {
-        var rows = new List<CompareRowJson>();
-        var clock = Stopwatch.StartNew();
-        var exact = problem.Solve(lambda);
-        var optimum = exact.Objective;
-        rows.Add(new("exact", exact.Objective, exact.Gap, exact.Certified, 0.0, 0, exact.Measure.Atoms.Count, clock.Elapsed.TotalSeconds));
-        clock.Restart();
-        var fw = problem.SlidingFrankWolfe(lambda);
-        rows.Add(new("sliding Frank–Wolfe", fw.Objective, fw.Gap, fw.Certified, fw.Objective - optimum, 0, fw.Measure.Atoms.Count, clock.Elapsed.TotalSeconds));
-        foreach (var width in Widths)
-        {
-            var options = new TrainOptions { MaxEpochs = epochs, Seed = seed, CertifyEvery = 0 };
-            var gd = problem.Train(lambda, width, options);
-            rows.Add(new($"GD, m = {width}", gd.Objective, gd.Gap, gd.Certification.Certified, gd.Excess, width, gd.Clusters.Count, gd.Seconds));
-        }
-        clock.Restart();
-        var lasso = problem.GridLasso(lambda, gridSize);
-        rows.Add(new($"grid LASSO, {gridSize}", lasso.Objective, lasso.Gap, lasso.Certified, lasso.Objective - optimum, 0, lasso.Measure.Atoms.Count, clock.Elapsed.TotalSeconds));
-        return rows;
-    }
 }

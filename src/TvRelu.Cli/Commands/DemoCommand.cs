@@ -27,11 +27,11 @@ internal static class DemoCommand
             {
                 throw new TvReluInputException($"output directory '{dir}' does not exist");
             }
-            var problem = TvReluProblem.FromCsvText(ReadEmbeddedData());
+            var problem = TvReluProblem.FromCsvText(ReadEmbeddedData()).WithLimits(CliOptions.Limits(parsed));
             context.Output.WriteLine(
                 $"demo: {problem.DataPoints} noisy points of f(x) = 0.9 relu(x + 0.45) − 2 relu(x − 0.35), λ = {Lambda}");
-            SolveCommand.Run(context, problem, Lambda, SolveOptions.Default, null, Path.Combine(dir, PlotName));
-            return Cli.Success;
+            var solution = SolveCommand.Run(context, new LambdaChoice(problem, Lambda, problem.LambdaMax), SolveOptions.Default, null, Path.Combine(dir, PlotName));
+            return SolveCommand.ExitCode(solution);
         }));
         return command;
     }

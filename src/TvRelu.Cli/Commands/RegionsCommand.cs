@@ -10,17 +10,17 @@ internal static class RegionsCommand
 {
     internal static Command Create(CliContext context)
     {
-        var data = CliOptions.Data();
+        var data = new DataInput();
         var faces = CliOptions.Faces("the f-vector and the Euler-characteristic check");
         var output = CliOptions.Out("the counts");
         var command = new Command("regions", "Enumerate the dual regions (cells of the data's hyperplane arrangement) exactly.")
         {
-            data, faces, output,
+            data.Data, faces, output,
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var problem = TvReluProblem.FromCsv(parsed.GetValue(data)!);
-            var report = problem.Regions(parsed.GetValue(faces));
+            var problem = data.Load(parsed);
+            var report = Output.LiveProgress.Run(context, "enumerating the dual regions", () => problem.Regions(parsed.GetValue(faces)));
             context.Emit(parsed.GetValue(output), RegionsJson.Of(report), console =>
             {
                 var rows = new List<(string, string)>

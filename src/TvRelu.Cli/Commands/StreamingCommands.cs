@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Globalization;
 using System.Numerics;
+using TvRelu.Audit;
 using TvRelu.Cli.Json;
 using TvRelu.Cli.Output;
 
@@ -15,12 +16,6 @@ namespace TvRelu.Cli.Commands;
 /// </summary>
 internal static class StreamingCommands
 {
-    /// <summary>`auto` streams when Cover's count of regions exceeds this. Measured (CPU time of one
-    /// `certificate` run): the two are even near 20,000 regions (d = 3, N = 40: 0.56 s stored, 0.65 s
-    /// streaming), streaming is 2× faster at 45,000 (d = 2, N = 300) and 19× at 180,000 (d = 2, N = 600:
-    /// 21.4 s against 1.1 s). Below it the stored enumeration, which also names every region, stays.</summary>
-    private const double AutoStreamingCells = 50_000;
-
     /// <summary>Adds the streaming options and `merge` to `tvrelu certificate`.</summary>
     internal static void ExtendCertificate(Command command, CliContext context, ProblemInput input, Option<string> residual, Option<string?> output)
     {
@@ -29,22 +24,21 @@ internal static class StreamingCommands
         command.SetAction(Cli.Guarded(context, parsed =>
         {
             var part = ResolveShard(parsed.GetValue(shard));
-            var streaming = part is not null || UseStreaming(parsed.GetValue(method), parsed.GetValue(input.Data)!);
-            if (!streaming)
+            var problem = input.DataInput.Load(parsed);
+            var settings = new StreamingSettings { Threads = parsed.GetValue(threads) };
+            if (!Streams(problem, parsed.GetValue(method), part, true, settings.Threads))
             {
                 return stored.Invoke(parsed);
             }
-            var (problem, lambda) = input.Read(parsed);
-            EnsureTractable(problem, true, parsed.GetValue(threads), part?.Count ?? 1);
             var q = JsonFiles.ReadResidual(parsed.GetValue(residual)!);
-            var settings = new StreamingSettings { Threads = parsed.GetValue(threads) };
+            var lambda = input.ReadLambda(parsed, () => LiveProgress.Run(context, "λ_max by a streaming pass", () => problem.LambdaMaxStreaming(settings)));
             if (part is { } s)
             {
                 var partial = problem.CertificatePartial(q, lambda, s.Index, s.Count, settings);
                 WritePartial(context, parsed.GetValue(output), partial, s, "certificate");
                 return Cli.Success;
             }
-            var report = problem.CertificateStreaming(q, lambda, settings);
+            var report = LiveProgress.Run(context, "the exact extremes of η by a streaming pass", () => problem.CertificateStreaming(q, lambda, settings));
             EmitCertificate(context, parsed.GetValue(output), problem.DataPoints, problem.Dimension, lambda, report);
             return Cli.Success;
         }));
@@ -57,27 +51,26 @@ internal static class StreamingCommands
     }
 
     /// <summary>Adds the streaming options and `merge` to `tvrelu regions`.</summary>
-    internal static void ExtendRegions(Command command, CliContext context, Option<string> data, Option<string?> output)
+    internal static void ExtendRegions(Command command, CliContext context, DataInput data, Option<string?> output)
     {
         var (method, shard, threads) = Options(command);
         var stored = (SynchronousCommandLineAction)command.Action!;
         command.SetAction(Cli.Guarded(context, parsed =>
         {
             var part = ResolveShard(parsed.GetValue(shard));
-            var streaming = part is not null || UseStreaming(parsed.GetValue(method), parsed.GetValue(data)!);
-            if (!streaming)
+            var problem = data.Load(parsed);
+            var settings = new StreamingSettings { Threads = parsed.GetValue(threads), SaturationTolerance = null };
+            if (!Streams(problem, parsed.GetValue(method), part, false, settings.Threads))
             {
                 return stored.Invoke(parsed);
             }
-            var problem = TvReluProblem.FromCsv(parsed.GetValue(data)!);
-            EnsureTractable(problem, false, parsed.GetValue(threads), part?.Count ?? 1);
-            var settings = new StreamingSettings { Threads = parsed.GetValue(threads), SaturationTolerance = null };
             if (part is { } s)
             {
                 WritePartial(context, parsed.GetValue(output), problem.RegionsPartial(s.Index, s.Count, settings), s, "regions");
                 return Cli.Success;
             }
-            EmitRegions(context, parsed.GetValue(output), problem.DataPoints, problem.Dimension, problem.RegionsStreaming(settings));
+            var report = LiveProgress.Run(context, "counting the dual regions by a streaming pass", () => problem.RegionsStreaming(settings));
+            EmitRegions(context, parsed.GetValue(output), problem.DataPoints, problem.Dimension, report);
             return Cli.Success;
         }));
         command.Subcommands.Add(MergeCommand(context, "regions", (parts, path) =>
@@ -91,13 +84,13 @@ internal static class StreamingCommands
     {
         var method = new Option<string>("--method")
         {
-            Description = "stored: enumerate and keep every region; streaming: visit them without storing (memory O(N·d)); auto: streaming above 50,000 regions (Cover's count)",
+            Description = string.Create(CultureInfo.InvariantCulture, $"stored: enumerate and keep every region; streaming: visit them without storing (memory O(N·d)); auto: streaming above {TvReluProblem.StreamingAboveCells:N0} regions (Cover's count) unless only the stored enumeration fits the limits"),
             DefaultValueFactory = _ => "auto",
         };
         method.AcceptOnlyFromAmong("auto", "stored", "streaming");
         var shard = new Option<string?>("--shard")
         {
-            Description = "streaming shard i/k (0-based, 0 <= i < k), or 'auto' for SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX (+TVRELU_SHARD_COUNT); writes a partial to --out, to combine with 'merge'",
+            Description = "streaming shard i/k (0-based, 0 <= i < k), or 'auto' for SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX (+TVRELU_SHARD_COUNT); writes a partial to --out, to combine with 'merge'; the limits bound one shard",
         };
         var threads = new Option<int>("--threads") { Description = "worker threads of the streaming pass (default: one per core)" };
         command.Options.Add(method);
@@ -106,61 +99,39 @@ internal static class StreamingCommands
         return (method, shard, threads);
     }
 
-    /// <summary>`auto` streams only when the cost model predicts at most this (seconds); beyond it the
-    /// stored enumeration's own limit decides (it refuses large problems with an error).</summary>
-    private const double AutoStreamingSeconds = 3600;
-
-    /// <summary>An explicit streaming pass (or shard) predicted to take longer than this (seconds) is refused
-    /// at once rather than left running for days (issue 12's early refusal; the estimate is in the error).</summary>
-    private const double MaxStreamingSeconds = 7 * 24 * 3600;
-
-    private static bool UseStreaming(string? method, string dataPath) => method switch
+    /// <summary>
+    /// Whether the streaming pass runs: a shard or `--method streaming` always, `auto` as the library prefers
+    /// (<see cref="TvReluProblem.PreferredMethod"/>). A streaming run (or one shard of it) whose estimate exceeds
+    /// the limits (`--max-cells`, `--max-memory`, `--max-seconds`) is refused here, before any work: the same
+    /// estimates and limits as the stored enumeration (issue 12), one path for both.
+    /// </summary>
+    private static bool Streams(TvReluProblem problem, string? method, AuditShard? part, bool certificate, int threads)
     {
-        "streaming" => true,
-        "stored" => false,
-        _ => TvReluProblem.FromCsv(dataPath) is var p
-            && (double)p.EstimatedCellCount > AutoStreamingCells
-            && p.StreamingCost().Seconds <= AutoStreamingSeconds,
-    };
-
-    /// <summary>Refuses a streaming pass (or one shard of it) the cost model predicts to run for more than a week.</summary>
-    private static void EnsureTractable(TvReluProblem problem, bool certificate, int threads, int shards)
-    {
-        var estimate = problem.StreamingCost(certificate, threads);
-        var seconds = estimate.Seconds / Math.Max(1, Math.Min(shards, estimate.WorkItems));
-        if (seconds > MaxStreamingSeconds)
+        var streaming = part is not null || method switch
         {
-            throw new TvReluInputException(string.Create(CultureInfo.InvariantCulture,
-                $"N = {problem.DataPoints} points in d = {problem.Dimension}: the streaming pass would walk {estimate.GreatCircles:G3} great circles, about {seconds / 86400:G3} days per {(shards > 1 ? "shard" : "run")} (estimate): use fewer points or dimensions, or more shards (--shard i/k)"),
-                "data");
+            "streaming" => true,
+            "stored" => false,
+            _ => problem.PreferredMethod(certificate, threads) == EnumerationMethod.Streaming,
+        };
+        if (streaming)
+        {
+            problem.EnsureTractable(EnumerationMethod.Streaming, certificate, threads, part?.Count ?? 1);
         }
+        return streaming;
     }
 
-    /// <summary>An explicit shard, the scheduler's (audit's resolver) for 'auto', none when absent.</summary>
-    private static TvRelu.ProofsChecks.Shard? ResolveShard(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-        try
-        {
-            if (text.Trim() == "auto")
-            {
-                var fromScheduler = TvRelu.ProofsChecks.ShardModule.fromEnvironment();
-                return fromScheduler is null
-                    ? throw new TvReluInputException("--shard auto: neither SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT nor JOB_COMPLETION_INDEX (+TVRELU_SHARD_COUNT) is set", "--shard")
-                    : fromScheduler.Value;
-            }
-            return TvRelu.ProofsChecks.ShardModule.parse(text);
-        }
-        catch (Exception e) when (e is FormatException || (e is ArgumentException && e is not TvReluInputException))
-        {
-            throw new TvReluInputException($"--shard: {e.Message}", "--shard");
-        }
-    }
+    /// <summary>
+    /// An explicit shard "i/k", the batch scheduler's for 'auto' (the audit's resolver: a Slurm array or a
+    /// Kubernetes indexed Job), none when the option is absent. 'auto' outside an array of several shards is
+    /// refused: every process would run the whole pass.
+    /// </summary>
+    private static AuditShard? ResolveShard(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null
+        : text.Trim() != "auto" ? AuditShard.Parse(text)
+        : AuditShard.Resolve(null) is { Count: > 1 } fromScheduler ? fromScheduler
+        : throw new TvReluInputException("--shard auto: no array of several shards in SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX (+TVRELU_SHARD_COUNT); give --shard i/k, or leave it out for one run", "--shard");
 
-    private static void WritePartial(CliContext context, string? path, StreamingPartial partial, TvRelu.ProofsChecks.Shard shard, string command)
+    private static void WritePartial(CliContext context, string? path, StreamingPartial partial, AuditShard shard, string command)
     {
         if (path is null)
         {

@@ -31,13 +31,14 @@ internal static class TrainCommand
         {
             Description = "write a PNG of the loss and gap curves and, for d = 1, the neurons' kinks −b/w against the exact solution's",
         };
-        var command = new Command("train", "Train a two-layer ReLU network of width m with weight decay λ and certify it against the exact optimum.")
+        var command = new Command("train", "Train a two-layer ReLU network of width m with weight decay λ and certify it against the exact optimum. Exit code 0 when training finishes (its gap is rigorous either way), 3 when it diverges.")
         {
             input.Data, input.Lambda, width, optimizer, noise, epochs, seed, lr, decay, init, initScale, output, plot,
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
-            var (problem, lambdaValue) = input.Read(parsed);
+            var choice = input.Read(parsed, context);
+            var (problem, lambdaValue) = choice;
             var m = parsed.GetValue(width);
             var options = new TrainOptions
             {
@@ -55,22 +56,32 @@ internal static class TrainCommand
             var clock = Stopwatch.StartNew();
             var result = TrainWithProgress(context, problem, lambdaValue, m, options);
             var seconds = clock.Elapsed.TotalSeconds;
-            context.Emit(parsed.GetValue(output), TrainJson.Of(problem, lambdaValue, options, m, result, seconds), console => Write(console, problem, lambdaValue, m, options, result, seconds));
+            context.Emit(parsed.GetValue(output), TrainJson.Of(choice, options, m, result, seconds), console => Write(console, choice, m, options, result, seconds));
             if (parsed.GetValue(plot) is { } plotPath)
             {
                 context.Output.WriteLine($"plot: {TrainingPlots.Write(problem, result, plotPath)}");
+            }
+            // A trained network is rarely certified optimal, and that is not a failure: its gap is a rigorous
+            // bound either way. Exit code 3 is for a run whose numbers cannot be trusted: training diverged.
+            if (result.StopReason == TrainingStopReason.Diverged)
+            {
+                context.Error.WriteLine("warning: training diverged (the objective became infinite or NaN): lower --lr (exit code 3)");
+                return Cli.NotCertified;
             }
             return Cli.Success;
         }));
         return command;
     }
 
-    /// <summary>Trains under a Spectre.Console progress bar (live on a terminal, a few plain lines otherwise).</summary>
+    /// <summary>Trains under a Spectre.Console progress bar on a terminal; plainly when the output is redirected.</summary>
     internal static TrainingResult TrainWithProgress(CliContext context, TvReluProblem problem, double lambda, int width, TrainOptions options)
     {
+        if (!LiveProgress.IsInteractive(context))
+        {
+            return problem.Train(lambda, width, options);
+        }
         TrainingResult? result = null;
-        var console = ProgressConsole(context);
-        console.Progress()
+        AnsiConsole.Console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(ctx =>
@@ -80,7 +91,7 @@ internal static class TrainCommand
                 var reporter = new Reporter(p =>
                 {
                     task.Value = p.Epoch;
-                    task.Description = string.Create(CultureInfo.InvariantCulture, $"training m = {width}, objective {p.Objective:G6}");
+                    task.Description = $"training m = {width}, objective {Tables.Num(p.Objective, 6)}";
                 });
                 result = problem.Train(lambda, width, options, reporter);
                 task.Value = task.MaxValue;
@@ -88,16 +99,13 @@ internal static class TrainCommand
         return result!;
     }
 
-    /// <summary>The interactive console when writing to a terminal, else the plain one the tables use.</summary>
-    private static IAnsiConsole ProgressConsole(CliContext context) =>
-        ReferenceEquals(context.Output, Console.Out) && !Console.IsOutputRedirected ? AnsiConsole.Console : Tables.ConsoleFor(context.Output);
-
-    private static void Write(IAnsiConsole console, TvReluProblem problem, double lambda, int width, TrainOptions options, TrainingResult r, double seconds)
+    private static void Write(IAnsiConsole console, LambdaChoice choice, int width, TrainOptions options, TrainingResult r, double seconds)
     {
         console.Write(Tables.KeyValues(
-            Tables.Heading("train", problem, lambda) + $", m = {width}, {TrainingCliOptions.NameOf(options.Optimizer)}",
+            Tables.Heading("train", choice.Problem, choice.Lambda) + $", m = {width}, {TrainingCliOptions.NameOf(options.Optimizer)}",
         [
             ("convention", TvReluProblem.Convention),
+            .. Tables.LambdaRows(choice),
             ("training objective (raw weights)", Tables.Num(r.TrainingObjective)),
             ("objective J(μ) of the network's measure", Tables.Num(r.Objective)),
             ("optimum J* (exact solver)", Tables.Num(r.OptimalObjective)),
@@ -105,18 +113,20 @@ internal static class TrainCommand
             ("certified gap", Tables.Num(r.Gap)),
             ("certified optimal", r.Certification.Certified ? "yes" : "no"),
             ("exact sup |η|", Tables.Num(r.Certification.CertificateSup)),
-            ("clusters (neurons as atoms)", $"{r.Clusters.Count} (|Σ| = {r.SaturationPoints})"),
+            ("network's measure μ", $"{Tables.Count(r.Measure.Atoms.Count, "atom")}, ‖μ‖_TV = {Tables.Num(r.Measure.TotalVariation)}"),
+            ("clusters of the network's neurons", $"{Tables.Count(r.Clusters.Count, "cluster")} (the exact minimiser's |Σ| = {r.SaturationPoints})"),
             ("epochs", $"{r.Epochs} ({r.StopReason})"),
-            ("seconds", Tables.Num(seconds)),
+            ("seconds", Tables.Num(seconds, 3)),
         ]));
-        var table = Tables.Grid($"clusters of neurons (angle ≤ {Tables.Num(options.ClusterAngleTolerance)} rad)", "#", "direction θ = (w, b)", "amplitude", "neurons", "spread (rad)");
+        var table = Tables.Grid($"the trained network's neurons in clusters (angle ≤ {Tables.Num(options.ClusterAngleTolerance)} rad)", "#", "direction θ = (w, b)", "amplitude", "neurons", "spread (rad)");
         var i = 0;
         foreach (var c in r.Clusters)
         {
-            table.AddTextRow((++i).ToString(CultureInfo.InvariantCulture), Tables.Vec(c.Direction), Tables.Num(c.Amplitude), c.Neurons.ToString(CultureInfo.InvariantCulture), c.Spread.ToString("G3", CultureInfo.InvariantCulture));
+            table.AddTextRow((++i).ToString(CultureInfo.InvariantCulture), Tables.Vec(c.Direction), Tables.Num(c.Amplitude), c.Neurons.ToString(CultureInfo.InvariantCulture), Tables.Num(c.Spread, 3));
         }
         console.Write(table);
-        console.Write(Tables.Atoms(r.OptimalMeasure));
+        // The exact solver's minimiser, for comparison: not the network (whose measure is summarised above).
+        console.Write(Tables.Atoms(r.OptimalMeasure, "for comparison, the exact minimiser μ* of P_λ (exact solver, not the network)"));
     }
 
     private sealed class Reporter(Action<TrainingProgress> report) : IProgress<TrainingProgress>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 
 namespace TvRelu.Cli.Commands;
 
@@ -57,20 +56,11 @@ internal static class TrainingCliOptions
         Description = "seed of the initialisation and of the label noise (default 0)",
     };
 
-    /// <summary>An optional number read in the invariant culture, so that '0.5' means the same everywhere.</summary>
+    /// <summary>An optional number, read and checked by <see cref="CliOptions.ParseNumber"/> like every numeric option.</summary>
     internal static Option<double?> Number(string name, string description) => new(name)
     {
         Description = description,
-        CustomParser = result =>
-        {
-            var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
-            if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-            result.AddError($"{name} must be a number (got '{token}')");
-            return null;
-        },
+        CustomParser = result => CliOptions.ParseNumber(result, name),
     };
 
     internal static TrainingOptimizer ParseOptimizer(string? name) => name switch

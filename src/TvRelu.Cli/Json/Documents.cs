@@ -40,6 +40,8 @@ internal sealed record SolveJson(
     int N,
     int D,
     double Lambda,
+    double? LambdaMax,
+    double? LambdaRatio,
     double Objective,
     double DualObjective,
     double Gap,
@@ -54,11 +56,14 @@ internal sealed record SolveJson(
     TimingsJson Timings,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExactJson? Exact)
 {
-    internal static SolveJson Of(Solution s, double seconds) => new(
+    /// <summary>The document of a solution; λ_max (and so λ/λ_max) is null when the caller does not know it.</summary>
+    internal static SolveJson Of(Solution s, double seconds, double? lambdaMax = null) => new(
         s.Convention,
         s.DataPoints,
         s.Dimension,
         s.Lambda,
+        lambdaMax,
+        Ratio(s.Lambda, lambdaMax),
         s.Objective,
         s.Certification.DualObjective,
         s.Gap,
@@ -72,6 +77,9 @@ internal sealed record SolveJson(
         seconds,
         new TimingsJson(s.Timings.Enumeration.TotalSeconds, s.Timings.Solve.TotalSeconds, s.Timings.Certification.TotalSeconds),
         ExactJson.Of(s.Exact));
+
+    /// <summary>λ/λ_max, or null when λ_max is unknown or 0.</summary>
+    internal static double? Ratio(double lambda, double? lambdaMax) => lambdaMax is > 0 and var m ? lambda / m : null;
 }
 
 internal sealed record CertifyJson(
@@ -79,6 +87,8 @@ internal sealed record CertifyJson(
     int N,
     int D,
     double Lambda,
+    double LambdaMax,
+    double? LambdaRatio,
     double Objective,
     double DualObjective,
     double Gap,
@@ -93,6 +103,11 @@ internal sealed record ExtremumJson(double Value, IReadOnlyList<double> Argument
     internal static ExtremumJson Of(Extremum e) => new(e.Value, e.Argument, e.Cell);
 }
 
+/// <summary>
+/// The exact extremes of a given dual vector's certificate. <c>saturation</c> holds the points with |η| within
+/// the saturation tolerance of 1 (the saturation set when q is feasible); <c>violations</c> the regions' extremes
+/// with |η| above 1 + tolerance, which an infeasible q has instead (never called a saturation set).
+/// </summary>
 internal sealed record CertificateJson(
     string Convention,
     int N,
@@ -102,7 +117,57 @@ internal sealed record CertificateJson(
     ExtremumJson Infimum,
     double SupremumAbs,
     bool Feasible,
-    IReadOnlyList<SaturationJson> Saturation);
+    IReadOnlyList<SaturationJson> Saturation,
+    IReadOnlyList<ViolationJson> Violations);
+
+/// <summary>A region's extreme of η with |η| above 1: where an infeasible dual vector violates the constraint.</summary>
+internal sealed record ViolationJson(IReadOnlyList<double> Direction, int Sign, double Value, bool Interior);
+
+/// <summary>
+/// `solve --weighted`: the label-noise problem's certified solution. The fields `solve` writes for a measure
+/// (objective, dualObjective, gap, certified, certificateSup, measure) refer to the weighted problem.
+/// </summary>
+internal sealed record WeightedSolveJson(
+    string Convention,
+    string Problem,
+    int N,
+    int D,
+    double Lambda,
+    double LambdaMax,
+    double? LambdaRatio,
+    double Objective,
+    double DualObjective,
+    double Gap,
+    double Tolerance,
+    bool Certified,
+    double CertificateSup,
+    double WeightedTotalVariation,
+    MeasureJson Measure,
+    int Rounds,
+    double Seconds)
+{
+    internal const string WeightedConvention =
+        "J_ω(ν) = ½‖Kν − y‖² + λ ∫ ω d|ν| on S^d with inputs (x, 1), ω(θ) = (2/N)√(A(θ)B(θ)), A = Σ_i σ(⟨θ, x̃_i⟩)², B = Σ_{⟨θ, x̃_i⟩ > 0} ‖x̃_i‖² (THEORY.md §7)";
+
+    internal static WeightedSolveJson Of(Commands.LambdaChoice choice, AuditedSolution s, double weightedTv, double seconds) => new(
+        WeightedConvention,
+        "weighted-tv",
+        choice.Problem.DataPoints,
+        choice.Problem.Dimension,
+        choice.Lambda,
+        choice.LambdaMax,
+        choice.Ratio,
+        s.Objective,
+        s.Certification.DualObjective,
+        s.Gap,
+        s.Certification.Tolerance,
+        s.Certified,
+        s.Certification.CertificateSup,
+        weightedTv,
+        MeasureJson.Of(s.Measure),
+        s.Rounds,
+        seconds);
+}
 
 internal sealed record RegionsJson(
     int N,
@@ -120,3 +185,6 @@ internal sealed record RegionsJson(
         r.DataPoints, r.Dimension, r.Hyperplanes, r.Cells, r.CellsWithActiveNeurons, r.CoverCount, r.GeneralPosition,
         r.FVector, r.EulerCharacteristic, r.ExpectedEulerCharacteristic);
 }
+
+/// <summary>`tvrelu lambda-max`: λ_max of P_λ ("tv") or of the weighted problem ("weighted-tv").</summary>
+internal sealed record LambdaMaxJson(string Convention, string Problem, int N, int D, double LambdaMax);

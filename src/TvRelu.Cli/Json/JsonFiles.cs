@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace TvRelu.Cli.Json;
 
 /// <summary>Reading and writing the JSON files of the CLI (camelCase, indented).</summary>
-internal static class JsonFiles
+internal static partial class JsonFiles
 {
     internal static readonly JsonSerializerOptions Options = new()
     {
@@ -14,14 +14,46 @@ internal static class JsonFiles
         Converters = { new BigIntegerAsNumber() },
     };
 
-    internal static void Write<T>(string path, T value)
+    /// <summary>Writes the document as indented JSON (callers write to a staged path, see <see cref="CliContext.Stage"/>).</summary>
+    internal static void Write<T>(string path, T value) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(value, Options) + Environment.NewLine);
+
+    /// <summary>
+    /// The full path of an output file, checked before any work is done: not empty, not a directory, in a directory
+    /// that exists, with a file name the file system accepts.
+    /// </summary>
+    /// <param name="path">The path as given.</param>
+    /// <param name="option">The option that gave it, for the message.</param>
+    /// <exception cref="TvReluInputException">The file cannot be written there.</exception>
+    internal static string OutputPath(string? path, string option = "the output file")
     {
-        var full = Path.GetFullPath(path);
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new TvReluInputException($"{option} is empty: name a file to write");
+        }
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new TvReluInputException($"{option} '{path}' is not a valid path: {e.Message}");
+        }
+        if (Directory.Exists(full) || full.EndsWith(Path.DirectorySeparatorChar))
+        {
+            throw new TvReluInputException($"{option} '{path}' is a directory, not a file");
+        }
         if (Path.GetDirectoryName(full) is { Length: > 0 } dir && !Directory.Exists(dir))
         {
-            throw new TvReluInputException($"cannot write '{path}': the directory '{dir}' does not exist");
+            throw new TvReluInputException($"cannot write '{path}' ({option}): the directory '{dir}' does not exist");
         }
-        File.WriteAllText(full, JsonSerializer.Serialize(value, Options) + Environment.NewLine);
+        // Most file systems take names of at most 255 bytes; the staged name adds a prefix of 38.
+        if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(full)) > 255 - 38)
+        {
+            throw new TvReluInputException($"{option} '{path}' has a file name too long for the file system");
+        }
+        return full;
     }
 
     /// <summary>
@@ -50,7 +82,12 @@ internal static class JsonFiles
             {
                 throw new TvReluInputException($"{where} is not an object with 'direction' and 'amplitude'");
             }
-            result.Add(new Atom(Numbers(direction, $"the direction of {where}"), Number(amplitude, $"the amplitude of {where}")));
+            var theta = Numbers(direction, $"the direction of {where}");
+            if (theta.Count > 0 && theta.All(v => v == 0))
+            {
+                throw new TvReluInputException($"{where} has the zero direction [{string.Join(", ", theta.Select(_ => "0"))}]: a neuron needs a non-zero θ = (w, b)");
+            }
+            result.Add(new Atom(theta, Number(amplitude, $"the amplitude of {where}")));
         }
         return result;
     }
@@ -87,10 +124,19 @@ internal static class JsonFiles
         }
     }
 
-    private static double Number(JsonElement element, string what) =>
-        element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var v)
-            ? v
-            : throw new TvReluInputException($"{what} is not a number");
+    /// <summary>A JSON number as a finite double: .NET reads 1e400 as Infinity, which is refused here with its text.</summary>
+    private static double Number(JsonElement element, string what)
+    {
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var v))
+        {
+            throw new TvReluInputException($"{what} is not a number");
+        }
+        if (!double.IsFinite(v))
+        {
+            throw new TvReluInputException($"{what} is {element.GetRawText()}, beyond the range of double precision");
+        }
+        return v;
+    }
 
     private static IReadOnlyList<double> Numbers(JsonElement element, string what)
     {

@@ -21,6 +21,8 @@ internal sealed record TrainJson(
     int N,
     int D,
     double Lambda,
+    double LambdaMax,
+    double? LambdaRatio,
     string Optimizer,
     int Width,
     int Seed,
@@ -42,11 +44,13 @@ internal sealed record TrainJson(
     IReadOnlyList<HistoryJson> History,
     double Seconds)
 {
-    internal static TrainJson Of(TvReluProblem problem, double lambda, TrainOptions options, int width, TrainingResult r, double seconds) => new(
+    internal static TrainJson Of(Commands.LambdaChoice choice, TrainOptions options, int width, TrainingResult r, double seconds) => new(
         TvReluProblem.Convention,
-        problem.DataPoints,
-        problem.Dimension,
-        lambda,
+        choice.Problem.DataPoints,
+        choice.Problem.Dimension,
+        choice.Lambda,
+        choice.LambdaMax,
+        choice.Ratio,
         Commands.TrainingCliOptions.NameOf(options.Optimizer),
         width,
         options.Seed,

@@ -1,4 +1,5 @@
 using ScottPlot;
+using TvRelu.Cli.Output;
 
 namespace TvRelu.Cli.Plotting;
 
@@ -14,9 +15,7 @@ internal static class TrainingPlots
         var full = Plots.WritablePath(path);
         if (problem.Dimension == 1)
         {
-            var figure = new Multiplot(Curves(result));
-            figure.AddPlot(Kinks(problem, result));
-            figure.SavePng(full, 1000, 1100);
+            Plots.Stack(full, (Curves(result), 550), (Kinks(problem, result), 550));
         }
         else
         {
@@ -39,15 +38,16 @@ internal static class TrainingPlots
         {
             Plots.Curve(plot, gaps.Select(h => (double)h.Epoch).ToArray(), Log(gaps.Select(h => h.Gap!.Value)), "certified gap (exact sup |η|)");
         }
-        return Plots.Labelled(plot,
-            $"training: m = {result.Network.Width}, {result.Epochs} epochs ({result.StopReason}); final gap {result.Gap:G3}, J − J* = {result.Excess:G3}",
-            "epoch", "log10", Alignment.UpperRight);
+        return Plots.LabelledOutside(plot,
+            $"training: m = {result.Network.Width}, {result.Epochs} epochs ({result.StopReason})\nfinal gap {Tables.Num(result.Gap, 3)}, J − J* = {Tables.Num(result.Excess, 3)}",
+            "epoch", "log10");
     }
 
     private static Plot Kinks(TvReluProblem problem, TrainingResult result)
     {
         var plot = new Plot();
-        foreach (var x in problem.Inputs.Select(r => r[0]).Distinct())
+        var xs = problem.Inputs.Select(r => r[0]).ToArray();
+        foreach (var x in xs.Distinct())
         {
             var line = plot.Add.VerticalLine(x);
             line.Color = Colors.Gray.WithAlpha(0.4);
@@ -56,11 +56,41 @@ internal static class TrainingPlots
         var total = result.Network.Neurons.Sum(n => Math.Abs(n.OutputWeight) * Norm(n));
         var neurons = result.Network.Neurons
             .Where(n => Math.Abs(n.InputWeights[0]) > 1e-12 && Math.Abs(n.OutputWeight) * Norm(n) > 1e-6 * total)
-            .Select(n => (Direction: (IReadOnlyList<double>)[.. n.InputWeights, n.Bias], Mass: n.OutputWeight * Norm(n)));
+            .Select(n => (Direction: (IReadOnlyList<double>)[.. n.InputWeights, n.Bias], Mass: n.OutputWeight * Norm(n)))
+            .ToArray();
+        var clusters = result.Clusters.Select(c => (c.Direction, Mass: c.Amplitude)).ToArray();
+        var exact = result.OptimalMeasure.Atoms.Select(a => (a.Direction, Mass: a.Amplitude)).ToArray();
         Kinked(plot, neurons, "neurons: kink −b/w, mass c‖(w, b)‖", MarkerShape.FilledCircle, 5);
-        Kinked(plot, result.Clusters.Select(c => (c.Direction, c.Amplitude)), "clusters: summed mass", MarkerShape.FilledCircle, 9);
-        Kinked(plot, result.OptimalMeasure.Atoms.Select(a => (a.Direction, a.Amplitude)), "exact solution's atoms", MarkerShape.OpenDiamond, 16);
-        return Plots.Labelled(plot, "kinks of the neurons against the exact minimiser's (grey: data x_i)", "kink position x = −b/w", "signed mass", Alignment.UpperLeft);
+        Kinked(plot, clusters, "clusters: summed mass", MarkerShape.FilledCircle, 9);
+        Kinked(plot, exact, "exact solution's atoms", MarkerShape.OpenDiamond, 16);
+        var (box, outside) = RobustBox(xs, neurons, clusters, exact);
+        plot.Axes.SetLimits(box.Left, box.Right, box.Bottom, box.Top);
+        var note = outside > 0 ? $"; {Tables.Count(outside, "neuron")} outside the axes" : "";
+        return Plots.LabelledOutside(plot, $"kinks of the neurons against the exact minimiser's\n(grey: data x_i{note})", "kink position x = −b/w", "signed mass");
+    }
+
+    /// <summary>
+    /// Axes that show what matters: x over the data (padded), y over the exact atoms, the clusters and the middle
+    /// 96% of the neurons' masses. Label-noise SGD leaves a few neurons with kinks far outside the data or huge
+    /// opposite masses that cancel; scaled to them, the panel spanned −600 to 2800 and showed nothing.
+    /// Returns the box and how many neurons fall outside it.
+    /// </summary>
+    private static (CoordinateRect Box, int Outside) RobustBox(
+        double[] xs, (IReadOnlyList<double> Direction, double Mass)[] neurons, (IReadOnlyList<double> Direction, double Mass)[] clusters, (IReadOnlyList<double> Direction, double Mass)[] exact)
+    {
+        var pad = 0.15 * Math.Max(xs.Max() - xs.Min(), 1e-9);
+        var (left, right) = (xs.Min() - pad, xs.Max() + pad);
+        var masses = neurons.Select(n => n.Mass).Order().ToArray();
+        var central = masses.Length == 0 ? [] : new[] { masses[(int)(0.02 * (masses.Length - 1))], masses[(int)Math.Ceiling(0.98 * (masses.Length - 1))] };
+        var ys = central.Concat(clusters.Select(c => c.Mass)).Concat(exact.Select(a => a.Mass)).Append(0.0).ToArray();
+        var span = Math.Max(ys.Max() - ys.Min(), 1e-9);
+        var (bottom, top) = (ys.Min() - 0.1 * span, ys.Max() + 0.1 * span);
+        var outside = neurons.Count(n =>
+        {
+            var kink = -n.Direction[1] / n.Direction[0];
+            return kink < left || kink > right || n.Mass < bottom || n.Mass > top;
+        });
+        return (new CoordinateRect(left, right, bottom, top), outside);
     }
 
     /// <summary>Points at the kinks x = −b/w of the directions (w, b) with w ≠ 0, at the height of their mass.</summary>

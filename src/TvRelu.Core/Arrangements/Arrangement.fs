@@ -1,9 +1,9 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Arrangements
 
 open System
 open System.Collections.Generic
 open TvRelu.Core.Numerics
-open TvRelu.Core.Arrangements
+open TvRelu.Core.Data
 
 /// A cell of the arrangement: a dual region of THEORY.md §3, where every neuron has a fixed
 /// activation pattern and the certificate is linear.
@@ -292,14 +292,10 @@ module Arrangement =
             2I * s
 
     /// The smallest singular value a set of unit normals must keep to count as linearly
-    /// independent in `generalPosition`. The enumeration resolves hyperplanes only to its parallel
-    /// tolerance (1e-10), so normals that are independent by less are merged by it, and a nearly
-    /// dependent subset (three points collinear up to 1e-12) yields the cells of the degenerate
-    /// arrangement. General position is therefore claimed only with a margin well above that
-    /// resolution; below it the answer is "not in general position", for which Cover's count is
-    /// only an upper bound, so no count is promised that the enumeration cannot resolve.
+    /// independent in `generalPosition` (`Tolerances.generalPosition` says why: a margin well above
+    /// the enumeration's resolution, so no count is promised that the enumeration cannot resolve).
     [<Literal>]
-    let generalPositionTolerance = 1e-7
+    let generalPositionTolerance = Tolerances.generalPosition
 
     /// Whether the hyperplanes are in general position, robustly: every min(m, d + 1) of the unit
     /// normals have smallest singular value above `generalPositionTolerance`. Checked directly on
@@ -343,16 +339,3 @@ module Arrangement =
                         idx.[j] <- idx.[j - 1] + 1
 
             Some ok
-
-    /// The sign vector of a direction θ, with zero where |⟨θ̂, x̂_h⟩| ≤ tol (unit vectors).
-    let signsOf (tol: float) (arr: Arrangement) (theta: float[]) =
-        let u = Dense.scale (1.0 / Dense.norm theta) theta
-
-        arr.UnitNormalsRaw
-        |> Array.map (fun nh ->
-            let s = Dense.dot u nh
-
-            if abs s <= tol then 0
-            elif s > 0.0 then 1
-            else -1)
-        |> SignVector.OfArray

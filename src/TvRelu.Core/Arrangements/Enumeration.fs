@@ -17,9 +17,10 @@ open TvRelu.Core.Numerics
 /// hyperplanes that coincide on H_k and drops none that matter.
 module internal Enumeration =
 
-    /// Unit normals that agree to this tolerance, up to sign, define the same hyperplane.
+    /// Unit normals that agree to this tolerance, up to sign, define the same hyperplane of a
+    /// restriction (`Tolerances.restrictionParallel`).
     [<Literal>]
-    let parallelTolerance = 1e-10
+    let parallelTolerance = Tolerances.restrictionParallel
 
     /// Deterministic 64-bit keys (splitmix64) for Zobrist hashing of sign vectors: the hash of a
     /// sign vector is the XOR of the keys of its + positions, so flipping one sign is one XOR.
@@ -30,13 +31,10 @@ module internal Enumeration =
         z ^^^ (z >>> 31)
 
     /// Distinct input hyperplanes must differ by this much (unit normals, up to sign, after the
-    /// arrangement's conditioning): a hundred times the parallel tolerance of the restrictions, so
-    /// that two input hyperplanes are either one hyperplane or clearly two, and never read as one by
-    /// one step (a restriction, a face) and as two by another. With the same 1e-10 at both levels,
-    /// inputs 1e-12 apart whose small coordinates the conditioning magnified to ~1e-10 gave Euler
-    /// characteristics off by 2 (the long cover-euler campaign of issue 4: 17 in 60,000 trials).
+    /// arrangement's conditioning): a hundred times the parallel tolerance of the restrictions
+    /// (`Tolerances.mergeInputs` says why).
     [<Literal>]
-    let hyperplaneTolerance = 1e-8
+    let hyperplaneTolerance = Tolerances.mergeInputs
 
     /// Groups normals that are parallel (±) within `tol`: the kept unit representatives, and for
     /// each input its group (−1 for a zero vector) and orientation (±1) relative to it.
@@ -150,11 +148,9 @@ module internal Enumeration =
             Margin: float[]
         }
 
-    /// Cells of lines through the origin of R²: sort the line directions on [0, π); the 2m rays
-    /// cut the circle into 2m arcs, whose middles are central interior points. Walking round the
-    /// circle, crossing a ray flips exactly the signs of the lines on it, so each hash is one XOR
-    /// away from the previous one.
-    let circleCells (normals: float[][]) (klo: uint64[]) (khi: uint64[]) : CellSet =
+    /// The distinct lines among the given normals of R², as their angles on [0, π), sorted, and the normals on
+    /// each: directions within the parallel tolerance are one line, and a line just below π is the one at 0.
+    let private distinctLines (normals: float[][]) =
         let lines =
             normals
             |> Array.mapi (fun j u ->
@@ -171,7 +167,7 @@ module internal Enumeration =
                 members.Add(ResizeArray [ j ])
             else
                 members.[members.Count - 1].Add j
-        // A line just below π is the same as one at 0.
+
         if
             angles.Count > 1
             && (angles.[0] + Math.PI) - angles.[angles.Count - 1] <= parallelTolerance
@@ -180,7 +176,15 @@ module internal Enumeration =
             angles.RemoveAt(angles.Count - 1)
             members.RemoveAt(members.Count - 1)
 
-        let m = angles.Count
+        angles.ToArray(), members.ToArray()
+
+    /// Cells of lines through the origin of R²: sort the line directions on [0, π); the 2m rays
+    /// cut the circle into 2m arcs, whose middles are central interior points. Walking round the
+    /// circle, crossing a ray flips exactly the signs of the lines on it, so each hash is one XOR
+    /// away from the previous one.
+    let circleCells (normals: float[][]) (klo: uint64[]) (khi: uint64[]) : CellSet =
+        let angles, members = distinctLines normals
+        let m = angles.Length
 
         let hashOf (p: float[]) =
             let mutable lo = 0UL
@@ -208,36 +212,32 @@ module internal Enumeration =
                 Array.init (2 * m) (fun i -> if i < m then angles.[i] else angles.[i - m] + Math.PI)
 
             let toggle =
-                Array.init m (fun g ->
-                    members.[g]
-                    |> Seq.fold (fun (lo, hi) j -> lo ^^^ klo.[j], hi ^^^ khi.[j]) (0UL, 0UL))
+                members
+                |> Array.map (Seq.fold (fun (lo, hi) j -> lo ^^^ klo.[j], hi ^^^ khi.[j]) (0UL, 0UL))
+            // Arc i runs from ray i to ray i + 1 (the last one back round to the first).
+            let ends i =
+                rays.[i],
+                (if i + 1 < 2 * m then
+                     rays.[i + 1]
+                 else
+                     rays.[0] + 2.0 * Math.PI)
 
-            let points = Array.zeroCreate (2 * m)
+            let points =
+                Array.init (2 * m) (fun i -> let a, b = ends i in [| Math.Cos(0.5 * (a + b)); Math.Sin(0.5 * (a + b)) |])
+
+            let margins =
+                Array.init (2 * m) (fun i -> let a, b = ends i in Math.Sin(0.5 * (b - a)))
+
             let los = Array.zeroCreate (2 * m)
             let his = Array.zeroCreate (2 * m)
-            let margins = Array.zeroCreate (2 * m)
+            let lo0, hi0 = hashOf points.[0]
+            los.[0] <- lo0
+            his.[0] <- hi0
 
-            for i in 0 .. 2 * m - 1 do
-                let a = rays.[i]
-
-                let b =
-                    if i + 1 < 2 * m then
-                        rays.[i + 1]
-                    else
-                        rays.[0] + 2.0 * Math.PI
-
-                let mid = 0.5 * (a + b)
-                points.[i] <- [| Math.Cos mid; Math.Sin mid |]
-                margins.[i] <- Math.Sin(0.5 * (b - a))
-
-                if i = 0 then
-                    let lo, hi = hashOf points.[0]
-                    los.[0] <- lo
-                    his.[0] <- hi
-                else
-                    let tlo, thi = toggle.[i % m]
-                    los.[i] <- los.[i - 1] ^^^ tlo
-                    his.[i] <- his.[i - 1] ^^^ thi
+            for i in 1 .. 2 * m - 1 do
+                let tlo, thi = toggle.[i % m]
+                los.[i] <- los.[i - 1] ^^^ tlo
+                his.[i] <- his.[i - 1] ^^^ thi
 
             {
                 Points = points
@@ -293,6 +293,115 @@ module internal Enumeration =
         member _.Bit(c: int, h: int) =
             (bits.[c * words + (h >>> 6)] >>> (h &&& 63)) &&& 1UL = 1UL
 
+    /// Moving a point of H_k by t along n_k keeps every sign j < k while t · |⟨n_k, n_j⟩| < |⟨q, n_j⟩| =
+    /// ‖Bᵀn_j‖ · |⟨p, û_g⟩|, so the restricted margin times min_j ‖Bᵀn_j‖ / |⟨n_k, n_j⟩| bounds a safe step.
+    let private safeStepRatio (normals: float[][]) (coords: float[][]) (k: int) =
+        let nk = normals.[k]
+        let mutable ratio = 1.0
+
+        for j in 0 .. k - 1 do
+            let c = abs (Dense.dot nk normals.[j])
+
+            if c > 0.0 then
+                ratio <- min ratio (Dense.norm coords.[j] / c)
+
+        ratio
+
+    /// The keys of the restriction to H_k: the hash of a full sign vector is a base ⊕ the restricted hash
+    /// under the group keys (s_j = o_j s_g for hyperplane j in group g with orientation o_j).
+    let private restrictionKeys (klo: uint64[]) (khi: uint64[]) (group: int[]) (orient: int[]) (groups: int) =
+        let glo = Array.zeroCreate groups
+        let ghi = Array.zeroCreate groups
+        let mutable baseLo = 0UL
+        let mutable baseHi = 0UL
+
+        for j in 0 .. group.Length - 1 do
+            let g = group.[j]
+            glo.[g] <- glo.[g] ^^^ klo.[j]
+            ghi.[g] <- ghi.[g] ^^^ khi.[j]
+
+            if orient.[j] < 0 then
+                baseLo <- baseLo ^^^ klo.[j]
+                baseHi <- baseHi ^^^ khi.[j]
+
+        glo, ghi, baseLo, baseHi
+
+    /// Finds, by hash, the cell of the table that each restricted cell splits, and gives every other cell the
+    /// sign of H_k at its interior point. Raises when the hashes do not match one to one: the data are then
+    /// numerically degenerate beyond the parallel tolerance.
+    let private matchSplitCells (table: CellTable) (restricted: CellSet) (baseLo: uint64) (baseHi: uint64) (k: int) (nk: float[]) =
+        let n = table.Dim
+        let count = restricted.Points.Length
+        let byLo = Dictionary<uint64, int>(count)
+
+        for r in 0 .. count - 1 do
+            if not (byLo.TryAdd(baseLo ^^^ restricted.Lo.[r], r)) then
+                raise (
+                    InvalidOperationException
+                        "cell enumeration: two restricted cells share a 64-bit hash; the data are numerically degenerate beyond the parallel tolerance"
+                )
+
+        let pending = Array.create count -1
+        let mutable matched = 0
+        let lo = table.Lo
+        let hi = table.Hi
+        let pts = table.Points
+
+        for c in 0 .. table.Count - 1 do
+            let mutable r = -1
+
+            if
+                byLo.TryGetValue(lo.[c], &r)
+                && (baseHi ^^^ restricted.Hi.[r]) = hi.[c]
+                && pending.[r] < 0
+            then
+                pending.[r] <- c
+                matched <- matched + 1
+            else
+                let mutable s = 0.0
+
+                for i in 0 .. n - 1 do
+                    s <- s + pts.[c * n + i] * nk.[i]
+
+                if s > 0.0 then
+                    table.SetBit(c, k)
+
+        if matched <> count then
+            raise (
+                InvalidOperationException(
+                    sprintf
+                        "cell enumeration lost track of %d of %d cells cut by hyperplane %d: the data are numerically degenerate beyond the parallel tolerance %g"
+                        (count - matched)
+                        count
+                        k
+                        parallelTolerance
+                )
+            )
+
+        pending
+
+    /// Splits each cell H_k cuts: it keeps its index on the + side and gains a sibling on the − side, both
+    /// with interior points a safe step (half the restricted margin times the ratio) off the restricted
+    /// cell's point.
+    let private splitCells
+        (table: CellTable)
+        (restricted: CellSet)
+        (pending: int[])
+        (basis: float[][])
+        (nk: float[])
+        (ratio: float)
+        (k: int)
+        =
+        for r in 0 .. pending.Length - 1 do
+            let c = pending.[r]
+            let q = lift basis restricted.Points.[r]
+            let t = 0.5 * restricted.Margin.[r] * ratio
+            let plus = Dense.axpy t nk q
+            let minus = Dense.axpy -t nk q
+            table.Add(Dense.scale (1.0 / Dense.norm minus) minus, c) |> ignore
+            table.SetPoint(c, Dense.scale (1.0 / Dense.norm plus) plus)
+            table.SetBit(c, k)
+
     /// The cells of the central arrangement of the given unit normals (pairwise non-parallel) in R^n,
     /// hashed with the given keys.
     let rec cellSet (normals: float[][]) (klo: uint64[]) (khi: uint64[]) (n: int) : CellSet =
@@ -336,8 +445,7 @@ module internal Enumeration =
     /// The deletion–restriction step for H_1 … H_{m−1} in turn, returning the cell table with sign bits.
     and incremental (normals: float[][]) (klo: uint64[]) (khi: uint64[]) (n: int) : CellTable =
         let m = normals.Length
-        let words = max 1 ((m + 63) / 64)
-        let table = CellTable(n, words, klo, khi)
+        let table = CellTable(n, max 1 ((m + 63) / 64), klo, khi)
         // No hyperplane: one cell, the whole space; H_0 splits it.
         let n0 = normals.[0]
         let c = table.Add(n0, -1)
@@ -348,97 +456,11 @@ module internal Enumeration =
             let nk = normals.[k]
             let basis = hyperplaneBasis nk
             let coords = Array.init k (fun j -> coordinates basis normals.[j])
-            // Moving a point of H_k by t along n_k keeps every sign j < k while
-            // t · |⟨n_k, n_j⟩| < |⟨q, n_j⟩| = ‖Bᵀn_j‖ · |⟨p, û_g⟩|, so the restricted margin times
-            // min_j ‖Bᵀn_j‖ / |⟨n_k, n_j⟩| bounds a safe step.
-            let mutable ratio = 1.0
-
-            for j in 0 .. k - 1 do
-                let c = abs (Dense.dot nk normals.[j])
-
-                if c > 0.0 then
-                    ratio <- min ratio (Dense.norm coords.[j] / c)
-
             let reps, group, orient = groupDirections coords
-            // Hash of the full sign vector = base ⊕ restricted hash under the group keys (s_j = o_j s_g).
-            let glo = Array.zeroCreate reps.Length
-            let ghi = Array.zeroCreate reps.Length
-            let mutable baseLo = 0UL
-            let mutable baseHi = 0UL
-
-            for j in 0 .. k - 1 do
-                let g = group.[j]
-                glo.[g] <- glo.[g] ^^^ klo.[j]
-                ghi.[g] <- ghi.[g] ^^^ khi.[j]
-
-                if orient.[j] < 0 then
-                    baseLo <- baseLo ^^^ klo.[j]
-                    baseHi <- baseHi ^^^ khi.[j]
-
+            let glo, ghi, baseLo, baseHi = restrictionKeys klo khi group orient reps.Length
             let restricted = cellSet reps glo ghi (n - 1)
-            let count = restricted.Points.Length
-            let byLo = Dictionary<uint64, int>(count)
-            let clash = ResizeArray<int>()
-
-            for r in 0 .. count - 1 do
-                let key = baseLo ^^^ restricted.Lo.[r]
-
-                if not (byLo.TryAdd(key, r)) then
-                    clash.Add r
-
-            if clash.Count > 0 then
-                raise (
-                    InvalidOperationException
-                        "cell enumeration: two restricted cells share a 64-bit hash; the data are numerically degenerate beyond the parallel tolerance"
-                )
-
-            let pending = Array.create count -1
-            let before = table.Count
-            let mutable matched = 0
-            let lo = table.Lo
-            let hi = table.Hi
-            let pts = table.Points
-
-            for c in 0 .. before - 1 do
-                let mutable r = -1
-
-                if
-                    byLo.TryGetValue(lo.[c], &r)
-                    && (baseHi ^^^ restricted.Hi.[r]) = hi.[c]
-                    && pending.[r] < 0
-                then
-                    pending.[r] <- c
-                    matched <- matched + 1
-                else
-                    let mutable s = 0.0
-
-                    for i in 0 .. n - 1 do
-                        s <- s + pts.[c * n + i] * nk.[i]
-
-                    if s > 0.0 then
-                        table.SetBit(c, k)
-
-            if matched <> count then
-                raise (
-                    InvalidOperationException(
-                        sprintf
-                            "cell enumeration lost track of %d of %d cells cut by hyperplane %d: the data are numerically degenerate beyond the parallel tolerance %g"
-                            (count - matched)
-                            count
-                            k
-                            parallelTolerance
-                    )
-                )
-            // Each split cell keeps its index on the + side and gains a sibling on the − side.
-            for r in 0 .. count - 1 do
-                let c = pending.[r]
-                let q = lift basis restricted.Points.[r]
-                let t = 0.5 * restricted.Margin.[r] * ratio
-                let plus = Dense.axpy t nk q
-                let minus = Dense.axpy -t nk q
-                table.Add(Dense.scale (1.0 / Dense.norm minus) minus, c) |> ignore
-                table.SetPoint(c, Dense.scale (1.0 / Dense.norm plus) plus)
-                table.SetBit(c, k)
+            let pending = matchSplitCells table restricted baseLo baseHi k nk
+            splitCells table restricted pending basis nk (safeStepRatio normals coords k) k
 
         table
 

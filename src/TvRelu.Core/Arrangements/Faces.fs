@@ -1,8 +1,7 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Arrangements
 
 open System.Collections.Generic
 open TvRelu.Core.Numerics
-open TvRelu.Core.Arrangements
 
 /// A face of the arrangement on the sphere: the points of S^d with one sign vector (THEORY.md §3).
 type Face =
@@ -73,7 +72,9 @@ module Faces =
                         Array.init m (fun j ->
                             zeroSet.[j]
                             || (let full = Dense.norm (Enumeration.coordinates basis units.[j])
-                                Dense.norm (Enumeration.coordinates sub units.[j]) <= 1e-9 * full))
+
+                                Dense.norm (Enumeration.coordinates sub units.[j])
+                                <= Tolerances.flatContains * full))
 
                     let key = System.String(zeros |> Array.map (fun z -> if z then '1' else '0'))
 

@@ -1,8 +1,8 @@
 namespace TvRelu.Core.Arrangements
 
 open System
-open TvRelu.Core
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
 
 /// A face of the arrangement around a flat F whose points all have the zero set Z (a great circle,
 /// a vertex, …), seen from F: a face of the arrangement of Z in the quotient F^⊥. Its signs on the
@@ -38,18 +38,6 @@ type internal Circle =
         /// on, the lower faces between them.
         Faces: LocalFace[]
     }
-
-/// Tolerances of the great circles.
-module internal CircleTolerances =
-
-    /// Crossing points of a circle closer than this (radians) are one vertex. The angles are
-    /// atan2 of restricted unit normals, accurate to ~1e-16 / ρ (ρ the restricted norm), so exact
-    /// ties (several hyperplanes through one vertex) land far closer; the restrictions' parallel
-    /// tolerance 1e-10 merged distinct crossings of random data (5000 Gaussian points in the plane
-    /// have about eight pairs of crossings within 1e-10 on their circles, and lost 2 of Cover's
-    /// 24,995,002 cells).
-    [<Literal>]
-    let crossing = 1e-13
 
 /// The points where the other hyperplanes cross a great circle, in angular order, grouped into
 /// vertices. Scratch arrays sized for m hyperplanes, reused from circle to circle.
@@ -113,7 +101,7 @@ type internal CircleEvents(m: int) =
                     count <- count + 2
 
         Array.Sort(angles, items, 0, count)
-        let tol = CircleTolerances.crossing
+        let tol = Tolerances.streamingCrossing
         // Start after the widest... any gap above the tolerance, so that no vertex straddles the start.
         let gapBefore k =
             if k = 0 then
@@ -145,11 +133,6 @@ type internal CircleEvents(m: int) =
 /// Great circles of an arrangement and counts by deletion–restriction (THEORY.md §3).
 module internal GreatCircles =
 
-    /// A normal whose residual against the span of others (unit vectors) is below this lies in
-    /// their span: a hundred times the restrictions' parallel tolerance, so that hyperplanes the
-    /// enumeration tells apart are independent here too.
-    [<Literal>]
-    let spanTolerance = 1e-8
 
     /// A face of the quotient arrangement by a direction u into it, the direction of a cell whose
     /// closure holds it, the members of Z containing it and (for a cell) its facets, all as indices
@@ -221,7 +204,7 @@ module internal GreatCircles =
     let localFaces (arr: StreamingArrangement) (zero: int[]) (lower: bool) : LocalFace[] =
         let r = arr.Rank
         let zs = zero |> Array.map (fun h -> Array.sub arr.Normals (h * r) r)
-        let p = StreamingArrangement.spanBasis r spanTolerance zs
+        let p = StreamingArrangement.spanBasis r Tolerances.streamingSpan zs
         let q = zs |> Array.map (fun a -> p |> Array.map (Dense.dot a))
 
         let lifted ((u, cell, on, facets): QuotientFace) =

@@ -1,4 +1,4 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Arrangements
 
 /// A sign vector s ∈ {−, 0, +}^m of a point with respect to the m distinct hyperplanes of an
 /// arrangement (THEORY.md §3). Stored as two bit sets: the + positions and the 0 positions.

@@ -2,8 +2,8 @@ namespace TvRelu.Core.Arrangements
 
 open System
 open System.Collections.Generic
-open TvRelu.Core
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
 
 /// Grouping of directions up to sign, as `Enumeration.groupDirectionsWithin` does it (the first
 /// representative, in order of creation, within the tolerance), in expected linear time instead of
@@ -262,7 +262,7 @@ module StreamingArrangement =
                 (Dense.ofRows n rows).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).R
 
             let s = r.Svd(false).S
-            let tol = float (max rows.Length n) * 1e-13 * max s.[0] 1e-300
+            let tol = float (max rows.Length n) * Tolerances.svdRank * max s.[0] Tolerances.tiny
             s |> Seq.filter (fun x -> x > tol) |> Seq.length
 
     /// The streaming view of the central arrangement of arbitrary non-zero normals in R^n, with

@@ -1,7 +1,10 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Certificates
 
 open System
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
 
 /// An extreme value of the certificate over the whole sphere and a point attaining it.
 type Extremum =
@@ -95,8 +98,7 @@ module Certificate =
 
     /// λ > 0 and finite, and one finite q_i per data row; else an ArgumentException naming the problem.
     let internal validateDual (data: Dataset) (lambda: float) (q: float[]) =
-        if not (lambda > 0.0) || Double.IsInfinity lambda then
-            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        Lambda.requirePositive "lambda" lambda
 
         if q.Length <> data.Count then
             invalidArg "q" (sprintf "the dual vector has %d entries but the data set has %d rows" q.Length data.Count)
@@ -140,96 +142,41 @@ module Certificate =
         Array.Sort(Array.map (fun x -> -x) norms, order)
         order, norms
 
-    /// The k largest closed-cell maxima of ±η, best first, as (cell, sign, projection), by branch and
-    /// bound: cells are visited by decreasing ‖v_C‖, which bounds ‖Π_{K_C}(±v_C)‖, and the scan stops
-    /// once that bound cannot beat the k-th value held or the threshold. Exact: every cell that could
-    /// enter the list is projected.
-    let top (k: int) (threshold: float) (cert: Certificate) =
+    /// The (cell, sign, projection) triples of the one scan (`Scan.best`): the `count` largest closed-cell
+    /// maxima ‖Π_{K_C}(sign · v_C)‖ above `threshold` over the given signs, best first, visiting cells by
+    /// decreasing ‖v_C‖. A projection at rounding level has no direction (`Tolerances.projectionRounding`):
+    /// taking it would report a value ≈ 0 at an arbitrary argument where η can be far below 0, while 0 itself
+    /// is attained exactly where every neuron is off; so it is never held. Rounding is measured against the
+    /// largest piece and against the terms ν_i a_i (unit a_i) the projection subtracts.
+    let internal scan (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
         let order, norms = byPieceNorm cert
-        let held = ResizeArray<int * int * Projection>()
 
-        let kth () =
-            if held.Count < k then
-                threshold
+        let noise =
+            if order.Length > 0 then
+                Tolerances.projectionRounding * norms.[order.[0]]
             else
-                (let _, _, p = held.[held.Count - 1] in max threshold p.Norm)
+                0.0
 
-        let mutable i = 0
+        let evaluate c sign =
+            let p = cellExtreme cert (float sign) c
 
-        while i < order.Length && norms.[order.[i]] > kth () do
-            let c = order.[i]
+            if p.Norm > noise + Tolerances.projectionRounding * Array.sum p.Multipliers then
+                Some(p.Norm, p)
+            else
+                None
 
-            for sign in [ 1; -1 ] do
-                let p = cellExtreme cert (float sign) c
+        Scan.best order (fun c -> norms.[c]) signs count threshold evaluate
+        |> Array.map (fun (c, sign, _, p) -> c, sign, p)
 
-                if p.Norm > kth () then
-                    let at = held.FindIndex(fun (_, _, q) -> q.Norm < p.Norm)
+    /// The k largest closed-cell maxima of ±η above the threshold, best first, as (cell, sign, projection):
+    /// exact, every cell that could enter the list is projected (`scan`).
+    let top (k: int) (threshold: float) (cert: Certificate) = scan k threshold [ 1; -1 ] cert
 
-                    if at < 0 then
-                        held.Add((c, sign, p))
-                    else
-                        held.Insert(at, (c, sign, p))
-
-                    if held.Count > k then
-                        held.RemoveAt(held.Count - 1)
-
-            i <- i + 1
-
-        held.ToArray()
-
-    let private extreme (cert: Certificate) (sign: float) =
-        let order, norms = byPieceNorm cert
-        let mutable best = 0.0
-
-        let mutable arg =
-            [|
-                for k in 0 .. cert.Arrangement.AmbientDimension - 1 ->
-                    if k = cert.Arrangement.AmbientDimension - 1 then
-                        -1.0
-                    else
-                        0.0
-            |]
-
-        let mutable cell = -1
-        let noise = if order.Length > 0 then 1e-12 * norms.[order.[0]] else 0.0
-        let mutable i = 0
-
-        while i < order.Length && norms.[order.[i]] > best do
-            let c = order.[i]
-            let p = cellExtreme cert sign c
-            // A projection at rounding level has no direction: taking it would report a value ≈ 0 at an
-            // arbitrary argument where η can be far below 0, while 0 itself is attained exactly where
-            // every neuron is off (the default argument). Rounding is measured against the largest
-            // piece (the pieces are sums of jumps along a spanning tree and carry its rounding: the
-            // all-negative cell's piece is ~1e-16, not 0) and against the terms ν_i a_i (unit a_i)
-            // that the projection subtracts, which are large on the thin cones of nearly parallel
-            // hyperplanes.
-            if p.Norm > best && p.Norm > noise + 1e-12 * Array.sum p.Multipliers then
-                best <- p.Norm
-                arg <- Dense.scale (1.0 / p.Norm) p.Point
-                cell <- c
-
-            i <- i + 1
-
-        {
-            Value = best
-            Argument = arg
-            Cell = cell
-        }
-
-    /// sup_θ η(θ) over the whole sphere, exactly: max_C ‖Π_{K_C} v_C‖ (THEORY.md §3, consequence 1),
-    /// screening the cells whose bound ‖v_C‖ cannot beat the best value found so far. The value is
-    /// never below 0, which η takes on the all-negative cell (θ = (0, …, 0, −1) switches every neuron off).
-    let supremum (cert: Certificate) = extreme cert 1.0
-
-    /// −inf_θ η(θ), exactly, as a non-negative number (the supremum of −η).
-    let infimum (cert: Certificate) = extreme cert -1.0
-
-    /// sup_θ |η(θ)| = max(sup η, −inf η), in one branch-and-bound pass.
-    let supremumAbs (cert: Certificate) =
-        match top 1 0.0 cert with
+    /// The extremum of the scan's best (cell, sign, projection), or the value 0 at θ = (0, …, 0, −1), which
+    /// switches every neuron off, when no cell has a positive maximum.
+    let private extremumOf (cert: Certificate) (found: (int * int * Projection)[]) =
+        match found with
         | [| (c, sign, p) |] ->
-            p.Norm,
             {
                 Value = p.Norm
                 Argument = Dense.scale (1.0 / p.Norm) p.Point
@@ -239,7 +186,6 @@ module Certificate =
         | _ ->
             let n = cert.Arrangement.AmbientDimension
 
-            0.0,
             {
                 Value = 0.0
                 Argument = Array.init n (fun k -> if k = n - 1 then -1.0 else 0.0)
@@ -247,56 +193,58 @@ module Certificate =
             },
             1
 
+    /// sup_θ η(θ) over the whole sphere, exactly: max_C ‖Π_{K_C} v_C‖ (THEORY.md §3, consequence 1),
+    /// screening the cells whose bound ‖v_C‖ cannot beat the best value found so far. The value is
+    /// never below 0, which η takes on the all-negative cell (θ = (0, …, 0, −1) switches every neuron off).
+    let supremum (cert: Certificate) =
+        fst (extremumOf cert (scan 1 0.0 [ 1 ] cert))
+
+    /// −inf_θ η(θ), exactly, as a non-negative number (the supremum of −η).
+    let infimum (cert: Certificate) =
+        fst (extremumOf cert (scan 1 0.0 [ -1 ] cert))
+
+    /// sup_θ |η(θ)| = max(sup η, −inf η), in one branch-and-bound pass: (value, extremum, sign).
+    let supremumAbs (cert: Certificate) =
+        let e, sign = extremumOf cert (scan 1 0.0 [ 1; -1 ] cert)
+        e.Value, e, sign
+
     /// The (cell, sign) pairs whose closed-cell maximum of sign · η exceeds the threshold, best first.
     let violators (cert: Certificate) (threshold: float) =
-        let order, norms = byPieceNorm cert
-
-        [|
-            for c in order do
-                if norms.[c] > threshold then
-                    for sign in [ 1.0; -1.0 ] do
-                        let p = cellExtreme cert sign c
-
-                        if p.Norm > threshold then
-                            yield c, int sign, p
-        |]
-        |> Array.sortByDescending (fun (_, _, p) -> p.Norm)
+        scan Int32.MaxValue threshold [ 1; -1 ] cert
 
     /// The saturation set {|η| ≥ 1 − tol} (THEORY.md §3): on each closed cell at most one point per
-    /// sign (consequence 2), the normalised projection. Points shared by adjacent cells are merged;
-    /// a point is interior when it is strictly inside its cell (distance above `boundaryTol` from
-    /// every hyperplane, on unit normals).
+    /// sign (consequence 2), the normalised projection. Points of one sign found from adjacent cells that
+    /// meet (`Tolerances.saturationPointsMeet`) are one point (the one merge, `Merge.greedy`); a point is
+    /// interior when it is strictly inside its cell (distance above `boundaryTol` from every hyperplane, on
+    /// unit normals).
     let saturation (tol: float) (boundaryTol: float) (cert: Certificate) : SaturationPoint[] =
-        let arr = cert.Arrangement
-        let units = arr.UnitNormalsRaw
-        let found = ResizeArray<SaturationPoint>()
+        let units = cert.Arrangement.UnitNormalsRaw
+        let found = violators cert (1.0 - tol)
 
-        for (c, sign, p) in violators cert (1.0 - tol) do
-            let theta = Dense.scale (1.0 / p.Norm) p.Point
+        let direction =
+            found |> Array.map (fun (_, _, p) -> Dense.scale (1.0 / p.Norm) p.Point)
 
-            let interior =
-                units |> Array.forall (fun u -> abs (Dense.dot u theta) > boundaryTol)
+        let signOf k = let _, sign, _ = found.[k] in sign
 
-            match
-                found
-                |> Seq.tryFindIndex (fun s -> s.Sign = sign && Dense.distance s.Direction theta <= 1e-8)
-            with
-            | Some k ->
-                let s = found.[k]
+        let leaderOf, _ =
+            Merge.amongAll
+                found.Length
+                (fun _ -> true)
+                (fun l k ->
+                    signOf l = signOf k
+                    && Dense.distance direction.[l] direction.[k] <= Tolerances.saturationPointsMeet)
+                (fun _ _ -> ())
+        // Groups come in the order of their first member, the leader.
+        Array.init found.Length id
+        |> Array.groupBy (fun k -> leaderOf.[k])
+        |> Array.map (fun (l, members) ->
+            let sign = signOf l
+            let values = members |> Array.map (fun k -> let _, _, p = found.[k] in p.Norm)
 
-                found.[k] <-
-                    { s with
-                        Cells = Array.append s.Cells [| c |]
-                        Value = (if sign > 0 then max s.Value p.Norm else min s.Value -p.Norm)
-                    }
-            | None ->
-                found.Add
-                    {
-                        Direction = theta
-                        Sign = sign
-                        Value = float sign * p.Norm
-                        Interior = interior
-                        Cells = [| c |]
-                    }
-
-        found.ToArray()
+            {
+                Direction = direction.[l]
+                Sign = sign
+                Value = (if sign > 0 then Array.max values else -(Array.max values))
+                Interior = units |> Array.forall (fun u -> abs (Dense.dot u direction.[l]) > boundaryTol)
+                Cells = members |> Array.map (fun k -> let c, _, _ = found.[k] in c)
+            })

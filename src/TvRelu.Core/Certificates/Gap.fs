@@ -1,6 +1,9 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Certificates
 
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+
 
 /// The certified optimality gap of a candidate measure (THEORY.md §2).
 type Assessment =
@@ -31,7 +34,7 @@ module Gap =
     /// labels were of order 1e-7, and at λ = 1e-5 λ_max it let a warm start return the solution of
     /// 8λ (found by the uniqueness audit, proofs-checks).
     let defaultTolerance (objective: float) (labels: float[]) =
-        max (1e-9 * abs objective) (1e-13 * 0.5 * Dense.dot labels labels)
+        max (Tolerances.gapRelative * abs objective) (Tolerances.gapRounding * 0.5 * Dense.dot labels labels)
 
     /// The gap of a candidate from its residual q = y − Kμ, its penalty P (J = ½‖q‖² + λP) and the exact
     /// s = sup|η| of the dual constraint |⟨q, φ(θ)⟩| ≤ λ·(weight): q̂ = q / max(1, s) is dual feasible, and

@@ -1,7 +1,10 @@
 namespace TvRelu.Core.Certificates
 
 open System
-open TvRelu.Core
+open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
 
 /// What a streaming pass will cost, known before it starts (for early refusal, issue 12).
 type StreamingEstimate =
@@ -27,7 +30,17 @@ module StreamingCost =
     /// sorts 2m crossing angles, so it costs about m log2(2m) of these. Measured in CPU time
     /// (benchmarks, `-- streaming`, issue 13): d = 2, N = 5000, 4.4 s for 3.3e8 events (1.3e-8);
     /// d = 3, N = 300, 3.9 s for 1.2e8 (3.2e-8: each circle also builds the cells around it).
-    let private secondsPerEvent (rank: int) = if rank <= 3 then 1.4e-8 else 3.2e-8
+    /// From rank 5 on every arc enumerates the faces of a quotient arrangement of dimension ≥ 3, far
+    /// costlier: counts of 16 points in d = 4, 14 in d = 5 and 12 in d = 6 took about 1.4e-6, 8.8e-6
+    /// and 3.4e-5 s per event (CPU time less the process's start, Debug build, load ≈ 25; small runs,
+    /// so only the order of magnitude is known: enough to refuse a pass of hours, not to time it).
+    let private secondsPerEvent (rank: int) =
+        match rank with
+        | r when r <= 3 -> 1.4e-8
+        | 4 -> 3.2e-8
+        | 5 -> 1.4e-6
+        | 6 -> 8.8e-6
+        | _ -> 3.4e-5
 
     /// How much more a certificate costs than a count, by rank (measured: 3.6× at d = 2, N = 800;
     /// 8.2× at d = 3, N = 300): the faces around each arc are visited for their critical points.

@@ -4,7 +4,10 @@ open System
 open System.IO
 open System.Text
 open System.Text.Json
-open TvRelu.Core
+open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
 
 /// The JSON form of a shard's partial (issue 13): written by one shard, read by the merge. Numbers
 /// are written shortest-round-trip, so a partial read back is the partial written, bit for bit.

@@ -4,9 +4,10 @@ open System
 open System.Collections.Generic
 open System.Security.Cryptography
 open System.Threading.Tasks
-open TvRelu.Core
 open TvRelu.Core.Numerics
 open TvRelu.Core.Arrangements
+open TvRelu.Core.Data
+open TvRelu.Core.Cones
 
 /// The exact supremum, infimum, saturation set and cell count of a certificate without storing the
 /// arrangement (THEORY.md §3; issue 13): memory O(N·d) per worker plus the few cells whose piece is
@@ -15,15 +16,6 @@ open TvRelu.Core.Arrangements
 /// independent (threads, or shards on other machines) and are merged in their order.
 module StreamingSupremum =
 
-    /// Points of one sign closer than this are one saturation point, as `Certificate.saturation`
-    /// merges them; a cell's maximiser is a kept point when its projection lands this close.
-    [<Literal>]
-    let samePoint = 1e-8
-
-    /// Values below this times the longest piece are rounding, as `Certificate.extreme` rules: the
-    /// pieces are sums of jumps along the walks and carry their rounding.
-    [<Literal>]
-    let roundingLevel = 1e-12
 
     /// The work items of a pass: arc ranges of the one circle at rank 2, hyperplanes from rank 3 on.
     /// A function of the problem alone, so that any split into shards merges to the same answer.
@@ -117,13 +109,14 @@ module StreamingSupremum =
 
                     while b >= 0
                           && b < byFirst.Length
-                          && abs (raw.[byFirst.[b]].Theta.[0] - pi.Theta.[0]) <= samePoint do
+                          && abs (raw.[byFirst.[b]].Theta.[0] - pi.Theta.[0])
+                             <= Tolerances.saturationPointsMeet do
                         let j = byFirst.[b]
 
                         if
                             cluster.[j] < 0
                             && raw.[j].Sign = pi.Sign
-                            && Dense.distance pi.Theta raw.[j].Theta <= samePoint
+                            && Dense.distance pi.Theta raw.[j].Theta <= Tolerances.saturationPointsMeet
                         then
                             cluster.[j] <- i
 
@@ -175,7 +168,8 @@ module StreamingSupremum =
 
                         if
                             proj.Norm > 0.0
-                            && Dense.distance (Dense.scale (1.0 / proj.Norm) proj.Point) p.Theta <= samePoint
+                            && Dense.distance (Dense.scale (1.0 / proj.Norm) proj.Point) p.Theta
+                               <= Tolerances.saturationPointsMeet
                         then
                             let w =
                                 {
@@ -470,7 +464,9 @@ module StreamingSupremum =
 
             match
                 points
-                |> Seq.tryFindIndex (fun s -> s.Sign = p.Sign && Dense.distance s.Direction p.Direction <= samePoint)
+                |> Seq.tryFindIndex (fun s ->
+                    s.Sign = p.Sign
+                    && Dense.distance s.Direction p.Direction <= Tolerances.saturationPointsMeet)
             with
             | Some k ->
                 let s = points.[k]
@@ -504,7 +500,7 @@ module StreamingSupremum =
 
     /// The exact answer from a merged tally that covers every work item.
     let internal finish (ambient: int) (options: StreamingOptions) (counts: StreamingCounts) (t: Tally) =
-        let noise = roundingLevel * t.MaxPiece
+        let noise = Tolerances.projectionRounding * t.MaxPiece
         let sup = extreme ambient noise t.Plus
         let inf = extreme ambient noise t.Minus
 

@@ -1,6 +1,10 @@
 namespace TvRelu.Core.Certificates
 
 open System
+open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
 
 /// The best value of ±η found so far, and the work item that found it: a larger value wins, and
 /// of equal values the one of the earlier item (within an item, the earlier find), so that the

@@ -1,6 +1,9 @@
 namespace TvRelu.Core.Certificates
 
-open TvRelu.Core
+open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
 
 /// A cell of the arrangement as the streaming methods name it, without its sign vector (which
 /// takes N bits): the cell's closure holds the point `Edge`, and the cell lies on the side `Inward`
@@ -100,8 +103,8 @@ type StreamingOptions =
     /// Saturation at 1e-6 and boundaries at 1e-9, as `DualCertificate.Saturation`; no violations.
     static member Default =
         {
-            SaturationTolerance = Some 1e-6
-            BoundaryTolerance = 1e-9
+            SaturationTolerance = Some Tolerances.saturation
+            BoundaryTolerance = Tolerances.boundary
             ViolationThreshold = None
             MaxViolations = 0
             MaxDegreeOfParallelism = 0

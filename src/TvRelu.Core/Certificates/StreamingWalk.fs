@@ -4,6 +4,8 @@ open System
 open System.Collections.Generic
 open TvRelu.Core.Numerics
 open TvRelu.Core.Arrangements
+open TvRelu.Core.Data
+open TvRelu.Core.Cones
 
 /// The walk along one great circle L (THEORY.md §3, consequence 3). Going round L, the faces
 /// touching it change by one hyperplane crossing at a time, so their pieces v are updated by ±g_j
@@ -33,16 +35,6 @@ module internal StreamingWalk =
 
         g
 
-    /// Rounding allowance of the canonical-visit tests (unit vectors, radians). The tests accept
-    /// up to it, so a critical point near a face's boundary may be evaluated from two visits, and
-    /// is never missed.
-    [<Literal>]
-    let canonicalSlack = 1e-12
-
-    /// A critical value is the face's if η at the point is within this (relative) of it: the point
-    /// is then in the face's closure, up to rounding.
-    [<Literal>]
-    let criticalAgreement = 1e-10
 
     /// At most this many points above the thresholds are kept per work item; beyond it η is far
     /// above 1 and the saturation set is not a handful of points (reported as such, not listed).
@@ -78,25 +70,6 @@ module internal StreamingWalk =
 
         s
 
-    /// A signed distance |⟨θ, x̂_h⟩| (unit vectors) below this counts as on H_h when deciding
-    /// whether a critical point lies in the closure of its face.
-    [<Literal>]
-    let membershipSlack = 1e-12
-
-    /// A critical point of a face lies on the hyperplanes of the face's zero set up to this (unit
-    /// normals): the projection onto the face's flat puts it there to rounding, ~1e-15.
-    [<Literal>]
-    let onFlatSlack = 1e-9
-
-    /// A path from a point closer than this to the generic target (the along-component shorter)
-    /// heads for the second target instead, so that its direction is well defined.
-    [<Literal>]
-    let targetSeparation = 1e-3
-
-    /// Coordinate vectors whose residual against a span is below this are not completed into a
-    /// basis of the flat (the kept ones have residuals of order one).
-    [<Literal>]
-    let basisResidual = 1e-6
 
     /// η(θ), and whether θ lies in the closure of the face F (around an arc through the point
     /// `onArc`, zero set Z): F's signs are those of `onArc` off Z, the face's on Z. One O(N d) pass:
@@ -132,7 +105,10 @@ module internal StreamingWalk =
                 else
                     -1.0
 
-            if expected * d < -membershipSlack || (expected = 0.0 && abs d > onFlatSlack) then
+            if
+                expected * d < -Tolerances.streamingMembership
+                || (expected = 0.0 && abs d > Tolerances.streamingOnFlat)
+            then
                 inside <- false
 
         s, inside
@@ -156,7 +132,7 @@ module internal StreamingWalk =
 
         StreamingArrangement.spanBasis
             r
-            GreatCircles.spanTolerance
+            Tolerances.streamingSpan
             (zero |> Seq.map (fun h -> Array.sub arr.Normals (h * r) r) |> Seq.toArray)
 
     let private projectOut (basis: #seq<float[]>) (p: float[]) =
@@ -175,7 +151,9 @@ module internal StreamingWalk =
         let phi = Math.Atan2(Dense.dot y circle.B2, Dense.dot y circle.B1)
         let off = (phi - pa) % (2.0 * Math.PI)
         let off = if off < 0.0 then off + 2.0 * Math.PI else off
-        off <= gap + canonicalSlack || off >= 2.0 * Math.PI - canonicalSlack
+
+        off <= gap + Tolerances.streamingCanonicalSlack
+        || off >= 2.0 * Math.PI - Tolerances.streamingCanonicalSlack
 
     /// The direction from y towards the generic point of the flat (y's flat, zero set `zero`).
     let private towards (arr: StreamingArrangement) (targets: Dictionary<int list, float[] * float[]>) (zero: int list) (y: float[]) =
@@ -198,7 +176,13 @@ module internal StreamingWalk =
             Array.init y.Length (fun i -> p.[i] - c * y.[i])
 
         let u = along p1
-        let u = if Dense.norm u < targetSeparation then along p2 else u
+
+        let u =
+            if Dense.norm u < Tolerances.streamingTargetSeparation then
+                along p2
+            else
+                u
+
         Dense.scale (1.0 / Dense.norm u) u
 
     /// Whether the visit of the arc [pa, pa + gap] of the circle is the canonical visit of the face
@@ -217,7 +201,8 @@ module internal StreamingWalk =
             if Array.contains h face.Positive then 1.0 else -1.0
 
         let holds (y: float[]) (hs: int list) =
-            hs |> List.forall (fun h -> signOf h * arr.Side(y, h) >= -canonicalSlack)
+            hs
+            |> List.forall (fun h -> signOf h * arr.Side(y, h) >= -Tolerances.streamingCanonicalSlack)
 
         let mutable y = y0
         let mutable zero = List.ofArray face.Zero
@@ -250,7 +235,7 @@ module internal StreamingWalk =
                 remaining
                 |> List.filter (fun h ->
                     h <> first
-                    && Dense.norm (projectOut span (Array.sub arr.Normals (h * arr.Rank) arr.Rank)) > GreatCircles.spanTolerance)
+                    && Dense.norm (projectOut span (Array.sub arr.Normals (h * arr.Rank) arr.Rank)) > Tolerances.streamingSpan)
 
             ok <- holds y remaining
 
@@ -285,7 +270,11 @@ module internal StreamingWalk =
 
         let nu =
             let nu = along target
-            if nu < targetSeparation then along second else nu
+
+            if nu < Tolerances.streamingTargetSeparation then
+                along second
+            else
+                nu
 
         for i in 0 .. r - 1 do
             u.[i] <- u.[i] / nu
@@ -323,7 +312,10 @@ module internal StreamingWalk =
                 let e = projectOut span (Array.init r (fun k -> if k = i then 1.0 else 0.0))
                 let e = projectOut inFlat e
 
-                if Dense.norm e > basisResidual && inFlat.Count < r - span.Length then
+                if
+                    Dense.norm e > Tolerances.streamingBasisResidual
+                    && inFlat.Count < r - span.Length
+                then
                     inFlat.Add(Dense.scale (1.0 / Dense.norm e) e)
 
             let lifted = ResizeArray<float[]>()
@@ -502,7 +494,7 @@ module internal StreamingWalk =
             let mutable ok = true
 
             for i in 0 .. fp.Remaining.Length - 1 do
-                if fp.Signs.[i] * arr.Side(ys, fp.Remaining.[i]) < -canonicalSlack then
+                if fp.Signs.[i] * arr.Side(ys, fp.Remaining.[i]) < -Tolerances.streamingCanonicalSlack then
                     ok <- false
 
             if ok then
@@ -512,7 +504,10 @@ module internal StreamingWalk =
                     for i in 0 .. fp.Remaining.Length - 1 do
                         let h = fp.Remaining.[i]
 
-                        if h <> first && fp.Signs.[i] * arr.Side(ys, h) < -canonicalSlack then
+                        if
+                            h <> first
+                            && fp.Signs.[i] * arr.Side(ys, h) < -Tolerances.streamingCanonicalSlack
+                        then
                             ok <- false
 
                     if ok then
@@ -531,10 +526,10 @@ module internal StreamingWalk =
             for i in 0 .. fp.Remaining.Length - 1 do
                 let d = fp.Signs.[i] * Dense.dot pf arr.Units.[fp.Remaining.[i]] / c
 
-                if d < -canonicalSlack then
+                if d < -Tolerances.streamingCanonicalSlack then
                     plus <- false
 
-                if -d < -canonicalSlack then
+                if -d < -Tolerances.streamingCanonicalSlack then
                     minus <- false
 
             struct (plus, minus)
@@ -564,7 +559,7 @@ module internal StreamingWalk =
                 let e, inside = etaInFace arr jumps theta (w.YAt(pa + 0.5 * gap)) zero f
                 let e = sign * e
 
-                if inside && e >= c - criticalAgreement * (c + tally.MaxPiece) then
+                if inside && e >= c - Tolerances.streamingCriticalAgreement * (c + tally.MaxPiece) then
                     let theta = Array.copy theta
 
                     if e > best.Value then

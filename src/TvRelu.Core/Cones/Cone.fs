@@ -1,6 +1,8 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Cones
 
 open TvRelu.Core.Numerics
+open TvRelu.Core.Arrangements
+
 
 /// The Euclidean projection of a vector onto a closed polyhedral cone, with its multipliers.
 type Projection =

@@ -1,4 +1,4 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Data
 
 open System
 

@@ -1,10 +1,14 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Exact
 
 open System
 open System.Diagnostics
 open System.Numerics
 open Fractions
-open TvRelu.Core.Rationals
+open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 /// What exact mode decided about a measure (THEORY.md §8).
 type ExactVerdict =
@@ -52,6 +56,27 @@ type ExactOptions =
             Digits = 20
         }
 
+    /// A copy with the certified-gap tolerance `tolerance`.
+    member o.WithTolerance(tolerance: float) = { o with Tolerance = Some tolerance }
+
+    /// A copy with the certified-gap tolerance `tolerance`; null for the default Gap.defaultTolerance of the measure's objective.
+    member o.WithTolerance(tolerance: Nullable<float>) =
+        { o with
+            Tolerance = Option.ofNullable tolerance
+        }
+
+    /// A copy that does (or does not) check every face and the Euler characteristic exactly.
+    member o.WithCheckFaces(check: bool) = { o with CheckFaces = check }
+
+    /// A copy trying at most `budget` subsets in each fallback search.
+    member o.WithSearchBudget(budget: int) = { o with SearchBudget = budget }
+
+    /// A copy that does (or does not) solve afresh to refute an unverified measure.
+    member o.WithRefute(refute: bool) = { o with Refute = refute }
+
+    /// A copy printing `digits` significant digits.
+    member o.WithDigits(digits: int) = { o with Digits = digits }
+
 /// Sizes, in bits, of the largest integers met (numerators and denominators of the rationals,
 /// all of which share power-of-two scalings).
 type ExactBitLengths =
@@ -90,6 +115,10 @@ type ExactReport =
         ObjectiveUpper: Fraction
         /// ObjectiveUpper − Lower ≥ J(μ) − J*: the exact certified gap.
         GapBound: Fraction
+        /// GapBound as "p/q".
+        GapBoundText: string
+        /// GapBound as a decimal rounded up (to the options' digits).
+        GapBoundDecimal: string
         /// The tolerance, exactly.
         Tolerance: Fraction
         /// The exact upper bound on J* from a fresh solve, when one was needed.
@@ -261,10 +290,9 @@ module Exact =
     let private maxBits (xs: seq<BigInteger>) =
         xs |> Seq.fold (fun acc x -> max acc (Rational.bitLength x)) 0
 
-    /// Certifies μ exactly on a prepared arrangement of the data (see the module summary).
-    let certifyOn (options: ExactOptions) (arr: Arrangement) (data: Dataset) (lambda: float) (mu: Measure) : ExactReport =
-        if not (lambda > 0.0) || Double.IsInfinity lambda then
-            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+    /// Refuses an arrangement, measure or options that do not belong to the data (λ > 0 is checked too).
+    let private checkInputs (options: ExactOptions) (arr: Arrangement) (data: Dataset) (lambda: float) (mu: Measure) =
+        Lambda.requirePositive "lambda" lambda
 
         if mu.AmbientDimension <> arr.AmbientDimension then
             invalidArg "mu" (sprintf "the measure lives in R^%d but the data's neurons in R^%d" mu.AmbientDimension arr.AmbientDimension)
@@ -280,6 +308,57 @@ module Exact =
         if options.SearchBudget < 1 || options.Digits < 1 then
             invalidArg "options" "SearchBudget and Digits must be positive"
 
+    /// The verdict from the exact checks and the enclosure: verified when every check passed and the exact gap
+    /// is within the tolerance; otherwise, with `Refute`, a fresh solve gives an exact upper bound on J* that
+    /// refutes μ when J(μ) exceeds it by more than the tolerance; else undecided. Returns the verdict, the
+    /// fresh bound and the failures.
+    let private decide
+        (options: ExactOptions)
+        (arr: Arrangement)
+        (data: Dataset)
+        (lambda: float)
+        (ctx: ExactData)
+        (labels: Fraction[])
+        (checks: string list)
+        (gap: Fraction)
+        (tolerance: Fraction)
+        (jLo: Fraction, jHi: Fraction)
+        =
+        if checks.IsEmpty && gap <= tolerance then
+            Verified, None, []
+        else
+            let gapFailure =
+                if gap <= tolerance then
+                    []
+                else
+                    [
+                        sprintf
+                            "the exact gap bound U − D = %s exceeds the tolerance %s"
+                            (Rational.toDecimal 6 true gap)
+                            (Rational.toDecimal 6 false tolerance)
+                    ]
+
+            let optimum =
+                if options.Refute then
+                    let solution = Solve.onArrangement arr data lambda SolverOptions.Default
+                    Some(min jHi (snd (objectiveBounds ctx labels (Rational.ofFloat lambda) solution.Measure)))
+                else
+                    None
+
+            match optimum with
+            | Some u when jLo - u > tolerance ->
+                let refutation =
+                    sprintf
+                        "J(μ) ≥ %s exceeds the exact upper bound %s on J* (a fresh solve) by more than the tolerance"
+                        (Rational.toDecimal 12 false jLo)
+                        (Rational.toDecimal 12 true u)
+
+                Refuted, optimum, checks @ gapFailure @ [ refutation ]
+            | _ -> Undecided, optimum, checks @ gapFailure
+
+    /// Certifies μ exactly on a prepared arrangement of the data (see the module summary).
+    let certifyOn (options: ExactOptions) (arr: Arrangement) (data: Dataset) (lambda: float) (mu: Measure) : ExactReport =
+        checkInputs options arr data lambda mu
         let watch = Stopwatch.StartNew()
         let lam = Rational.ofFloat lambda
         let labels = data.LabelsRaw |> Array.map Rational.ofFloat
@@ -296,9 +375,8 @@ module Exact =
                 @ [
                     "the completeness of the cell enumeration was not checked (CheckFaces = false)"
                 ]
-        // The measure's objective, exactly enclosed.
+        // The measure's objective, exactly enclosed, and the supremum of the certificate of the rationalised residual.
         let jLo, jHi = objectiveBounds ctx labels lam mu
-        // The supremum of the certificate of the rationalised residual.
         let residual = Measure.residual data mu
         let cert = Certificate.ofDual arr data lambda residual
         let pieces = ExactSupremum.pieces ctx arr lam residual
@@ -306,9 +384,8 @@ module Exact =
         let _, computed, stats =
             ExactSupremum.supremum ctx arr cert pieces options.SearchBudget
 
-        let t = stats.SupremumUpper
-        let p = residual |> Array.map Rational.ofFloat
-        let lower = dualObjective labels p t
+        let lower =
+            dualObjective labels (residual |> Array.map Rational.ofFloat) stats.SupremumUpper
 
         let supFailures =
             computed
@@ -318,55 +395,20 @@ module Exact =
             |> ResizeArray
             |> ExactCells.summarise
 
-        let rank = saturationRank ctx arr cert pieces options.SearchBudget
-
         let tolerance =
             Rational.ofFloat (defaultArg options.Tolerance (Gap.defaultTolerance (Measure.objective lambda data mu) data.LabelsRaw))
 
         let gap = jHi - lower
-        let checks = dataFailures @ cellFailures @ supFailures
 
         let verdict, optimumUpper, failures =
-            if checks.IsEmpty && gap <= tolerance then
-                Verified, None, []
-            else
-                let gapFailure =
-                    if gap <= tolerance then
-                        []
-                    else
-                        [
-                            sprintf
-                                "the exact gap bound U − D = %s exceeds the tolerance %s"
-                                (Rational.toDecimal 6 true gap)
-                                (Rational.toDecimal 6 false tolerance)
-                        ]
-
-                let optimum =
-                    if options.Refute then
-                        let solution = Solve.onArrangement arr data lambda SolverOptions.Default
-                        Some(min jHi (snd (objectiveBounds ctx labels lam solution.Measure)))
-                    else
-                        None
-
-                match optimum with
-                | Some u when jLo - u > tolerance ->
-                    Refuted,
-                    optimum,
-                    checks
-                    @ gapFailure
-                    @ [
-                        sprintf
-                            "J(μ) ≥ %s exceeds the exact upper bound %s on J* (a fresh solve) by more than the tolerance"
-                            (Rational.toDecimal 12 false jLo)
-                            (Rational.toDecimal 12 true u)
-                    ]
-                | _ -> Undecided, optimum, checks @ gapFailure
+            decide options arr data lambda ctx labels (dataFailures @ cellFailures @ supFailures) gap tolerance (jLo, jHi)
 
         let upper =
             match optimumUpper with
             | Some u -> min u jHi
             | None -> jHi
 
+        let rank = saturationRank ctx arr cert pieces options.SearchBudget
         let digits = options.Digits
         watch.Stop()
 
@@ -381,6 +423,8 @@ module Exact =
             ObjectiveLower = jLo
             ObjectiveUpper = jHi
             GapBound = gap
+            GapBoundText = Rational.toText gap
+            GapBoundDecimal = Rational.toDecimal digits true gap
             Tolerance = tolerance
             OptimumUpper = optimumUpper
             Failures = failures
@@ -393,7 +437,7 @@ module Exact =
                     Dual = maxBits pieces.DualIntegers
                     Pieces = maxBits (Seq.concat pieces.W)
                     Projections = maxBits (computed |> Seq.collect (fun pr -> Seq.append pr.Point [ pr.Det ]))
-                    Bounds = [ lower; jHi; t ] |> List.map Rational.bits |> List.max
+                    Bounds = [ lower; jHi; stats.SupremumUpper ] |> List.map Rational.bits |> List.max
                 }
             Seconds = watch.Elapsed.TotalSeconds
         }

@@ -1,4 +1,10 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Exact
+
+open System.Collections.Generic
+open System.Numerics
+open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
 
 /// The exact checks on the cells (THEORY.md §3, §8).
 type ExactCellCheck =
@@ -16,12 +22,6 @@ type ExactCellCheck =
         /// The value it must have: (−1)^d + (−1)^ℓ, ℓ the exact corank of the inputs (THEORY.md §3).
         ExpectedEulerCharacteristic: int
     }
-
-namespace TvRelu.Core.Rationals
-
-open System.Collections.Generic
-open System.Numerics
-open TvRelu.Core
 
 /// The data of an arrangement as exact integers: every augmented input x̃_i = (x_i, 1) scaled by
 /// one common power of two (positive scaling changes no sign and no projection direction).
@@ -223,16 +223,72 @@ module internal ExactCells =
 
         interiorPointOnFlat ctx (IntegerLinear.independentSubset n zrows |> Array.map (fun i -> zrows.[i])) signs hint candidates budget
 
-    /// Every cell of the arrangement gets an exact interior point; with `faces`, every face of every
-    /// dimension is checked too, its dimension recomputed by exact rank, the sign vectors shown
-    /// distinct, the top-dimensional faces shown to be the arrangement's cells, and Σ(−1)^k f_k
-    /// compared with the exact expected value (Faces.expectedEulerOfRank on the exact rank).
-    let check (ctx: ExactData) (arr: Arrangement) (faces: bool) (budget: int) : ExactCellCheck * string list =
-        let cellFailures = ResizeArray<string>()
+    /// Every face of every dimension checked exactly: its dimension recomputed by exact rank, its sign vector
+    /// shown distinct and realised by a rational point, the top-dimensional faces shown to be the
+    /// arrangement's cells, and Σ(−1)^k f_k compared with `expected`. Returns the face count, the Euler
+    /// characteristic, the per-face failures and the global ones.
+    let private checkFaces (ctx: ExactData) (arr: Arrangement) (cellSigns: HashSet<SignVector>) (expected: int) (budget: int) =
         let faceFailures = ResizeArray<string>()
         let failures = ResizeArray<string>()
         let n = arr.AmbientDimension
-        let m = arr.HyperplaneCount
+        let all = Faces.enumerate arr
+        let flats = Dictionary<string, BigInteger[][]>()
+        let seen = HashSet<SignVector>()
+        let f = Array.zeroCreate n
+        let everything = Array.init arr.HyperplaneCount id
+
+        // Independent rows spanning the normals of the face's zero hyperplanes, once per flat.
+        let flatOf (zeros: int[]) =
+            let key = System.String.Join(",", zeros)
+
+            match flats.TryGetValue key with
+            | true, z -> z
+            | _ ->
+                let rows = zeros |> Array.map (fun h -> ctx.Normals.[h])
+                let z = IntegerLinear.independentSubset n rows |> Array.map (fun i -> rows.[i])
+                flats.[key] <- z
+                z
+
+        for face in all do
+            let zind = flatOf face.Signs.Zeros
+            // The face is an open cone in its flat, of dimension n − r, so on S^d it has dimension n − r − 1.
+            let dim = n - zind.Length - 1
+
+            if dim <> face.Dimension then
+                faceFailures.Add(sprintf "face %O: floating dimension %d but exact dimension %d" face.Signs face.Dimension dim)
+
+            if not (seen.Add face.Signs) then
+                faceFailures.Add(sprintf "face %O listed twice" face.Signs)
+
+            if dim >= 0 && dim < n then
+                f.[dim] <- f.[dim] + 1
+
+            if dim = n - 1 && not (cellSigns.Contains face.Signs) then
+                faceFailures.Add(sprintf "face %O is a cell missing from the arrangement" face.Signs)
+
+            if (interiorPointOnFlat ctx zind (face.Signs.ToArray()) face.Interior everything budget).IsNone then
+                faceFailures.Add(sprintf "face %O: no rational point satisfies its sign vector exactly" face.Signs)
+
+        if f.[n - 1] <> arr.CellCount then
+            failures.Add(sprintf "the face complex has %d cells, the arrangement %d" f.[n - 1] arr.CellCount)
+
+        let chi = Faces.eulerCharacteristic f
+
+        if chi <> expected then
+            failures.Add(
+                sprintf
+                    "Euler characteristic Σ(−1)^k f_k = %d of the exactly checked faces, expected %d: the enumeration is incomplete"
+                    chi
+                    expected
+            )
+
+        all.Length, chi, faceFailures, failures
+
+    /// Every cell of the arrangement gets an exact interior point; with `faces`, every face of every
+    /// dimension is checked too (`checkFaces`), against the exact expected Euler characteristic
+    /// (Faces.expectedEulerOfRank on the exact rank).
+    let check (ctx: ExactData) (arr: Arrangement) (faces: bool) (budget: int) : ExactCellCheck * string list =
+        let cellFailures = ResizeArray<string>()
         let mutable withPoint = 0
         let mutable fallbacks = 0
         let cellSigns = HashSet<SignVector>()
@@ -249,65 +305,16 @@ module internal ExactCells =
                     fallbacks <- fallbacks + 1
             | None -> cellFailures.Add(sprintf "cell %d (%O): no rational point satisfies its sign vector exactly" c cell.Signs)
 
-        let expected = Faces.expectedEulerOfRank n ctx.Rank
+        let expected = Faces.expectedEulerOfRank arr.AmbientDimension ctx.Rank
 
-        let faceCount, euler =
-            if not faces then
-                None, None
+        let faceCount, euler, faceFailures, failures =
+            if faces then
+                let count, chi, faceFailures, failures =
+                    checkFaces ctx arr cellSigns expected budget
+
+                Some count, Some chi, List.ofSeq faceFailures, List.ofSeq failures
             else
-                let all = Faces.enumerate arr
-                let flats = Dictionary<string, BigInteger[][]>()
-                let seen = HashSet<SignVector>()
-                let f = Array.zeroCreate n
-                let everything = Array.init m id
-
-                for face in all do
-                    let signs = face.Signs.ToArray()
-                    let zeros = face.Signs.Zeros
-                    let key = System.String.Join(",", zeros)
-
-                    let zind =
-                        match flats.TryGetValue key with
-                        | true, z -> z
-                        | _ ->
-                            let rows = zeros |> Array.map (fun h -> ctx.Normals.[h])
-                            let z = IntegerLinear.independentSubset n rows |> Array.map (fun i -> rows.[i])
-                            flats.[key] <- z
-                            z
-
-                    let r = zind.Length
-                    // The face is an open cone in its flat, of dimension n − r, so on S^d it has dimension n − r − 1.
-                    let dim = n - r - 1
-
-                    if dim <> face.Dimension then
-                        faceFailures.Add(sprintf "face %O: floating dimension %d but exact dimension %d" face.Signs face.Dimension dim)
-
-                    if not (seen.Add face.Signs) then
-                        faceFailures.Add(sprintf "face %O listed twice" face.Signs)
-
-                    if dim >= 0 && dim < n then
-                        f.[dim] <- f.[dim] + 1
-
-                    if dim = n - 1 && not (cellSigns.Contains face.Signs) then
-                        faceFailures.Add(sprintf "face %O is a cell missing from the arrangement" face.Signs)
-
-                    if (interiorPointOnFlat ctx zind signs face.Interior everything budget).IsNone then
-                        faceFailures.Add(sprintf "face %O: no rational point satisfies its sign vector exactly" face.Signs)
-
-                if f.[n - 1] <> arr.CellCount then
-                    failures.Add(sprintf "the face complex has %d cells, the arrangement %d" f.[n - 1] arr.CellCount)
-
-                let chi = Faces.eulerCharacteristic f
-
-                if chi <> expected then
-                    failures.Add(
-                        sprintf
-                            "Euler characteristic Σ(−1)^k f_k = %d of the exactly checked faces, expected %d: the enumeration is incomplete"
-                            chi
-                            expected
-                    )
-
-                Some all.Length, Some chi
+                None, None, [], []
 
         {
             Cells = arr.CellCount
@@ -317,4 +324,4 @@ module internal ExactCells =
             EulerCharacteristic = euler
             ExpectedEulerCharacteristic = expected
         },
-        summarise cellFailures @ summarise faceFailures @ List.ofSeq failures
+        summarise cellFailures @ summarise (ResizeArray faceFailures) @ failures

@@ -1,6 +1,12 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Exact
 
 open Fractions
+open System
+open System.Numerics
+open TvRelu.Core.Numerics
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
 
 /// The exact supremum of the measure's certificate (THEORY.md §3, §8).
 type ExactSupremumCheck =
@@ -26,14 +32,6 @@ type ExactSupremumCheck =
         /// sup |η_p| ≤ 1 exactly: p itself is dual feasible.
         WithinOne: bool
     }
-
-namespace TvRelu.Core.Rationals
-
-open System
-open System.Numerics
-open Fractions
-open TvRelu.Core
-open TvRelu.Core.Numerics
 
 /// How the exact projection of one cell was obtained.
 type internal ProjectionStatus =
@@ -203,7 +201,10 @@ module internal ExactSupremum =
             let near =
                 [|
                     for k in 0 .. facets.Length - 1 do
-                        if abs (Dense.dot unitOutward.[k] hint.Point) <= 1e-7 * max scale 1e-300 then
+                        if
+                            abs (Dense.dot unitOutward.[k] hint.Point)
+                            <= Tolerances.nearFacet * max scale Tolerances.tiny
+                        then
                             yield facets.[k]
                 |]
 

@@ -1,4 +1,4 @@
-namespace TvRelu.Core.Rationals
+namespace TvRelu.Core.Exact
 
 open System
 open System.Numerics

@@ -7,7 +7,7 @@ open MathNet.Numerics.LinearAlgebra
 /// The dimensions met in this library are tiny (d + 1 ≤ 6), so plain loops beat
 /// allocating MathNet matrices in hot paths; MathNet is used where a decomposition
 /// (SVD, QR) has to be robust rather than fast.
-module Dense =
+module internal Dense =
 
     /// ⟨a, b⟩.
     let inline dot (a: float[]) (b: float[]) =
@@ -70,6 +70,18 @@ module Dense =
 
         r
 
+    /// The lexicographic order of vectors (shorter first), the order F#'s structural comparison gives arrays of
+    /// finite numbers, without its generic dispatch (which made sorting 10^5 directions take seconds).
+    let lexicographic (a: float[]) (b: float[]) =
+        let mutable r = compare a.Length b.Length
+        let mutable i = 0
+
+        while r = 0 && i < a.Length do
+            r <- compare a.[i] b.[i]
+            i <- i + 1
+
+        r
+
     /// A MathNet matrix whose rows are the given arrays.
     let ofRows (cols: int) (rows: float[][]) : Matrix<float> =
         if rows.Length = 0 then
@@ -77,8 +89,9 @@ module Dense =
         else
             Matrix<float>.Build.DenseOfRowArrays(rows)
 
-    /// The default relative rank tolerance: singular values at most max(m, n) · 1e-13 · σ_max are zero.
-    let private defaultRelative (rows: int) (cols: int) = float (max rows cols) * 1e-13
+    /// The default relative rank tolerance: singular values at most max(m, n) · `Tolerances.svdRank` · σ_max are zero.
+    let private defaultRelative (rows: int) (cols: int) =
+        float (max rows cols) * Tolerances.svdRank
 
     /// Numerical rank by SVD: singular values above relTol · σ_max count.
     let rankWithin (relTol: float) (cols: int) (rows: float[][]) =
@@ -90,10 +103,10 @@ module Dense =
             if s.Count = 0 then
                 0
             else
-                let tol = relTol * max s.[0] 1e-300
+                let tol = relTol * max s.[0] Tolerances.tiny
                 s |> Seq.filter (fun x -> x > tol) |> Seq.length
 
-    /// Numerical rank by SVD with the usual tolerance max(m, n) · ε · σ_max (ε taken as 1e-13).
+    /// Numerical rank by SVD with the usual tolerance max(m, n) · ε · σ_max (ε taken as `Tolerances.svdRank`).
     let rank (cols: int) (rows: float[][]) =
         rankWithin (defaultRelative rows.Length cols) cols rows
 
@@ -126,7 +139,7 @@ module Dense =
             let svd = padded.Svd(true)
             let s = svd.S
             let smax = if s.Count > 0 then s.[0] else 0.0
-            let tol = relTol * max smax 1e-300
+            let tol = relTol * max smax Tolerances.tiny
             let r = s |> Seq.filter (fun x -> x > tol) |> Seq.length
             let vt = svd.VT
             [| for j in r .. cols - 1 -> Array.init cols (fun i -> vt.[j, i]) |]
@@ -135,21 +148,30 @@ module Dense =
     let nullSpace (cols: int) (rows: float[][]) =
         nullSpaceWithin (defaultRelative rows.Length cols) cols rows
 
-    /// Solves the symmetric positive (semi)definite system A x = b by SVD-based pseudo-inverse,
-    /// which is the safe choice for the Newton systems of the polishing step, whose matrices
-    /// become singular exactly when the minimiser is not unique (THEORY.md §5).
-    let solveSymmetric (a: float[,]) (b: float[]) =
-        let m = Matrix<float>.Build.DenseOfArray a
-        let v = Vector<float>.Build.DenseOfArray b
-        let svd = m.Svd(true)
+    /// A⁺b by SVD, singular values at most `relTol` · σ_max counting as zero.
+    let private pseudoSolve (a: Matrix<float>) (b: float[]) (relTol: float) =
+        let svd = a.Svd(true)
         let s = svd.S
         let smax = if s.Count > 0 then s.[0] else 0.0
-        let tol = float b.Length * 1e-14 * max smax 1e-300
-        let ut = svd.U.Transpose() * v
-        let w = Vector<float>.Build.Dense(b.Length)
+        let tol = relTol * max smax Tolerances.tiny
+        let ut = svd.U.Transpose() * Vector<float>.Build.DenseOfArray b
+        let w = Vector<float>.Build.Dense(a.ColumnCount)
 
         for i in 0 .. s.Count - 1 do
             if s.[i] > tol then
                 w.[i] <- ut.[i] / s.[i]
 
         (svd.VT.Transpose() * w).ToArray()
+
+    /// Solves the symmetric positive (semi)definite system A x = b by SVD-based pseudo-inverse,
+    /// which is the safe choice for the Newton systems of the polishing step, whose matrices
+    /// become singular exactly when the minimiser is not unique (THEORY.md §5).
+    let solveSymmetric (a: float[,]) (b: float[]) =
+        pseudoSolve (Matrix<float>.Build.DenseOfArray a) b (float b.Length * Tolerances.pseudoInverse)
+
+    /// The least-norm solution p of A p = b (A given by its rows, `cols` unknowns) by the SVD pseudo-inverse,
+    /// and the residual ‖A p − b‖ (0 when the system is solvable).
+    let leastNorm (rows: float[][]) (cols: int) (b: float[]) =
+        let a = ofRows cols rows
+        let p = pseudoSolve a b (float (max rows.Length cols) * Tolerances.pseudoInverse)
+        p, norm (Array.init rows.Length (fun i -> dot rows.[i] p - b.[i]))

@@ -1,7 +1,10 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Solver
 
 open System
 open System.Diagnostics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
 
 /// P_λ solved to a certified gap by the two exact solvers together (THEORY.md §2, §4). Column
 /// generation runs first; when it stops uncertified (a stalled restricted problem), sliding
@@ -44,19 +47,20 @@ module CertifiedSolve =
                         options
                         sol.Timings.Enumeration
                         faces
-                        (fw.Measure,
-                         fw.Assessment,
-                         sol.Rounds + fw.Rounds,
-                         { Solve.Blocks = [||]; Solve.U = [||] },
-                         sol.Timings.Solve + sw.Elapsed,
-                         sol.Timings.Certification)
+                        {
+                            Measure = fw.Measure
+                            Assessment = fw.Assessment
+                            Rounds = sol.Rounds + fw.Rounds
+                            State = ColumnGeneration.empty
+                            SolveTime = sol.Timings.Solve + sw.Elapsed
+                            CertificationTime = sol.Timings.Certification
+                        }
 
                 rescued
 
     /// Solves P_λ(y) from the data: `onArrangement` after the exact enumeration.
     let solve (data: Dataset) (lambda: float) (options: SolverOptions) =
-        if not (lambda > 0.0) || Double.IsInfinity lambda || Double.IsNaN lambda then
-            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        Lambda.requirePositive "lambda" lambda
 
         let sw = Stopwatch.StartNew()
         let arr = Arrangement.ofDataset data

@@ -1,8 +1,10 @@
 namespace TvRelu.Core.Solver
 
 open System
-open TvRelu.Core
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
 
 /// One (cell, sign) column of the exact finite reformulation (THEORY.md §4): the variable
 /// u ∈ K_C contributes σ D_C X̃ u to Kμ and ‖u‖ to the TV norm.
@@ -225,6 +227,263 @@ module internal Restricted =
 
         x
 
+    /// Merges support blocks of one sign whose directions agree to `tol` (the one merge, `Merge.greedy`):
+    /// each block joins the first earlier non-zero block it matches, which takes its mass (u_a ← u_a + u_b,
+    /// u_b ← 0; `cleared b` is told), so later blocks are compared with the merged direction.
+    let private mergeBlocks (n: int) (blocks: Block[]) (u: float[]) (tol: float) (cleared: int -> unit) =
+        let blockOf b = Array.sub u (b * n) n
+
+        let direction b =
+            let ub = blockOf b in Dense.scale (1.0 / Dense.norm ub) ub
+
+        Merge.amongAll
+            blocks.Length
+            (fun b -> Dense.norm (blockOf b) > 0.0)
+            (fun a b ->
+                blocks.[a].Sign = blocks.[b].Sign
+                && Dense.distance (direction a) (direction b) <= tol)
+            (fun a b ->
+                Array.blit (Dense.axpy 1.0 (blockOf b) (blockOf a)) 0 u (a * n) n
+                Array.blit (Array.zeroCreate n) 0 u (b * n) n
+                cleared b)
+        |> ignore
+
+    /// The facets of a block's cone that the block touches (within `tol` of its norm, unit normals).
+    let private touchedFacets (block: Block) (tol: float) (ub: float[]) =
+        let nu = Dense.norm ub
+
+        if nu = 0.0 then
+            Set.empty
+        else
+            block.Normals
+            |> Array.indexed
+            |> Array.filter (fun (_, a) -> abs (Dense.dot a ub) <= tol * nu)
+            |> Array.map fst
+            |> Set.ofArray
+
+    /// The Newton direction on the faces. With P the columns of the face bases (reduced → stacked
+    /// coordinates), the reduced Hessian Pᵀ(Q + λ ∇²Σ‖u_b‖)P, with a little Levenberg damping that keeps the
+    /// step a descent direction when atoms of adjacent thin cells make it nearly singular, and the reduced
+    /// gradient Pᵀ(∇f + λ û_b) give the step du = −P H⁺ g.
+    let private newtonDirection (n: int) (q: float[,]) (lambda: float) (u: float[]) (g: float[]) (support: int[]) (bases: float[][][]) =
+        let size = u.Length
+        let dims = bases |> Array.map Array.length
+        let offs = Array.scan (+) 0 dims
+        let total = offs.[support.Length]
+
+        let col j =
+            let k = Array.findIndexBack (fun o -> o <= j) offs.[0 .. support.Length - 1]
+            let full = Array.zeroCreate size
+            Array.blit bases.[k].[j - offs.[k]] 0 full (support.[k] * n) n
+            full
+
+        let cols = Array.init total col
+
+        let qcols =
+            cols
+            |> Array.map (fun cj ->
+                Array.init size (fun i ->
+                    let mutable s = 0.0
+
+                    for j in 0 .. size - 1 do
+                        s <- s + q.[i, j] * cj.[j]
+
+                    s))
+
+        let hess = Array2D.init total total (fun i j -> Dense.dot cols.[i] qcols.[j])
+        let grad = Array.init total (fun i -> Dense.dot cols.[i] g)
+
+        support
+        |> Array.iteri (fun k b ->
+            let ub = Array.sub u (b * n) n
+            let nu = Dense.norm ub
+            let z = bases.[k] |> Array.map (fun v -> Dense.dot v ub)
+
+            for i in 0 .. dims.[k] - 1 do
+                grad.[offs.[k] + i] <- grad.[offs.[k] + i] + lambda * z.[i] / nu
+
+                for j in 0 .. dims.[k] - 1 do
+                    let id = if i = j then 1.0 else 0.0
+
+                    hess.[offs.[k] + i, offs.[k] + j] <-
+                        hess.[offs.[k] + i, offs.[k] + j]
+                        + lambda * (id - z.[i] * z.[j] / (nu * nu)) / nu)
+
+        let mutable dmax = 0.0
+
+        for i in 0 .. total - 1 do
+            dmax <- max dmax hess.[i, i]
+
+        for i in 0 .. total - 1 do
+            hess.[i, i] <- hess.[i, i] + Tolerances.newtonDamping * dmax
+
+        Dense.scale -1.0 (Dense.combine cols (Dense.solveSymmetric hess grad) size)
+
+    /// The ratio test: the longest step α ≤ 1 along du before a support block crosses a facet not in its face,
+    /// and that facet (block, facet index).
+    let private ratioTest (n: int) (blocks: Block[]) (faces: Set<int>[]) (u: float[]) (du: float[]) (support: int[]) =
+        let mutable alphaMax = 1.0
+        let mutable blocking = None
+
+        for b in support do
+            let ub = Array.sub u (b * n) n
+            let db = Array.sub du (b * n) n
+
+            blocks.[b].Normals
+            |> Array.iteri (fun i a ->
+                if not (faces.[b].Contains i) then
+                    let rate = Dense.dot a db
+
+                    if rate > 0.0 then
+                        let slack = -(Dense.dot a ub)
+                        let alpha = max 0.0 slack / rate
+
+                        if alpha < alphaMax then
+                            alphaMax <- alpha
+                            blocking <- Some(b, i))
+
+        alphaMax, blocking
+
+    /// One Newton step on the faces, u updated in place; true when it made progress (moved the point, or
+    /// added a blocking facet to a face at a zero step). Steps are judged by the exact difference
+    /// F(u + a du) − F(u), not by two values of F, whose rounding (they carry ½‖y‖²) hides the decrease near
+    /// the optimum.
+    let private newtonMove
+        (n: int)
+        (blocks: Block[])
+        (q: float[,])
+        (c: float[])
+        (lambda: float)
+        (u: float[])
+        (faces: Set<int>[])
+        (du: float[])
+        (support: int[])
+        =
+        let stepNorm = Dense.norm du
+        let unorm = Dense.norm u
+        let uBefore = Array.copy u
+        let facesBefore = Array.copy faces
+        let moving = stepNorm > Tolerances.newtonStepNegligible * unorm
+
+        if moving then
+            let alphaMax, blocking = ratioTest n blocks faces u du support
+            // A facet touched to rounding but not yet in F_b blocks at a zero step: it joins F_b at once (the
+            // usual active-set move), else the point could never move.
+            match blocking with
+            | Some(b, i) when alphaMax <= Tolerances.stepLengthZero -> faces.[b] <- faces.[b].Add i
+            | _ -> ()
+
+            let mutable a = alphaMax
+            let mutable accepted = false
+
+            while not accepted && a > Tolerances.stepLengthZero do
+                let un = Dense.axpy a du u
+
+                if
+                    change n q c lambda u un <= 0.0
+                    || a * stepNorm <= Tolerances.newtonStepAccept * unorm
+                then
+                    accepted <- true
+                    Array.blit un 0 u 0 u.Length
+                else
+                    a <- 0.5 * a
+
+            match blocking with
+            | Some(b, i) when accepted && a = alphaMax -> faces.[b] <- faces.[b].Add i
+            | _ -> ()
+
+        let moved = Dense.norm (Dense.sub u uBefore)
+
+        moving
+        && ((moved = 0.0 && faces <> facesBefore)
+            || moved > Tolerances.newtonProgress * stepNorm)
+
+    /// At a point stationary on the faces: releases, in the first support block that has one, the facet with
+    /// the most negative multiplier of −∇_b − λ û_b = Σ_{i ∈ F_b} ν_i a_i; true when one was released.
+    let private releaseFacet (n: int) (blocks: Block[]) (lambda: float) (u: float[]) (g: float[]) (faces: Set<int>[]) (support: int[]) =
+        let mutable released = false
+
+        for b in support do
+            if not released && not faces.[b].IsEmpty then
+                let ub = Array.sub u (b * n) n
+
+                let r =
+                    Dense.axpy (-lambda / Dense.norm ub) ub (Dense.scale -1.0 (Array.sub g (b * n) n))
+
+                let idx = faces.[b] |> Set.toArray
+                let normals = idx |> Array.map (fun i -> blocks.[b].Normals.[i])
+                // With dependent facet normals (several hyperplanes through the atom) the least-norm
+                // multipliers can be negative although a non-negative representation exists, so non-negative
+                // least squares decides first.
+                let nonneg = Nnls.solve normals r
+                let miss = Dense.norm (Dense.sub (Dense.combine normals nonneg n) r)
+
+                let nu =
+                    Dense.solveSymmetric
+                        (Array2D.init idx.Length idx.Length (fun i j -> Dense.dot normals.[i] normals.[j]))
+                        (normals |> Array.map (fun a -> Dense.dot a r))
+
+                let worst = Array.minBy snd (Array.zip idx nu)
+
+                if
+                    miss > Tolerances.multiplierMiss * (lambda + Dense.norm r)
+                    && snd worst < -Tolerances.multiplierNegative * (lambda + Dense.norm r)
+                then
+                    faces.[b] <- faces.[b].Remove(fst worst)
+                    released <- true
+
+        released
+
+    /// At a point stationary on the faces with non-negative multipliers: admits the zero block that violates
+    /// its certificate ‖Π_{K_b}(−∇_b)‖ ≤ λ the most (along a direction no support block of its sign holds),
+    /// by an exact line minimisation along d = Π_{K_b}(−∇_b)/‖·‖: f(t) = f + t (⟨∇_b, d⟩ + λ) + ½ t² dᵀQ_bb d,
+    /// with ⟨−∇_b, d⟩ = ‖Π(−∇_b)‖. False when no zero block violates its certificate: the KKT conditions hold.
+    let private admitBlock
+        (n: int)
+        (blocks: Block[])
+        (q: float[,])
+        (lambda: float)
+        (u: float[])
+        (g: float[])
+        (faces: Set<int>[])
+        (support: int[])
+        =
+        let unit (v: float[]) = Dense.scale (1.0 / Dense.norm v) v
+
+        let occupied (b: int) (dir: float[]) =
+            support
+            |> Array.exists (fun a ->
+                blocks.[a].Sign = blocks.[b].Sign
+                && Dense.distance (unit (Array.sub u (a * n) n)) dir
+                   <= Tolerances.occupiedDirection)
+
+        let mutable worst = -1
+        let mutable worstValue = lambda * (1.0 + Tolerances.pricingSlack)
+        let mutable worstDir = [||]
+
+        for b in 0 .. blocks.Length - 1 do
+            if Dense.norm (Array.sub u (b * n) n) = 0.0 then
+                let p = Cone.project blocks.[b].Normals (Dense.scale -1.0 (Array.sub g (b * n) n))
+                let dir = Dense.scale (1.0 / max p.Norm Tolerances.tiny) p.Point
+
+                if p.Norm > worstValue && not (occupied b dir) then
+                    worstValue <- p.Norm
+                    worst <- b
+                    worstDir <- Dense.scale (1.0 / p.Norm) p.Point
+
+        if worst >= 0 then
+            let mutable curv = 0.0
+
+            for i in 0 .. n - 1 do
+                for j in 0 .. n - 1 do
+                    curv <- curv + worstDir.[i] * q.[worst * n + i, worst * n + j] * worstDir.[j]
+
+            let t = (worstValue - lambda) / max curv Tolerances.tiny
+            Array.blit (Dense.scale t worstDir) 0 u (worst * n) n
+            faces.[worst] <- touchedFacets blocks.[worst] Tolerances.enteringFace worstDir
+
+        worst >= 0
+
     /// Active-set Newton polishing of the restricted problem, from the FISTA point u.
     ///
     /// On the support P, each block u_b lives on a face of its cone, the subspace of the facets F_b it
@@ -239,45 +498,16 @@ module internal Restricted =
         let nb = blocks.Length
         let blockOf (u: float[]) b = Array.sub u (b * n) n
         let u = Array.copy u0
-        let norm0 = Array.init nb (fun b -> Dense.norm (blockOf u b))
 
-        if Array.forall (fun x -> x = 0.0) norm0 then
+        if Array.forall (fun x -> x = 0.0) u0 then
             None
         else
             // Blocks of adjacent cells whose atoms sit at the same boundary point are one atom.
-            for b in 0 .. nb - 1 do
-                if norm0.[b] > 0.0 then
-                    let tb = Dense.scale (1.0 / norm0.[b]) (blockOf u b)
-
-                    for a in 0 .. b - 1 do
-                        let ua = blockOf u a
-                        let na = Dense.norm ua
-
-                        if
-                            na > 0.0
-                            && blocks.[a].Sign = blocks.[b].Sign
-                            && Dense.distance (Dense.scale (1.0 / na) ua) tb <= 1e-7
-                            && Dense.norm (blockOf u b) > 0.0
-                        then
-                            Array.blit (Dense.axpy 1.0 (blockOf u b) ua) 0 u (a * n) n
-                            Array.blit (Array.zeroCreate n) 0 u (b * n) n
+            mergeBlocks n blocks u Tolerances.fistaAccuracy ignore
 
             let faces =
-                Array.init nb (fun b ->
-                    let ub = blockOf u b
-                    let nu = Dense.norm ub
+                Array.init nb (fun b -> touchedFacets blocks.[b] Tolerances.fistaAccuracy (blockOf u b))
 
-                    if nu = 0.0 then
-                        Set.empty
-                    else
-                        blocks.[b].Normals
-                        |> Array.indexed
-                        |> Array.filter (fun (_, a) -> abs (Dense.dot a ub) <= 1e-7 * nu)
-                        |> Array.map fst
-                        |> Set.ofArray)
-
-            let fObj (v: float[]) = objective n q c yy lambda v
-            let startObj = fObj u0
             let mutable iter = 0
             let mutable fin = false
 
@@ -286,244 +516,36 @@ module internal Restricted =
                 // Two support blocks at one point (adjacent cells meeting at a boundary atom, or a block
                 // admitted where another already sits) are one atom: keeping both makes the Hessian
                 // exactly singular along the transfer of mass between them, and Newton stalls.
-                for b in 0 .. nb - 1 do
-                    let ub = blockOf u b
-                    let nb' = Dense.norm ub
-
-                    if nb' > 0.0 then
-                        let tb = Dense.scale (1.0 / nb') ub
-                        let mutable a = 0
-
-                        while a < b do
-                            let ua = blockOf u a
-                            let na = Dense.norm ua
-
-                            if
-                                na > 0.0
-                                && blocks.[a].Sign = blocks.[b].Sign
-                                && Dense.distance (Dense.scale (1.0 / na) ua) tb <= 1e-8
-                            then
-                                Array.blit (Dense.axpy 1.0 ub ua) 0 u (a * n) n
-                                Array.blit (Array.zeroCreate n) 0 u (b * n) n
-                                faces.[b] <- Set.empty
-                                a <- b
-                            else
-                                a <- a + 1
+                mergeBlocks n blocks u Tolerances.polishMerge (fun b -> faces.[b] <- Set.empty)
 
                 let support =
-                    [|
-                        for b in 0 .. nb - 1 do
-                            if Dense.norm (blockOf u b) > 0.0 then
-                                yield b
-                    |]
+                    [| 0 .. nb - 1 |] |> Array.filter (fun b -> Dense.norm (blockOf u b) > 0.0)
 
                 let bases =
                     support
                     |> Array.map (fun b -> Dense.nullSpace n [| for i in faces.[b] -> blocks.[b].Normals.[i] |])
-                // A block whose face is the apex alone cannot carry mass: drop it.
-                let empty = Array.tryFindIndex (fun (v: float[][]) -> v.Length = 0) bases
 
-                match empty with
+                match Array.tryFindIndex (fun (v: float[][]) -> v.Length = 0) bases with
                 | Some k ->
-                    let b = support.[k]
-                    Array.blit (Array.zeroCreate n) 0 u (b * n) n
-                    faces.[b] <- Set.empty
+                    // A block whose face is the apex alone cannot carry mass: drop it.
+                    Array.blit (Array.zeroCreate n) 0 u (support.[k] * n) n
+                    faces.[support.[k]] <- Set.empty
                 | None ->
-                    let dims = bases |> Array.map Array.length
-                    let offs = Array.scan (+) 0 dims
-                    let total = offs.[support.Length]
-                    // Columns of P (reduced → stacked coordinates), and QP.
-                    let col j =
-                        let k = (Array.findIndexBack (fun o -> o <= j) offs.[0 .. support.Length - 1])
-                        let b = support.[k]
-                        let v = bases.[k].[j - offs.[k]]
-                        let full = Array.zeroCreate (nb * n)
-                        Array.blit v 0 full (b * n) n
-                        full
-
-                    let cols = Array.init total col
                     let g = gradient q c u
-
-                    let qcols =
-                        cols
-                        |> Array.map (fun cj ->
-                            Array.init (nb * n) (fun i ->
-                                let mutable s = 0.0 in
-
-                                (for j in 0 .. nb * n - 1 do
-                                    s <- s + q.[i, j] * cj.[j])
-
-                                s))
-
-                    let hess = Array2D.init total total (fun i j -> Dense.dot cols.[i] qcols.[j])
-                    let grad = Array.init total (fun i -> Dense.dot cols.[i] g)
-
-                    support
-                    |> Array.iteri (fun k b ->
-                        let ub = blockOf u b
-                        let nu = Dense.norm ub
-                        let z = bases.[k] |> Array.map (fun v -> Dense.dot v ub)
-
-                        for i in 0 .. dims.[k] - 1 do
-                            grad.[offs.[k] + i] <- grad.[offs.[k] + i] + lambda * z.[i] / nu
-
-                            for j in 0 .. dims.[k] - 1 do
-                                let id = if i = j then 1.0 else 0.0
-
-                                hess.[offs.[k] + i, offs.[k] + j] <-
-                                    hess.[offs.[k] + i, offs.[k] + j]
-                                    + lambda * (id - z.[i] * z.[j] / (nu * nu)) / nu)
-                    // A little Levenberg damping keeps the step a descent direction when atoms of
-                    // adjacent thin cells make the Hessian nearly singular.
-                    let mutable dmax = 0.0
-
-                    for i in 0 .. total - 1 do
-                        dmax <- max dmax hess.[i, i]
-
-                    for i in 0 .. total - 1 do
-                        hess.[i, i] <- hess.[i, i] + 1e-12 * dmax
-
-                    let step = Dense.solveSymmetric hess grad
-                    let du = Dense.scale -1.0 (Dense.combine cols step (nb * n))
-                    let stepNorm = Dense.norm du
-                    let unorm = Dense.norm u
-                    let uBefore = Array.copy u
-                    let facesBefore = Array.copy faces
-
-                    if stepNorm > 1e-12 * unorm then
-                        // Ratio test against the facets not in F_b.
-                        let mutable alphaMax = 1.0
-                        let mutable blocking = None
-
-                        for b in support do
-                            let ub = blockOf u b
-                            let db = blockOf du b
-
-                            blocks.[b].Normals
-                            |> Array.iteri (fun i a ->
-                                if not (faces.[b].Contains i) then
-                                    let rate = Dense.dot a db
-
-                                    if rate > 0.0 then
-                                        let slack = -(Dense.dot a ub)
-                                        let alpha = max 0.0 slack / rate
-
-                                        if alpha < alphaMax then
-                                            alphaMax <- alpha
-                                            blocking <- Some(b, i))
-                        // A facet touched to rounding but not yet in F_b blocks at a zero step: it joins
-                        // F_b at once (the usual active-set move), else the point could never move.
-                        match blocking with
-                        | Some(b, i) when alphaMax <= 1e-14 -> faces.[b] <- faces.[b].Add i
-                        | _ -> ()
-                        // Steps are judged by the exact difference F(u + a du) − F(u), not by two values of F,
-                        // whose rounding (they carry ½‖y‖²) hides the decrease near the optimum.
-                        let mutable a = alphaMax
-                        let mutable accepted = false
-
-                        while not accepted && a > 1e-14 do
-                            let un = Dense.axpy a du u
-
-                            if change n q c lambda u un <= 0.0 || a * stepNorm <= 1e-8 * unorm then
-                                accepted <- true
-                                Array.blit un 0 u 0 u.Length
-                            else
-                                a <- 0.5 * a
-
-                        match blocking with
-                        | Some(b, i) when accepted && a = alphaMax -> faces.[b] <- faces.[b].Add i
-                        | _ -> ()
-                    // No progress along the Newton direction means stationarity to rounding: go on to
-                    // the multiplier and zero-block checks.
-                    let zeroStepBlock =
-                        (stepNorm > 1e-12 * unorm)
-                        && Dense.norm (Dense.sub u uBefore) = 0.0
-                        && faces <> facesBefore
-
-                    if
-                        zeroStepBlock
-                        || (stepNorm > 1e-12 * unorm && Dense.norm (Dense.sub u uBefore) > 1e-6 * stepNorm)
-                    then
-                        ()
-                    else
-                        // Stationary on the faces: release a facet with a negative multiplier, else
-                        // admit the worst zero block violating its certificate, else done.
-                        let mutable released = false
-
-                        for k in 0 .. support.Length - 1 do
-                            let b = support.[k]
-
-                            if not released && not faces.[b].IsEmpty then
-                                let ub = blockOf u b
-                                let r = Dense.axpy (-lambda / Dense.norm ub) ub (Dense.scale -1.0 (blockOf g b))
-                                let idx = faces.[b] |> Set.toArray
-                                let normals = idx |> Array.map (fun i -> blocks.[b].Normals.[i])
-                                // With dependent facet normals (several hyperplanes through the atom) the
-                                // least-norm multipliers can be negative although a non-negative
-                                // representation exists, so non-negative least squares decides first.
-                                let nonneg = Nnls.solve normals r
-                                let miss = Dense.norm (Dense.sub (Dense.combine normals nonneg n) r)
-
-                                let nu =
-                                    Dense.solveSymmetric
-                                        (Array2D.init idx.Length idx.Length (fun i j -> Dense.dot normals.[i] normals.[j]))
-                                        (normals |> Array.map (fun a -> Dense.dot a r))
-
-                                let worst = Array.minBy snd (Array.zip idx nu)
-
-                                if
-                                    miss > 1e-9 * (lambda + Dense.norm r)
-                                    && snd worst < -1e-10 * (lambda + Dense.norm r)
-                                then
-                                    faces.[b] <- faces.[b].Remove(fst worst)
-                                    released <- true
-
-                        if not released then
-                            let mutable worst = -1
-                            let mutable worstValue = lambda * (1.0 + 1e-12)
-                            let mutable worstDir = [||]
-
-                            for b in 0 .. nb - 1 do
-                                if Dense.norm (blockOf u b) = 0.0 then
-                                    let p = Cone.project blocks.[b].Normals (Dense.scale -1.0 (blockOf g b))
-                                    let dir = Dense.scale (1.0 / max p.Norm 1e-300) p.Point
-
-                                    let occupied =
-                                        support
-                                        |> Array.exists (fun a ->
-                                            let ua = blockOf u a
-
-                                            blocks.[a].Sign = blocks.[b].Sign
-                                            && Dense.distance (Dense.scale (1.0 / Dense.norm ua) ua) dir <= 1e-12)
-
-                                    if p.Norm > worstValue && not occupied then
-                                        worstValue <- p.Norm
-                                        worst <- b
-                                        worstDir <- Dense.scale (1.0 / p.Norm) p.Point
-
-                            if worst < 0 then
-                                fin <- true
-                            else
-                                // Exact line minimisation along the entering direction d:
-                                // f(t) = f + t (⟨∇_b, d⟩ + λ) + ½ t² dᵀQ_bb d, and ⟨−∇_b, d⟩ = ‖Π(−∇_b)‖.
-                                let mutable curv = 0.0
-
-                                for i in 0 .. n - 1 do
-                                    for j in 0 .. n - 1 do
-                                        curv <- curv + worstDir.[i] * q.[worst * n + i, worst * n + j] * worstDir.[j]
-
-                                let t = (worstValue - lambda) / max curv 1e-300
-                                Array.blit (Dense.scale t worstDir) 0 u (worst * n) n
-
-                                faces.[worst] <-
-                                    blocks.[worst].Normals
-                                    |> Array.indexed
-                                    |> Array.filter (fun (_, a) -> abs (Dense.dot a worstDir) <= 1e-9)
-                                    |> Array.map fst
-                                    |> Set.ofArray
+                    let du = newtonDirection n q lambda u g support bases
+                    // No progress along the Newton direction means stationarity to rounding: release a facet
+                    // with a negative multiplier, else admit the worst zero block violating its certificate,
+                    // else done.
+                    if not (newtonMove n blocks q c lambda u faces du support) then
+                        fin <-
+                            not (releaseFacet n blocks lambda u g faces support)
+                            && not (admitBlock n blocks q lambda u g faces support)
             // The polished point satisfies the KKT conditions; FISTA's may only be close in value, so a
             // difference at the rounding level of the objective must not reject it.
-            if change n q c lambda u0 u <= 1e-12 * abs startObj then
+            if
+                change n q c lambda u0 u
+                <= Tolerances.objectiveRounding * abs (objective n q c yy lambda u0)
+            then
                 Some u
             else
                 None

@@ -1,6 +1,8 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Training
 
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+
 
 /// The implicit regulariser of SGD with label noise and its weighted-TV form (THEORY.md §7 (ii)).
 ///
@@ -57,9 +59,9 @@ module LabelNoise =
         let a, b = activeMoments tol data theta
         2.0 / float data.Count * sqrt (a * b)
 
-    /// The boundary tolerance used for measures (1e-12 on unit vectors): see `activeMoments`.
+    /// The boundary tolerance used for measures (`Tolerances.weightBoundary`, on unit vectors): see `activeMoments`.
     [<Literal>]
-    let boundaryTolerance = 1e-12
+    let boundaryTolerance = Tolerances.weightBoundary
 
     /// ω(θ) with the library's boundary tolerance.
     let weight (data: Dataset) (theta: float[]) = weightWith boundaryTolerance data theta

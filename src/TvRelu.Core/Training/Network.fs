@@ -1,7 +1,8 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Training
 
 open System
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
 
 /// A two-layer ReLU network x ↦ Σ_j c_j σ(⟨w_j, x⟩ + b_j) of width m, the finite-width object that
 /// THEORY.md §1 relates to measures. Neuron j is θ_j = (w_j, b_j) ∈ R^{d+1}, so that
@@ -71,9 +72,15 @@ type ClusterOptions =
     /// 0.01 rad (about 0.6°) and 1e-3 of the total mass.
     static member Default =
         {
-            AngleTolerance = 0.01
-            MassTolerance = 1e-3
+            AngleTolerance = Tolerances.clusterAngle
+            MassTolerance = Tolerances.clusterMass
         }
+
+    /// A copy joining neurons within `angle` radians.
+    member o.WithAngleTolerance(angle: float) = { o with AngleTolerance = angle }
+
+    /// A copy ignoring neurons with at most `fraction` of the total mass.
+    member o.WithMassTolerance(fraction: float) = { o with MassTolerance = fraction }
 
 /// Scratch for the objective and gradient of width-m networks on one data set: the augmented inputs
 /// as one flat row-major N × (d+1) array (contiguous for the inner loop), the fit, and the m × N
@@ -121,13 +128,6 @@ module Network =
     /// The network of a flat parameter array (stride d + 2), as the optimisers hold it.
     let internal ofParameters (ambient: int) (p: float[]) = Network(ambient, Array.copy p)
 
-    /// A standard normal deviate by Box–Muller: System.Random has none, and a fixed algorithm keeps
-    /// runs reproducible across platforms for a given seed.
-    let internal gaussian (rng: Random) =
-        let u1 = 1.0 - rng.NextDouble()
-        let u2 = rng.NextDouble()
-        sqrt (-2.0 * log u1) * cos (2.0 * Math.PI * u2)
-
     /// A seeded random network of the given width on inputs of dimension d (THEORY.md §1, §7).
     let initialise (init: Initialisation) (seed: int) (width: int) (d: int) =
         if width < 1 then
@@ -150,16 +150,16 @@ module Network =
 
             for j in 0 .. width - 1 do
                 for k in 0 .. n - 1 do
-                    p.[j * (n + 1) + k] <- sw * gaussian rng
+                    p.[j * (n + 1) + k] <- sw * Sampling.gaussian rng
 
-                p.[j * (n + 1) + n] <- sc * gaussian rng
+                p.[j * (n + 1) + n] <- sc * Sampling.gaussian rng
         | Small scale ->
             if not (scale > 0.0) || Double.IsInfinity scale then
                 invalidArg "init" "the initialisation scale must be positive and finite"
 
             for j in 0 .. width - 1 do
-                let g = Array.init n (fun _ -> gaussian rng)
-                let ng = max (Dense.norm g) 1e-300
+                let g = Array.init n (fun _ -> Sampling.gaussian rng)
+                let ng = max (Dense.norm g) Tolerances.tiny
 
                 for k in 0 .. n - 1 do
                     p.[j * (n + 1) + k] <- scale * g.[k] / ng
@@ -352,23 +352,28 @@ module Network =
             |> Array.sortByDescending (fun j -> abs mass.[j])
 
         let cosTol = cos options.AngleTolerance
-        let seeds = ResizeArray<float[] * int>()
-        let members = ResizeArray<ResizeArray<int>>()
 
-        for j in order do
-            let u = Dense.scale (1.0 / Dense.norm (net.Neuron j)) (net.Neuron j)
-            let s = sign mass.[j]
-
-            match seeds |> Seq.tryFindIndex (fun (v, sv) -> sv = s && Dense.dot u v >= cosTol) with
-            | Some k -> members.[k].Add j
-            | None ->
-                seeds.Add((u, s))
-                members.Add(ResizeArray [ j ])
+        let units =
+            order
+            |> Array.map (fun j -> Dense.scale (1.0 / Dense.norm (net.Neuron j)) (net.Neuron j))
+        // Each neuron joins the first seed (heaviest first) of its sign within the angle: the one merge,
+        // `Merge.greedy`, over a grid of the seeds (a chord of angle α is at most α long).
+        let leaderOf, _ =
+            Merge.byDirection
+                options.AngleTolerance
+                units
+                (fun _ -> true)
+                (fun l i ->
+                    sign mass.[order.[l]] = sign mass.[order.[i]]
+                    && Dense.dot units.[i] units.[l] >= cosTol)
+                (fun _ _ -> ())
+        // Groups come in the order of their first member, the seed.
+        let groups = Array.init order.Length id |> Array.groupBy (fun p -> leaderOf.[p])
 
         [|
-            for k in 0 .. seeds.Count - 1 do
-                let seed, _ = seeds.[k]
-                let idx = members.[k].ToArray()
+            for l, positions in groups do
+                let seed = units.[l]
+                let idx = positions |> Array.map (fun p -> order.[p])
                 let sum = Array.zeroCreate n
                 let mutable spread = 0.0
 
@@ -388,11 +393,3 @@ module Network =
                         Spread = spread
                     }
         |]
-
-    /// The number of clusters (`cluster`) with the given options: the quantity THEORY.md §7 (i)
-    /// compares with |Σ|.
-    let clusterCount (options: ClusterOptions) (net: Network) = (cluster options net).Length
-
-    /// The measure of the clusters, one atom per cluster (for comparing with a sparse minimiser).
-    let clusteredMeasure (options: ClusterOptions) (net: Network) =
-        Measure.ofAtoms net.AmbientDimension (cluster options net |> Array.map (fun c -> c.Direction, c.Amplitude))

@@ -1,8 +1,12 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Training
 
 open System.Diagnostics
 open MathNet.Numerics.LinearAlgebra
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
 open TvRelu.Core.Solver
 
 /// An extreme value of the weighted certificate η_ω(θ) = ⟨q, φ(θ)⟩ / (λ ω(θ)) over the sphere.
@@ -97,7 +101,7 @@ module WeightedTv =
                 let ev = evd.EigenValues |> Seq.map (fun z -> z.Real) |> Seq.toArray
                 let emax = Array.max ev
 
-                if emax > 0.0 && Array.min ev > 1e-12 * emax then
+                if emax > 0.0 && Array.min ev > Tolerances.weightedDefinite * emax then
                     let vl =
                         Vector<float>.Build.DenseOfArray(basis |> Array.map (fun b -> Dense.dot b v))
 
@@ -108,7 +112,7 @@ module WeightedTv =
                         let theta = Dense.combine basis (z.ToArray()) n
                         let nt = Dense.norm theta
 
-                        if Cone.contains (1e-12 * nt) normals theta then
+                        if Cone.contains (Tolerances.weightBoundary * nt) normals theta then
                             let c = weightOf basis
 
                             if c > 0.0 && sqrt q / c > best then
@@ -176,7 +180,7 @@ module WeightedTv =
                 let nx = Dense.norm x
                 let proj = Dense.norm (basis |> Array.map (fun e -> Dense.dot e x))
 
-                if proj > 1e-10 * nx then
+                if proj > Tolerances.faceSpansRow * nx then
                     b <- b + nx * nx
 
             scale * sqrt b
@@ -206,35 +210,26 @@ module WeightedTv =
                     sqrt (max 0.0 (Dense.dot v z)) / (2.0 / float data.Count * sqrt minSq))
 
         let order = Array.init cells id |> Array.sortByDescending (fun c -> bounds.[c])
+        // The one scan (`Scan.best`); a cell whose bound ties the best to rounding is still visited.
+        let found =
+            Scan.best order (fun c -> bounds.[c] * (1.0 + Tolerances.weightedBoundSlack)) [ 1; -1 ] 1 0.0 (fun c sign ->
+                Some(cellMaximum arr data cert lineality (float sign) c))
 
-        let mutable best =
+        match found with
+        | [| (c, sign, value, arg) |] ->
+            {
+                Value = value
+                Argument = arg
+                Sign = sign
+                Cell = c
+            }
+        | _ ->
             {
                 Value = 0.0
                 Argument = Array.init n (fun k -> if k = n - 1 then -1.0 else 0.0)
                 Sign = 1
                 Cell = -1
             }
-
-        let mutable i = 0
-
-        while i < cells && bounds.[order.[i]] * (1.0 + 1e-9) > best.Value do
-            let c = order.[i]
-
-            for sign in [ 1; -1 ] do
-                let value, arg = cellMaximum arr data cert lineality (float sign) c
-
-                if value > best.Value then
-                    best <-
-                        {
-                            Value = value
-                            Argument = arg
-                            Sign = sign
-                            Cell = c
-                        }
-
-            i <- i + 1
-
-        best
 
     /// The objective, certified gap and exact sup |η_ω| of a measure ν for the weighted problem, with the point
     /// attaining the supremum. With q = y − Kν and s = sup|η_ω|, q̂ = q / max(1, s) is feasible for the weighted
@@ -244,15 +239,57 @@ module WeightedTv =
         let top = supremum arr data lambda q
         Gap.ofResidual data.LabelsRaw q lambda (LabelNoise.weightedTotalVariation data nu) top.Value tolerance, top
 
+    /// The label-noise weight as the sliding solver's atom penalty (THEORY.md §7): on the face with strictly
+    /// active rows S an atom u costs c_S √(uᵀG_S u), c_S = (2/N)√B_S, G_S = Σ_{i∈S} x̃_i x̃_iᵀ,
+    /// B_S = Σ_{i∈S} ‖x̃_i‖², with its gradient and Hessian on that face.
+    let internal atomPenalty (data: Dataset) : AtomPenalty =
+        let rows = data.AugmentedRaw
+
+        let onFace (active: int[]) (u: float[]) =
+            let n = u.Length
+            let gm = Array2D.zeroCreate n n
+            let mutable b = 0.0
+
+            for i in active do
+                let x = rows.[i]
+                b <- b + Dense.dot x x
+
+                for k in 0 .. n - 1 do
+                    for l in 0 .. n - 1 do
+                        gm.[k, l] <- gm.[k, l] + x.[k] * x.[l]
+
+            let c = 2.0 / float rows.Length * sqrt b
+
+            let gu =
+                Array.init n (fun k ->
+                    let mutable s = 0.0 in
+
+                    (for l in 0 .. n - 1 do
+                        s <- s + gm.[k, l] * u.[l])
+
+                    s)
+
+            let q = Dense.dot u gu
+
+            if q <= 0.0 then
+                0.0, Array.zeroCreate n, Array2D.zeroCreate n n
+            else
+                let sq = sqrt q
+                c * sq, Dense.scale (c / sq) gu, Array2D.init n n (fun k l -> c * (gm.[k, l] / sq - gu.[k] * gu.[l] / (q * sq)))
+
+        {
+            OnFace = onFace
+            FaceDependent = true
+        }
+
     /// Solves the weighted problem by sliding Frank–Wolfe with the exact weighted oracle above (the same loop
     /// as `SlidingFrankWolfe`, with the penalty c_F √(uᵀG_F u) on each face), to a certified gap.
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (options: FrankWolfeOptions) =
-        if not (lambda > 0.0) || System.Double.IsInfinity lambda then
-            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        Lambda.requirePositive "lambda" lambda
 
         let sw = Stopwatch.StartNew()
         let n = arr.AmbientDimension
-        let ctx = Sliding.context arr data lambda LabelNoiseWeight
+        let ctx = Sliding.context arr data lambda (atomPenalty data)
 
         let oracle us signs =
             let a, top =

@@ -1,6 +1,7 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Data
 
 open TvRelu.Core.Numerics
+
 
 /// One Dirac a · δ_θ with θ on the unit sphere S^d (THEORY.md §1). Arrays are never mutated
 /// by the library; constructors copy what they are given.
@@ -54,33 +55,39 @@ type Measure private (atoms: Atom[], dim: int) =
                 else
                     Some(Dense.scale (1.0 / n) u, a * n))
             |> Seq.toArray
-        // Greedy merge: each atom joins the first kept atom within the tolerance.
-        let kept = ResizeArray<float[] * float>()
+        // Atoms within the tolerance of an earlier kept atom join it (the one merge, `Merge.greedy`).
+        let directions = normalised |> Array.map fst
+        let amplitudes = normalised |> Array.map snd
 
-        for (u, a) in normalised do
-            match kept |> Seq.tryFindIndex (fun (v, _) -> Dense.distance u v <= mergeTolerance) with
-            | Some k ->
-                let v, b = kept.[k]
-                kept.[k] <- v, b + a
-            | None -> kept.Add((u, a))
+        let _, leaders =
+            Merge.byDirection
+                mergeTolerance
+                directions
+                (fun _ -> true)
+                (fun l i -> Dense.distance directions.[i] directions.[l] <= mergeTolerance)
+                (fun l i -> amplitudes.[l] <- amplitudes.[l] + amplitudes.[i])
 
         let atoms =
-            kept
-            |> Seq.filter (fun (_, a) -> a <> 0.0)
-            |> Seq.map (fun (u, a) -> { Direction = u; Amplitude = a })
-            |> Seq.sortWith (fun p q -> compare p.Direction q.Direction)
+            leaders
+            |> Seq.filter (fun l -> amplitudes.[l] <> 0.0)
+            |> Seq.map (fun l ->
+                {
+                    Direction = directions.[l]
+                    Amplitude = amplitudes.[l]
+                })
             |> Seq.toArray
+            |> Array.sortWith (fun p q -> Dense.lexicographic p.Direction q.Direction)
 
         Measure(atoms, dim)
 
 /// Operations on measures: the TV norm, the forward operator K and the network function f_μ.
 module Measure =
 
-    /// Two directions closer than this (Euclidean, on the unit sphere) are the same point.
-    /// 1e-9 is far below any angle the data can resolve in double precision after the
-    /// solver's polishing, and far above the rounding of a normalisation.
+    /// Two directions closer than this (Euclidean, on the unit sphere) are the same point
+    /// (`Tolerances.mergeAtoms`: far below any angle the data can resolve in double precision after
+    /// the solver's polishing, and far above the rounding of a normalisation).
     [<Literal>]
-    let mergeTolerance = 1e-9
+    let mergeTolerance = Tolerances.mergeAtoms
 
     /// The zero measure on S^d (dim = d + 1).
     let zero dim =

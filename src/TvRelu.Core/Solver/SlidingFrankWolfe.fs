@@ -1,7 +1,10 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Solver
 
+open System
 open System.Diagnostics
-open TvRelu.Core.Solver
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
 
 /// Settings of the sliding Frank–Wolfe solver.
 type FrankWolfeOptions =
@@ -21,6 +24,21 @@ type FrankWolfeOptions =
             MaxRounds = 500
             SlideIterations = 60
         }
+
+    /// A copy with the certified-gap tolerance `tolerance`.
+    member o.WithTolerance(tolerance: float) = { o with Tolerance = Some tolerance }
+
+    /// A copy with the certified-gap tolerance `tolerance`; null for the default max(1e-9 · J, 1e-13 · ½‖y‖²).
+    member o.WithTolerance(tolerance: Nullable<float>) =
+        { o with
+            Tolerance = Option.ofNullable tolerance
+        }
+
+    /// A copy with at most `rounds` Frank–Wolfe rounds.
+    member o.WithMaxRounds(rounds: int) = { o with MaxRounds = rounds }
+
+    /// A copy with `iterations` Newton iterations of the sliding step per round.
+    member o.WithSlideIterations(iterations: int) = { o with SlideIterations = iterations }
 
 /// A result of the sliding Frank–Wolfe solver.
 type FrankWolfeResult =
@@ -45,15 +63,14 @@ module SlidingFrankWolfe =
 
     /// Runs on a prepared arrangement of the data.
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (options: FrankWolfeOptions) =
-        if not (lambda > 0.0) || System.Double.IsInfinity lambda then
-            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        Lambda.requirePositive "lambda" lambda
 
         if options.MaxRounds < 1 then
             invalidArg "options" "MaxRounds must be at least 1"
 
         let sw = Stopwatch.StartNew()
         let n = arr.AmbientDimension
-        let ctx = Sliding.context arr data lambda Uniform
+        let ctx = Sliding.context arr data lambda Sliding.uniform
 
         let oracle us signs =
             let mu = Sliding.measureOf n us signs

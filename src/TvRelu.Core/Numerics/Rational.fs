@@ -1,4 +1,4 @@
-namespace TvRelu.Core.Rationals
+namespace TvRelu.Core.Numerics
 
 open System
 open System.Numerics
@@ -11,7 +11,7 @@ open Fractions
 /// `Fractions.Fraction.FromDouble`, because that function (8.3.2) is not exact at the edges of the
 /// format: it maps −0.0 to −2^−1023 and the subnormal 2^−1074 to 4503599627370497 / 2^1075.
 /// Everything else (arithmetic, reduction, comparison) is the `Fractions` package.
-module Rational =
+module internal Rational =
 
     /// x = m · 2^e exactly, with m odd (or m = 0 and e = 0 for ±0). Raises on NaN and ±∞.
     let dyadic (x: float) : BigInteger * int =

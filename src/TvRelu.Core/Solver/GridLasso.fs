@@ -1,9 +1,11 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Solver
 
 open System
 open System.Diagnostics
 open TvRelu.Core.Numerics
-open TvRelu.Core.Solver
+open TvRelu.Core.Data
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
 
 /// A result of the fixed-grid baseline.
 type GridLassoResult =
@@ -43,18 +45,17 @@ module GridLasso =
             let rng = Random(seed)
 
             Array.init count (fun _ ->
-                let g = Array.init (d + 1) (fun _ -> Network.gaussian rng)
+                let g = Array.init (d + 1) (fun _ -> Sampling.gaussian rng)
                 Dense.scale (1.0 / Dense.norm g) g)
 
     /// Solves the LASSO on the given directions exactly, by a working set: the amplitudes on the working set
     /// are the non-negative quadratic program of the split a = a⁺ − a⁻ (the exact amplitude solver of the
-    /// sliding Frank–Wolfe step), and the grid directions violating the LASSO's optimality condition
+    /// sliding Frank–Wolfe step, `Nnls.solveQuadratic`), and the grid directions violating the LASSO's optimality condition
     /// |⟨φ_k, y − Φa⟩| ≤ λ join the set, the worst first, until none does. (Coordinate descent stalls on
     /// a fine grid, whose neighbouring columns are nearly equal.) The result is then audited with the
     /// exact certificate, which looks at every direction, not only the grid's.
     let onArrangement (arr: Arrangement) (data: Dataset) (lambda: float) (grid: float[][]) (maxRounds: int) =
-        if not (lambda > 0.0) || Double.IsInfinity lambda then
-            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+        Lambda.requirePositive "lambda" lambda
 
         let sw = Stopwatch.StartNew()
         let rows = data.AugmentedRaw
@@ -83,7 +84,7 @@ module GridLasso =
                     for k in 0 .. m - 1 do
                         let c = abs (Dense.dot feats.[k] r)
 
-                        if c > lambda * (1.0 + 1e-12) && not (working.Contains k) then
+                        if c > lambda * (1.0 + Tolerances.pricingSlack) && not (working.Contains k) then
                             yield k, c
                 |]
                 |> Array.sortByDescending snd
@@ -114,7 +115,7 @@ module GridLasso =
                             yield max -a.[k] 0.0
                     |]
 
-                let b = Sliding.nonnegativeQuadratic q c b0
+                let b = Nnls.solveQuadratic q c b0
                 working |> Seq.iteri (fun s k -> a.[k] <- b.[2 * s] - b.[2 * s + 1])
                 working.RemoveAll(fun k -> a.[k] = 0.0) |> ignore
 
@@ -127,7 +128,3 @@ module GridLasso =
             Rounds = rounds
             Seconds = sw.Elapsed.TotalSeconds
         }
-
-    /// The baseline on a grid of `count` directions (see `directions`).
-    let solve (data: Dataset) (lambda: float) (count: int) =
-        onArrangement (Arrangement.ofDataset data) data lambda (directions data.Dimension count 0) 10_000

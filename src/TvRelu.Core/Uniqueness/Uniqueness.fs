@@ -1,6 +1,8 @@
-namespace TvRelu.Core
+namespace TvRelu.Core.Uniqueness
 
 open TvRelu.Core.Numerics
+open TvRelu.Core.Data
+
 
 /// Whether the minimiser is unique (THEORY.md §5).
 type UniquenessVerdict =
@@ -21,15 +23,11 @@ module Uniqueness =
     let feature (data: Dataset) (theta: float[]) =
         data.AugmentedRaw |> Array.map (fun x -> max 0.0 (Dense.dot theta x))
 
-    /// The relative tolerance of the numerical ranks below. Saturation points come from a certified
-    /// but floating-point solve and are accurate to about 1e-9 (THEORY.md §2: the gap bounds how far
-    /// a maximiser can move), so the columns φ(θ_j) carry errors of order ‖X̃‖ · 1e-9: singular values
-    /// of Φ_Σ below 1e-8 · σ_max cannot be told from zero. With machine-precision ranks, an antipodal
-    /// pair of saturation points on 1-D data (φ(θ) − φ(−θ) = X̃θ, so four pairs are dependent in a
-    /// plane) read as independent at σ ≈ 1e-10, and the verdict said "unique" where the polytope
-    /// had width 6 (found by the uniqueness audit, proofs-checks).
+    /// The relative tolerance of the numerical ranks below: singular values of Φ_Σ below this times
+    /// σ_max cannot be told from zero, because saturation points from a certified floating-point solve
+    /// are accurate to about 1e-9 (`Tolerances.uniquenessRank` gives the case that set it).
     [<Literal>]
-    let rankTolerance = 1e-8
+    let rankTolerance = Tolerances.uniquenessRank
 
     /// Decides uniqueness given the saturation points (direction, sign) and the amplitudes a*_j of a
     /// minimiser on them. Every minimiser is a* + δ with Φ_Σ δ = 0 and s_j (a*_j + δ_j) ≥ 0; for
@@ -64,7 +62,7 @@ module Uniqueness =
                 let zero =
                     [|
                         for j in 0 .. k - 1 do
-                            if abs amplitudes.[j] <= 1e-9 * max scale 1e-300 then
+                            if abs amplitudes.[j] <= Tolerances.zeroAmplitude * max scale Tolerances.tiny then
                                 yield j
                     |]
 
@@ -82,7 +80,7 @@ module Uniqueness =
                         let f = Array.init m (fun t -> -(rows |> Array.sumBy (fun r -> r.[t])))
                         let z = Nnls.solve rows f
                         let res = Dense.sub (Dense.combine rows z m) f
-                        Dense.norm res <= 1e-9 * (1.0 + Dense.norm f)
+                        Dense.norm res <= Tolerances.stiemkeResidual * (1.0 + Dense.norm f)
 
         {
             RankSufficient = rankSufficient
