@@ -413,3 +413,62 @@ let ``the streaming cost model is O(N d) in memory`` (n0: PositiveInt) (d0: Posi
     Assert.True(e2.Seconds > e1.Seconds)
     Assert.True((StreamingCost.estimate n d false 1).Seconds <= e1.Seconds)
     Assert.True((StreamingCost.estimate n d true 2).Seconds <= e1.Seconds)
+
+/// The pricing column generation calls (issue 13, "column generation on top"): for a dual vector q,
+/// the exact sup |η| and the k most violating columns are the stored enumeration's. Each column's
+/// sign vector is a cell of the stored arrangement, and its (cell, sign) is one of the stored top k
+/// with the same value (or ties the k-th at the cut); its row signs are the cell's, its maximiser lies
+/// in the closed cell, and η evaluated there from the data equals the column's value.
+[<Property(Arbitrary = [| typeof<DualVectors> |], MaxTest = 100)>]
+let ``pricing: sup |eta| and the k most violating columns equal the stored enumeration's`` (case: DualCase) =
+    match setup case with
+    | None -> ()
+    | Some s ->
+        let threshold = 0.5
+        let k = 5
+
+        let price = StreamingPricing.price 1 case.Data.Dataset s.Lambda case.Q k threshold
+
+        let storedSup, _, _ = Certificate.supremumAbs s.Cert
+        Assert.True(abs (storedSup - price.SupremumAbs) <= s.ProjTol, sprintf "sup: stored %.17g, priced %.17g" storedSup price.SupremumAbs)
+        Assert.Equal(int64 s.Arr.CellCount, price.Cells)
+        let stored = Certificate.top k threshold s.Cert
+        Assert.Equal(stored.Length, price.Columns.Length)
+
+        let cellOf =
+            dict
+                [
+                    for c in 0 .. s.Arr.CellCount - 1 -> String.Join(",", (s.Arr.Cell c).Signs.ToArray()), c
+                ]
+
+        for col in price.Columns do
+            let key = String.Join(",", col.Signs.ToArray())
+            Assert.True(cellOf.ContainsKey key, sprintf "the column's sign vector %s is no stored cell" key)
+            let c = cellOf.[key]
+            Assert.Equal<int[]>(rowSignsOf s.Arr c, col.RowSigns)
+            let value = col.Projection.Norm
+
+            match stored |> Array.tryFind (fun (c', sign, _) -> c' = c && sign = col.Sign) with
+            | Some(_, _, p) -> Assert.True(abs (p.Norm - value) <= s.ProjTol, sprintf "cell %d: stored %.17g, priced %.17g" c p.Norm value)
+            | None ->
+                let _, _, cut = stored.[stored.Length - 1]
+                Assert.True(abs (cut.Norm - value) <= s.ProjTol, sprintf "cell %d (%.17g) is not in the stored top %d" c value k)
+
+            let theta = Array.map (fun x -> x / value) col.Projection.Point
+            Assert.True(inClosure s.AngleTol s.Xt col.RowSigns theta, sprintf "cell %d: the maximiser is outside the closed cell" c)
+            let eta = float col.Sign * Certificate.evaluate s.Cert theta
+            Assert.True(abs (eta - value) <= s.ProjTol, sprintf "cell %d: eta at the maximiser %.17g, column value %.17g" c eta value)
+
+        if price.SupremumAbs > threshold && k > 0 then
+            Assert.True(abs (price.Columns.[0].Projection.Norm - price.SupremumAbs) <= s.ProjTol)
+
+/// The pricing refuses a negative k or a threshold that is not a finite non-negative number.
+[<Fact>]
+let ``pricing refuses a bad k or threshold`` () =
+    let data = Dataset.CreateOrRaise([| [| 0.0 |]; [| 1.0 |] |], [| 1.0; -1.0 |])
+
+    Assert.Throws<ArgumentException>(fun () -> StreamingPricing.price 1 data 1.0 [| 1.0; 1.0 |] -1 0.5 |> ignore)
+    |> ignore
+
+    Assert.Throws<ArgumentException>(fun () -> StreamingPricing.price 1 data 1.0 [| 1.0; 1.0 |] 3 nan |> ignore)
+    |> ignore

@@ -554,15 +554,19 @@ module StreamingSupremum =
             (index, count)
             t
 
-    /// The exact extremes, saturation set, violations and counts of the certificate of q at λ
-    /// (THEORY.md §2–§3) in one streaming pass on this machine.
-    let certify (options: StreamingOptions) (data: Dataset) (lambda: float) (q: float[]) =
+    /// `certify` on the data's streaming arrangement, already built (the pricing of column
+    /// generation needs it again for the columns' sign vectors).
+    let internal certifyOn (options: StreamingOptions) (arr: StreamingArrangement) (data: Dataset) (lambda: float) (q: float[]) =
         validate data lambda q
-        let arr = StreamingArrangement.ofDataset data
         let jumps = StreamingWalk.jumps arr data.AugmentedRaw lambda q
         let t = run options arr jumps [| 0 .. itemCount arr - 1 |]
 
         finish arr.AmbientDimension options (counts arr.AmbientDimension arr.Rank arr.HyperplaneCount t) t
+
+    /// The exact extremes, saturation set, violations and counts of the certificate of q at λ
+    /// (THEORY.md §2–§3) in one streaming pass on this machine.
+    let certify (options: StreamingOptions) (data: Dataset) (lambda: float) (q: float[]) =
+        certifyOn options (StreamingArrangement.ofDataset data) data lambda q
 
     /// Partials that together cover every work item once, of one problem: their tallies merged, or
     /// the reason they cannot be.
