@@ -202,7 +202,8 @@ let private spawn (jobs: string list list) =
         |> Option.defaultWith (fun () -> failwithf "a job printed no RESULT:\n%s" out))
 
 /// The issue 13 table.
-let report () =
+/// The machine, the load and the table's header.
+let private header () =
     printfn
         "machine: %s, %d cores, .NET %s"
         Runtime.InteropServices.RuntimeInformation.OSDescription
@@ -214,47 +215,23 @@ let report () =
     printfn "| job | threads | result | wall s (the pass) | cpu s | peak MB (process) | cross-check | load |"
     printfn "|---|---:|---|---:|---:|---:|---|---:|"
 
-    // The pass's own time where the job also generates data or cross-checks (sup), else the job's.
-    let row name threads (r: Map<string, string>) (result: string) =
-        printfn
-            "| %s | %d | %s | %s | %s | %s | %s | %s |"
-            name
-            threads
-            result
-            (r.TryFind "seconds" |> Option.defaultValue r.["wall"])
-            (r.TryFind "passCpu" |> Option.defaultValue r.["cpu"])
-            r.["peakMB"]
-            (r.TryFind "check" |> Option.defaultValue "-")
-            (loadAverage ())
+/// A row of the table: the pass's own time where the job also generates data or cross-checks (sup),
+/// else the job's.
+let private row name threads (r: Map<string, string>) (result: string) =
+    printfn
+        "| %s | %d | %s | %s | %s | %s | %s | %s |"
+        name
+        threads
+        result
+        (r.TryFind "seconds" |> Option.defaultValue r.["wall"])
+        (r.TryFind "passCpu" |> Option.defaultValue r.["cpu"])
+        r.["peakMB"]
+        (r.TryFind "check" |> Option.defaultValue "-")
+        (loadAverage ())
 
-    for d, n, threads in [ 2, 5000, 2; 2, 5000, 1 ] do
-        let r = (spawn [ [ "count"; string d; string n; string threads ] ]).Head
 
-        row
-            (sprintf "d=%d N=%d cells (Cover %s)" d n r.["cover"])
-            threads
-            r
-            (sprintf "%s cells, deletion–restriction %s" r.["cells"] r.["deletionRestriction"])
-
-    for d, n, threads in [ 1, 1000000, 1; 3, 300, 2 ] do
-        let r = (spawn [ [ "sup"; string d; string n; string threads ] ]).Head
-
-        row
-            (sprintf "d=%d N=%d exact sup abs η" d n)
-            threads
-            r
-            (sprintf "%s (η at arg %s, sampled ≤ %s), %s cells" r.["supAbs"] r.["etaAtArgument"] r.["sampledMax"] r.["cells"])
-
-    for d, n in [ 1, 2000; 3, 100 ] do
-        let r = (spawn [ [ "stored"; string d; string n; "1" ] ]).Head
-
-        row
-            (sprintf "d=%d N=%d stored vs streaming" d n)
-            1
-            r
-            (sprintf "%s / %s, %s cells" r.["storedSupAbs"] r.["streamingSupAbs"] r.["cells"])
-
-    // Two shards at once on the two cores against one process doing every item, one thread each.
+/// Two shards at once against one process doing every item (d = 2, N = 5000 count), and their merge.
+let private shardsRows () =
     let tmp = Path.GetTempPath()
 
     let shardJob i k =
@@ -293,4 +270,43 @@ let report () =
     | Ok c -> printfn "\ntwo shards merged: %d cells (Cover %O)" c.Cells (Arrangement.coverCount 5000 2)
     | Error e -> printfn "\nmerge failed: %s" e
 
+/// The whole issue 13 report (`-- streaming`).
+let report () =
+    header ()
+
+    for d, n, threads in [ 2, 5000, 2; 2, 5000, 1 ] do
+        let r = (spawn [ [ "count"; string d; string n; string threads ] ]).Head
+
+        row
+            (sprintf "d=%d N=%d cells (Cover %s)" d n r.["cover"])
+            threads
+            r
+            (sprintf "%s cells, deletion–restriction %s" r.["cells"] r.["deletionRestriction"])
+
+    for d, n, threads in [ 1, 1000000, 1; 3, 300, 2 ] do
+        let r = (spawn [ [ "sup"; string d; string n; string threads ] ]).Head
+
+        row
+            (sprintf "d=%d N=%d exact sup abs η" d n)
+            threads
+            r
+            (sprintf "%s (η at arg %s, sampled ≤ %s), %s cells" r.["supAbs"] r.["etaAtArgument"] r.["sampledMax"] r.["cells"])
+
+    for d, n in [ 1, 2000; 3, 100 ] do
+        let r = (spawn [ [ "stored"; string d; string n; "1" ] ]).Head
+
+        row
+            (sprintf "d=%d N=%d stored vs streaming" d n)
+            1
+            r
+            (sprintf "%s / %s, %s cells" r.["storedSupAbs"] r.["streamingSupAbs"] r.["cells"])
+
+    shardsRows ()
+
+    printfn "load average (1 min) at end: %s" (loadAverage ())
+
+/// Only the shard speed-up (`-- streaming-shards`), to rerun it when the machine is quiet.
+let shards () =
+    header ()
+    shardsRows ()
     printfn "load average (1 min) at end: %s" (loadAverage ())
