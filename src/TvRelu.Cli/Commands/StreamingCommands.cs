@@ -30,12 +30,13 @@ internal static class StreamingCommands
             {
                 return stored.Invoke(parsed);
             }
+            var path = part is { } shardOf ? PartialPath(parsed.GetValue(output), shardOf, "certificate") : null;
             var q = JsonFiles.ReadResidual(parsed.GetValue(residual)!);
             var lambda = input.ReadLambda(parsed, () => LiveProgress.Run(context, "λ_max by a streaming pass", () => problem.LambdaMaxStreaming(settings)));
             if (part is { } s)
             {
                 var partial = problem.CertificatePartial(q, lambda, s.Index, s.Count, settings);
-                WritePartial(context, parsed.GetValue(output), partial, s, "certificate");
+                WritePartial(context, path!, partial, s, "certificate");
                 return Cli.Success;
             }
             var report = LiveProgress.Run(context, "the exact extremes of η by a streaming pass", () => problem.CertificateStreaming(q, lambda, settings));
@@ -66,7 +67,8 @@ internal static class StreamingCommands
             }
             if (part is { } s)
             {
-                WritePartial(context, parsed.GetValue(output), problem.RegionsPartial(s.Index, s.Count, settings), s, "regions");
+                var path = PartialPath(parsed.GetValue(output), s, "regions");
+                WritePartial(context, path, problem.RegionsPartial(s.Index, s.Count, settings), s, "regions");
                 return Cli.Success;
             }
             var report = LiveProgress.Run(context, "counting the dual regions by a streaming pass", () => problem.RegionsStreaming(settings));
@@ -131,20 +133,16 @@ internal static class StreamingCommands
         : AuditShard.Resolve(null) is { Count: > 1 } fromScheduler ? fromScheduler
         : throw new TvReluInputException("--shard auto: no array of several shards in SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX (+TVRELU_SHARD_COUNT); give --shard i/k, or leave it out for one run", "--shard");
 
-    private static void WritePartial(CliContext context, string? path, StreamingPartial partial, AuditShard shard, string command)
+    /// <summary>The partial file of a shard: `--out` is required, and checked before the pass.</summary>
+    private static string PartialPath(string? path, AuditShard shard, string command) =>
+        path ?? throw new TvReluInputException($"a shard writes a partial file: give --out FILE (then 'tvrelu {command} merge' the files of all {shard.Count} shards)", "--out");
+
+    private static void WritePartial(CliContext context, string path, StreamingPartial partial, AuditShard shard, string command)
     {
-        if (path is null)
-        {
-            throw new TvReluInputException($"a shard writes a partial file: give --out FILE (then 'tvrelu {command} merge' the files of all {shard.Count} shards)", "--out");
-        }
-        var full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { Length: > 0 } dir && !Directory.Exists(dir))
-        {
-            throw new TvReluInputException($"cannot write '{path}': the directory '{dir}' does not exist");
-        }
-        File.WriteAllText(full, partial.ToJson() + Environment.NewLine);
+        // Staged like every output (issue 12): the partial replaces its target only when the command succeeds.
+        File.WriteAllText(context.Stage(path), partial.ToJson() + Environment.NewLine);
         context.Output.WriteLine(
-            $"wrote {path}: shard {shard.Index}/{shard.Count}, {partial.WorkItemsCovered} of {partial.WorkItems} work items; 'tvrelu {command} merge' the partials of all {shard.Count} shards");
+            $"shard {shard.Index}/{shard.Count}: {partial.WorkItemsCovered} of {partial.WorkItems} work items; 'tvrelu {command} merge' the partials of all {shard.Count} shards");
     }
 
     private static Command MergeCommand(CliContext context, string kind, Action<IReadOnlyList<StreamingPartial>, string?> merge)
