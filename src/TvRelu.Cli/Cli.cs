@@ -74,7 +74,7 @@ public static class Cli
         {
             CliOptions.AddLimitOptions(command);
         }
-        foreach (var command in root.Subcommands.Where(MethodCliOptions.Certifies))
+        foreach (var command in root.Subcommands.Where(c => MethodCliOptions.Certifies(c) || MethodCliOptions.Streams(c)))
         {
             MethodCliOptions.Add(command);
         }

@@ -53,7 +53,8 @@ public class EarlyRefusalTests
     {
         // Pinned to the enumeration: under Auto the smaller two would be certified by branch and bound instead.
         var problem = Gaussian(n, d, n + d).WithMethod(new MethodOptions { Method = CertificationMethod.Enumeration });
-        var estimate = Assert.Single(problem.EnumerationEstimates);
+        var estimate = problem.EnumerationEstimates[0];
+        Assert.Equal("stored enumeration", estimate.Method);
         Assert.Equal((double)Cover(n, d), estimate.Cells, 6);
 
         var e = Assert.Throws<TvReluLimitException>(() => problem.Solve(0.1));

@@ -57,6 +57,7 @@ internal static class CertificateCommand
             });
             return Cli.Success;
         }));
+        StreamingCommands.ExtendCertificate(command, context, input, residual, output);
         return command;
     }
 }

@@ -17,7 +17,7 @@ internal static class MethodCliOptions
 
     internal const string NodeLimitName = "--node-limit";
 
-    /// <summary>The values of `--method`, in the order the help lists them.</summary>
+    /// <summary>The values of `--method` that choose the façade's method, in the order the help lists them.</summary>
     internal static readonly IReadOnlyList<(string Name, CertificationMethod Method)> Methods =
     [
         ("auto", CertificationMethod.Auto),
@@ -25,18 +25,48 @@ internal static class MethodCliOptions
         ("branch-and-bound", CertificationMethod.BranchAndBound),
     ];
 
+    /// <summary>
+    /// The streaming pass of issue 13, a fourth value of the same `--method` on the commands that take a dual vector
+    /// (`certificate`) or count regions (`regions`): it certifies a given q without storing the arrangement. Solve and
+    /// certify do not offer it yet (column generation on the streaming oracle is not wired).
+    /// </summary>
+    internal const string StreamingName = "streaming";
+
     /// <summary>The commands that certify, and so take the method options.</summary>
     internal static bool Certifies(Command command) => command.Name is "solve" or "certify" or "certificate" or "lambda-max";
 
-    /// <summary>Adds the three options to a command.</summary>
+    /// <summary>Whether the command also offers the streaming pass as a `--method`.</summary>
+    internal static bool Streams(Command command) => command.Name is "certificate" or "regions";
+
+    /// <summary>Adds the three options to a command (only `--method`, without the budgets, to `regions`).</summary>
     internal static void Add(Command command)
     {
-        var names = string.Join(", ", Methods.Select(m => m.Name));
-        command.Options.Add(new Option<CertificationMethod?>(MethodName)
+        IEnumerable<string> names = Methods.Select(m => m.Name);
+        if (Streams(command))
         {
-            Description = $"how the supremum of the certificate is computed: {names} (default auto: the region enumeration when its estimate fits the limits and d ≤ {TvReluProblem.MaxDimension}, else branch and bound)",
-            CustomParser = ParseMethod,
+            names = command.Name == "regions" ? ["auto", "enumeration", StreamingName] : names.Append(StreamingName);
+        }
+        var accepted = names.ToArray();
+        var method = new Option<string>(MethodName)
+        {
+            Description = $"how the supremum of the certificate is computed: {string.Join(", ", accepted)} (default auto: the region enumeration when its estimate fits the limits and d ≤ {TvReluProblem.MaxDimension}"
+                + (Streams(command) ? $", the streaming pass above {TvReluProblem.StreamingAboveCells.ToString("N0", CultureInfo.InvariantCulture)} regions when it fits" : "")
+                + (command.Name == "regions" ? ")" : ", else branch and bound)"),
+            DefaultValueFactory = _ => "auto",
+        };
+        method.Validators.Add(result =>
+        {
+            var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
+            if (token is not null && !accepted.Contains(token))
+            {
+                result.AddError($"{MethodName} must be one of {string.Join(", ", accepted)} (got '{token}')");
+            }
         });
+        command.Options.Add(method);
+        if (command.Name == "regions")
+        {
+            return;
+        }
         command.Options.Add(new Option<double?>(TimeLimitName)
         {
             Description = "seconds branch and bound may take (the whole solve, or one certification): when they run out, the supremum is an interval and 'certified' holds only if the gap from its upper end meets the tolerance",
@@ -55,15 +85,18 @@ internal static class MethodCliOptions
     internal static MethodOptions Read(ParseResult parsed)
     {
         var offered = parsed.CommandResult.Command.Options.Any(o => o.Name == MethodName);
-        if (!offered)
+        // `regions` counts by enumeration or by the streaming pass, never by branch and bound.
+        if (!offered || parsed.CommandResult.Command.Name == "regions")
         {
             return new MethodOptions { Method = CertificationMethod.Enumeration };
         }
         var seconds = parsed.GetValue<double?>(TimeLimitName);
         var nodes = parsed.GetValue<double?>(NodeLimitName);
+        var name = parsed.GetValue<string>(MethodName);
         return new MethodOptions
         {
-            Method = parsed.GetValue<CertificationMethod?>(MethodName) ?? CertificationMethod.Auto,
+            // "streaming" is decided by the command before the façade's method is used (StreamingCommands).
+            Method = Methods.FirstOrDefault(m => m.Name == name, (Name: "auto", Method: CertificationMethod.Auto)).Method,
             TimeLimit = seconds is { } s ? TimeSpan.FromSeconds(s) : null,
             NodeLimit = nodes is { } n ? (long)n : null,
         };
@@ -96,20 +129,6 @@ internal static class MethodCliOptions
         {
             yield return ($"{name} in", $"[{Tables.Num(b.Lower)}, {Tables.Num(b.Upper)}] ({(b.Exact ? "exact" : b.Status)}, {b.Nodes.ToString(CultureInfo.InvariantCulture)} nodes)");
         }
-    }
-
-    private static CertificationMethod? ParseMethod(ArgumentResult result)
-    {
-        var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
-        foreach (var (name, method) in Methods)
-        {
-            if (token == name)
-            {
-                return method;
-            }
-        }
-        result.AddError($"{MethodName} must be one of {string.Join(", ", Methods.Select(m => m.Name))} (got '{token}')");
-        return null;
     }
 
     private static double? Positive(ArgumentResult result, string name)

@@ -122,8 +122,8 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
 /// Evaluation, exact extremes and the saturation set of a certificate (THEORY.md §2–§3).
 module Certificate =
 
-    /// The certificate of the dual vector q at λ > 0 on the data's arrangement.
-    let ofDual (arr: Arrangement) (data: Dataset) (lambda: float) (q: float[]) =
+    /// λ > 0 and finite, and one finite q_i per data row; else an ArgumentException naming the problem.
+    let internal validateDual (data: Dataset) (lambda: float) (q: float[]) =
         Lambda.requirePositive "lambda" lambda
 
         if q.Length <> data.Count then
@@ -132,6 +132,9 @@ module Certificate =
         if q |> Array.exists (Double.IsFinite >> not) then
             invalidArg "q" "the dual vector has a non-finite entry"
 
+    /// The certificate of the dual vector q at λ > 0 on the data's arrangement.
+    let ofDual (arr: Arrangement) (data: Dataset) (lambda: float) (q: float[]) =
+        validateDual data lambda q
         Certificate(arr, data, Array.copy q, lambda)
 
     /// The certificate of a measure: q = y − Kμ.

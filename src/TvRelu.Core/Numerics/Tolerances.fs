@@ -193,6 +193,55 @@ module internal Tolerances =
     let pricingSlack = 1e-12
 
     // ---------------------------------------------------------------------------------------------
+    // The streaming pass (THEORY.md §3 without storing the cells; issue 13)
+
+    /// Crossing points of a great circle closer than this (radians) are one vertex. The angles are atan2 of
+    /// restricted unit normals, accurate to ~1e-16 / ρ (ρ the restricted norm), so exact ties (several hyperplanes
+    /// through one vertex) land far closer; the restrictions' `restrictionParallel` (1e-10) merged distinct
+    /// crossings of random data (5000 Gaussian points in the plane have about eight pairs of crossings within
+    /// 1e-10 on their circles, and lost 2 of Cover's 24,995,002 cells).
+    [<Literal>]
+    let streamingCrossing = 1e-13
+
+    /// A normal whose residual against the span of others (unit vectors) is below this lies in their span: a
+    /// hundred times `restrictionParallel`, so that hyperplanes the enumeration tells apart are independent in the
+    /// walks too (the same value as `mergeInputs`, for a different decision).
+    [<Literal>]
+    let streamingSpan = 1e-8
+
+    /// Rounding allowance of the canonical-visit tests of a face's critical point (unit vectors, radians). The
+    /// tests accept up to it, so a critical point near a face's boundary may be evaluated from two visits, and is
+    /// never missed; far above the rounding of a side test (~1e-15), far below any face the walks resolve.
+    [<Literal>]
+    let streamingCanonicalSlack = 1e-12
+
+    /// A face's critical value is taken when η at the critical point is within 1e-10 (relative to the value plus
+    /// the longest piece) of it: the point is then in the face's closure up to the rounding of pieces that are sums
+    /// of jumps along a walk.
+    [<Literal>]
+    let streamingCriticalAgreement = 1e-10
+
+    /// A signed distance |⟨θ, x̂_h⟩| (unit vectors) below 1e-12 counts as on H_h when deciding whether a critical
+    /// point lies in the closure of its face (the rounding of a side test, as `streamingCanonicalSlack`).
+    [<Literal>]
+    let streamingMembership = 1e-12
+
+    /// A critical point lies on the hyperplanes of its face's zero set up to 1e-9 (unit normals): the projection
+    /// onto the face's flat puts it there to rounding, ~1e-15; 1e-9 is the README's boundary distance (`boundary`).
+    [<Literal>]
+    let streamingOnFlat = 1e-9
+
+    /// A canonical path from a point closer than 1e-3 to the generic target (the along-component shorter) heads
+    /// for the second target instead, so that its direction is well defined (a geometric margin, not rounding).
+    [<Literal>]
+    let streamingTargetSeparation = 1e-3
+
+    /// Coordinate vectors whose residual against a span is below 1e-6 are not completed into a basis of the flat
+    /// (of the d + 1 candidates the kept ones have residuals of order one, so the cut only skips the dependent).
+    [<Literal>]
+    let streamingBasisResidual = 1e-6
+
+    // ---------------------------------------------------------------------------------------------
     // Branch and bound beyond enumeration (THEORY.md §9)
 
     /// The unit roundoff 2^−53 with a 1% safety factor: a sum of m products is off by at most
