@@ -124,10 +124,11 @@ public sealed record Solution
     /// <summary>The saturation set Σ = {|η| = 1} of the certificate; every minimiser is supported in it.</summary>
     public required IReadOnlyList<SaturationPoint> Saturation { get; init; }
 
-    /// <summary>The number of regions (cells of the arrangement) on the sphere.</summary>
+    /// <summary>The number of regions (cells of the arrangement) on the sphere; 0 when branch and bound certified the solution
+    /// (nothing was enumerated: see <see cref="CertificationReport.Method"/>).</summary>
     public required int Cells { get; init; }
 
-    /// <summary>The number of regions with at least one active neuron.</summary>
+    /// <summary>The number of regions with at least one active neuron; 0 under branch and bound, as <see cref="Cells"/>.</summary>
     public required int CellsWithActiveNeurons { get; init; }
 
     /// <summary>The sparsity bounds of THEORY.md §3.</summary>
