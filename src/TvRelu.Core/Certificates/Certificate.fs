@@ -44,6 +44,15 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
         let g = Array.init m (fun _ -> Array.zeroCreate<float> n)
         let rows = data.AugmentedRaw
 
+        let dual =
+            if
+                TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.ResidualSign
+                && dual.Length > 0
+            then
+                Array.mapi (fun i q -> if i = 0 then -q else q) dual
+            else
+                dual
+
         arr.RowMap
         |> Array.iteri (fun i h ->
             for k in 0 .. n - 1 do
@@ -190,19 +199,69 @@ module Certificate =
             },
             1
 
+    /// The mutant `SampledSupremum`: the best of ±η over 10⁴ directions drawn with a fixed seed, attributed to the
+    /// cell whose sign vector the direction has. What THEORY.md §2 warns against: sampling only bounds the
+    /// supremum from below.
+    let private sampled (cert: Certificate) (signs: int list) =
+        let arr = cert.Arrangement
+        let n = arr.AmbientDimension
+        let rng = System.Random 20260318
+        let mutable best = None
+
+        for _ in 1..10000 do
+            let g = Array.init n (fun _ -> Sampling.gaussian rng)
+            let theta = Dense.scale (1.0 / Dense.norm g) g
+            let eta = evaluate cert theta
+
+            for sign in signs do
+                let v = float sign * eta
+
+                match best with
+                | Some(b, _, _) when b >= v -> ()
+                | _ when v > 0.0 -> best <- Some(v, theta, sign)
+                | _ -> ()
+
+        match best with
+        | None -> [||]
+        | Some(v, theta, sign) ->
+            let units = arr.UnitNormalsRaw
+
+            let cell =
+                Array.init arr.CellCount id
+                |> Array.tryFind (fun c ->
+                    Array.init units.Length id
+                    |> Array.forall (fun h -> arr.IsActive(c, h) = (Dense.dot theta units.[h] > 0.0)))
+                |> Option.defaultValue -1
+
+            [|
+                cell,
+                sign,
+                {
+                    Point = Dense.scale v theta
+                    Norm = v
+                    Multipliers = [||]
+                }
+            |]
+
+    /// The scan of one best extremum, or the mutant's sampled one.
+    let private best (signs: int list) (cert: Certificate) =
+        if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.SampledSupremum then
+            sampled cert signs
+        else
+            scan 1 0.0 signs cert
+
     /// sup_θ η(θ) over the whole sphere, exactly: max_C ‖Π_{K_C} v_C‖ (THEORY.md §3, consequence 1),
     /// screening the cells whose bound ‖v_C‖ cannot beat the best value found so far. The value is
     /// never below 0, which η takes on the all-negative cell (θ = (0, …, 0, −1) switches every neuron off).
-    let supremum (cert: Certificate) =
-        fst (extremumOf cert (scan 1 0.0 [ 1 ] cert))
+    let supremum (cert: Certificate) = fst (extremumOf cert (best [ 1 ] cert))
 
     /// −inf_θ η(θ), exactly, as a non-negative number (the supremum of −η).
     let infimum (cert: Certificate) =
-        fst (extremumOf cert (scan 1 0.0 [ -1 ] cert))
+        fst (extremumOf cert (best [ -1 ] cert))
 
     /// sup_θ |η(θ)| = max(sup η, −inf η), in one branch-and-bound pass: (value, extremum, sign).
     let supremumAbs (cert: Certificate) =
-        let e, sign = extremumOf cert (scan 1 0.0 [ 1; -1 ] cert)
+        let e, sign = extremumOf cert (best [ 1; -1 ] cert)
         e.Value, e, sign
 
     /// The (cell, sign) pairs whose closed-cell maximum of sign · η exceeds the threshold, best first.
@@ -216,6 +275,19 @@ module Certificate =
     /// unit normals).
     let saturation (tol: float) (boundaryTol: float) (cert: Certificate) : SaturationPoint[] =
         let units = cert.Arrangement.UnitNormalsRaw
+
+        let tol =
+            if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.WideSaturation then
+                max tol 1e-2
+            else
+                tol
+
+        let meet =
+            if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.MergeRadius then
+                100.0 * Tolerances.saturationPointsMeet
+            else
+                Tolerances.saturationPointsMeet
+
         let found = violators cert (1.0 - tol)
 
         let direction =
@@ -227,9 +299,7 @@ module Certificate =
             Merge.amongAll
                 found.Length
                 (fun _ -> true)
-                (fun l k ->
-                    signOf l = signOf k
-                    && Dense.distance direction.[l] direction.[k] <= Tolerances.saturationPointsMeet)
+                (fun l k -> signOf l = signOf k && Dense.distance direction.[l] direction.[k] <= meet)
                 (fun _ _ -> ())
         // Groups come in the order of their first member, the leader.
         Array.init found.Length id
