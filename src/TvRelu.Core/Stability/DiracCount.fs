@@ -363,3 +363,44 @@ module DiracCount =
             Candidates = candidates
             Groups = groups
         }
+
+    /// The atoms of μ̂ merged per group of the decision: atoms of one sign whose closed cells lie in one group are one
+    /// Dirac of the minimiser (at most one per group is proven), replaced by their first moment Σ|a_j|θ_j (the exact
+    /// reduction of §4 within a closed cell). Atoms in no candidate block stay as they are. Never a radius.
+    let mergeByGroups (arr: Arrangement) (decision: CountDecision) (mu: Measure) : Atom[] =
+        let units = arr.UnitNormalsRaw
+
+        let inClosure (c: int) (theta: float[]) =
+            units
+            |> Array.mapi (fun h u ->
+                let t = Dense.dot theta u
+
+                if arr.IsActive(c, h) then
+                    t >= -Tolerances.boundary
+                else
+                    t <= Tolerances.boundary)
+            |> Array.forall id
+
+        let groupOf (atom: Atom) =
+            decision.Candidates
+            |> Array.tryFindIndex (fun (c, s) -> s = sign atom.Amplitude && inClosure c atom.Direction)
+            |> Option.map (fun i -> decision.Groups.[i])
+
+        mu.AtomsRaw
+        |> Array.mapi (fun i a ->
+            match groupOf a with
+            | Some g -> (g, 0), a
+            | None -> (-1, i), a)
+        |> Array.groupBy fst
+        |> Array.map (fun (_, members) ->
+            let atoms = members |> Array.map snd
+
+            let moment =
+                Array.init arr.AmbientDimension (fun k -> atoms |> Array.sumBy (fun a -> abs a.Amplitude * a.Direction.[k]))
+
+            let mass = Dense.norm moment
+
+            {
+                Direction = Dense.scale (1.0 / mass) moment
+                Amplitude = float (sign atoms.[0].Amplitude) * mass
+            })
