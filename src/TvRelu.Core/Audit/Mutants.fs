@@ -22,7 +22,7 @@ type internal Mutant =
     | NoiseExponent = 7
     /// The λ of the low-noise sweep (§6) is the square root of its nominal level.
     | LambdaExponent = 8
-    /// The saturation set Σ (§3) read at |η| ≥ 1 − 10⁻², as when tiny atoms widened its tolerance.
+    /// The saturation set Σ (§3) read at |η| ≥ 1/2, as when tiny atoms widened its tolerance to its cap.
     | WideSaturation = 9
     /// A flat limit certificate (p*_H = 0, §6) reported as a ridge: the pre-certificate's view of boundary atoms.
     | FlatAsRidge = 10
