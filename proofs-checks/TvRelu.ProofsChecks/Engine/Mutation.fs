@@ -258,7 +258,7 @@ module Mutation =
         line "|---|---|---|"
 
         for m in mutants do
-            line (sprintf "| %s | %s | %s |" m.Id m.Description (String.Join(", ", m.Targets)))
+            line (sprintf "| %s | %s | %s |" m.Id (m.Description.Replace("|", "\\|")) (String.Join(", ", m.Targets)))
 
         line ""
         line "**Power per claim** (a claim that kills no mutant targeting what it checks is only a consistency check):"
