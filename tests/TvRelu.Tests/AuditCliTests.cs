@@ -70,21 +70,6 @@ public sealed class AuditCliTests : IDisposable
         Assert.False(File.Exists(csv));
     }
 
-    [Fact]
-    public void MutantsWritesTheKillTableAndTheBaseline()
-    {
-        var outDir = Path.Combine(dir, "mutants");
-        var (code, output, err) = Run("audit", "mutants", "--claim", "cover-euler", "--mutant", "cover-off-by-one", "--trials", "5", "--seed", "3", "--out", outDir);
-        Assert.Equal(0, code);
-        Assert.Equal("", err);
-        Assert.Contains("1 of 1 targeted (claim, mutant) pairs killed; surviving: none", output);
-        var json = File.ReadAllText(Path.Combine(outDir, "mutants.json"));
-        Assert.Contains("\"mutant\": \"none\"", json);
-        Assert.Contains("\"mutant\": \"cover-off-by-one\"", json);
-        Assert.Contains("\"killed\": true", json);
-        Assert.Contains("| cover-off-by-one |", File.ReadAllText(Path.Combine(outDir, "report.md")));
-    }
-
     [Theory]
     [InlineData("--mutant", "no-such-mutant")]
     [InlineData("--trials", "0")]
@@ -104,5 +89,42 @@ public sealed class AuditCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("no claim 'no-such-claim'", err);
         Assert.Contains("dedios-bruna-ii", err);
+    }
+}
+
+/// <summary>The mutation audit switches its mutants process-wide, so its run must not overlap other tests in this
+/// process (a mutant switched on breaks whatever else runs meanwhile).</summary>
+[CollectionDefinition("mutation audit", DisableParallelization = true)]
+public sealed class MutationAuditCollection;
+
+/// <summary>`tvrelu audit mutants` end to end, alone in its collection.</summary>
+[Collection("mutation audit")]
+public sealed class AuditMutantsCliTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("tvrelu-mutants-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = Cli.Cli.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void MutantsWritesTheKillTableAndTheBaseline()
+    {
+        var outDir = Path.Combine(dir, "mutants");
+        var (code, output, err) = Run("audit", "mutants", "--claim", "cover-euler", "--mutant", "cover-off-by-one", "--trials", "5", "--seed", "3", "--out", outDir);
+        Assert.Equal(0, code);
+        Assert.Equal("", err);
+        Assert.Contains("1 of 1 targeted (claim, mutant) pairs killed; surviving: none", output);
+        var json = File.ReadAllText(Path.Combine(outDir, "mutants.json"));
+        Assert.Contains("\"mutant\": \"none\"", json);
+        Assert.Contains("\"mutant\": \"cover-off-by-one\"", json);
+        Assert.Contains("\"killed\": true", json);
+        Assert.Contains("| cover-off-by-one |", File.ReadAllText(Path.Combine(outDir, "report.md")));
     }
 }

@@ -140,7 +140,8 @@ public static class ClaimsAudit
     /// <summary>
     /// The mutation audit (issue 11): each claim's campaign against each selected mutant of the library, switched on
     /// in-process one at a time, and against the unmutated library; writes <c>outputDirectory/mutants.json</c> and
-    /// <c>outputDirectory/report.md</c> (atomically). A claim's run stops at its first refuted trial.
+    /// <c>outputDirectory/report.md</c> (atomically). A claim's run stops at its first refuted trial. The mutants are
+    /// switched process-wide: nothing else in this process may use the library while it runs.
     /// </summary>
     /// <param name="claims">"all" (the active claims) or a comma-separated list of claim ids.</param>
     /// <param name="mutants">"all" or a comma-separated list of mutant ids.</param>
