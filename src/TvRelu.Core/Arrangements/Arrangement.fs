@@ -289,7 +289,10 @@ module Arrangement =
                 c <- c * bigint (hyperplanes - k) / bigint k
                 s <- s + c
 
-            2I * s
+            if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.CoverOffByOne then
+                2I * s + 1I
+            else
+                2I * s
 
     /// The smallest singular value a set of unit normals must keep to count as linearly
     /// independent in `generalPosition` (`Tolerances.generalPosition` says why: a margin well above

@@ -63,6 +63,15 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
         let g = Array.init m (fun _ -> Array.zeroCreate<float> n)
         let rows = data.AugmentedRaw
 
+        let dual =
+            if
+                TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.ResidualSign
+                && dual.Length > 0
+            then
+                Array.mapi (fun i q -> if i = 0 then -q else q) dual
+            else
+                dual
+
         arr.RowMap
         |> Array.iteri (fun i h ->
             for k in 0 .. n - 1 do
@@ -217,9 +226,63 @@ module Certificate =
     let internal scan (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
         fst (scanBounded count threshold signs cert)
 
+    /// The mutant `SampledSupremum`: the best of ±η over 10⁴ directions drawn with a fixed seed, attributed to the
+    /// cell whose sign vector the direction has. What THEORY.md §2 warns against: sampling only bounds the
+    /// supremum from below.
+    let private sampled (cert: Certificate) (signs: int list) =
+        let arr = cert.Arrangement
+        let n = arr.AmbientDimension
+        let rng = System.Random 20260318
+        let mutable best = None
+
+        for _ in 1..10000 do
+            let g = Array.init n (fun _ -> Sampling.gaussian rng)
+            let theta = Dense.scale (1.0 / Dense.norm g) g
+            let eta = evaluate cert theta
+
+            for sign in signs do
+                let v = float sign * eta
+
+                match best with
+                | Some(b, _, _) when b >= v -> ()
+                | _ when v > 0.0 -> best <- Some(v, theta, sign)
+                | _ -> ()
+
+        match best with
+        | None -> [||]
+        | Some(v, theta, sign) ->
+            let units = arr.UnitNormalsRaw
+
+            let cell =
+                Array.init arr.CellCount id
+                |> Array.tryFind (fun c ->
+                    Array.init units.Length id
+                    |> Array.forall (fun h -> arr.IsActive(c, h) = (Dense.dot theta units.[h] > 0.0)))
+                |> Option.defaultValue -1
+
+            [|
+                cell,
+                sign,
+                {
+                    Point = Dense.scale v theta
+                    Norm = v
+                    Multipliers = [||]
+                }
+            |]
+
     /// The k largest closed-cell maxima of ±η above the threshold, best first, as (cell, sign, projection):
     /// exact, every cell that could enter the list is projected (`scan`).
-    let top (k: int) (threshold: float) (cert: Certificate) = scan k threshold [ 1; -1 ] cert
+    let top (k: int) (threshold: float) (cert: Certificate) =
+        let exact = scan k threshold [ 1; -1 ] cert
+
+        if
+            TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.SampledSupremum
+            && exact.Length > 0
+        then
+            // The mutant's supremum (the first entry, which the gap reads) comes from sampling.
+            Array.append (sampled cert [ 1; -1 ]) exact.[1..]
+        else
+            exact
 
     /// The extremum of the scan's best (cell, sign, projection), or the value 0 at θ = (0, …, 0, −1), which
     /// switches every neuron off, when no cell has a positive maximum.
@@ -242,19 +305,25 @@ module Certificate =
             },
             1
 
+    /// The scan of one best extremum, or the mutant's sampled one.
+    let private best (signs: int list) (cert: Certificate) =
+        if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.SampledSupremum then
+            sampled cert signs
+        else
+            scan 1 0.0 signs cert
+
     /// sup_θ η(θ) over the whole sphere, exactly: max_C ‖Π_{K_C} v_C‖ (THEORY.md §3, consequence 1),
     /// screening the cells whose bound ‖v_C‖ cannot beat the best value found so far. The value is
     /// never below 0, which η takes on the all-negative cell (θ = (0, …, 0, −1) switches every neuron off).
-    let supremum (cert: Certificate) =
-        fst (extremumOf cert (scan 1 0.0 [ 1 ] cert))
+    let supremum (cert: Certificate) = fst (extremumOf cert (best [ 1 ] cert))
 
     /// −inf_θ η(θ), exactly, as a non-negative number (the supremum of −η).
     let infimum (cert: Certificate) =
-        fst (extremumOf cert (scan 1 0.0 [ -1 ] cert))
+        fst (extremumOf cert (best [ -1 ] cert))
 
     /// sup_θ |η(θ)| = max(sup η, −inf η), in one branch-and-bound pass: (value, extremum, sign).
     let supremumAbs (cert: Certificate) =
-        let e, sign = extremumOf cert (scan 1 0.0 [ 1; -1 ] cert)
+        let e, sign = extremumOf cert (best [ 1; -1 ] cert)
         e.Value, e, sign
 
     /// The enclosure of the scan's best value (`Enclosure`): its upper bound, and η evaluated at the argument
@@ -321,6 +390,19 @@ module Certificate =
     /// unit normals).
     let saturation (tol: float) (boundaryTol: float) (cert: Certificate) : SaturationPoint[] =
         let units = cert.Arrangement.UnitNormalsRaw
+
+        let tol =
+            if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.WideSaturation then
+                max tol 0.5
+            else
+                tol
+
+        let meet =
+            if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.MergeRadius then
+                100.0 * Tolerances.saturationPointsMeet
+            else
+                Tolerances.saturationPointsMeet
+
         let found = violators cert (1.0 - tol)
 
         let direction =
@@ -332,9 +414,7 @@ module Certificate =
             Merge.amongAll
                 found.Length
                 (fun _ -> true)
-                (fun l k ->
-                    signOf l = signOf k
-                    && Dense.distance direction.[l] direction.[k] <= Tolerances.saturationPointsMeet)
+                (fun l k -> signOf l = signOf k && Dense.distance direction.[l] direction.[k] <= meet)
                 (fun _ _ -> ())
         // Groups come in the order of their first member, the leader.
         Array.init found.Length id

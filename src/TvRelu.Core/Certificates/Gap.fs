@@ -51,6 +51,12 @@ module Gap =
         let qq = Dense.dot q q
         let j = 0.5 * qq + lambda * penalty
 
+        let s =
+            if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.GapLambda then
+                s / 1.001
+            else
+                s
+
         let gap, dual =
             if s <= 1.0 then
                 let kmu = Array.init y.Length (fun i -> y.[i] - q.[i])

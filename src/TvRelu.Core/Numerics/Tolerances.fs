@@ -60,6 +60,18 @@ module internal Tolerances =
     [<Literal>]
     let quadraticRidge = 1e-13
 
+    /// A system of equality constraints E x = f is consistent when its least-norm solution misses by at most
+    /// 1e-10 (‖f‖ + σ_max(E) ‖x‖): a thousand times the rounding of an SVD solve of the small, well-scaled
+    /// systems of the limit certificate (THEORY.md §6), whose inconsistent cases miss by order one.
+    [<Literal>]
+    let equalityMiss = 1e-10
+
+    /// The least-distance problem min ‖ξ‖, F ξ ≥ g is infeasible when the residual of its NNLS against the unit
+    /// target e_{k+1} is at most 1e-12 (Lawson and Hanson, theorem 23.27: it is exactly 0 then, and of order one
+    /// otherwise; 1e-12 is far above the rounding of the NNLS).
+    [<Literal>]
+    let leastDistanceInfeasible = 1e-12
+
     // ---------------------------------------------------------------------------------------------
     // Measures (THEORY.md §1)
 
@@ -331,6 +343,14 @@ module internal Tolerances =
     [<Literal>]
     let zeroAmplitude = 1e-9
 
+    /// After the vertex reduction of a solution (THEORY.md §5), atoms of amplitude at most 1e-12 of the mass are dropped
+    /// when the rest is still certified: the campaign of issue 4 found atoms of 1e-28·TV in certified solutions, each
+    /// widening Σ's threshold by gap / (λ |a|) until Σ was over-counted (|Σ| above #active cells, which §3 proves
+    /// impossible). 1e-12 is far below any atom a certified gap can pin (√(2g) / ‖φ‖ ≥ 1e-8 of the mass at the
+    /// default tolerance), so only numerical dust goes, and only when the certificate survives without it.
+    [<Literal>]
+    let negligibleAtom = 1e-12
+
     /// Stiemke's system Mᵀy = 0, y > 0 is solved when the NNLS residual is at most 1e-9 (1 + ‖f‖).
     [<Literal>]
     let stiemkeResidual = 1e-9
@@ -352,6 +372,32 @@ module internal Tolerances =
     /// A facet multiplier at most 1e-12 is zero: the boundary condition of §6 is degenerate there.
     [<Literal>]
     let zeroMultiplier = 1e-12
+
+    /// The limit certificate η* = ⟨p*, φ⟩ is non-degenerate when |η*| ≤ 1 − 1e-9 off the teacher's atoms (THEORY.md
+    /// §6). p* is decided exactly (its KKT system over the rationals) and rounded to doubles, which moves η* by about
+    /// 1e-16 ‖X̃‖; the exact supremum of the rounded vector is accurate to `projectionRounding`. A margin of 1e-9
+    /// is far above both, and a teacher whose η* comes closer to 1 than that off its atoms is reported degenerate
+    /// rather than guessed.
+    [<Literal>]
+    let limitMargin = 1e-9
+
+    /// The exchange method for p* adds a cut at an off-atom maximiser whose value exceeds 1 + 1e-12: the rounding of
+    /// a cone projection (`projectionRounding`), so a point the previous cut already holds at 1 is not cut again.
+    [<Literal>]
+    let limitCutSlack = 1e-12
+
+    /// The ridge (relative to ‖M‖_F) that keeps the cone projection behind a Dirac-count bound solvable when a cell
+    /// has fewer active rows than d + 1 (THEORY.md §6): 1e-8 moves the dual direction by about 1e-8 of its size,
+    /// which the bound then charges as an infeasibility, far below what decides a count.
+    [<Literal>]
+    let countRidge = 1e-8
+
+    /// The relative rounding of the quantities a Dirac count is decided from (J, D(q̂), the bound of a
+    /// (k−1)-atom measure): 1e-14 (|J| + ½‖y‖² + ‖ξ‖ ‖z‖), ten times the 1e-15 ½‖y‖² floor of the gap's own
+    /// rounding (THEORY.md §6, "Counting Diracs must be decided"), because the bound subtracts two such numbers.
+    /// A difference below it is undecided in double precision.
+    [<Literal>]
+    let countRounding = 1e-14
 
     // ---------------------------------------------------------------------------------------------
     // The restricted problem and its polish (THEORY.md §4)
