@@ -71,8 +71,30 @@ public sealed class RangeCliTests : IDisposable
         lines[2] = "-1e308," + lines[2].Split(',')[1];
         var far = WriteTemp("far.csv", string.Join('\n', lines));
         var one = WriteTemp("one.json", """{"atoms": [{"direction": [0.6, 0.8], "amplitude": 1}]}""");
-        AssertRefused("beyond the range where double precision", "certify", "--data", far, "--lambda", "0.1", "--measure", one);
-        AssertRefused("beyond the range where double precision", "solve", "--data", far, "--lambda", "0.1");
+        AssertRefused("double precision", "certify", "--data", far, "--lambda", "0.1", "--measure", one);
+        AssertRefused("double precision", "solve", "--data", far, "--lambda", "0.1");
+    }
+
+    /// <summary>
+    /// Found by the fuzz campaign: one input x = 5e-324 (subnormal) gave λ_max = 0, and <c>solve</c> certified μ = 0
+    /// with sup|η| = 0 where η of the labels reaches 1576 at θ = (0, 1). Subnormal inputs are refused; the smallest
+    /// normal input is solved and certified with the right answer (amplitude y + λ on the one data point).
+    /// </summary>
+    [Fact]
+    public void ASubnormalInputIsRefused()
+    {
+        var subnormal = WriteTemp("subnormal.csv", "x1,y\n5E-324,-1.576\n");
+        AssertRefused("is subnormal", "solve", "--data", subnormal, "--lambda", "0.001");
+        var residual = WriteTemp("q.json", "[-1.576]");
+        AssertRefused("is subnormal", "certificate", "--data", subnormal, "--lambda", "0.001", "--residual", residual);
+        var normal = WriteTemp("normal.csv", "x1,y\n2.2250738585072014e-308,-1.576\n");
+        var result = Path.Combine(_dir, "normal.json");
+        var (code, _, stderr) = CliTests.Run("solve", "--data", normal, "--lambda", "0.001", "--out", result);
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        var json = CliTests.ReadJson(result);
+        Assert.True(json.GetProperty("certified").GetBoolean());
+        var atom = Assert.Single(json.GetProperty("measure").GetProperty("atoms").EnumerateArray().ToArray());
+        Assert.Equal(-1.575, atom.GetProperty("amplitude").GetDouble(), 9);
     }
 
     /// <summary>Defect 3: <c>certificate</c> said sup η = 0 and "dual feasible: yes" for residual entries of 1e308.</summary>
