@@ -97,6 +97,19 @@ public sealed class RangeCliTests : IDisposable
         Assert.Equal(-1.575, atom.GetProperty("amplitude").GetDouble(), 9);
     }
 
+    /// <summary>
+    /// Found by the fuzz campaign: a label of 1e124 made the restricted problem's Newton system fail to converge
+    /// (exit 1, internal failure), and a data row cut short under a three-column header was read as 1-D data.
+    /// </summary>
+    [Fact]
+    public void HugeLabelsAndARowShorterThanItsHeaderAreRefused()
+    {
+        var huge = WriteTemp("huge.csv", "x1;y\n1.736;0.765\n-1.927;1E+124\n-0.253;-1.044\n");
+        AssertRefused("the labels are too large for double precision", "solve", "--data", huge, "--lambda", "0.5");
+        var cut = WriteTemp("cut.csv", "x1,x2,y\n1.681,-0.57\n");
+        AssertRefused("but the header has 3", "solve", "--data", cut, "--lambda", "0.5");
+    }
+
     /// <summary>Defect 3: <c>certificate</c> said sup η = 0 and "dual feasible: yes" for residual entries of 1e308.</summary>
     [Fact]
     public void Defect3AResidualWhoseCertificateOverflowsIsRefused()

@@ -62,7 +62,7 @@ module DoubleRange =
             raise (OutOfRangeException(etaMessage rows q lambda scale))
 
 
-    /// Raises `OutOfRangeException` unless ½‖y‖², J(0), is finite and its rounding term of the gap tolerance,
+    /// Raises `OutOfRangeException` unless ½‖y‖², J(0), is at most `Tolerances.etaRange` and its rounding term of the gap tolerance,
     /// `Tolerances.gapRounding` · ½‖y‖², is a normal double (or y = 0): every tolerance and gap is measured
     /// against it, and a subnormal tolerance has lost the digits it is compared with.
     let requireLabels (data: Dataset) =
@@ -77,6 +77,18 @@ module DoubleRange =
                         "½‖y‖² of the labels overflows (‖y‖ = %g, largest |y_i| = %g): the objective J(μ) cannot be computed in double precision; rescale the labels"
                         norm
                         (y |> Array.fold (fun m v -> max m (abs v)) 0.0)
+                )
+            )
+
+        // The solvers' matrices and the gap formulas hold ‖y‖² and its products (the Newton system of the
+        // restricted problem did not converge with a label of 1e124, fuzz campaign).
+        if half > Tolerances.etaRange then
+            raise (
+                OutOfRangeException(
+                    sprintf
+                        "the labels are too large for double precision: ½‖y‖² = %g exceeds %g, and the solvers square it; rescale the labels"
+                        half
+                        Tolerances.etaRange
                 )
             )
 
