@@ -79,6 +79,9 @@ public sealed partial class TvReluProblem
     {
         Guard.Lambda(lambda);
         var q = Guard.PerDataPoint(dual, DataPoints, "dual vector", nameof(dual));
+        // The same range rules as the stored path's CertificateOf (README, "Where doubles can decide"): an η whose scale
+        // leaves the doubles, or subnormal inputs, are refused before the pass, never reported as a supremum.
+        Guard.InRange(() => TvRelu.Core.Certificates.DoubleRange.requireDual(_data, q, lambda), nameof(dual));
         var options = (settings ?? StreamingSettings.Default).ToCore();
         EnsureTractable(EnumerationMethod.Streaming, true, options.MaxDegreeOfParallelism, shards);
         return (q, options);

@@ -61,10 +61,8 @@ module DoubleRange =
         if not (scale <= Tolerances.etaRange) then
             raise (OutOfRangeException(etaMessage rows q lambda scale))
 
-    /// `requireEta` for a dual vector q of the data set: the check of a certificate asked for directly.
-    let requireDual (data: Dataset) (q: float[]) (lambda: float) = requireEta data.AugmentedRaw q lambda
 
-    /// Raises `OutOfRangeException` unless ½‖y‖², J(0), is finite and its rounding term of the gap tolerance,
+    /// Raises `OutOfRangeException` unless ½‖y‖², J(0), is at most `Tolerances.etaRange` and its rounding term of the gap tolerance,
     /// `Tolerances.gapRounding` · ½‖y‖², is a normal double (or y = 0): every tolerance and gap is measured
     /// against it, and a subnormal tolerance has lost the digits it is compared with.
     let requireLabels (data: Dataset) =
@@ -82,6 +80,18 @@ module DoubleRange =
                 )
             )
 
+        // The solvers' matrices and the gap formulas hold ‖y‖² and its products (the Newton system of the
+        // restricted problem did not converge with a label of 1e124, fuzz campaign).
+        if half > Tolerances.etaRange then
+            raise (
+                OutOfRangeException(
+                    sprintf
+                        "the labels are too large for double precision: ½‖y‖² = %g exceeds %g, and the solvers square it; rescale the labels"
+                        half
+                        Tolerances.etaRange
+                )
+            )
+
         if norm > 0.0 && Tolerances.gapRounding * half < Tolerances.smallestNormal then
             raise (
                 OutOfRangeException(
@@ -93,11 +103,40 @@ module DoubleRange =
                 )
             )
 
-    /// Raises `OutOfRangeException` unless the solvers' matrices stay in range: the Gram products of the
-    /// features σ(⟨θ, x̃_i⟩), up to max‖x̃_i‖², and their products with the labels, up to ‖y‖ Σ_i ‖x̃_i‖, must
-    /// not exceed `Tolerances.etaRange`, because the dense factorisations (SVD, QR) square their entries. Inputs
-    /// with ‖x̃‖ ≈ 2e81 made the SVD of the restricted problem's Newton system fail to converge.
+    /// Raises `OutOfRangeException` when an input entry is subnormal (nonzero, below the smallest normal double): such an
+    /// entry has fewer than 53 significant bits, and conditioning its column by a power of two near 2^1074 broke
+    /// the arrangement (the fuzz campaign: one input x = 5e-324 gave λ_max = 0, and μ = 0 was certified with
+    /// sup|η| = 0 where the exact sup is 1576).
+    let requireNormalInputs (data: Dataset) =
+        let subnormal =
+            data.AugmentedRaw
+            |> Array.tryPick (Array.tryFind (fun v -> v <> 0.0 && abs v < Tolerances.smallestNormal))
+
+        match subnormal with
+        | Some v ->
+            raise (
+                OutOfRangeException(
+                    sprintf
+                        "the input %g is subnormal (nonzero but below %g, the smallest normal double): it has lost significant digits and the dual regions cannot be computed with it; rescale the inputs or replace it by 0"
+                        v
+                        Tolerances.smallestNormal
+                )
+            )
+        | None -> ()
+
+    /// The checks of a certificate asked for directly: normal inputs (`requireNormalInputs`) and `requireEta` for
+    /// the dual vector q of the data set.
+    let requireDual (data: Dataset) (q: float[]) (lambda: float) =
+        requireNormalInputs data
+        requireEta data.AugmentedRaw q lambda
+
+    /// Raises `OutOfRangeException` unless the inputs are normal (`requireNormalInputs`) and the solvers' matrices
+    /// stay in range: the Gram products of the features σ(⟨θ, x̃_i⟩), up to max‖x̃_i‖², and their products with the
+    /// labels, up to ‖y‖ Σ_i ‖x̃_i‖, must not exceed `Tolerances.etaRange`, because the dense factorisations (SVD,
+    /// QR) square their entries. Inputs with ‖x̃‖ ≈ 2e81 made the SVD of the restricted problem's Newton system
+    /// fail to converge.
     let requireInputs (data: Dataset) =
+        requireNormalInputs data
         let norms = data.AugmentedRaw |> Array.map Dense.norm
         let largest = Array.max norms
         let labels = etaScale data.AugmentedRaw data.LabelsRaw 1.0
@@ -130,6 +169,7 @@ module DoubleRange =
     let requireCertifiable (data: Dataset) (lambda: float) (mu: Measure) =
         Lambda.requirePositive "lambda" lambda
         requireLabels data
+        requireInputs data
         let q = Measure.residual data mu
 
         if q |> Array.exists (Double.IsFinite >> not) then
