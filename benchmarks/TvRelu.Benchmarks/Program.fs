@@ -1,6 +1,8 @@
 /// `dotnet run -c Release --project benchmarks/TvRelu.Benchmarks -- report` prints the numbers the
 /// issues ask for (time split, cells per second, peak memory) in one pass; `-- estimates` measures the
-/// enumerations behind the façade's cost model against its estimates (one process per run); any other
+/// enumerations behind the façade's cost model against its estimates (one process per run); `-- bnb
+/// [d6|d10|d13|all]` runs the high-dimensional targets of issue 14 (`HighDimension`); `-- streaming` those of
+/// issue 13 (`Streaming`; `-- streaming-shards` only its shard speed-up); any other
 /// arguments go to BenchmarkDotNet (for example `--filter '*'`).
 module TvRelu.Benchmarks.Program
 
@@ -87,7 +89,15 @@ let main argv =
     match argv with
     | [| "report" |] -> report ()
     | [| "estimates" |] -> Estimates.all ()
+    | [| "streaming" |] -> Streaming.report ()
+    | [| "streaming-shards" |] -> Streaming.shards ()
+    | _ when argv.Length > 0 && argv.[0] = "streaming-job" -> Streaming.job argv.[1..]
     | [| "estimate"; d; n |] -> Estimates.one (int d) (int n)
+    | _ when argv.Length > 0 && argv.[0] = "bnb" -> HighDimension.report argv.[1..]
+    | [| "bnb-dump"; job; path |] -> HighDimension.dump job path None
+    | [| "bnb-dump"; job; path; seconds |] -> HighDimension.dump job path (Some(float seconds))
+    | [| "bnb-probe"; path; seconds |] -> HighDimension.probe path (float seconds) "reduce"
+    | [| "bnb-probe"; path; seconds; variant |] -> HighDimension.probe path (float seconds) variant
     | _ ->
         BenchmarkSwitcher.FromAssembly(typeof<Suites.EnumerationBench>.Assembly).Run(argv)
         |> ignore

@@ -75,6 +75,10 @@ public static class Cli
         {
             CliOptions.AddLimitOptions(command);
         }
+        foreach (var command in root.Subcommands.Where(c => MethodCliOptions.Certifies(c) || MethodCliOptions.Streams(c)))
+        {
+            MethodCliOptions.Add(command);
+        }
         CliOptions.AttachCompanions(root);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -34,6 +34,7 @@ internal static class Conversions
         Certified = a.Certified,
         TotalVariation = measure.TotalVariation,
         Residual = ReadOnly.Copy(a.Residual),
+        NotDecided = a.OutOfRange is null ? null : a.OutOfRange.Value,
     };
 
     internal static Solution ToFacade(this CoreSolution s, int dataPoints, int dimension)

@@ -1,3 +1,5 @@
+using CoreStreamingCost = TvRelu.Core.Certificates.StreamingCost;
+
 namespace TvRelu;
 
 /// <summary>
@@ -44,6 +46,19 @@ internal static class CostModel
         var memory = BaseBytes + TablePeakFactor * Capacity(cells) * tableBytesPerCell + ChurnBytesPerCellCoordinate * (dimension + 1) * cells;
         var seconds = cells * (SecondsPerCell + points * (SecondsPerCellHyperplane + words * SecondsPerCellHyperplaneWord));
         return new EnumerationEstimate("stored enumeration", cells, memory, seconds);
+    }
+
+    /// <summary>
+    /// The streaming pass of issue 13 (great-circle walks; memory O(N·d), no region stored), or one of
+    /// <paramref name="shards"/> shards of it: the core's model (`StreamingCost`, calibrated on the `streaming`
+    /// benchmark), with the cells and time of one shard. Shards split the work items, so beyond their number more
+    /// shards do not help; the time is wall time on <paramref name="threads"/> threads (0: one per core).
+    /// </summary>
+    internal static EnumerationEstimate Streaming(int points, int dimension, bool certificate, int threads, int shards)
+    {
+        var e = CoreStreamingCost.estimate(points, dimension, certificate, threads > 0 ? threads : Environment.ProcessorCount);
+        var split = Math.Max(1, Math.Min(shards, e.WorkItems));
+        return new EnumerationEstimate("streaming pass", (double)e.Cells / split, e.MemoryBytes, e.Seconds / split);
     }
 
     /// <summary>

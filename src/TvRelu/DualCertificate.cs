@@ -1,5 +1,7 @@
 using CoreCertificate = TvRelu.Core.Certificates.Certificate;
 using CoreCertificateOps = TvRelu.Core.Certificates.CertificateModule;
+using CoreEnclosure = TvRelu.Core.Certificates.Enclosure;
+using CoreExtremum = TvRelu.Core.Certificates.Extremum;
 
 namespace TvRelu;
 
@@ -8,9 +10,9 @@ namespace TvRelu;
 /// with its exact supremum and infimum over the whole sphere and its saturation set (§3).
 /// The extremes are computed once, on first use.
 /// </summary>
-public sealed class DualCertificate
+public sealed partial class DualCertificate
 {
-    private readonly CoreCertificate _core;
+    private readonly CoreCertificate? _core;
     private readonly Lazy<Extremum> _supremum;
     private readonly Lazy<Extremum> _infimum;
 
@@ -19,8 +21,27 @@ public sealed class DualCertificate
         _core = core;
         Lambda = lambda;
         Dual = Array.AsReadOnly(dual);
-        _supremum = new Lazy<Extremum>(() => CoreCertificateOps.supremum(core).ToFacade(1));
-        _infimum = new Lazy<Extremum>(() => CoreCertificateOps.infimum(core).ToFacade(-1));
+        _supremum = new Lazy<Extremum>(() => Decided(CoreCertificateOps.supremumEnclosed(core), "sup η").ToFacade(1));
+        _infimum = new Lazy<Extremum>(() => Decided(CoreCertificateOps.infimumEnclosed(core), "inf η").ToFacade(-1));
+    }
+
+    /// <summary>
+    /// The extremum when the scan's enclosure decides it (README, "Where doubles can decide"); otherwise a refusal:
+    /// with inputs whose columns differ in scale by ~1e16 the cells are too thin for doubles, and the scan once reported
+    /// sup η = 177 at a point where η is 0 (issue 12, defect 10).
+    /// </summary>
+    private static CoreExtremum Decided(Tuple<CoreExtremum, CoreEnclosure> enclosed, string what)
+    {
+        var (extremum, enclosure) = enclosed;
+        if (!enclosure.Decides(extremum.Value))
+        {
+            throw new TvReluInputException(
+                $"{what} cannot be decided in double precision: the exact scan reports {Guard.Format(extremum.Value)} in absolute value, "
+                + $"but encloses it only between {Guard.Format(enclosure.Lower)} and {Guard.Format(enclosure.Upper)} "
+                + "(the dual regions are too thin for doubles, as when input columns differ in scale by many orders of magnitude); "
+                + "rescale the input columns");
+        }
+        return extremum;
     }
 
     /// <summary>λ.</summary>
@@ -30,16 +51,18 @@ public sealed class DualCertificate
     public IReadOnlyList<double> Dual { get; }
 
     /// <summary>sup_θ η(θ) ≥ 0 over the whole sphere, exact, with a point attaining it.</summary>
+    /// <exception cref="TvReluInputException">The supremum cannot be decided in double precision (README, "Where doubles can decide").</exception>
     public Extremum Supremum => _supremum.Value;
 
     /// <summary>inf_θ η(θ) ≤ 0 over the whole sphere, exact, with a point attaining it.</summary>
+    /// <exception cref="TvReluInputException">The infimum cannot be decided in double precision (README, "Where doubles can decide").</exception>
     public Extremum Infimum => _infimum.Value;
 
     /// <summary>sup_θ |η(θ)| = max(sup η, −inf η).</summary>
     public double SupremumAbs => Math.Max(Supremum.Value, -Infimum.Value);
 
     /// <summary>Whether q is dual feasible, i.e. |η| ≤ 1 on the whole sphere.</summary>
-    public bool IsFeasible => SupremumAbs <= 1.0;
+    public bool IsFeasible => UpperAbs <= 1.0;
 
     /// <summary>η(θ), straight from the data. θ need not be a unit vector (η is positively homogeneous).</summary>
     /// <param name="theta">A direction of d + 1 numbers.</param>
@@ -48,12 +71,12 @@ public sealed class DualCertificate
     public double Evaluate(IReadOnlyList<double> theta)
     {
         ArgumentNullException.ThrowIfNull(theta);
-        var n = _core.Arrangement.AmbientDimension;
+        var n = _core?.Arrangement.AmbientDimension ?? _data!.Dimension + 1;
         if (theta.Count != n)
         {
             throw new TvReluInputException($"θ has {theta.Count} numbers but directions here need d + 1 = {n}", nameof(theta));
         }
-        return CoreCertificateOps.evaluate(_core, theta.ToArray());
+        return _core is null ? EvaluateDirectly(theta) : CoreCertificateOps.evaluate(_core, theta.ToArray());
     }
 
     /// <summary>
@@ -78,6 +101,6 @@ public sealed class DualCertificate
                 $"the saturation tolerance must be in [0, 1) and the boundary tolerance non-negative (got {Guard.Format(tolerance)}, {Guard.Format(boundaryTolerance)})",
                 nameof(tolerance));
         }
-        return CoreCertificateOps.saturation(tolerance, boundaryTolerance, _core).ToFacade();
+        return _core is null ? SaturationByBranchAndBound(tolerance) : CoreCertificateOps.saturation(tolerance, boundaryTolerance, _core).ToFacade();
     }
 }

@@ -41,6 +41,16 @@ public sealed record EnumerationLimits
     }
 }
 
+/// <summary>The ways of visiting the dual regions (THEORY.md §3).</summary>
+public enum EnumerationMethod
+{
+    /// <summary>Deletion–restriction with every region's sign vector kept in memory: names every region.</summary>
+    Stored,
+
+    /// <summary>Great-circle walks that keep no region (issue 13): memory O(N·d), split into threads and shards.</summary>
+    Streaming,
+}
+
 /// <summary>The resource an <see cref="EnumerationLimits"/> entry bounds.</summary>
 public enum EnumerationLimit
 {
@@ -58,7 +68,7 @@ public enum EnumerationLimit
 /// The estimated cost of one method on one problem, known before any work: cells from Cover's count (an upper
 /// bound, attained in general position), memory and time from a cost model fitted on measured runs.
 /// </summary>
-/// <param name="Method">The method: "stored enumeration" (every cell's sign vector kept in memory) today.</param>
+/// <param name="Method">The method: "stored enumeration" (every cell's sign vector kept in memory) or "streaming pass" (no cell kept).</param>
 /// <param name="Cells">The cells it visits (an upper bound).</param>
 /// <param name="MemoryBytes">Its peak memory, in bytes.</param>
 /// <param name="Seconds">Its time on one core of the reference machine (a 2-core sandbox).</param>

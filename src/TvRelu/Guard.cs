@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.FSharp.Core;
+using TvRelu.Core.Certificates;
 using TvRelu.Core.Data;
 
 namespace TvRelu;
@@ -13,14 +14,52 @@ internal static class Guard
 {
     internal static string Format(double value) => value.ToString("G", CultureInfo.InvariantCulture);
 
-    /// <summary>λ must be positive and finite (THEORY.md §1).</summary>
+    /// <summary>The smallest positive normal double, 2^-1022: the least λ the library accepts (README, "Where doubles can decide").</summary>
+    internal const double SmallestLambda = 2.2250738585072014e-308;
+
+    /// <summary>
+    /// λ must be positive and finite (THEORY.md §1), and a normal double: a subnormal λ has fewer than 53 significant
+    /// bits, 1/λ overflows, and λ = 1e-310 used to certify μ = 0 with gap 0 (issue 12, defect 1).
+    /// </summary>
     internal static void Lambda(double lambda, string paramName = "lambda")
     {
         if (!(lambda > 0.0) || double.IsInfinity(lambda))
         {
             throw new TvReluInputException($"λ must be a positive finite number (got {Format(lambda)})", paramName);
         }
+        if (lambda < SmallestLambda)
+        {
+            throw new TvReluInputException(
+                $"λ = {Format(lambda)} is below {Format(SmallestLambda)}, the smallest normal double: there 1/λ overflows and λ‖μ‖_TV loses its digits, so no answer can be certified in double precision",
+                paramName);
+        }
     }
+
+    /// <summary>
+    /// Runs a core call, turning its refusal of numbers out of the range where doubles can decide
+    /// (<see cref="OutOfRangeException"/>, README "Where doubles can decide") into the library's exception.
+    /// </summary>
+    /// <param name="call">The core call.</param>
+    /// <param name="paramName">The parameter that carried the input, if any.</param>
+    /// <param name="what">What was being computed, put before the core's message (for example "λ_max cannot be computed").</param>
+    internal static T InRange<T>(Func<T> call, string? paramName = null, string? what = null)
+    {
+        try
+        {
+            return call();
+        }
+        catch (OutOfRangeException e)
+        {
+            throw new TvReluInputException(what is null ? e.Data0 : $"{what}: {e.Data0}", paramName, e);
+        }
+    }
+
+    /// <summary><see cref="InRange{T}(Func{T}, string?, string?)"/> for a call without a result.</summary>
+    internal static void InRange(Action call, string? paramName = null) => InRange(() =>
+    {
+        call();
+        return 0;
+    }, paramName);
 
     /// <summary>An optional tolerance must be positive and finite when given.</summary>
     internal static void Tolerance(double? tolerance, string paramName)

@@ -44,7 +44,7 @@ public sealed record Timings(TimeSpan Enumeration, TimeSpan Solve, TimeSpan Cert
 /// The certified optimality gap of a measure μ at λ (THEORY.md §2): with q = y − Kμ and the exact
 /// s = sup|η_μ|, q / max(1, s) is dual feasible, so 0 ≤ J(μ) − J* ≤ Gap.
 /// </summary>
-public sealed record CertificationReport
+public sealed partial record CertificationReport
 {
     /// <summary>λ.</summary>
     public required double Lambda { get; init; }
@@ -75,6 +75,13 @@ public sealed record CertificationReport
 
     /// <summary>The exact rational verification of the measure (THEORY.md §8); null unless exact mode was asked for.</summary>
     public ExactCertification? Exact { get; init; }
+
+    /// <summary>
+    /// Why double precision could not decide the verdict, for people (README, "Where doubles can decide"): a number
+    /// out of range, or a supremum the exact scan could not enclose. Null when it could; <see cref="Certified"/> is
+    /// false when it is set. Exact mode may still decide.
+    /// </summary>
+    public string? NotDecided { get; init; }
 }
 
 /// <summary>A certified solution of P_λ: the minimiser, its gap, saturation set, bounds and uniqueness.</summary>
@@ -117,10 +124,11 @@ public sealed record Solution
     /// <summary>The saturation set Σ = {|η| = 1} of the certificate; every minimiser is supported in it.</summary>
     public required IReadOnlyList<SaturationPoint> Saturation { get; init; }
 
-    /// <summary>The number of regions (cells of the arrangement) on the sphere.</summary>
+    /// <summary>The number of regions (cells of the arrangement) on the sphere; 0 when branch and bound certified the solution
+    /// (nothing was enumerated: see <see cref="CertificationReport.Method"/>).</summary>
     public required int Cells { get; init; }
 
-    /// <summary>The number of regions with at least one active neuron.</summary>
+    /// <summary>The number of regions with at least one active neuron; 0 under branch and bound, as <see cref="Cells"/>.</summary>
     public required int CellsWithActiveNeurons { get; init; }
 
     /// <summary>The sparsity bounds of THEORY.md §3.</summary>

@@ -43,7 +43,7 @@ public sealed partial class TvReluProblem
     /// <exception cref="TvReluInputException">λ ≤ 0, width ≤ 0, bad options, or a problem too large to enumerate.</exception>
     public TrainingResult Train(double lambda, int width, TrainOptions? options = null, IProgress<TrainingProgress>? progress = null)
     {
-        Guard.Lambda(lambda);
+        RequireSolvable(lambda);
         if (width < 1)
         {
             throw new TvReluInputException($"the width must be at least 1 (got {width})", nameof(width));
@@ -52,7 +52,7 @@ public sealed partial class TvReluProblem
         var core = ToCore(options, progress);
         EnsureTrainable(width);
         var reference = Reference(lambda);
-        var run = CoreTraining.trainOn(FSharpOption<TvRelu.Core.Arrangements.Arrangement>.Some(reference.Arrangement), _data, lambda, width, core);
+        var run = Guard.InRange(() => CoreTraining.trainOn(FSharpOption<TvRelu.Core.Arrangements.Arrangement>.Some(reference.Arrangement), _data, lambda, width, core));
         var clusterOptions = CoreClusterOptions.Default
             .WithAngleTolerance(options.ClusterAngleTolerance)
             .WithMassTolerance(options.ClusterMassTolerance);
@@ -88,8 +88,8 @@ public sealed partial class TvReluProblem
     /// <exception cref="TvReluInputException">λ ≤ 0, bad options, or a problem too large to enumerate.</exception>
     public AuditedSolution SlidingFrankWolfe(double lambda, FrankWolfeOptions? options = null)
     {
-        Guard.Lambda(lambda);
-        var r = CoreFrankWolfe.onArrangement(_arrangement.Value, _data, lambda, ToCore(options ?? FrankWolfeOptions.Default));
+        RequireSolvable(lambda);
+        var r = Guard.InRange(() => CoreFrankWolfe.onArrangement(_arrangement.Value, _data, lambda, ToCore(options ?? FrankWolfeOptions.Default)));
         return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
     }
 
@@ -105,7 +105,7 @@ public sealed partial class TvReluProblem
     /// <exception cref="TvReluInputException">λ ≤ 0, bad options, or a problem too large to enumerate.</exception>
     public AuditedSolution SolveWeighted(double lambda, FrankWolfeOptions? options = null)
     {
-        Guard.Lambda(lambda);
+        RequireSolvable(lambda);
         var r = CoreWeightedTv.onArrangement(_arrangement.Value, _data, lambda, ToCore(options ?? FrankWolfeOptions.Default));
         return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
     }
@@ -128,14 +128,14 @@ public sealed partial class TvReluProblem
     /// <exception cref="TvReluInputException">λ ≤ 0, a grid size below 1, or a problem too large to enumerate.</exception>
     public AuditedSolution GridLasso(double lambda, int gridSize)
     {
-        Guard.Lambda(lambda);
+        RequireSolvable(lambda);
         if (gridSize < 1)
         {
             throw new TvReluInputException($"the grid needs at least one direction (got {gridSize})", nameof(gridSize));
         }
         EnsureGridFits(gridSize);
         var grid = CoreGridLasso.directions(Dimension, gridSize, 0);
-        var r = CoreGridLasso.onArrangement(_arrangement.Value, _data, lambda, grid, 10_000);
+        var r = Guard.InRange(() => CoreGridLasso.onArrangement(_arrangement.Value, _data, lambda, grid, 10_000));
         return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
     }
 

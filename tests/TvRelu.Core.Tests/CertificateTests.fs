@@ -16,7 +16,7 @@ open TvRelu.Core.Cones
 open TvRelu.Core.Certificates
 open TvRelu.TestSupport
 
-type private Setup =
+type Setup =
     {
         Case: DualCase
         Arr: Arrangement
@@ -34,12 +34,12 @@ type private Setup =
     }
 
 /// Rows' signs of the cell, from its sign vector over hyperplanes.
-let private rowSignsOf (arr: Arrangement) (c: int) =
+let rowSignsOf (arr: Arrangement) (c: int) =
     let signs = (arr.Cell c).Signs
     arr.RowToHyperplane |> Array.map (fun h -> signs.[h])
 
 /// v_C = (1/λ) Σ_{i ∈ S} q_i x̃_i, from the definition.
-let private pieceOf (xt: float[][]) (q: float[]) (lambda: float) (signs: int[]) =
+let pieceOf (xt: float[][]) (q: float[]) (lambda: float) (signs: int[]) =
     let mutable v = Array.zeroCreate xt.[0].Length
 
     for i in 0 .. xt.Length - 1 do
@@ -52,7 +52,7 @@ let private pieceOf (xt: float[][]) (q: float[]) (lambda: float) (signs: int[]) 
 /// hyperplanes) and the spread of the coordinates' magnitudes max_k c_k / min_k c_k (c_k the largest
 /// |x̃_ik|; inputs at scale 1e6 squeeze cells into needles of width ~1e-6 / |x| around ±e_{d+1},
 /// and 1e-6 flattens them the other way).
-let private conditioning (xt: float[][]) =
+let conditioning (xt: float[][]) =
     let units = xt |> Array.distinct |> Array.map unit
 
     let sine =
@@ -71,7 +71,7 @@ let private conditioning (xt: float[][]) =
     max (1.0 / sine) (Array.max columns / Array.min columns)
 
 /// λ such that sup|η| = 1, or None when η ≡ 0.
-let private setup (case: DualCase) =
+let setup (case: DualCase) =
     let data = case.Data.Dataset
     let arr = Arrangement.ofDataset data
     let s, _, _ = Certificate.supremumAbs (Certificate.ofDual arr data 1.0 case.Q)
@@ -100,7 +100,7 @@ let private setup (case: DualCase) =
             }
 
 /// θ is in the closed cone of the cell: s_i ⟨θ, x̃_i⟩ ≥ 0 for every row, to a relative tolerance.
-let private inClosure (tol: float) (xt: float[][]) (signs: int[]) (theta: float[]) =
+let inClosure (tol: float) (xt: float[][]) (signs: int[]) (theta: float[]) =
     Array.forall2 (fun (x: float[]) s -> float s * dot theta x >= -tol * norm theta * norm x) xt signs
 
 let private piece (s: Setup) (signs: int[]) = pieceOf s.Xt s.Case.Q s.Lambda signs

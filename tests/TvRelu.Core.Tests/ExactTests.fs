@@ -21,6 +21,7 @@ open TvRelu.Core.Cones
 open TvRelu.Core.Certificates
 open TvRelu.Core.Solver
 open TvRelu.Core.Exact
+open TvRelu.Core.Numerics
 
 // ---------------------------------------------------------------------------------------------
 // Reference material and small exact helpers

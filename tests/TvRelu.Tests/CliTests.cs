@@ -35,7 +35,7 @@ public sealed class CliTests : IDisposable
     private static readonly string[] SolveFields =
     [
         "convention", "n", "d", "lambda", "lambdaMax", "lambdaRatio", "objective", "dualObjective", "gap", "certified", "certificateSup",
-        "measure", "saturation", "regions", "bounds", "uniqueness", "seconds", "timings",
+        "measure", "saturation", "regions", "bounds", "uniqueness", "seconds", "timings", "method",
     ];
 
     private static void AssertFields(JsonElement element, params string[] names) =>

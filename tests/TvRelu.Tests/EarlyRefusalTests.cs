@@ -51,8 +51,10 @@ public class EarlyRefusalTests
     [InlineData(50, 6)]
     public void TheIssuesReproducersAreRefusedBeforeAnyWork(int n, int d)
     {
-        var problem = Gaussian(n, d, n + d);
-        var estimate = Assert.Single(problem.EnumerationEstimates);
+        // Pinned to the enumeration: under Auto the smaller two would be certified by branch and bound instead.
+        var problem = Gaussian(n, d, n + d).WithMethod(new MethodOptions { Method = CertificationMethod.Enumeration });
+        var estimate = problem.EnumerationEstimates[0];
+        Assert.Equal("stored enumeration", estimate.Method);
         Assert.Equal((double)Cover(n, d), estimate.Cells, 6);
 
         var e = Assert.Throws<TvReluLimitException>(() => problem.Solve(0.1));
@@ -71,7 +73,8 @@ public class EarlyRefusalTests
     [Fact]
     public void EveryEnumeratingMethodRefusesAProblemOverItsLimits()
     {
-        var small = Gaussian(20, 2, 1).WithLimits(new EnumerationLimits { MaxCells = 10 });
+        var small = Gaussian(20, 2, 1).WithLimits(new EnumerationLimits { MaxCells = 10 })
+            .WithMethod(new MethodOptions { Method = CertificationMethod.Enumeration });
         var mu = Measure.Zero(3);
         var q = new double[20];
         var calls = new (string Name, Action Call)[]

@@ -117,7 +117,8 @@ public class FacadeBadInputTests
     [Fact]
     public void TooManyDimensionsAreRefusedBeforeEnumerating()
     {
-        var problem = TvReluProblem.FromArrays(new double[3, 7], [1.0, 2.0, 3.0]);
+        var problem = TvReluProblem.FromArrays(new double[3, 7], [1.0, 2.0, 3.0])
+            .WithMethod(new MethodOptions { Method = CertificationMethod.Enumeration });
 
         var e = Assert.Throws<TvReluInputException>(() => problem.Regions());
         Assert.Contains("d = 7", e.Message);
@@ -137,7 +138,8 @@ public class FacadeBadInputTests
                 x[i, j] = random.NextDouble();
             }
         }
-        var problem = TvReluProblem.FromArrays(x, new double[3000]);
+        var problem = TvReluProblem.FromArrays(x, new double[3000])
+            .WithMethod(new MethodOptions { Method = CertificationMethod.Enumeration });
 
         var e = Assert.Throws<TvReluLimitException>(() => problem.Solve(0.1));
         Assert.Contains("cells, above the limit EnumerationLimits.MaxCells", e.Message);

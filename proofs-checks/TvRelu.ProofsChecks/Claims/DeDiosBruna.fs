@@ -89,7 +89,7 @@ module DeDiosBruna =
             "seed abstract (de Dios and Bruna 2020: the variation-norm regularisation is minimised by functions with finitely many neurons, irrespective of overparametrisation); checks in THEORY.md §7 (i) and §1 (rebalancing)"
 
         override _.Oracle =
-            "the exact solver's certified J* (dual lower bound) and saturation set Sigma; the measure of the trained network assessed by the exact supremum (§2)"
+            "the exact solver's certified J* (dual lower bound) and saturation set Sigma; the measure of the trained network assessed by the exact supremum (§2). Consistency check only: the ordering training >= rebalanced >= J(mu_net) >= dual bound follows from weak duality in the same code; the mass-near-Sigma bound is the part that can fail on the claim"
 
         override _.CheckTraining(p, data, arr, lambda) =
             let reference =
@@ -199,7 +199,7 @@ module DeDiosBruna =
             "seed abstract (de Dios and Bruna 2020: the implicit regularisation of label noise is minimised by finitely many neurons); the weighted-TV form derived in THEORY.md §7 (ii), after Blanc et al. 2019"
 
         override _.Oracle =
-            "R from the parameter gradients of the network, against omega from the moments A and B of each neuron's direction (two separate computations); the exact weighted-TV solver for the support"
+            "R from the parameter gradients of the network, against omega from the moments A and B of each neuron's direction (two separate computations); the exact weighted-TV solver for the support. Consistency check only: R = integral of omega after rescaling is an identity of the §7 derivation computed twice, which tests that code, not the paper"
 
         override _.CheckTraining(p, data, arr, lambda) =
             let weighted = WeightedTv.onArrangement arr data lambda FrankWolfeOptions.Default

@@ -2,15 +2,16 @@ namespace TvRelu.ProofsChecks.Claims
 
 open TvRelu.ProofsChecks
 open TvRelu.ProofsChecks.Claims.Common
+open TvRelu.ProofsChecks.Claims.LowNoiseSweep
 open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
-open TvRelu.Core.Certificates
 open TvRelu.Core.Solver
 open TvRelu.Core.Stability
 
-/// Claim 6: low noise and small λ (THEORY.md §6). A sparse teacher μ_0 with a non-degenerate
-/// pre-certificate is recovered with the same number of Diracs for small λ and ‖w‖/λ, and for
-/// atoms inside their regions the error is O(λ + ‖w‖). Interior and boundary teachers are separate claims.
+/// Claim 6: low noise and small λ (THEORY.md §6). A sparse teacher μ₀ whose limit certificate p* is non-degenerate
+/// is recovered with the same number of Diracs for small λ and ‖w‖/λ, and for atoms inside their regions the error
+/// is O(λ + ‖w‖). p* is computed exactly (`LimitCertificate`), teachers are classified interior, boundary-ridge or
+/// boundary-flat, counts are decided (`DiracCount`), and λ and ‖w‖ are swept separately.
 module LowNoise =
 
     /// Where the teacher's atoms sit.
@@ -20,25 +21,16 @@ module LowNoise =
         /// On a data hyperplane (the neuron's kink passes through a data point).
         | Boundary
 
-    /// The sweep: λ = ε · λ_max(y_0) for these ε, and ‖w‖ = α λ.
-    let levels = [| for k in 0..8 -> 10.0 ** (-1.0 - 0.5 * float k) |]
-
-    /// The slopes are fitted over eps <= this (the larger levels show the pre-asymptotic regime).
-    let fitBelow = 1e-3
-
-    /// A Dirac of amplitude at most this fraction of the TV norm is numerical zero.
-    [<Literal>]
-    let private dropFraction = 1e-9
-
     /// The teacher as the library's atoms.
     let private atoms (teacher: (float[] * float)[]) : Atom[] =
         teacher |> Array.map (fun (d, a) -> { Direction = d; Amplitude = a })
 
-    /// The pre-certificate p_V of the teacher and the residual of its system (THEORY.md §6, `PreCertificate`).
+    /// The pre-certificate p_V of the teacher and the residual of its system (THEORY.md §6, `PreCertificate`): the
+    /// first campaign's object, kept as the boundary generator's filter so that its seeds replay.
     let preCertificate (data: Dataset) (teacher: (float[] * float)[]) =
         PreCertificate.ofTeacher data (atoms teacher)
 
-    /// The exact non-degeneracy check of η_V = ⟨p, φ⟩ (the library's `Nondegeneracy.check`).
+    /// The old check of η_V = ⟨p, φ⟩ (the library's `Nondegeneracy.check`), the boundary generator's filter.
     let nondegeneracy (arr: Arrangement) (data: Dataset) (teacher: (float[] * float)[]) (p: float[]) =
         Nondegeneracy.check arr data (atoms teacher) p
 
@@ -70,261 +62,395 @@ module LowNoise =
 
             if ok then Some(th, a) else None
 
-    /// One attempt at a teacher: k atoms, with a solvable pre-certificate that is non-degenerate.
+    /// Whether a drawn teacher is kept. Boundary teachers: the first campaign's filter (p_V solvable and passing the
+    /// old check), so that its seeds, the pinned one included, give the same problems; p* then classifies them.
+    /// Interior teachers: a decided, non-degenerate minimal-norm certificate p₀.
+    let private accepted (placement: Placement) (data: Dataset) (teacher: (float[] * float)[]) =
+        let arr = Arrangement.ofDataset data
+
+        match placement with
+        | Boundary ->
+            let p, res = preCertificate data teacher
+
+            res <= 1e-9 * sqrt (float teacher.Length)
+            && (nondegeneracy arr data teacher p).Holds
+        | Interior ->
+            match (LimitCertificate.minimalNorm arr data (atoms teacher)).Status with
+            | Decided LimitKind.Interior -> true
+            | _ -> false
+
+    /// One attempt at a teacher: k atoms placed as asked (boundary: the first always, the others at random).
     let private tryTeacher (rng: Rng) (placement: Placement) (x: float[][]) (k: int) =
         let rows = x |> Array.map (fun r -> Array.append r [| 1.0 |])
 
-        let atoms =
+        let drawn =
             Array.init k (fun j ->
-                drawAtom
-                    rng
-                    (if j = 0 then
-                         placement
-                     else
-                         (if placement = Boundary && rng.Bernoulli 0.5 then
-                              Boundary
-                          else
-                              Interior))
-                    rows)
+                let where =
+                    if j = 0 then placement
+                    elif placement = Boundary && rng.Bernoulli 0.5 then Boundary
+                    else Interior
 
-        if atoms |> Array.exists Option.isNone then
+                drawAtom rng where rows)
+
+        // Two draws on one boundary point (d = 1: a hyperplane meets the circle twice) are one atom, not two.
+        let apart (teacher: (float[] * float)[]) =
+            teacher
+            |> Array.indexed
+            |> Array.forall (fun (i, (u, _)) -> teacher.[i + 1 ..] |> Array.forall (fun (v, _) -> distance u v > 1e-3))
+
+        if
+            drawn |> Array.exists Option.isNone
+            || not (apart (drawn |> Array.map Option.get))
+        then
             None
         else
-            let teacher = atoms |> Array.map Option.get
+            let teacher = drawn |> Array.map Option.get
             let y0 = x |> Array.map (Generate.network teacher)
-            let data = Dataset.CreateOrRaise(x, y0)
-            let p, res = preCertificate data teacher
 
-            if res > 1e-9 * sqrt (float k) then
-                None
+            if accepted placement (Dataset.CreateOrRaise(x, y0)) teacher then
+                Some(teacher, y0)
             else
-                let arr = Arrangement.ofDataset data
+                None
 
-                if (nondegeneracy arr data teacher p).Holds then
-                    Some(teacher, y0)
-                else
-                    None
+    /// Everything one trial's sweeps share.
+    type private Setting =
+        {
+            Problem: Problem
+            Data: Dataset
+            Arrangement: Arrangement
+            LambdaMax: float
+            K: int
+            Smallest: float
+            /// p* of the λ sweep's noise ratio.
+            Limit: LimitCertificate
+            /// The λ sweep's noise ratio ‖w‖/λ.
+            Alpha: float
+            /// The noise sweep's largest ratio.
+            AlphaTop: float
+        }
 
-    /// The number of Diracs of a solution (atoms within `radius` merged, numerical zeros dropped) and
-    /// its location and amplitude errors against the teacher.
-    let private compare (teacher: (float[] * float)[]) (radius: float) (m: Measure) =
-        let tv = Measure.totalVariation m
-        let atoms = Atoms.cluster radius (dropFraction * (1.0 + tv)) (atomsOf m)
-        let loc, amp = Atoms.matchErrors atoms teacher
-        atoms.Length, loc, amp
+    /// The λ sweep: w = α λ u at every level (α ≪ 1, so the error is the λ part; ‖w‖ is swept separately).
+    let private lambdaSweep (s: Setting) =
+        levels
+        |> Array.map (fun eps ->
+            let lambda = lambdaOf s.LambdaMax eps
 
-    /// A solve accurate enough to resolve the errors it is compared with. A certified gap g pins an
-    /// atom of amplitude a to ~sqrt(2 g / (λ |a|)), and at level ε the errors are of order ε, so the gap
-    /// asked for is 1e-4 λ ε² |a|_min (resolution ~0.014 ε), but not below 1e-15 ½‖y‖², the rounding of
-    /// the gap itself. (A fixed 1e-16 was out of reach at more than half of the levels, and each
-    /// such level cost a failed solve before the default one.) Else the default tolerance.
-    let private accurateSolve (data: Dataset) (lambda: float) (eps: float) (smallest: float) =
-        let yy = data.Labels |> Seq.sumBy (fun v -> v * v)
-        let tolerance = max (1e-4 * lambda * eps * eps * smallest) (1e-15 * 0.5 * yy)
+            solveLevel
+                s.Data
+                s.Arrangement
+                s.K
+                s.Smallest
+                s.Limit
+                s.LambdaMax
+                (eps, lambda, Array.map (fun u -> s.Alpha * lambda * u) s.Problem.Duals))
 
-        let tight =
-            Solve.solve
-                data
-                lambda
-                { solverOptions with
-                    Tolerance = Some tolerance
-                    MaxRounds = 25
-                }
+    /// The errors of a level's merged atoms against reference atoms (location, amplitude; ∞ when the counts differ).
+    let private errors (reference: (float[] * float)[]) (l: Level) =
+        Atoms.matchErrors (l.Merged |> Array.map (fun a -> a.Direction, a.Amplitude)) reference
 
-        if tight.Assessment.Certified then
-            tight
+    /// The noise sweep at the largest regime level λ₀ ≤ `fitBelow` of the λ sweep: ‖w‖ = α_j λ₀ for α_j = α_top ·
+    /// step, each level against the noiseless solution at λ₀ (the rate in ‖w‖ alone). None when the λ sweep has no
+    /// such level.
+    let private noiseSweep (s: Setting) (lambdaLevels: Level[]) =
+        lambdaLevels
+        |> Array.tryFind (fun l -> l.Eps <= fitBelow * (1.0 + 1e-12) && inRegime s.Limit l)
+        |> Option.map (fun anchor ->
+            let lambda = anchor.Solution.Lambda
+            let zero = Array.zeroCreate s.Problem.Count
+
+            let reference =
+                solveLevel s.Data s.Arrangement s.K s.Smallest s.Limit s.LambdaMax (anchor.Eps, lambda, zero)
+
+            let teacher = atoms s.Problem.Teacher
+
+            let noisy =
+                noiseSteps
+                |> Array.map (fun step ->
+                    let alpha = noiseRatio s.AlphaTop step
+
+                    let pstar =
+                        LimitCertificate.ofTeacher s.Arrangement s.Data teacher alpha s.Problem.Duals
+
+                    let l =
+                        solveLevel
+                            s.Data
+                            s.Arrangement
+                            s.K
+                            s.Smallest
+                            pstar
+                            s.LambdaMax
+                            (anchor.Eps, lambda, Array.map (fun u -> alpha * lambda * u) s.Problem.Duals)
+                    // The nominal noise (the x-axis): α_top · step · λ₀ / λ_max.
+                    { l with
+                        Noise = s.AlphaTop * step * lambda / s.LambdaMax
+                    },
+                    pstar)
+
+            reference, noisy)
+
+    /// The levels in the regime of their p*, and among them the refuted, decided and undecided counts.
+    let private counts (k: int) (levels: (Level * LimitCertificate)[]) =
+        let regime = levels |> Array.filter (fun (l, p) -> inRegime p l) |> Array.map fst
+        let refuted = regime |> Array.filter (fun l -> countVerdict k l = Some false)
+        let decided = regime |> Array.filter (fun l -> countVerdict k l = Some true)
+        regime, refuted, decided
+
+    /// The λ sweep's fits against the teacher, over regime levels with ε ≤ `fitBelow`, no refuted count and a
+    /// resolved location error.
+    let private lambdaFits (s: Setting) (sweep: Level[]) =
+        let errs = sweep |> Array.map (errors s.Problem.Teacher)
+        let res = sweep |> Array.map (resolution s.Smallest)
+
+        let mask =
+            sweep
+            |> Array.mapi (fun i l ->
+                inRegime s.Limit l
+                && l.Eps <= fitBelow * (1.0 + 1e-12)
+                && countVerdict s.K l <> Some false
+                && fst errs.[i] > resolvedFactor * res.[i])
+
+        let eps = sweep |> Array.map (fun l -> l.Eps)
+        errs, res, fit eps (Array.map fst errs) mask, fit eps (Array.map snd errs) mask
+
+    /// The noise sweep's fits against the noiseless solution at λ₀.
+    let private noiseFits (s: Setting) (reference: Level) (sweep: (Level * LimitCertificate)[]) =
+        let refAtoms = reference.Merged |> Array.map (fun a -> a.Direction, a.Amplitude)
+        let errs = sweep |> Array.map (fst >> errors refAtoms)
+
+        let res =
+            sweep
+            |> Array.map (fun (l, _) -> resolution s.Smallest l + resolution s.Smallest reference)
+
+        let mask =
+            sweep
+            |> Array.mapi (fun i (l, p) ->
+                inRegime p l
+                && countVerdict s.K l <> Some false
+                && countVerdict s.K reference <> Some false
+                && fst errs.[i] > resolvedFactor * res.[i])
+
+        let noise = sweep |> Array.map (fun (l, _) -> l.Noise)
+        noise, errs, fit noise (Array.map fst errs) mask, fit noise (Array.map snd errs) mask
+
+    /// Requires a decisive fit to decay at least linearly (slope plus its 95% half-width ≥ 0.9).
+    let private requireLinear (name: string) (f: Fit) (o: Outcome) =
+        if decisive f then
+            o.Require(
+                f.Slope + f.HalfWidth >= 0.9,
+                sprintf "the %s error decays with slope %.3f (+- %.3f over %d levels), slower than linear" name f.Slope f.HalfWidth f.Points
+            )
         else
-            CertifiedSolve.solve data lambda solverOptions
+            o
 
-    /// One level of the sweep: the certified solve, its number of Diracs and errors against the teacher, the
-    /// resolution its gap gives, and sup|η_λ − η_V|.
-    type private Level =
-        {
-            Solution: Solution
-            Count: int
-            Location: float
-            Amplitude: float
-            Resolution: float
-            Deviation: float
-        }
+    /// Records a fit (slope, its half-width and points) when it is decisive, and its mask as a series.
+    let private recordFit (name: string) (axis: float[]) (errors: float[]) (f: Fit) (o: Outcome) =
+        let o =
+            o
+                .WithSeries(name + "Error", errors)
+                .WithSeries(name + "Axis", axis)
+                .WithSeries(name + "Fitted", f.Used |> Array.map flag)
+                .With("fitPoints." + name, float f.Points)
 
-    /// The level λ = eps · λ_max(y_0) with noise of norm α λ along the problem's unit vector.
-    let private solveLevel (p: Problem) (data0: Dataset) (arr: Arrangement) (pv: float[]) (alpha: float) (eps: float) =
-        let smallest = p.Teacher |> Array.map (snd >> abs) |> Array.min
-        let lambda = eps * Solve.lambdaMax arr data0
-        let y = Array.map2 (fun y0i wi -> y0i + alpha * lambda * wi) data0.Labels p.Duals
-        let sol = accurateSolve (data0.WithLabels y) lambda eps smallest
-        // How precisely the certified gap pins the atoms (see Common.atomSlack): below this a location error is
-        // not resolved.
-        let resolution = sqrt (2.0 * sol.Assessment.Gap / (lambda * smallest))
-        let count, loc, amp = compare p.Teacher (max 1e-7 (2.0 * resolution)) sol.Measure
-        // sup|η_λ − η_V| over the whole sphere, exactly (§3: it is the certificate of the dual vector q/λ − p_V).
-        // Once it is below half the margin, η_λ stays below 1 wherever η_V is below 1 − margin, so Σ_λ lies near
-        // the teacher's atoms: the mechanism of §6, checked at this level rather than assumed for "small λ".
-        let deviation, _, _ =
-            Certificate.supremumAbs (Certificate.ofDual arr data0 1.0 (Array.map2 (fun q v -> q / lambda - v) sol.Assessment.Residual pv))
+        if decisive f then
+            o.With("slope." + name, f.Slope).With("slopeHalfWidth." + name, f.HalfWidth)
+        else
+            o
 
-        {
-            Solution = sol
-            Count = count
-            Location = loc
-            Amplitude = amp
-            Resolution = resolution
-            Deviation = deviation
-        }
-
-    /// The certified regime: the levels whose certificate is within half the margin of η_V. For interior atoms
-    /// p_V is the limit of q/λ and the regime is certified level by level. For boundary atoms it need not be (the
-    /// limit may take the constraints of an adjacent cell: in the first campaign 53 of 60 boundary sweeps never
-    /// came within margin/2 of η_V), so there the regime is the asymptotic tail, the three smallest levels
-    /// (eps <= 1e-4); counts at larger levels are pre-asymptotic and recorded only.
-    let private regimeOf (placement: Placement) (results: Level[]) (margin: float) =
-        let last = levels.Length - 1
-
-        match placement with
-        | Interior -> [| 0..last |] |> Array.filter (fun i -> results.[i].Deviation < 0.5 * margin)
-        | Boundary -> [| last - 2 .. last |]
-
-    /// The log-log fits of the location and amplitude errors over the levels eps <= `fitBelow` of the regime
-    /// whose errors the certified gap resolves, and those levels.
-    let private fitsOf (results: Level[]) (regime: int[]) =
-        let inRegime =
-            regime
-            |> Array.filter (fun i ->
-                levels.[i] <= fitBelow * (1.0 + 1e-12)
-                && results.[i].Location > 10.0 * results.[i].Resolution)
-
-        let eps = inRegime |> Array.map (fun i -> levels.[i])
-
-        let fit (error: Level -> float) =
-            Stats.logLogFit eps (inRegime |> Array.map (fun i -> error results.[i]))
-
-        [
-            "location", fit (fun l -> l.Location)
-            "amplitude", fit (fun l -> l.Amplitude)
-        ],
-        inRegime
-
-    /// The sweep's quantities and series for the report.
-    let private recorded
-        (o: Outcome)
-        (p: Problem)
-        (nd: Nondegeneracy)
-        (alpha: float)
-        (pv: float[])
-        (results: Level[])
-        (regime: int[])
-        (resolved: int)
-        =
-        let last = levels.Length - 1
-        let regimeStart = if regime.Length = 0 then levels.Length else regime.[0]
-
+    /// The per-level series of the λ sweep.
+    let private recordLevels (s: Setting) (sweep: Level[]) (res: float[]) (o: Outcome) =
         o
-            .With("k", float p.Teacher.Length)
-            .With("margin", nd.Margin)
-            .With("alpha", alpha)
-            .With("teacherCells", float nd.TeacherCells)
-            .With("zeroMultipliers", float nd.ZeroMultipliers)
-            .With("minFacetMultiplier", nd.MinMultiplier)
-            .With("regimeStart", (if regimeStart <= last then levels.[regimeStart] else nan))
-            .With("diracsConstant", flag (regime |> Array.forall (fun i -> results.[i].Count = p.Teacher.Length)))
-            .WithSeries("lambda", levels)
-            .WithSeries("diracs", results |> Array.map (fun l -> float l.Count))
-            .WithSeries("locationError", results |> Array.map (fun l -> l.Location))
-            .WithSeries("amplitudeError", results |> Array.map (fun l -> l.Amplitude))
-            .WithSeries("resolution", results |> Array.map (fun l -> l.Resolution))
-            .WithSeries("certificateDeviation", results |> Array.map (fun l -> l.Deviation))
-            .With("regimeLevels", float regime.Length)
-            .With("preCertificateNorm", sqrt (Array.sumBy (fun v -> v * v) pv))
-            .With("resolvedLevels", float resolved)
-            .With("fitBelow", fitBelow)
+            .WithSeries("lambda", sweep |> Array.map (fun l -> l.Eps))
+            .WithSeries("resolution", res)
+            .WithSeries("diracsAtLeast", sweep |> Array.map (fun l -> float l.Count.AtLeast))
+            .WithSeries("diracsAtMost", sweep |> Array.map (fun l -> float (min l.Count.AtMost 999)))
+            .WithSeries("solverAtoms", sweep |> Array.map (fun l -> float l.Solution.Measure.Count))
+            .WithSeries("certificateDeviation", sweep |> Array.map (fun l -> l.Deviation))
+            .WithSeries("jumpDeviation", sweep |> Array.map (fun l -> l.JumpDeviation))
+            .WithSeries("inRegime", sweep |> Array.map (inRegime s.Limit >> flag))
+            .With("k", float s.K)
+            .With("d", float s.Problem.Dimension)
+            .With("margin", s.Limit.Margin)
+            .With(
+                "ridge",
+                (if System.Double.IsFinite s.Limit.Ridge then
+                     s.Limit.Ridge
+                 else
+                     nan)
+            )
+            .With("alpha", s.Alpha)
+            .With("alphaTop", s.AlphaTop)
+            .With("limitCertificateNorm", norm s.Limit.Dual)
+            .With("exchangeRounds", float s.Limit.Rounds)
 
-    /// The λ–noise sweep on a teacher with a non-degenerate pre-certificate.
-    let private sweep (placement: Placement) (p: Problem) (data0: Dataset) (arr: Arrangement) (pv: float[]) (nd: Nondegeneracy) =
-        let k = p.Teacher.Length
-        let rows = p.Inputs |> Array.map (fun r -> Array.append r [| 1.0 |])
-        let alpha = 0.1 * nd.Margin / sqrt (rows |> Array.sumBy (fun r -> dot r r))
-        let results = levels |> Array.map (solveLevel p data0 arr pv alpha)
+    /// The first uncertified level, as an inconclusive outcome (the solver failed, not the claim).
+    let private uncertifiedLevel (levels: Level seq) =
+        levels
+        |> Seq.tryPick (fun l -> uncertified (sprintf "at lambda = %g" l.Solution.Lambda) l.Solution)
 
-        match
-            results
-            |> Array.tryPick (fun l -> uncertified (sprintf "at lambda = %g" l.Solution.Lambda) l.Solution)
-        with
+    /// The audit of an interior or boundary-ridge teacher: counts decided at every regime level of both sweeps, and
+    /// (interior) the λ and noise rates linear; the boundary rates are measured.
+    let private audit (placement: Placement) (s: Setting) =
+        let sweep = lambdaSweep s
+        let noise = noiseSweep s sweep
+
+        let all =
+            Array.append (sweep |> Array.map (fun l -> l, s.Limit)) (noise |> Option.map snd |> Option.defaultValue [||])
+
+        let others = noise |> Option.map (fun (r, _) -> [ r ]) |> Option.defaultValue []
+
+        match uncertifiedLevel (Seq.append (Seq.map fst all) others) with
         | Some o -> o
         | None ->
-            let counts = results |> Array.map (fun l -> l.Count)
-            let regime = regimeOf placement results nd.Margin
-            let constant = regime |> Array.forall (fun i -> counts.[i] = k)
-            let fits, inRegime = fitsOf results regime
-
-            let usable (fit: Stats.Fit) =
-                fit.Points >= 3 && System.Double.IsFinite fit.SlopeStdError
+            let regime, refuted, decided = counts s.K all
+            let lambdaErrors, res, loc, amp = lambdaFits s sweep
 
             let mutable o =
                 Outcome
                     .Pass()
                     .Require(
-                        constant,
+                        refuted.Length = 0,
                         sprintf
-                            "the number of Diracs is not %d at every level of the certified regime (eps = %s): %A (eps = 1e-1 ... 1e-5)"
-                            k
-                            (System.String.Join(", ", regime |> Array.map (fun i -> sprintf "%g" levels.[i])))
-                            counts
+                            "the number of Diracs is decided to differ from %d in the certified regime: %s"
+                            s.K
+                            (System.String.Join("; ", refuted |> Array.map (countEvidence s.K)))
                     )
 
             if placement = Interior then
-                for (name, fit) in fits do
-                    if usable fit then
-                        o <-
-                            o.Require(
-                                fit.Slope + Stats.slopeHalfWidth fit >= 0.9,
-                                sprintf
-                                    "the %s error decays with slope %.3f (+- %.3f), slower than linear"
-                                    name
-                                    fit.Slope
-                                    (Stats.slopeHalfWidth fit)
-                            )
+                o <-
+                    o
+                    |> requireLinear "location (lambda sweep)" loc
+                    |> requireLinear "amplitude (lambda sweep)" amp
 
-            o <- recorded o p nd alpha pv results regime inRegime.Length
+            o <-
+                o
+                |> recordLevels s sweep res
+                |> recordFit "location" (sweep |> Array.map (fun l -> l.Eps)) (Array.map fst lambdaErrors) loc
+                |> recordFit "amplitude" (sweep |> Array.map (fun l -> l.Eps)) (Array.map snd lambdaErrors) amp
 
-            for (name, fit) in fits do
-                if usable fit then
+            match noise with
+            | Some(reference, noisy) ->
+                let axis, errs, nloc, namp = noiseFits s reference noisy
+
+                if placement = Interior then
                     o <-
                         o
-                            .With("slope." + name, fit.Slope)
-                            .With("slopeStdError." + name, fit.SlopeStdError)
-                            .With("slopePoints." + name, float fit.Points)
+                        |> requireLinear "location (noise sweep)" nloc
+                        |> requireLinear "amplitude (noise sweep)" namp
+
+                o <-
+                    o
+                    |> recordFit "noiseLocation" axis (Array.map fst errs) nloc
+                    |> recordFit "noiseAmplitude" axis (Array.map snd errs) namp
+                    |> fun o -> o.With("noiseAnchor", reference.Eps)
+            | None -> ()
+
+            let o =
+                o
+                    .With("regimeLevels", float regime.Length)
+                    .With("decidedLevels", float decided.Length)
+                    .With("undecidedLevels", float (regime.Length - decided.Length - refuted.Length))
+                    .With("refutedLevels", float refuted.Length)
 
             if regime.Length = 0 then
                 o.AsNotApplicable(
                     sprintf
-                        "the sweep never reaches the certified regime (smallest deviation %g >= margin/2 = %g; |p_V| = %g)"
-                        (results |> Array.map (fun l -> l.Deviation) |> Array.min)
-                        (0.5 * nd.Margin)
-                        (sqrt (Array.sumBy (fun v -> v * v) pv))
+                        "the sweep never reaches the certified regime of p* (smallest deviation %g >= margin = %g)"
+                        (sweep |> Array.map (fun l -> l.Deviation) |> Array.min)
+                        s.Limit.Margin
                 )
+            elif decided.Length + refuted.Length = 0 && not (decisive loc) then
+                o.AsNotApplicable "no count in the certified regime is decided in double precision, and no rate is decisive"
             else
                 o
 
-    /// The claim on one problem: the exact non-degeneracy check, then the sweep.
+    /// A boundary-flat teacher: outside the paper's hypothesis, measured as its own family (THEORY.md §6). The λ sweep
+    /// records at which levels a split (at least k + 1 Diracs) is decided, at which the count k is decided, and where
+    /// double precision decides neither; the solver's own atom count is recorded next to it, as an observation.
+    let private measureFlat (s: Setting) =
+        let sweep = lambdaSweep s
+
+        match uncertifiedLevel sweep with
+        | Some o -> o
+        | None ->
+            let split = sweep |> Array.filter (fun l -> l.Count.AtLeast > s.K)
+            let kept = sweep |> Array.filter (fun l -> countVerdict s.K l = Some true)
+            let flatHyperplanes = s.Limit.Jumps |> Array.filter (fun j -> j.Verdict = Flat)
+            let _, res, _, _ = lambdaFits s sweep
+
+            let o =
+                Outcome.Pass()
+                |> recordLevels s sweep res
+                |> fun o ->
+                    o
+                        .With("flat.splitDecidedLevels", float split.Length)
+                        .With("flat.keptDecidedLevels", float kept.Length)
+                        .With("flat.undecidedLevels", float (sweep.Length - split.Length - kept.Length))
+                        .With("flat.splitDecided", flag (split.Length > 0))
+                        .With(
+                            "flat.solverSplitLevels",
+                            float (sweep |> Array.filter (fun l -> l.Solution.Measure.Count > s.K) |> Array.length)
+                        )
+
+            o.AsNotApplicable(
+                sprintf
+                    "boundary-flat teacher: p*_H = 0 exactly across hyperplane %s (THEORY.md §6), outside the paper's hypothesis (the strict ridge); measured as its own family: a split (at least %d Diracs) decided at %d of %d levels, the count %d decided at %d, undecided in double precision at %d; the solver returned more than %d atoms at %d levels"
+                    (System.String.Join(
+                        ", ",
+                        flatHyperplanes
+                        |> Array.map (fun j -> sprintf "%d (atom %d)" j.Hyperplane j.Atom)
+                    ))
+                    (s.K + 1)
+                    split.Length
+                    sweep.Length
+                    s.K
+                    kept.Length
+                    (sweep.Length - split.Length - kept.Length)
+                    s.K
+                    (sweep |> Array.filter (fun l -> l.Solution.Measure.Count > s.K) |> Array.length)
+            )
+
+    /// The noise ratios of the sweeps, sized from p₀'s margin and ridge (p* moves by at most α under noise αλu, and η*
+    /// by at most α ‖X̃‖₂): the λ sweep at a tenth of what keeps both, the noise sweep up to half of it. A flat p₀ has
+    /// no ridge to keep, and is sized from its margin alone.
+    let private noiseRatios (p0: LimitCertificate) (featureBound: float) =
+        let byMargin = p0.Margin / featureBound
+        let keep = if p0.Ridge > 0.0 then min byMargin p0.Ridge else byMargin
+        0.1 * keep, 0.5 * keep
+
+    /// The claim on one problem: p₀, the noise ratios, p* of the λ sweep's noise, then the audit or the measurement.
     let private check (placement: Placement) (p: Problem) =
         if p.Teacher.Length = 0 then
-            Outcome.NotApplicable "no teacher with a non-degenerate pre-certificate in 40 draws"
+            Outcome.NotApplicable "no teacher passed the generator's filter in its draws"
         else
             let y0 = p.Inputs |> Array.map (Generate.network p.Teacher)
-            let data0 = Dataset.CreateOrRaise(p.Inputs, y0)
-            let arr = Arrangement.ofDataset data0
-            let pv, res = preCertificate data0 p.Teacher
+            let data = Dataset.CreateOrRaise(p.Inputs, y0)
+            let arr = Arrangement.ofDataset data
+            let teacher = atoms p.Teacher
+            let p0 = LimitCertificate.minimalNorm arr data teacher
 
-            if res > 1e-9 * sqrt (float p.Teacher.Length) then
-                Outcome.NotApplicable "the pre-certificate system has no solution"
-            else
-                let nd = nondegeneracy arr data0 p.Teacher pv
+            match p0.Status with
+            | Decided _ ->
+                let alpha, alphaTop = noiseRatios p0 (LimitCertificate.featureBound data)
+                let pstar = LimitCertificate.ofTeacher arr data teacher alpha p.Duals
 
-                if not nd.Holds then
-                    Outcome.NotApplicable("degenerate pre-certificate: " + nd.Reason)
-                else
-                    sweep placement p data0 arr pv nd
+                let setting =
+                    {
+                        Problem = p
+                        Data = data
+                        Arrangement = arr
+                        LambdaMax = Solve.lambdaMax arr data
+                        K = teacher.Length
+                        Smallest = teacher |> Array.map (fun a -> abs a.Amplitude) |> Array.min
+                        Limit = pstar
+                        Alpha = alpha
+                        AlphaTop = alphaTop
+                    }
+
+                match pstar.Status with
+                | Decided LimitKind.BoundaryFlat -> measureFlat setting
+                | Decided _ -> audit placement setting
+                | other -> Outcome.NotApplicable(sprintf "p* of the sweep's noise: %A" other)
+            | other -> Outcome.NotApplicable(sprintf "the minimal-norm certificate p0: %A" other)
 
     /// The claim, for one placement of the teacher's atoms.
     type Claim(placement: Placement) =
@@ -336,30 +462,29 @@ module LowNoise =
             | Boundary -> "low-noise-boundary"
 
         override _.Statement =
-            let where =
-                match placement with
-                | Interior -> "strictly inside their dual regions"
-                | Boundary -> "on data hyperplanes (the first always, others at random)"
+            let common =
+                "For a teacher mu_0 = sum_j a_j delta_{theta_j} (k = 1..3 atoms, d = 1 or 2) whose limit certificate p* = argmin{|p - alpha u| : p in D_0} "
+                + "is non-degenerate (|eta*| < 1 off the atoms by a margin, decided by the exact supremum; p* computed by an exchange method and its KKT system verified over the rationals), "
+                + "with labels y = K mu_0 + w: (lambda sweep) w = alpha lambda u, alpha = a tenth of what keeps p0's margin and ridge, lambda = eps lambda_max for eps = 1e-1 ... 1e-5; "
+                + "(noise sweep) lambda_0 = the largest regime level with eps <= 1e-2 and |w| = alpha_j lambda_0 over three decades up to half that bound. "
+                + "At every level in the certified regime of its p* (sup|eta_lambda - eta*| < margin, and every kink across a hyperplane through an atom within the ridge of p*'s) "
+                + "the number of Diracs is never decided to differ from k (a count is decided by a certified k-atom solution and a certified lower bound on every (k-1)-atom measure, never by a radius; undecided levels are counted)"
 
-            "For a teacher mu_0 = sum_j a_j delta_{theta_j} (k = 1..3 atoms "
-            + where
-            + ") whose pre-certificate p_V is non-degenerate "
-            + "(checked exactly, cell by cell), y = K mu_0 + w with |w| = alpha * lambda, alpha = 0.1 * margin / |X~|_F, and lambda = eps * lambda_max(K mu_0) "
-            + "for eps = 1e-1 ... 1e-5: the minimiser has exactly k Diracs (atoms sharing a closed cell merged) "
-            + (match placement with
-               | Interior ->
-                   "at every level where its certificate is within margin/2 of eta_V (the exact sup over the sphere; levels never in that regime make the trial not applicable)"
-               | Boundary -> "at the three smallest levels (eps <= 1e-4)")
-            + (match placement with
-               | Interior ->
-                   "; and the location and amplitude errors decay at least linearly (log-log slope over eps <= 1e-3, plus its 95% half-width, >= 0.9)."
-               | Boundary -> ". The error slopes (over eps <= 1e-3) are measured, not assumed.")
+            match placement with
+            | Interior ->
+                common
+                + ". Atoms strictly inside their regions: the location and amplitude errors decay at least linearly in lambda (against the teacher) and in |w| (against the noiseless solution at lambda_0): "
+                + "every fit that can refute a slope of 0.5 (three or more resolved regime levels, 95% half-width <= 0.25) has slope + half-width >= 0.9."
+            | Boundary ->
+                common
+                + ". Atoms on data hyperplanes (the first always): boundary-ridge teachers (s_j p*_H < 0 across every hyperplane H through an atom, decided exactly) are audited, their rates measured; "
+                + "boundary-flat teachers (p*_H = 0) are outside the paper's hypothesis and are measured as their own family (split decided / kept decided / undecided per level), not applicable to the claim."
 
         override _.Source =
-            "seed abstract (\"solutions ... remain sparse with the same number of Dirac deltas ... in case the locations lie in the interior of a dual region, the convergence happens with a rate that depends linearly on the noise and the regularization parameter\"); the concrete pre-certificate check derived in THEORY.md §6"
+            "seed abstract (\"solutions ... remain sparse with the same number of Dirac deltas ... in case the locations lie in the interior of a dual region, the convergence happens with a rate that depends linearly on the noise and the regularization parameter\"); the limit certificate p* and the strict-ridge condition of THEORY.md §6"
 
         override _.Oracle =
-            "the exact solver's certified minimiser at each level, compared with the known teacher; non-degeneracy by per-cell cone projections of the pre-certificate (exact supremum, no sampling)"
+            "the exact solver's certified minimisers, their Dirac counts decided by a weak-duality lower bound on every (k-1)-atom measure and a saturation-set upper bound (DiracCount), against the known teacher; p* by LimitCertificate (float exchange method, exact rational KKT)"
 
         override _.Generate(rng) =
             let d = rng.PickWeighted [| 1, 2.0; 2, 1.0 |]
@@ -377,7 +502,10 @@ module LowNoise =
             let mutable found = None
             let mutable attempts = 0
 
-            while found.IsNone && attempts < 40 do
+            // A random k-atom measure is rarely the minimiser of its own labels (3% for k = 3 in a sample of 300
+            // draws), so k = 3 needs many draws; each costs a few milliseconds, and the search stops at the first
+            // teacher kept (a seed that found one in fewer draws replays unchanged).
+            while found.IsNone && attempts < 200 do
                 attempts <- attempts + 1
                 found <- tryTeacher rng placement x k
 
@@ -401,10 +529,8 @@ module LowNoise =
             }
 
         override _.Check(p) = check placement p
-        // One evaluation is a nine-level sweep (0.3–0.6 s), and the boundary claim is refuted in 9% of
-        // trials: shrinking gets few evaluations (the counterexamples of the long campaign shrank to
-        // 2–6 rows in most cases within them), or it would cost more than the campaign itself. A
-        // count, not seconds, so that the counterexample of a seed never depends on the machine's load.
+        // One evaluation is two sweeps (about twenty certified solves with their count decisions): shrinking gets
+        // few evaluations. A count, not seconds, so that the counterexample of a seed never depends on the load.
         override _.ShrinkBudget = 12
 
     /// Interior atoms.

@@ -161,32 +161,49 @@ module Report =
                 line ""
                 line (sprintf "![%s](%s)" n file)
 
-    /// The (λ, error) points of every passing sweep that its fit uses: the levels in the certified regime (up to
-    /// `regimeStart` and `fitBelow`) whose error the certified gap resolves.
-    let private fittedSweeps (rs: TrialRecord[]) (seriesName: string) =
+    /// A record's x-axis for the fit `name`: its series `<name>Axis` when it has one (the noise sweep of §6), else
+    /// `lambda`.
+    let private axisOf (r: TrialRecord) (name: string) =
+        match r.Series.TryGetValue(name + "Axis") with
+        | true, xs -> Some xs
+        | _ ->
+            match r.Series.TryGetValue "lambda" with
+            | true, xs -> Some xs
+            | _ -> None
+
+    /// The (x, error) points of every passing sweep that its fit uses: the levels its series `<name>Fitted` marks,
+    /// or, for records without one, the levels in the certified regime (up to `regimeStart` and `fitBelow`) whose
+    /// error the certified gap resolves.
+    let private fittedSweeps (rs: TrialRecord[]) (name: string) =
         rs
         |> Array.choose (fun r ->
-            match r.Series.TryGetValue "lambda", r.Series.TryGetValue seriesName with
-            | (true, xs), (true, ys) ->
-                let start =
-                    match r.Quantities.TryGetValue "regimeStart" with
-                    | true, s when Double.IsFinite s -> s
-                    | _ -> infinity
-
-                let start =
-                    match r.Quantities.TryGetValue "fitBelow" with
-                    | true, f when Double.IsFinite f -> min start f
-                    | _ -> start
-
-                let resolution =
-                    match r.Series.TryGetValue "resolution" with
-                    | true, res when res.Length = xs.Length -> res
-                    | _ -> Array.zeroCreate xs.Length
-
+            match axisOf r name, r.Series.TryGetValue(name + "Error") with
+            | Some xs, (true, ys) ->
                 let keep =
-                    Array.zip3 xs ys resolution
-                    |> Array.filter (fun (x, y, res) -> x <= start * (1.0 + 1e-12) && y > 10.0 * res)
-                    |> Array.map (fun (x, y, _) -> x, y)
+                    match r.Series.TryGetValue(name + "Fitted") with
+                    | true, used when used.Length = xs.Length ->
+                        Array.zip3 xs ys used
+                        |> Array.filter (fun (_, _, u) -> u > 0.5)
+                        |> Array.map (fun (x, y, _) -> x, y)
+                    | _ ->
+                        let start =
+                            match r.Quantities.TryGetValue "regimeStart" with
+                            | true, s when Double.IsFinite s -> s
+                            | _ -> infinity
+
+                        let start =
+                            match r.Quantities.TryGetValue "fitBelow" with
+                            | true, f when Double.IsFinite f -> min start f
+                            | _ -> start
+
+                        let resolution =
+                            match r.Series.TryGetValue "resolution" with
+                            | true, res when res.Length = xs.Length -> res
+                            | _ -> Array.zeroCreate xs.Length
+
+                        Array.zip3 xs ys resolution
+                        |> Array.filter (fun (x, y, res) -> x <= start * (1.0 + 1e-12) && y > 10.0 * res)
+                        |> Array.map (fun (x, y, _) -> x, y)
 
                 if r.Passed && r.Applicable then
                     Some(Array.map fst keep, Array.map snd keep)
@@ -211,7 +228,7 @@ module Report =
             line ""
 
             line
-                "**Fitted log-log slopes** (error against lambda, over the levels where the number of Diracs is right and the certified gap resolves the error; per-trial least squares, then their mean with a 95% t-interval; and the pooled fixed-effects fit of all passing sweeps with its 95% interval):"
+                "**Fitted log-log slopes** (error against lambda, or against the noise for the noise sweeps, over the levels each trial marks as fitted: in the certified regime, no count decided wrong, the error resolved by the certified gaps; per-trial least squares of the decisive fits, then their mean with a 95% t-interval; and the pooled fixed-effects fit of all passing sweeps with its 95% interval):"
 
             line ""
             line "| error | trials | mean slope | 95% CI | pooled slope | 95% CI |"
@@ -223,7 +240,7 @@ module Report =
                 let m, h = Stats.meanInterval v
                 let seriesName = name + "Error"
 
-                let sweeps = fittedSweeps rs seriesName
+                let sweeps = fittedSweeps rs name
                 let pooled = Stats.pooledLogLogFit sweeps
                 let ph = Stats.slopeHalfWidth pooled
 
@@ -246,8 +263,8 @@ module Report =
                     let all =
                         rs
                         |> Array.choose (fun r ->
-                            match r.Series.TryGetValue "lambda", r.Series.TryGetValue seriesName with
-                            | (true, xs), (true, ys) -> Some(xs, ys)
+                            match axisOf r name, r.Series.TryGetValue seriesName with
+                            | Some xs, (true, ys) -> Some(xs, ys)
                             | _ -> None)
 
                     logLog (Path.Combine(dir, file)) (sprintf "%s: %s error" id name) (name + " error") all
@@ -264,7 +281,10 @@ module Report =
     let private quantitiesTable (line: string -> unit) (names: string[]) (values: string -> float[]) =
         let plain =
             names
-            |> Array.filter (fun n -> not (n.StartsWith "slopeStdError.") && not (n.StartsWith "slopePoints."))
+            |> Array.filter (fun n ->
+                not (n.StartsWith "slopeStdError.")
+                && not (n.StartsWith "slopePoints.")
+                && not (n.StartsWith "slopeHalfWidth."))
 
         if plain.Length > 0 then
             line ""

@@ -27,6 +27,7 @@ internal static class AuditCommand
             Merge(context),
             Report(context),
             Replay(context),
+            Mutants(context),
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
@@ -154,6 +155,42 @@ internal static class AuditCommand
         return command;
     }
 
+    private static Command Mutants(CliContext context)
+    {
+        var claim = new Option<string>("--claim") { Description = "a claim id, a comma-separated list, or 'all' (the active claims)", DefaultValueFactory = _ => "all" };
+        var mutant = new Option<string>("--mutant") { Description = "a mutant id, a comma-separated list, or 'all'", DefaultValueFactory = _ => "all" };
+        var trials = new Option<int>("--trials") { Description = "at most this many trials per (claim, mutant); a run stops at its first refutation", DefaultValueFactory = _ => 20 };
+        var seed = new Option<long>("--seed") { Description = "campaign seed of the trials", DefaultValueFactory = _ => 1L };
+        var output = new Option<string>("--out") { Description = "directory for mutants.json and report.md", Required = true };
+        var command = new Command("mutants", "Run each claim's campaign against deliberately broken variants of the library (switched on in-process) and report which claims catch each: DIR/mutants.json and DIR/report.md.")
+        {
+            claim, mutant, trials, seed, output,
+        };
+        command.SetAction(Cli.Guarded(context, parsed =>
+        {
+            var trialCount = parsed.GetValue(trials);
+            if (trialCount <= 0)
+            {
+                throw new TvReluInputException($"--trials must be positive (got {trialCount})", "--trials");
+            }
+            var claims = string.Join(",", Select(parsed.GetValue(claim)!).Select(c => c.Id));
+            var outcomes = ClaimsAudit.Mutants(claims, parsed.GetValue(mutant)!, trialCount, parsed.GetValue(seed), parsed.GetValue(output)!,
+                progress: new MutantReporter(o => context.Output.WriteLine(
+                    $"{o.Mutant} / {o.Claim}: {(o.Killed ? "killed" : o.Crashed > 0 ? "crashed" : "survived")} after {N(o.Trials)} trial(s){(o.Targeted ? " (targeted)" : "")}")));
+            var outDir = Path.GetFullPath(parsed.GetValue(output)!);
+            var missed = outcomes.Where(o => o.Targeted && !o.Killed).Select(o => $"{o.Claim}/{o.Mutant}").ToArray();
+            var falseKills = outcomes.Where(o => o.Mutant == "none" && o.Killed).Select(o => o.Claim).ToArray();
+            context.Output.WriteLine($"{outcomes.Count(o => o.Targeted && o.Killed)} of {outcomes.Count(o => o.Targeted)} targeted (claim, mutant) pairs killed; surviving: {(missed.Length == 0 ? "none" : string.Join(", ", missed))}");
+            if (falseKills.Length > 0)
+            {
+                context.Output.WriteLine($"refuted on the unmutated library: {string.Join(", ", falseKills)}");
+            }
+            context.Output.WriteLine($"wrote {Path.Combine(outDir, "mutants.json")} and {Path.Combine(outDir, "report.md")}");
+            return Cli.Success;
+        }));
+        return command;
+    }
+
     private static IReadOnlyList<AuditClaim> Select(string spec)
     {
         try
@@ -167,6 +204,12 @@ internal static class AuditCommand
     }
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Synchronous reports of the mutation audit's (claim, mutant) runs.</summary>
+    private sealed class MutantReporter(Action<AuditMutantOutcome> report) : IProgress<AuditMutantOutcome>
+    {
+        public void Report(AuditMutantOutcome value) => report(value);
+    }
 
     /// <summary>Synchronous reports: System.Progress&lt;T&gt; would post them to the thread pool, out of order.</summary>
     private sealed class Reporter(Action<AuditProgress> report) : IProgress<AuditProgress>

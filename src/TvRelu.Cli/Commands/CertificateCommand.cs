@@ -38,23 +38,26 @@ internal static class CertificateCommand
                 TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambda,
                 ExtremumJson.Of(certificate.Supremum), ExtremumJson.Of(certificate.Infimum),
                 certificate.SupremumAbs, certificate.IsFeasible, SaturationJson.Of(saturation),
-                violations.Select(p => new ViolationJson(p.Direction, p.Sign, p.Value, p.Interior)).ToArray());
+                violations.Select(p => new ViolationJson(p.Direction, p.Sign, p.Value, p.Interior)).ToArray(),
+                certificate.Method, SupremumBoundsJson.Of(certificate.SupremumInterval), SupremumBoundsJson.Of(certificate.InfimumInterval));
             context.Emit(parsed.GetValue(output), document, console =>
             {
                 console.Write(Tables.KeyValues(Tables.Heading("certificate", problem, lambda),
                 [
                     .. Tables.LambdaRows(choice),
-                    ("sup η (exact)", Tables.Num(certificate.Supremum.Value)),
+                    (certificate.SupremumInterval is { Exact: false } ? "sup η (within the interval below)" : "sup η (exact)", Tables.Num(certificate.Supremum.Value)),
                     ("  attained at", Tables.Vec(certificate.Supremum.Argument)),
-                    ("inf η (exact)", Tables.Num(certificate.Infimum.Value)),
+                    (certificate.InfimumInterval is { Exact: false } ? "inf η (within the interval below)" : "inf η (exact)", Tables.Num(certificate.Infimum.Value)),
                     ("  attained at", Tables.Vec(certificate.Infimum.Argument)),
                     ("sup |η|", Tables.Num(certificate.SupremumAbs)),
                     ("dual feasible (sup |η| ≤ 1)", Tables.YesNo(certificate.IsFeasible)),
+                    .. MethodCliOptions.IntervalRows(certificate),
                 ]));
                 console.Write(violations.Length > 0 ? Tables.Violations(violations, certificate.SupremumAbs) : Tables.Saturation(saturation));
             });
             return Cli.Success;
         }));
+        StreamingCommands.ExtendCertificate(command, context, input, residual, output);
         return command;
     }
 }

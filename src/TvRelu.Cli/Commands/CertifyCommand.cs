@@ -34,7 +34,7 @@ internal static class CertifyCommand
             var document = new CertifyJson(
                 TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambda, choice.LambdaMax, choice.Ratio,
                 report.Objective, report.DualObjective, report.Gap, report.Tolerance, report.Certified, report.CertificateSup,
-                MeasureJson.Of(mu), ExactJson.Of(report.Exact));
+                MeasureJson.Of(mu), ExactJson.Of(report.Exact), report.Method, SupremumBoundsJson.Of(report.SupremumBounds));
             context.Emit(parsed.GetValue(output), document, console =>
             {
                 console.Write(Tables.KeyValues(Tables.Heading("certify", problem, lambda),
@@ -46,13 +46,17 @@ internal static class CertifyCommand
                     ("certified gap J(μ) − J* ≤", Tables.Num(report.Gap)),
                     ("tolerance", Tables.Num(report.Tolerance)),
                     ("certified", report.Certified ? "yes" : "NO"),
-                    ("exact sup |η|", Tables.Num(report.CertificateSup)),
+                    .. MethodCliOptions.SupremumRows(report),
                 ]));
                 Tables.WriteExact(console, report.Exact);
                 console.Write(Tables.Atoms(mu));
             });
             var verified = report.Certified && report.Exact is null or { Verdict: "verified" };
-            if (!verified)
+            if (report.NotDecided is { } reason)
+            {
+                context.Error.WriteLine($"note: the measure is NOT certified (exit code 3): double precision cannot decide it here: {reason}");
+            }
+            else if (!verified)
             {
                 context.Error.WriteLine("note: the measure is NOT certified optimal at this tolerance (exit code 3)");
             }

@@ -24,7 +24,8 @@ internal sealed class DataInput
 
     /// <summary>Reads the data; bad data throw <see cref="TvReluInputException"/>.</summary>
     internal TvReluProblem Load(ParseResult parsed) =>
-        TvReluProblem.FromCsv(parsed.GetValue(Data)!, parsed.GetValue(Delimiter)).WithLimits(CliOptions.Limits(parsed));
+        TvReluProblem.FromCsv(parsed.GetValue(Data)!, parsed.GetValue(Delimiter)).WithLimits(CliOptions.Limits(parsed))
+            .WithMethod(MethodCliOptions.Read(parsed));
 }
 
 /// <summary>
@@ -55,6 +56,24 @@ internal sealed class ProblemInput
     /// </summary>
     internal LambdaChoice Read(ParseResult parsed, CliContext? context = null, bool weighted = false)
     {
+        var (lambda, ratio) = Given(parsed);
+        var problem = DataInput.Load(parsed);
+        var lambdaMax = Output.LiveProgress.Run(context, "enumerating the dual regions for λ_max",
+            () => weighted ? problem.WeightedLambdaMax : problem.LambdaMax);
+        return new LambdaChoice(problem, lambda ?? Scaled(ratio!.Value, lambdaMax), lambdaMax);
+    }
+
+    /// <summary>λ as given, or R·λ_max: <paramref name="lambdaMax"/> runs only for `--lambda-ratio` (the streaming
+    /// pass computes λ_max by a pass of its own, not worth doing just to print λ/λ_max).</summary>
+    internal double ReadLambda(ParseResult parsed, Func<double> lambdaMax)
+    {
+        var (lambda, ratio) = Given(parsed);
+        return lambda ?? Scaled(ratio!.Value, lambdaMax());
+    }
+
+    /// <summary>Exactly one of `--lambda` and `--lambda-ratio`, positive and finite.</summary>
+    private (double? Lambda, double? Ratio) Given(ParseResult parsed)
+    {
         var (lambda, ratio) = (parsed.GetValue(Lambda), parsed.GetValue(LambdaRatio));
         if (lambda is null == ratio is null)
         {
@@ -70,19 +89,12 @@ internal sealed class ProblemInput
         {
             throw new TvReluInputException($"--lambda-ratio must be a positive finite number (got {r.ToString(CultureInfo.InvariantCulture)})");
         }
-        var problem = DataInput.Load(parsed);
-        var lambdaMax = Output.LiveProgress.Run(context, "enumerating the dual regions for λ_max",
-            () => weighted ? problem.WeightedLambdaMax : problem.LambdaMax);
-        if (ratio is { } fraction)
-        {
-            if (!(lambdaMax > 0))
-            {
-                throw new TvReluInputException("λ_max = 0 (⟨y, φ(θ)⟩ vanishes for every neuron θ): the zero measure is optimal for every λ, so --lambda-ratio means nothing here; use --lambda");
-            }
-            return new LambdaChoice(problem, fraction * lambdaMax, lambdaMax);
-        }
-        return new LambdaChoice(problem, lambda!.Value, lambdaMax);
+        return (lambda, ratio);
     }
+
+    private static double Scaled(double fraction, double lambdaMax) => lambdaMax > 0
+        ? fraction * lambdaMax
+        : throw new TvReluInputException("λ_max = 0 (⟨y, φ(θ)⟩ vanishes for every neuron θ): the zero measure is optimal for every λ, so --lambda-ratio means nothing here; use --lambda");
 }
 
 /// <summary>The problem, the λ a command runs at and λ_max; deconstructs as (problem, λ).</summary>

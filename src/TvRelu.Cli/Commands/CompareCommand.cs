@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using TvRelu.Cli.Json;
 using TvRelu.Cli.Output;
 
@@ -31,7 +30,9 @@ internal static class CompareCommand
         command.SetAction(Cli.Guarded(context, parsed =>
         {
             var (problem, lambdaValue) = input.Read(parsed);
-            var comparison = problem.Compare(lambdaValue, new CompareOptions { Epochs = parsed.GetValue(epochs), Seed = parsed.GetValue(seed), GridSize = parsed.GetValue(grid) });
+            var options = new CompareOptions { Epochs = parsed.GetValue(epochs), Seed = parsed.GetValue(seed), GridSize = parsed.GetValue(grid) };
+            var comparison = LiveProgress.Run(context, $"comparing at λ = {Tables.Num(lambdaValue)}: exact, sliding Frank–Wolfe, gradient descent at widths 10/100/1000, grid LASSO",
+                () => problem.Compare(lambdaValue, options));
             var rows = comparison.Rows
                 .Select(r => new CompareRowJson(r.Method, r.Objective, r.Gap, r.Certified, r.Excess, r.Neurons, r.Atoms, r.Seconds))
                 .ToList();
@@ -43,9 +44,9 @@ internal static class CompareCommand
                     "method", "objective J", "certified gap", "J − J*", "neurons / atoms", "seconds");
                 foreach (var r in rows)
                 {
-                    table.AddTextRow(r.Method, Tables.Num(r.Objective), Short(r.Gap) + (r.Certified ? " ✓" : ""), Short(r.Excess),
-                        r.Neurons > 0 ? $"{r.Neurons} / {r.Atoms} clusters" : $"{r.Atoms} atoms",
-                        r.Seconds.ToString("F3", CultureInfo.InvariantCulture));
+                    table.AddTextRow(r.Method, Tables.Num(r.Objective), Tables.Num(r.Gap, 4) + (r.Certified ? " ✓" : ""), Tables.Num(r.Excess, 4),
+                        r.Neurons > 0 ? $"{Tables.Count(r.Neurons, "neuron")} / {Tables.Count(r.Atoms, "cluster")}" : Tables.Count(r.Atoms, "atom"),
+                        Tables.Num(r.Seconds, 3));
                 }
                 console.Write(table);
             });
@@ -53,6 +54,4 @@ internal static class CompareCommand
         }));
         return command;
     }
-
-    private static string Short(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
 }

@@ -27,7 +27,7 @@ internal static class DemoCommand
             {
                 throw new TvReluInputException($"output directory '{dir}' does not exist");
             }
-            var problem = TvReluProblem.FromCsvText(ReadEmbeddedData()).WithLimits(CliOptions.Limits(parsed));
+            var problem = TvReluProblem.FromCsvText(ReadEmbeddedData()).WithLimits(CliOptions.Limits(parsed)).WithMethod(MethodCliOptions.Read(parsed));
             context.Output.WriteLine(
                 $"demo: {problem.DataPoints} noisy points of f(x) = 0.9 relu(x + 0.45) − 2 relu(x − 0.35), λ = {Lambda}");
             var solution = SolveCommand.Run(context, new LambdaChoice(problem, Lambda, problem.LambdaMax), SolveOptions.Default, null, Path.Combine(dir, PlotName));

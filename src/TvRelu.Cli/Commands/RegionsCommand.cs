@@ -40,6 +40,7 @@ internal static class RegionsCommand
             });
             return Cli.Success;
         }));
+        StreamingCommands.ExtendRegions(command, context, data, output);
         return command;
     }
 

@@ -61,7 +61,11 @@ internal static class SolveCommand
         var clock = Stopwatch.StartNew();
         var solution = LiveProgress.Run(context, $"solving P_λ at λ = {Tables.Num(choice.Lambda)}: column generation, then the exact certificate", () => problem.Solve(choice.Lambda, options));
         var seconds = clock.Elapsed.TotalSeconds;
-        if (!solution.Certified)
+        if (solution.Certification.NotDecided is { } reason)
+        {
+            context.Error.WriteLine($"warning: the result is NOT certified optimal (exit code 3): double precision cannot decide it here: {reason}");
+        }
+        else if (!solution.Certified)
         {
             context.Error.WriteLine(
                 $"warning: the solver stopped after {solution.Rounds} rounds with gap {Tables.Num(solution.Gap)} above the tolerance {Tables.Num(solution.Certification.Tolerance)}: the result is NOT certified optimal (exit code 3)");

@@ -22,7 +22,8 @@ internal sealed record SaturationJson(IReadOnlyList<double> Direction, int Sign,
 
 internal sealed record RegionCountsJson(int Cells, int CellsWithActiveNeurons);
 
-internal sealed record BoundsJson(int SaturationPoints, int TwiceActiveCells, int? Faces, int DataPoints);
+/// <summary>The sparsity bounds; <c>twiceActiveCells</c> is null when the regions were not enumerated (branch and bound).</summary>
+internal sealed record BoundsJson(int SaturationPoints, int? TwiceActiveCells, int? Faces, int DataPoints);
 
 internal sealed record UniquenessJson(bool RankSufficient, bool Unique);
 
@@ -49,12 +50,14 @@ internal sealed record SolveJson(
     double CertificateSup,
     MeasureJson Measure,
     IReadOnlyList<SaturationJson> Saturation,
-    RegionCountsJson Regions,
+    RegionCountsJson? Regions,
     BoundsJson Bounds,
     UniquenessJson Uniqueness,
     double Seconds,
     TimingsJson Timings,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExactJson? Exact)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExactJson? Exact,
+    string Method,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SupremumBoundsJson? CertificateSupBounds)
 {
     /// <summary>The document of a solution; λ_max (and so λ/λ_max) is null when the caller does not know it.</summary>
     internal static SolveJson Of(Solution s, double seconds, double? lambdaMax = null) => new(
@@ -71,12 +74,14 @@ internal sealed record SolveJson(
         s.Certification.CertificateSup,
         MeasureJson.Of(s.Measure),
         SaturationJson.Of(s.Saturation),
-        new RegionCountsJson(s.Cells, s.CellsWithActiveNeurons),
-        new BoundsJson(s.Bounds.SaturationPoints, s.Bounds.TwiceActiveCells, s.Bounds.Faces, s.Bounds.DataPoints),
+        s.Certification.SupremumBounds is null ? new RegionCountsJson(s.Cells, s.CellsWithActiveNeurons) : null,
+        new BoundsJson(s.Bounds.SaturationPoints, s.Certification.SupremumBounds is null ? s.Bounds.TwiceActiveCells : null, s.Bounds.Faces, s.Bounds.DataPoints),
         new UniquenessJson(s.Uniqueness.RankSufficient, s.Uniqueness.Unique),
         seconds,
         new TimingsJson(s.Timings.Enumeration.TotalSeconds, s.Timings.Solve.TotalSeconds, s.Timings.Certification.TotalSeconds),
-        ExactJson.Of(s.Exact));
+        ExactJson.Of(s.Exact),
+        s.Certification.Method,
+        SupremumBoundsJson.Of(s.Certification.SupremumBounds));
 
     /// <summary>λ/λ_max, or null when λ_max is unknown or 0.</summary>
     internal static double? Ratio(double lambda, double? lambdaMax) => lambdaMax is > 0 and var m ? lambda / m : null;
@@ -96,7 +101,9 @@ internal sealed record CertifyJson(
     bool Certified,
     double CertificateSup,
     MeasureJson Measure,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExactJson? Exact);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExactJson? Exact,
+    string Method,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SupremumBoundsJson? CertificateSupBounds);
 
 internal sealed record ExtremumJson(double Value, IReadOnlyList<double> Argument, int Cell)
 {
@@ -118,7 +125,10 @@ internal sealed record CertificateJson(
     double SupremumAbs,
     bool Feasible,
     IReadOnlyList<SaturationJson> Saturation,
-    IReadOnlyList<ViolationJson> Violations);
+    IReadOnlyList<ViolationJson> Violations,
+    string Method,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SupremumBoundsJson? SupremumBounds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SupremumBoundsJson? InfimumBounds);
 
 /// <summary>A region's extreme of η with |η| above 1: where an infeasible dual vector violates the constraint.</summary>
 internal sealed record ViolationJson(IReadOnlyList<double> Direction, int Sign, double Value, bool Interior);

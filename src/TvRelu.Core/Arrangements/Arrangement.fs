@@ -218,8 +218,9 @@ module Arrangement =
             else
                 Math.Pow(2.0, -Math.Round(Math.Log2 top)))
 
-    /// The arrangement of arbitrary non-zero normals in R^n (used for tests and for restrictions).
-    let ofNormals (normals: float[][]) =
+    /// The dimension n of a list of normals: at least one, all finite, non-zero and of one length;
+    /// else an ArgumentException.
+    let internal checkNormals (normals: float[][]) =
         if normals.Length = 0 then
             invalidArg "normals" "an arrangement needs at least one hyperplane"
 
@@ -231,6 +232,11 @@ module Arrangement =
         then
             invalidArg "normals" "normals must be finite, non-zero and of one length"
 
+        n
+
+    /// The arrangement of arbitrary non-zero normals in R^n (used for tests and for restrictions).
+    let ofNormals (normals: float[][]) =
+        let n = checkNormals normals
         let conditioning = conditioningOf n normals
 
         let reps, map =
@@ -283,7 +289,10 @@ module Arrangement =
                 c <- c * bigint (hyperplanes - k) / bigint k
                 s <- s + c
 
-            2I * s
+            if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.CoverOffByOne then
+                2I * s + 1I
+            else
+                2I * s
 
     /// The smallest singular value a set of unit normals must keep to count as linearly
     /// independent in `generalPosition` (`Tolerances.generalPosition` says why: a margin well above

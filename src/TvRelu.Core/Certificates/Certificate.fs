@@ -33,6 +33,25 @@ type SaturationPoint =
         Cells: int[]
     }
 
+/// What the floating-point scan vouches for about an extreme value (README, "Where doubles can decide"): the
+/// true value lies in [Lower, Upper].
+type Enclosure =
+    {
+        /// sign · η evaluated straight from the data at the reported argument, less the rounding of that sum:
+        /// the extreme value is at least this (0 when it is attained where every neuron is off, exactly).
+        Lower: float
+        /// The largest value the scan vouches no cell exceeds: the reported value, or a projection the rounding
+        /// guard could not resolve (its value plus its rounding, `Tolerances.projectionRounding`), if larger.
+        /// The cells the scan screened out have bounds below the value. +∞ when a projection was not finite.
+        Upper: float
+    }
+
+    /// Whether the enclosure decides the value (`Tolerances.supremumUndecided`): its width is at most 1e-6 of
+    /// max(1, value), so the reported value is right to that accuracy.
+    member e.Decides(value: float) =
+        Double.IsFinite e.Upper
+        && e.Upper - e.Lower <= Tolerances.supremumUndecided * max 1.0 (abs value)
+
 /// The dual certificate η(θ) = (1/λ) Σ_i q_i σ(⟨θ, x̃_i⟩) of a dual vector q (THEORY.md §2), with its
 /// linear pieces η = ⟨θ, v_C⟩ on the closed cells (§3).
 [<Sealed>]
@@ -43,6 +62,15 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
     let jumps =
         let g = Array.init m (fun _ -> Array.zeroCreate<float> n)
         let rows = data.AugmentedRaw
+
+        let dual =
+            if
+                TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.ResidualSign
+                && dual.Length > 0
+            then
+                Array.mapi (fun i q -> if i = 0 then -q else q) dual
+            else
+                dual
 
         arr.RowMap
         |> Array.iteri (fun i h ->
@@ -72,6 +100,9 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
 
              v)
 
+    // (1/λ) Σ_i |q_i| ‖x̃_i‖: the range check of the scan and the scale of its rounding (`DoubleRange.etaScale`).
+    let scale = lazy (DoubleRange.etaScale data.AugmentedRaw dual lambda)
+
     /// The arrangement the certificate lives on.
     member _.Arrangement = arr
     /// The data set.
@@ -83,6 +114,10 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
     member internal _.DualRaw = dual
     /// v_C: η(θ) = ⟨θ, v_C⟩ on the closed cell C.
     member _.Piece(c: int) = Array.sub pieces.Value (c * n) n
+
+    /// (1/λ) Σ_i |q_i| ‖x̃_i‖ (`DoubleRange.etaScale`): a bound on |η| over the unit sphere and on every ‖v_C‖, and
+    /// the scale of the rounding of the sums that form them; +∞ beyond the largest double.
+    member _.Scale = scale.Value
 
     member internal _.PieceNorm(c: int) =
         let v = pieces.Value
@@ -96,8 +131,8 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
 /// Evaluation, exact extremes and the saturation set of a certificate (THEORY.md §2–§3).
 module Certificate =
 
-    /// The certificate of the dual vector q at λ > 0 on the data's arrangement.
-    let ofDual (arr: Arrangement) (data: Dataset) (lambda: float) (q: float[]) =
+    /// λ > 0 and finite, and one finite q_i per data row; else an ArgumentException naming the problem.
+    let internal validateDual (data: Dataset) (lambda: float) (q: float[]) =
         Lambda.requirePositive "lambda" lambda
 
         if q.Length <> data.Count then
@@ -106,6 +141,9 @@ module Certificate =
         if q |> Array.exists (Double.IsFinite >> not) then
             invalidArg "q" "the dual vector has a non-finite entry"
 
+    /// The certificate of the dual vector q at λ > 0 on the data's arrangement.
+    let ofDual (arr: Arrangement) (data: Dataset) (lambda: float) (q: float[]) =
+        validateDual data lambda q
         Certificate(arr, data, Array.copy q, lambda)
 
     /// The certificate of a measure: q = y − Kμ.
@@ -141,11 +179,20 @@ module Certificate =
 
     /// The (cell, sign, projection) triples of the one scan (`Scan.best`): the `count` largest closed-cell
     /// maxima ‖Π_{K_C}(sign · v_C)‖ above `threshold` over the given signs, best first, visiting cells by
-    /// decreasing ‖v_C‖. A projection at rounding level has no direction (`Tolerances.projectionRounding`):
-    /// taking it would report a value ≈ 0 at an arbitrary argument where η can be far below 0, while 0 itself
-    /// is attained exactly where every neuron is off; so it is never held. Rounding is measured against the
-    /// largest piece and against the terms ν_i a_i (unit a_i) the projection subtracts.
-    let internal scan (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
+    /// decreasing ‖v_C‖; and the largest value the scan could not resolve (`Enclosure.Upper`). A projection at
+    /// rounding level has no direction (`Tolerances.projectionRounding`): taking it would report a value ≈ 0 at
+    /// an arbitrary argument where η can be far below 0, while 0 itself is attained exactly where every neuron
+    /// is off; so it is never held, but its cell may still hold any value up to its value plus that rounding
+    /// (by weak duality ‖v − Σ ν_i a_i‖ bounds the cell's maximum for any ν ≥ 0, to the rounding of the sum).
+    /// Rounding is measured against the largest piece and against the terms ν_i a_i (unit a_i) the projection
+    /// subtracts, which are huge on the thin cones of inputs whose columns differ in scale. Raises
+    /// `OutOfRangeException` when η's scale is beyond `Tolerances.etaRange` (the scan would meet ∞ and NaN,
+    /// which compare false: the cells holding the supremum were dropped and sup η = 0 reported, issue 12,
+    /// defects 1 and 3).
+    let internal scanBounded (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
+        if not (cert.Scale <= Tolerances.etaRange) then
+            raise (OutOfRangeException(DoubleRange.etaMessage cert.Data.AugmentedRaw cert.DualRaw cert.Lambda cert.Scale))
+
         let order, norms = byPieceNorm cert
 
         let noise =
@@ -154,20 +201,88 @@ module Certificate =
             else
                 0.0
 
+        let mutable unresolved = 0.0
+
         let evaluate c sign =
             let p = cellExtreme cert (float sign) c
+            let rounding = noise + Tolerances.projectionRounding * Array.sum p.Multipliers
 
-            if p.Norm > noise + Tolerances.projectionRounding * Array.sum p.Multipliers then
+            if not (Double.IsFinite p.Norm && Double.IsFinite rounding) then
+                unresolved <- Double.PositiveInfinity
+                None
+            elif p.Norm > rounding then
                 Some(p.Norm, p)
             else
+                unresolved <- max unresolved (p.Norm + rounding)
                 None
 
-        Scan.best order (fun c -> norms.[c]) signs count threshold evaluate
-        |> Array.map (fun (c, sign, _, p) -> c, sign, p)
+        let found =
+            Scan.best order (fun c -> norms.[c]) signs count threshold evaluate
+            |> Array.map (fun (c, sign, _, p) -> c, sign, p)
+
+        found, unresolved
+
+    /// The triples of `scanBounded`, without the bound.
+    let internal scan (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
+        fst (scanBounded count threshold signs cert)
+
+    /// The mutant `SampledSupremum`: the best of ±η over 10⁴ directions drawn with a fixed seed, attributed to the
+    /// cell whose sign vector the direction has. What THEORY.md §2 warns against: sampling only bounds the
+    /// supremum from below.
+    let private sampled (cert: Certificate) (signs: int list) =
+        let arr = cert.Arrangement
+        let n = arr.AmbientDimension
+        let rng = System.Random 20260318
+        let mutable best = None
+
+        for _ in 1..10000 do
+            let g = Array.init n (fun _ -> Sampling.gaussian rng)
+            let theta = Dense.scale (1.0 / Dense.norm g) g
+            let eta = evaluate cert theta
+
+            for sign in signs do
+                let v = float sign * eta
+
+                match best with
+                | Some(b, _, _) when b >= v -> ()
+                | _ when v > 0.0 -> best <- Some(v, theta, sign)
+                | _ -> ()
+
+        match best with
+        | None -> [||]
+        | Some(v, theta, sign) ->
+            let units = arr.UnitNormalsRaw
+
+            let cell =
+                Array.init arr.CellCount id
+                |> Array.tryFind (fun c ->
+                    Array.init units.Length id
+                    |> Array.forall (fun h -> arr.IsActive(c, h) = (Dense.dot theta units.[h] > 0.0)))
+                |> Option.defaultValue -1
+
+            [|
+                cell,
+                sign,
+                {
+                    Point = Dense.scale v theta
+                    Norm = v
+                    Multipliers = [||]
+                }
+            |]
 
     /// The k largest closed-cell maxima of ±η above the threshold, best first, as (cell, sign, projection):
     /// exact, every cell that could enter the list is projected (`scan`).
-    let top (k: int) (threshold: float) (cert: Certificate) = scan k threshold [ 1; -1 ] cert
+    let top (k: int) (threshold: float) (cert: Certificate) =
+        let exact = scan k threshold [ 1; -1 ] cert
+
+        if
+            TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.SampledSupremum
+            && exact.Length > 0
+        then
+            // The mutant's supremum (the first entry, which the gap reads) comes from sampling.
+            Array.append (sampled cert [ 1; -1 ]) exact.[1..]
+        else
+            exact
 
     /// The extremum of the scan's best (cell, sign, projection), or the value 0 at θ = (0, …, 0, −1), which
     /// switches every neuron off, when no cell has a positive maximum.
@@ -190,20 +305,79 @@ module Certificate =
             },
             1
 
+    /// The scan of one best extremum, or the mutant's sampled one.
+    let private best (signs: int list) (cert: Certificate) =
+        if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.SampledSupremum then
+            sampled cert signs
+        else
+            scan 1 0.0 signs cert
+
     /// sup_θ η(θ) over the whole sphere, exactly: max_C ‖Π_{K_C} v_C‖ (THEORY.md §3, consequence 1),
     /// screening the cells whose bound ‖v_C‖ cannot beat the best value found so far. The value is
     /// never below 0, which η takes on the all-negative cell (θ = (0, …, 0, −1) switches every neuron off).
-    let supremum (cert: Certificate) =
-        fst (extremumOf cert (scan 1 0.0 [ 1 ] cert))
+    let supremum (cert: Certificate) = fst (extremumOf cert (best [ 1 ] cert))
 
     /// −inf_θ η(θ), exactly, as a non-negative number (the supremum of −η).
     let infimum (cert: Certificate) =
-        fst (extremumOf cert (scan 1 0.0 [ -1 ] cert))
+        fst (extremumOf cert (best [ -1 ] cert))
 
     /// sup_θ |η(θ)| = max(sup η, −inf η), in one branch-and-bound pass: (value, extremum, sign).
     let supremumAbs (cert: Certificate) =
-        let e, sign = extremumOf cert (scan 1 0.0 [ 1; -1 ] cert)
+        let e, sign = extremumOf cert (best [ 1; -1 ] cert)
         e.Value, e, sign
+
+    /// The enclosure of the scan's best value (`Enclosure`): its upper bound, and η evaluated at the argument
+    /// less the rounding of that sum, 2 (N + d + 1) u (1/λ) Σ_i |q_i| ‖x̃_i‖ (each product ⟨θ, x̃_i⟩ and the sum
+    /// over i is exact to that many unit roundoffs). The upper bound also carries the rounding of the pieces
+    /// v_C the scan maximised: each is the root's sum of jumps plus the jumps along a breadth-first path, which
+    /// crosses each hyperplane at most once, so each coordinate sums at most 2N + 2 terms whose absolute values
+    /// add up to at most 2 (1/λ) Σ_i |q_i| ‖x̃_i‖; in the norm, at most 2 (2N + d + 3) √(d + 1) u times that
+    /// scale. Without it, a piece whose terms cancel to 0 in doubles (duplicated inputs, λ far below λ_max)
+    /// reported sup|η| = 0 where the exact supremum of the same q is far above 1 (issue 12, fuzz campaign).
+    let private enclose (cert: Certificate) (e: Extremum) (sign: int) (upper: float) =
+        let n = cert.Arrangement.AmbientDimension
+
+        let pieceRounding =
+            2.0
+            * float (2 * cert.Data.Count + n + 2)
+            * sqrt (float n)
+            * Tolerances.unitRoundoff
+            * cert.Scale
+
+        let lower =
+            if e.Cell < 0 then
+                0.0
+            else
+                let rounding =
+                    2.0
+                    * float (cert.Data.Count + cert.Arrangement.AmbientDimension)
+                    * Tolerances.unitRoundoff
+                    * cert.Scale
+
+                float sign * evaluate cert e.Argument - rounding
+
+        {
+            Lower = lower
+            Upper = max upper e.Value + pieceRounding
+        }
+
+    /// `supremum` with its enclosure (README, "Where doubles can decide").
+    let supremumEnclosed (cert: Certificate) =
+        let found, upper = scanBounded 1 0.0 [ 1 ] cert
+        let e, sign = extremumOf cert found
+        e, enclose cert e sign upper
+
+    /// `infimum` with its enclosure (of −inf η).
+    let infimumEnclosed (cert: Certificate) =
+        let found, upper = scanBounded 1 0.0 [ -1 ] cert
+        let e, sign = extremumOf cert found
+        e, enclose cert e sign upper
+
+    /// `supremumAbs` with its enclosure: (value, extremum, sign, enclosure).
+    let supremumAbsEnclosed (cert: Certificate) =
+        let found, upper = scanBounded 1 0.0 [ 1; -1 ] cert
+        let e, sign = extremumOf cert found
+        e.Value, e, sign, enclose cert e sign upper
 
     /// The (cell, sign) pairs whose closed-cell maximum of sign · η exceeds the threshold, best first.
     let violators (cert: Certificate) (threshold: float) =
@@ -216,6 +390,19 @@ module Certificate =
     /// unit normals).
     let saturation (tol: float) (boundaryTol: float) (cert: Certificate) : SaturationPoint[] =
         let units = cert.Arrangement.UnitNormalsRaw
+
+        let tol =
+            if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.WideSaturation then
+                max tol 0.5
+            else
+                tol
+
+        let meet =
+            if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.MergeRadius then
+                100.0 * Tolerances.saturationPointsMeet
+            else
+                Tolerances.saturationPointsMeet
+
         let found = violators cert (1.0 - tol)
 
         let direction =
@@ -227,9 +414,7 @@ module Certificate =
             Merge.amongAll
                 found.Length
                 (fun _ -> true)
-                (fun l k ->
-                    signOf l = signOf k
-                    && Dense.distance direction.[l] direction.[k] <= Tolerances.saturationPointsMeet)
+                (fun l k -> signOf l = signOf k && Dense.distance direction.[l] direction.[k] <= meet)
                 (fun _ _ -> ())
         // Groups come in the order of their first member, the leader.
         Array.init found.Length id

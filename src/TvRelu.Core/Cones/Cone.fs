@@ -45,6 +45,16 @@ module Cone =
     /// Returns the facet hyperplanes and their normals.
     let ofCell (arr: Arrangement) (c: int) =
         let facets = arr.FacetsRaw c
+
+        let facets =
+            if
+                TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.DroppedFacet
+                && facets.Length >= 2
+            then
+                facets.[.. facets.Length - 2]
+            else
+                facets
+
         let units = arr.UnitNormalsRaw
 
         facets,

@@ -89,6 +89,12 @@ module Csv =
 
             if body.Length = 0 then
                 Error EmptyDataset
+            // A header that names more or fewer columns than the rows hold is a broken file (a row cut short, or
+            // a header from another file), not data of a different dimension (issue 12, fuzz campaign).
+            elif isHeader && (split first).Length <> (split (snd body.[0])).Length then
+                Error(
+                    Malformed(fst body.[0], sprintf "%d fields, but the header has %d" (split (snd body.[0])).Length (split first).Length)
+                )
             else
                 let width = (split (snd body.[0])).Length
                 let rows = ResizeArray()

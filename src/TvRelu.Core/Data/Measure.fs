@@ -36,6 +36,12 @@ type Measure private (atoms: Atom[], dim: int) =
     /// Dirac a‖u‖ δ_{u/‖u‖}, because σ(⟨u, x̃⟩) = ‖u‖ σ(⟨u/‖u‖, x̃⟩) (positive homogeneity of ReLU,
     /// THEORY.md §1). Atoms with u = 0 or a = 0 carry nothing and are dropped.
     static member internal Build(dim: int, raw: seq<float[] * float>, mergeTolerance: float) =
+        let mergeTolerance =
+            if TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.MergeRadius then
+                100.0 * mergeTolerance
+            else
+                mergeTolerance
+
         let normalised =
             raw
             |> Seq.choose (fun (u, a) ->

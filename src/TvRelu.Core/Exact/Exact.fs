@@ -4,6 +4,7 @@ open System
 open System.Diagnostics
 open System.Numerics
 open Fractions
+open TvRelu.Core.Numerics
 open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
 open TvRelu.Core.Certificates

@@ -2,6 +2,7 @@ namespace TvRelu.Core.Exact
 
 open System.Collections.Generic
 open System.Numerics
+open TvRelu.Core.Numerics
 open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
 

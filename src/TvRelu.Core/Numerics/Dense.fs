@@ -122,6 +122,15 @@ module internal Dense =
             else
                 s.[min rows.Length cols - 1]
 
+    /// The spectral norm ‖A‖₂ (the largest singular value; 0 for no rows): for the data matrix X̃ it bounds
+    /// ‖φ(θ)‖ = ‖σ(X̃θ)‖ ≤ ‖X̃θ‖ on the unit sphere (THEORY.md §1).
+    let spectralNorm (cols: int) (rows: float[][]) =
+        if rows.Length = 0 then
+            0.0
+        else
+            let s = (ofRows cols rows).Svd(false).S
+            if s.Count = 0 then 0.0 else s.[0]
+
     /// An orthonormal basis (as column vectors) of the null space {θ : ⟨r, θ⟩ = 0 for every row
     /// r}, by SVD, singular values at most relTol · σ_max counting as zero.
     let nullSpaceWithin (relTol: float) (cols: int) (rows: float[][]) : float[][] =

@@ -5,11 +5,28 @@ namespace TvRelu.Core.Numerics
 /// min_{ν ≥ 0} ‖E ν − f‖ and solves each free sub-problem by a fresh modified Gram–Schmidt QR on the
 /// passive columns (the cone projections of §3, where f ∈ R^{d+1} is tiny and accuracy matters);
 /// `solveQuadratic` takes the normal equations min_{b ≥ 0} ½ bᵀQb − cᵀb directly (the amplitudes of
-/// sliding Frank–Wolfe and the grid LASSO, whose linear term carries a penalty and so is not Eᵀf).
+/// sliding Frank–Wolfe and the grid LASSO, whose linear term carries a penalty and so is not Eᵀf);
+/// `solveGram` takes them as a Gram matrix G = EᵀE and b = Eᵀf, solved without a ridge (the interval
+/// projections of the branch-and-bound nodes, THEORY.md §9, which share one G over 2|P| right-hand sides).
 module internal Nnls =
 
+    /// The solution z of U z = b for the upper-triangular p × p matrix U given entrywise (R of a QR, or Lᵀ of
+    /// a Cholesky factor).
+    let private backSubstitute (p: int) (u: int -> int -> float) (b: float[]) =
+        let z = Array.zeroCreate p
+
+        for k in p - 1 .. -1 .. 0 do
+            let mutable s = b.[k]
+
+            for j in k + 1 .. p - 1 do
+                s <- s - u k j * z.[j]
+
+            z.[k] <- s / u k k
+
+        z
+
     /// Least squares on the chosen columns; None when they are numerically dependent.
-    let private leastSquares (cols: float[][]) (idx: int[]) (f: float[]) =
+    let internal leastSquares (cols: float[][]) (idx: int[]) (f: float[]) =
         let n = f.Length
         let p = idx.Length
         let q = Array.init p (fun k -> Array.copy cols.[idx.[k]])
@@ -40,18 +57,7 @@ module internal Nnls =
         if not ok then
             None
         else
-            let b = Array.init p (fun k -> Dense.dot q.[k] f)
-            let z = Array.zeroCreate p
-
-            for k in p - 1 .. -1 .. 0 do
-                let mutable s = b.[k]
-
-                for j in k + 1 .. p - 1 do
-                    s <- s - r.[k, j] * z.[j]
-
-                z.[k] <- s / r.[k, k]
-
-            Some z
+            Some(backSubstitute p (fun k j -> r.[k, j]) (Array.init p (fun k -> Dense.dot q.[k] f)))
 
     /// Back along the segment from x to the free minimiser z (on the passive variables idx) until the first
     /// variable reaches zero; the variables at zero leave the passive set.
@@ -201,3 +207,73 @@ module internal Nnls =
         let scale = max Tolerances.tiny (c |> Array.fold (fun acc v -> max acc (abs v)) 0.0)
         activeSet descent free (Tolerances.quadraticEntry * scale) b (b |> Array.map (fun v -> v > 0.0))
         b
+
+    /// Solves G_PP z = b_P on the passive set by Cholesky; None when the passive columns are numerically
+    /// dependent: a pivot at most `Tolerances.nnlsDependent`² of its diagonal is the squared form of the
+    /// length test of `leastSquares` (the Gram matrix holds squared lengths).
+    let private choleskySolve (g: float[,]) (b: float[]) (idx: int[]) =
+        let p = idx.Length
+        let l = Array2D.zeroCreate p p
+        let pivotFloor = Tolerances.nnlsDependent * Tolerances.nnlsDependent
+        let mutable ok = true
+
+        for i in 0 .. p - 1 do
+            for j in 0..i do
+                let mutable s = g.[idx.[i], idx.[j]]
+
+                for k in 0 .. j - 1 do
+                    s <- s - l.[i, k] * l.[j, k]
+
+                if i = j then
+                    if s <= pivotFloor * g.[idx.[i], idx.[i]] || s <= 0.0 then
+                        ok <- false
+                        l.[i, i] <- 1.0
+                    else
+                        l.[i, i] <- sqrt s
+                else
+                    l.[i, j] <- s / l.[j, j]
+
+        if not ok then
+            None
+        else
+            let y = Array.zeroCreate p
+
+            for i in 0 .. p - 1 do
+                let mutable s = b.[idx.[i]]
+
+                for k in 0 .. i - 1 do
+                    s <- s - l.[i, k] * y.[k]
+
+                y.[i] <- s / l.[i, i]
+
+            Some(backSubstitute p (fun i k -> l.[k, i]) y)
+
+    /// The minimiser ν ≥ 0 of ‖Σ_j ν_j e_j − f‖ given in Gram form, G_jl = ⟨e_j, e_l⟩ and b_j = ⟨e_j, f⟩,
+    /// with ‖f‖ = fNorm. A column enters when its descent b_j − (Gν)_j exceeds `Tolerances.nnlsEntry`
+    /// relative to max_j ‖e_j‖ ‖f‖, the threshold of `solve`. Only ν should be taken from here: a norm
+    /// computed from the Gram form cancels, so callers form the residual f − Σ ν_j e_j explicitly.
+    let solveGram (g: float[,]) (b: float[]) (fNorm: float) : float[] =
+        let m = b.Length
+        let x = Array.zeroCreate<float> m
+
+        if m > 0 then
+            let mutable colMax = 0.0
+
+            for j in 0 .. m - 1 do
+                colMax <- max colMax g.[j, j]
+
+            let scale = sqrt colMax * max fNorm Tolerances.tiny
+
+            let descent (x: float[]) =
+                Array.init m (fun j ->
+                    let mutable s = b.[j]
+
+                    for l in 0 .. m - 1 do
+                        if x.[l] <> 0.0 then
+                            s <- s - g.[j, l] * x.[l]
+
+                    s)
+
+            activeSet descent (choleskySolve g b) (Tolerances.nnlsEntry * scale) x (Array.zeroCreate m)
+
+        x

@@ -60,6 +60,18 @@ module internal Tolerances =
     [<Literal>]
     let quadraticRidge = 1e-13
 
+    /// A system of equality constraints E x = f is consistent when its least-norm solution misses by at most
+    /// 1e-10 (‖f‖ + σ_max(E) ‖x‖): a thousand times the rounding of an SVD solve of the small, well-scaled
+    /// systems of the limit certificate (THEORY.md §6), whose inconsistent cases miss by order one.
+    [<Literal>]
+    let equalityMiss = 1e-10
+
+    /// The least-distance problem min ‖ξ‖, F ξ ≥ g is infeasible when the residual of its NNLS against the unit
+    /// target e_{k+1} is at most 1e-12 (Lawson and Hanson, theorem 23.27: it is exactly 0 then, and of order one
+    /// otherwise; 1e-12 is far above the rounding of the NNLS).
+    [<Literal>]
+    let leastDistanceInfeasible = 1e-12
+
     // ---------------------------------------------------------------------------------------------
     // Measures (THEORY.md §1)
 
@@ -100,6 +112,37 @@ module internal Tolerances =
     /// position", for which Cover's count is only an upper bound.
     [<Literal>]
     let generalPosition = 1e-7
+
+    // ---------------------------------------------------------------------------------------------
+    // Where doubles can decide (README, "Where doubles can decide"; THEORY.md §2, §3, §8)
+
+    /// The unit roundoff u = 2^-53 of double precision: one rounded operation is exact to a relative u. The
+    /// rounding allowances below that are not a tolerance of their own are counts of operations times u.
+    [<Literal>]
+    let unitRoundoff = 1.1102230246251565e-16
+
+    /// The smallest positive normal double, 2^-1022. λ below it is subnormal: it carries fewer than 53
+    /// significant bits, 1/λ overflows below 5.6e-309, and λ‖μ‖_TV underflows to fewer digits still, so the
+    /// objective, η = ⟨q, φ⟩/λ and the gap are no longer computed to the precision the tolerances assume.
+    [<Literal>]
+    let smallestNormal = 2.2250738585072014e-308
+
+    /// The largest η scale (1/λ) Σ_i |q_i| ‖x̃_i‖ the exact scan accepts. That sum bounds |η| on the sphere and
+    /// the norm of every piece v_C (THEORY.md §3), and the scan squares pieces (norms, Gram products of the cone
+    /// projections) and sums up to 10^4 such terms: below 1e150 every such square and sum stays under the
+    /// largest double (1.8e308), so nothing in the scan overflows. Above it the scan would meet ∞ and NaN,
+    /// which compare false and used to drop the cells that carry the supremum (issue 12, defects 1 and 3).
+    [<Literal>]
+    let etaRange = 1e150
+
+    /// An extreme value of η is decided only when the scan's bounds enclose it to 1e-6 of max(1, value): the
+    /// upper bound (every projection's value plus its rounding, `projectionRounding`) and the lower bound (η
+    /// evaluated straight from the data at the reported argument, less the rounding of that sum) must agree
+    /// that far. 1e-6 is the saturation tolerance (`saturation`): a supremum known less well cannot even say
+    /// which points are saturated. Thin cells (inputs whose columns differ in scale by ~1e16, issue 12,
+    /// defect 10) put a reported argument where η is far from the reported value; this is what detects it.
+    [<Literal>]
+    let supremumUndecided = 1e-6
 
     // ---------------------------------------------------------------------------------------------
     // Certificates (THEORY.md §2–§3)
@@ -162,6 +205,129 @@ module internal Tolerances =
     let pricingSlack = 1e-12
 
     // ---------------------------------------------------------------------------------------------
+    // The streaming pass (THEORY.md §3 without storing the cells; issue 13)
+
+    /// Crossing points of a great circle closer than this (radians) are one vertex. The angles are atan2 of
+    /// restricted unit normals, accurate to ~1e-16 / ρ (ρ the restricted norm), so exact ties (several hyperplanes
+    /// through one vertex) land far closer; the restrictions' `restrictionParallel` (1e-10) merged distinct
+    /// crossings of random data (5000 Gaussian points in the plane have about eight pairs of crossings within
+    /// 1e-10 on their circles, and lost 2 of Cover's 24,995,002 cells).
+    [<Literal>]
+    let streamingCrossing = 1e-13
+
+    /// A normal whose residual against the span of others (unit vectors) is below this lies in their span: a
+    /// hundred times `restrictionParallel`, so that hyperplanes the enumeration tells apart are independent in the
+    /// walks too (the same value as `mergeInputs`, for a different decision).
+    [<Literal>]
+    let streamingSpan = 1e-8
+
+    /// Rounding allowance of the canonical-visit tests of a face's critical point (unit vectors, radians). The
+    /// tests accept up to it, so a critical point near a face's boundary may be evaluated from two visits, and is
+    /// never missed; far above the rounding of a side test (~1e-15), far below any face the walks resolve.
+    [<Literal>]
+    let streamingCanonicalSlack = 1e-12
+
+    /// A face's critical value is taken when η at the critical point is within 1e-10 (relative to the value plus
+    /// the longest piece) of it: the point is then in the face's closure up to the rounding of pieces that are sums
+    /// of jumps along a walk.
+    [<Literal>]
+    let streamingCriticalAgreement = 1e-10
+
+    /// A signed distance |⟨θ, x̂_h⟩| (unit vectors) below 1e-12 counts as on H_h when deciding whether a critical
+    /// point lies in the closure of its face (the rounding of a side test, as `streamingCanonicalSlack`).
+    [<Literal>]
+    let streamingMembership = 1e-12
+
+    /// A critical point lies on the hyperplanes of its face's zero set up to 1e-9 (unit normals): the projection
+    /// onto the face's flat puts it there to rounding, ~1e-15; 1e-9 is the README's boundary distance (`boundary`).
+    [<Literal>]
+    let streamingOnFlat = 1e-9
+
+    /// A canonical path from a point closer than 1e-3 to the generic target (the along-component shorter) heads
+    /// for the second target instead, so that its direction is well defined (a geometric margin, not rounding).
+    [<Literal>]
+    let streamingTargetSeparation = 1e-3
+
+    /// Coordinate vectors whose residual against a span is below 1e-6 are not completed into a basis of the flat
+    /// (of the d + 1 candidates the kept ones have residuals of order one, so the cut only skips the dependent).
+    [<Literal>]
+    let streamingBasisResidual = 1e-6
+
+    // ---------------------------------------------------------------------------------------------
+    // Branch and bound beyond enumeration (THEORY.md §9)
+
+    /// The unit roundoff 2^−53 with a 1% safety factor: a sum of m products is off by at most
+    /// m · roundoff · Σ|terms| (Higham's γ_m), the a-priori margin added to every floating node bound.
+    [<Literal>]
+    let nodeBoundRoundoff = 1.12e-16
+
+    /// The rows written in the orthonormal basis of their span are lifted back with a further 1e-15 ‖x̃_i‖
+    /// per coordinate (about nine roundings of a dot product of unit-scale vectors) added to the distance
+    /// that bounds how far η in r = rank X̃ coordinates can be from η.
+    [<Literal>]
+    let basisLift = 1e-15
+
+    /// A variable of the bounded least squares at a bound enters when its gradient exceeds 1e-14 of
+    /// ‖g_j‖ ‖residual‖: ten times the rounding of ⟨g_j, r⟩. Stopping early only loosens a node bound,
+    /// never falsifies it (every feasible point is a valid bound).
+    [<Literal>]
+    let boundedLeastSquaresOptimality = 1e-14
+
+    /// A neuron whose pre-activation interval over a node reaches at most 1e-15 ‖a_i‖ past 0 on one side is
+    /// resolved (taken as linear or off, the error counted in the node's slack): that error is a thousand
+    /// times below the search's default tolerance `branchAndBoundRelative`.
+    [<Literal>]
+    let nodeResolve = 1e-15
+
+    /// Range reduction at the level (THEORY.md §9, node bound) repeats while a round lowers the node's bound by
+    /// more than 1% of its excess over the level: later rounds narrow the cap by less than they cost.
+    [<Literal>]
+    let capProgress = 0.01
+
+    /// Range reduction runs only when its cap {⟨v̂, z⟩ ≥ h} is at most half the ball (h > 0): a wider cap barely narrows
+    /// the intervals, and at d = 10 the rounds then doubled the cost of a node without lowering any bound (measured).
+    [<Literal>]
+    let capHeight = 0.0
+
+    /// At most this many rounds of range reduction per node evaluation.
+    [<Literal>]
+    let capRounds = 6
+
+    /// The search is exact when Upper − Value ≤ 1e-12 S, S = Σ_i |q_i| ‖x̃_i‖ / λ ≥ sup|η| on the ball.
+    /// It leaves room for the a-priori rounding margins of the bounds ((N + r) · 2^−53 · S, more on thin
+    /// cones whose multipliers are large): at 1e-13 a search in d = 1 with 22 points ended 1.2e-13 S apart
+    /// (the 10^4-trial run of issue 14).
+    [<Literal>]
+    let branchAndBoundRelative = 1e-12
+
+    /// A leaf whose floating bound is 1e-9 S below the level that decides the search cannot change the
+    /// result (its rounding is far smaller), so only leaves above it are re-checked over the rationals.
+    [<Literal>]
+    let leafRecheckBand = 1e-9
+
+    /// Local ascent reads ⟨θ, x̂_i⟩ within 1e-12 of 0 (unit normals, unit θ) as on the hyperplane, and puts
+    /// the neuron on the side that helps; so does the block a sign-vector column is built from.
+    [<Literal>]
+    let ascentTie = 1e-12
+
+    /// A step of the local ascent must raise σ η by 1e-15 S to count as progress (rounding of η is ~ε S).
+    [<Literal>]
+    let ascentProgress = 1e-15
+
+    /// The excess of sup|η| over 1 that sign-vector pricing may tolerate is searched in [1e-12, 1e-3]:
+    /// below 1e-12 the search would chase rounding of η near 1 ...
+    [<Literal>]
+    let pricingExcessMinimum = 1e-12
+
+    /// ... and above 1e-3 a violator is real whatever the gap tolerance allows.
+    [<Literal>]
+    let pricingExcessMaximum = 1e-3
+
+    /// Sign-vector pricing climbs from the support atoms perturbed at these radii (unit directions): the
+    /// cells next to the support at three scales, from a neighbouring sliver to a tenth of the sphere.
+    let pricingPerturbations = [| 1e-3; 1e-2; 1e-1 |]
+
+    // ---------------------------------------------------------------------------------------------
     // Uniqueness (THEORY.md §5)
 
     /// Ranks of Φ_Σ are taken at 1e-8 · σ_max, the accuracy of Σ (README: "uniqueness ranks are taken at
@@ -176,6 +342,14 @@ module internal Tolerances =
     /// amplitudes of a certified solve, as for `uniquenessRank`).
     [<Literal>]
     let zeroAmplitude = 1e-9
+
+    /// After the vertex reduction of a solution (THEORY.md §5), atoms of amplitude at most 1e-12 of the mass are dropped
+    /// when the rest is still certified: the campaign of issue 4 found atoms of 1e-28·TV in certified solutions, each
+    /// widening Σ's threshold by gap / (λ |a|) until Σ was over-counted (|Σ| above #active cells, which §3 proves
+    /// impossible). 1e-12 is far below any atom a certified gap can pin (√(2g) / ‖φ‖ ≥ 1e-8 of the mass at the
+    /// default tolerance), so only numerical dust goes, and only when the certificate survives without it.
+    [<Literal>]
+    let negligibleAtom = 1e-12
 
     /// Stiemke's system Mᵀy = 0, y > 0 is solved when the NNLS residual is at most 1e-9 (1 + ‖f‖).
     [<Literal>]
@@ -198,6 +372,32 @@ module internal Tolerances =
     /// A facet multiplier at most 1e-12 is zero: the boundary condition of §6 is degenerate there.
     [<Literal>]
     let zeroMultiplier = 1e-12
+
+    /// The limit certificate η* = ⟨p*, φ⟩ is non-degenerate when |η*| ≤ 1 − 1e-9 off the teacher's atoms (THEORY.md
+    /// §6). p* is decided exactly (its KKT system over the rationals) and rounded to doubles, which moves η* by about
+    /// 1e-16 ‖X̃‖; the exact supremum of the rounded vector is accurate to `projectionRounding`. A margin of 1e-9
+    /// is far above both, and a teacher whose η* comes closer to 1 than that off its atoms is reported degenerate
+    /// rather than guessed.
+    [<Literal>]
+    let limitMargin = 1e-9
+
+    /// The exchange method for p* adds a cut at an off-atom maximiser whose value exceeds 1 + 1e-12: the rounding of
+    /// a cone projection (`projectionRounding`), so a point the previous cut already holds at 1 is not cut again.
+    [<Literal>]
+    let limitCutSlack = 1e-12
+
+    /// The ridge (relative to ‖M‖_F) that keeps the cone projection behind a Dirac-count bound solvable when a cell
+    /// has fewer active rows than d + 1 (THEORY.md §6): 1e-8 moves the dual direction by about 1e-8 of its size,
+    /// which the bound then charges as an infeasibility, far below what decides a count.
+    [<Literal>]
+    let countRidge = 1e-8
+
+    /// The relative rounding of the quantities a Dirac count is decided from (J, D(q̂), the bound of a
+    /// (k−1)-atom measure): 1e-14 (|J| + ½‖y‖² + ‖ξ‖ ‖z‖), ten times the 1e-15 ½‖y‖² floor of the gap's own
+    /// rounding (THEORY.md §6, "Counting Diracs must be decided"), because the bound subtracts two such numbers.
+    /// A difference below it is undecided in double precision.
+    [<Literal>]
+    let countRounding = 1e-14
 
     // ---------------------------------------------------------------------------------------------
     // The restricted problem and its polish (THEORY.md §4)

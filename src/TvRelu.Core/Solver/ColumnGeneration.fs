@@ -71,8 +71,7 @@ module internal ColumnGeneration =
         |> Array.truncate options.ColumnsPerRound
 
     /// The next working set: the fresh columns join, blocks that stayed at zero leave (so the working set
-    /// tracks the support), and the restricted problem is solved by the barrier method to ν μ ≤ target from the
-    /// previous point, then to rounding on the faces it identifies (`FacePolish`).
+    /// tracks the support), and the restricted problem is solved from the previous point (`RestrictedSolve`).
     let private solveRestricted
         (arr: Arrangement)
         (data: Dataset)
@@ -95,14 +94,9 @@ module internal ColumnGeneration =
         let u0 =
             Array.append (keep |> Array.collect (fun b -> Array.sub state.U (b * n) n)) (Array.zeroCreate (added.Length * n))
 
-        let q, c = Restricted.gram n y blocks
-        let central = InteriorPoint.solve n blocks q c lambda u0 (target * scale) scale
-        let polished = FacePolish.polish n blocks q c lambda central
-        let better = Restricted.change n q c lambda central.U polished <= 0.0
-
         {
             Blocks = blocks
-            U = if better then polished else central.U
+            U = RestrictedSolve.solve n y lambda blocks u0 scale target
         }
 
     /// Merges atoms of one sign that lie in a common closed cell. On a closed cell C, φ(θ) = X_C θ is

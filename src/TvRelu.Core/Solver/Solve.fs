@@ -82,6 +82,16 @@ module Solve =
         (outcome: ColumnGeneration.Outcome)
         =
         let sw = Stopwatch.StartNew()
+        // The one vertex reduction of every solve (THEORY.md §5; issue 11: Σ was over-counted from tiny atoms).
+        let measure, assessment =
+            Vertex.reduce arr data lambda options.Tolerance outcome.Measure outcome.Assessment
+
+        let outcome =
+            { outcome with
+                Measure = measure
+                Assessment = assessment
+            }
+
         let cert = Certificate.ofDual arr data lambda outcome.Assessment.Residual
 
         let threshold =

@@ -137,3 +137,34 @@ public sealed record AuditMergeSummary(
     int Missing,
     AuditCampaignParameters? Parameters,
     IReadOnlyList<string> Files);
+
+/// <summary>A deliberately broken variant of the library that the mutation audit switches on in-process (issue 11).</summary>
+/// <param name="Id">Its id on the command line and in <c>mutants.json</c>.</param>
+/// <param name="Description">What is broken.</param>
+/// <param name="Targets">The claims whose checks target what it breaks: each is expected to kill it.</param>
+public sealed record AuditMutant(string Id, string Description, IReadOnlyList<string> Targets);
+
+/// <summary>What one claim's campaign found against one mutant (or against the unmutated library, mutant "none").</summary>
+/// <param name="Claim">The claim's id.</param>
+/// <param name="Mutant">The mutant's id, or "none" for the baseline.</param>
+/// <param name="Killed">Some trial was refuted by the claim's check (not by a crash, a timeout or a failed solve).</param>
+/// <param name="Trials">Trials run: the run stops at the first refutation.</param>
+/// <param name="Targeted">The mutant breaks what this claim checks.</param>
+/// <param name="Refuted">Refuted trials (0 or 1).</param>
+/// <param name="Inconclusive">Inconclusive trials.</param>
+/// <param name="NotApplicable">Trials outside the claim's hypotheses.</param>
+/// <param name="Crashed">Trials whose check threw.</param>
+/// <param name="Evidence">The replay seed and message of the killing trial; empty when none.</param>
+/// <param name="Seconds">Wall-clock time of the run.</param>
+public sealed record AuditMutantOutcome(
+    string Claim,
+    string Mutant,
+    bool Killed,
+    int Trials,
+    bool Targeted,
+    int Refuted,
+    int Inconclusive,
+    int NotApplicable,
+    int Crashed,
+    string Evidence,
+    double Seconds);

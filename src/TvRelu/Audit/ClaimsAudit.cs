@@ -133,6 +133,44 @@ public static class ClaimsAudit
         return ToTrial(Campaign.replay(claim[0], seed));
     }
 
+    /// <summary>The mutants of the mutation audit, with the claims each is meant to be killed by.</summary>
+    public static IReadOnlyList<AuditMutant> MutantCatalogue { get; } =
+        ReadOnly.Map(Mutation.all, m => new AuditMutant(m.Id, m.Description, ReadOnly.Copy(m.Targets)));
+
+    /// <summary>
+    /// The mutation audit (issue 11): each claim's campaign against each selected mutant of the library, switched on
+    /// in-process one at a time, and against the unmutated library; writes <c>outputDirectory/mutants.json</c> and
+    /// <c>outputDirectory/report.md</c> (atomically). A claim's run stops at its first refuted trial. The mutants are
+    /// switched process-wide: nothing else in this process may use the library while it runs.
+    /// </summary>
+    /// <param name="claims">"all" (the active claims) or a comma-separated list of claim ids.</param>
+    /// <param name="mutants">"all" or a comma-separated list of mutant ids.</param>
+    /// <param name="trials">At most this many trials per (claim, mutant).</param>
+    /// <param name="seed">The campaign seed of the trials.</param>
+    /// <param name="outputDirectory">Where the files go (created when missing).</param>
+    /// <param name="trialTimeoutSeconds">A trial running longer is abandoned and counted inconclusive.</param>
+    /// <param name="progress">Told after every (claim, mutant) run; may be <c>null</c>.</param>
+    /// <returns>Every (claim, mutant) outcome, baseline first.</returns>
+    /// <exception cref="TvReluInputException">An unknown claim or mutant, a non-positive number of trials, a bad output
+    /// directory, or another mutation audit writing there.</exception>
+    public static IReadOnlyList<AuditMutantOutcome> Mutants(
+        string claims, string mutants, int trials, long seed, string outputDirectory, double trialTimeoutSeconds = 600, IProgress<AuditMutantOutcome>? progress = null)
+    {
+        if (trials < 1)
+        {
+            throw new TvReluInputException($"the number of trials must be positive (got {trials})", nameof(trials));
+        }
+        var selected = Engine(claims);
+        var directory = OutputDirectory(outputDirectory, nameof(outputDirectory));
+        var specs = Guarded(() => Mutation.select(mutants), nameof(mutants));
+        var report = progress is null ? null : new Action<MutantOutcome>(o => progress.Report(ToMutantOutcome(o)));
+        var outcomes = Guarded(() => Mutation.run(selected, specs, trials, seed, trialTimeoutSeconds, directory, report!), nameof(outputDirectory));
+        return ReadOnly.Map(outcomes, ToMutantOutcome);
+    }
+
+    private static AuditMutantOutcome ToMutantOutcome(MutantOutcome o) =>
+        new(o.Claim, o.Mutant, o.Killed, o.Trials, o.Targeted, o.Refuted, o.Inconclusive, o.NotApplicable, o.Crashed, o.Evidence, o.Seconds);
+
     private static Claim[] Engine(string selection)
     {
         try

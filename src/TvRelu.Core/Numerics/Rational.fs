@@ -1,4 +1,4 @@
-namespace TvRelu.Core.Exact
+namespace TvRelu.Core.Numerics
 
 open System
 open System.Numerics

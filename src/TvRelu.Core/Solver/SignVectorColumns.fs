@@ -1,0 +1,446 @@
+namespace TvRelu.Core.Solver
+
+open System
+open System.Collections.Generic
+open System.Diagnostics
+open TvRelu.Core.Data
+open TvRelu.Core.Numerics
+open TvRelu.Core.Arrangements
+open TvRelu.Core.Certificates
+open TvRelu.Core.Uniqueness
+
+/// Settings of the arrangement-free solver. Build from `Default` with the `With…` members.
+type SignVectorColumnsOptions =
+    {
+        /// Certified-gap tolerance; None for the library's default max(1e-9 · J, 1e-13 · ½‖y‖²).
+        Tolerance: float option
+        /// When set, the tolerance is this multiple of J(μ) instead (e.g. 1e-6 for a looser target).
+        RelativeGap: float option
+        /// Wall-clock budget of the whole solve; when it runs out the result is reported uncertified
+        /// (unless the last certification succeeded), with the last interval for sup|η|.
+        TimeLimit: TimeSpan option
+        /// Column-generation rounds before giving up (the result is then reported as not certified).
+        MaxRounds: int
+        /// Most violating columns added per round.
+        ColumnsPerRound: int
+        /// Random starts of the local ascent per round and sign (besides the support's neighbourhoods).
+        Starts: int
+        /// Seed of the random starts.
+        Seed: int
+        /// The budget of every branch-and-bound call (its node and time limits).
+        Certification: BranchAndBoundOptions
+        /// Points with |η| ≥ 1 − SaturationTolerance form Σ; None skips the final search for Σ (in high d
+        /// it branches every node above 1 − tol down to its leaves, which can cost more than the solve).
+        SaturationTolerance: float option
+    }
+
+    /// The defaults: 300 rounds, 8 columns a round, 64 random starts, seed 1, unlimited certification, Σ at 1e-6.
+    static member Default =
+        {
+            Tolerance = None
+            RelativeGap = None
+            TimeLimit = None
+            MaxRounds = 300
+            ColumnsPerRound = 8
+            Starts = 64
+            Seed = 1
+            Certification = BranchAndBoundOptions.Default
+            SaturationTolerance = Some Tolerances.saturation
+        }
+
+    /// With a time limit on each branch-and-bound call.
+    member o.WithCertificationTimeLimit(limit: TimeSpan) =
+        { o with
+            Certification = o.Certification.WithTimeLimit limit
+        }
+
+    /// With a time limit on the whole solve.
+    member o.WithTimeLimit(limit: TimeSpan) =
+        { o with
+            TimeLimit = Some(Budget.positiveTime limit)
+        }
+
+    /// With a gap tolerance relative to J.
+    member o.WithRelativeGap(relative: float) =
+        if not (relative > 0.0) || Double.IsInfinity relative then
+            invalidArg "relative" (sprintf "the relative gap must be a positive finite number (got %g)" relative)
+
+        { o with RelativeGap = Some relative }
+
+    /// With a node limit on each branch-and-bound call.
+    member o.WithNodeLimit(nodes: int64) =
+        { o with
+            Certification = o.Certification.WithNodeLimit nodes
+        }
+
+    /// With a certified-gap tolerance.
+    member o.WithTolerance(tol: float) =
+        if not (tol > 0.0) || Double.IsInfinity tol then
+            invalidArg "tol" (sprintf "the gap tolerance must be a positive finite number (got %g)" tol)
+
+        { o with Tolerance = Some tol }
+
+    /// Without the final search for Σ.
+    member o.WithoutSaturation() = { o with SaturationTolerance = None }
+
+    /// With Σ at |η| ≥ 1 − tol.
+    member o.WithSaturationTolerance(tol: float) =
+        if not (tol >= 0.0 && tol < 1.0) then
+            invalidArg "tol" (sprintf "the saturation tolerance must be in [0, 1) (got %g)" tol)
+
+        { o with
+            SaturationTolerance = Some tol
+        }
+
+/// A solution of P_λ found without enumerating the arrangement, certified by branch and bound (§9).
+type SignVectorColumnsSolution =
+    {
+        Lambda: float
+        Measure: Measure
+        /// The gap, computed with the branch-and-bound upper bound U ≥ sup|η| (q / max(1, U) is dual
+        /// feasible, §2), so `Certified` is rigorous even when the search stopped on a budget.
+        Assessment: Assessment
+        /// The last certification's interval for sup|η| and whether its search completed.
+        SupremumLower: float
+        SupremumUpper: float
+        SupremumExact: bool
+        /// Σ from the branch-and-bound leaves (empty when not asked for), and uniqueness (§5) from it.
+        Saturation: SaturationPoint[]
+        Uniqueness: UniquenessVerdict option
+        Rounds: int
+        BranchAndBoundCalls: int
+        Nodes: int64
+        /// "column-generation+branch-and-bound".
+        Method: string
+        Solve: TimeSpan
+        Certification: TimeSpan
+    }
+
+/// Column generation over sign vectors (THEORY.md §4, §9): a column is the closed cell of the sign
+/// vector at a point, built from all the data's hyperplanes, never an index into an enumerated
+/// arrangement. Columns are priced by local ascent on η from the support, its neighbourhood and random
+/// starts; branch and bound is called only when that finds no violator, to certify or to find one.
+module SignVectorColumns =
+
+    /// θ moved off the hyperplanes it lies on (|⟨θ, x̂_i⟩| ≤ `Tolerances.ascentTie`) into an open cell: near θ
+    /// the arrangement is that of the tied hyperplanes alone, so among its cells (`Enumeration.interiorPoints`)
+    /// the one on the side that helps sign · η at most ties is taken, and θ moves towards it by half the
+    /// distance to the nearest hyperplane not tied (which it therefore cannot cross).
+    let private offTies (units: float[][]) (q: float[]) (sign: int) (theta: float[]) =
+        let theta = Dense.scale (1.0 / Dense.norm theta) theta
+        let t = units |> Array.map (Dense.dot theta)
+
+        let tied =
+            [| 0 .. units.Length - 1 |]
+            |> Array.filter (fun i -> abs t.[i] <= Tolerances.ascentTie)
+
+        if tied.Length = 0 then
+            theta
+        else
+            let helps i = float sign * q.[i] > 0.0
+
+            let towards =
+                Enumeration.interiorPoints (tied |> Array.map (fun i -> units.[i])) theta.Length
+                |> Array.maxBy (fun p ->
+                    tied
+                    |> Array.sumBy (fun i -> if (Dense.dot p units.[i] > 0.0) = helps i then 1 else 0))
+
+            let room =
+                t
+                |> Array.mapi (fun i v -> if abs v <= Tolerances.ascentTie then infinity else abs v)
+                |> Array.fold min 1.0
+
+            Dense.axpy (0.5 * room / Dense.norm towards) towards theta
+
+    /// The closed cell of the open cell at θ (moved off its ties by `offTies`) as a block of the restricted
+    /// problem, with its unit interior point (Cell is a running id: there is no arrangement to index); None when
+    /// rounding left that point on a facet, which the barrier method cannot start from.
+    let internal blockAt (data: Dataset) (q: float[]) (id: int) (sign: int) (theta: float[]) =
+        let rows = data.AugmentedRaw
+        let n = rows.[0].Length
+        let units = rows |> Array.map (fun x -> Dense.scale (1.0 / Dense.norm x) x)
+        let inside = offTies units q sign theta
+        let interior = Dense.scale (1.0 / Dense.norm inside) inside
+        let active = units |> Array.map (fun u -> Dense.dot interior u > 0.0)
+
+        let normals =
+            units
+            |> Array.mapi (fun i u -> if active.[i] then Dense.scale -1.0 u else u)
+            |> Array.distinctBy (Array.map BitConverter.DoubleToInt64Bits)
+
+        let design = Array.zeroCreate (rows.Length * n)
+
+        for i in 0 .. rows.Length - 1 do
+            if active.[i] then
+                for k in 0 .. n - 1 do
+                    design.[i * n + k] <- float sign * rows.[i].[k]
+
+        let key = String(Array.map (fun a -> if a then '1' else '0') active) + string sign
+
+        if normals |> Array.forall (fun a -> -(Dense.dot a interior) > 0.0) then
+            Some(
+                key,
+                {
+                    Cell = id
+                    Sign = sign
+                    Normals = normals
+                    Interior = interior
+                    Design = design
+                }
+            )
+        else
+            None
+
+    /// Unit directions where sign · η exceeds `threshold`, best first: local ascent from the support
+    /// atoms, from random perturbations of them (the neighbouring cells) and from random directions.
+    let internal cheapViolators (red: Reduction) (rnd: Random) (starts: int) (atoms: Atom[]) (threshold: float) =
+        let units = Ascent.units red
+        let n = red.Ambient
+
+        let gaussian () =
+            sqrt (-2.0 * log (1.0 - rnd.NextDouble()))
+            * cos (2.0 * Math.PI * rnd.NextDouble())
+
+        let found = ResizeArray<float * float[] * int>()
+
+        for sign in [ 1; -1 ] do
+            let own = atoms |> Array.filter (fun a -> sign * Math.Sign a.Amplitude > 0)
+
+            let seeds =
+                [|
+                    for a in own do
+                        yield a.Direction
+
+                        for radius in Tolerances.pricingPerturbations do
+                            yield Array.init n (fun k -> a.Direction.[k] + radius * gaussian ())
+                    for _ in 1..starts do
+                        yield Array.init n (fun _ -> gaussian ())
+                |]
+
+            for s in seeds do
+                let theta, value = Ascent.climb red units sign 100 s
+
+                if value > threshold then
+                    found.Add((value, theta, sign))
+
+        found.ToArray() |> Array.sortByDescending (fun (v, _, _) -> v)
+
+    /// λ_max = sup_θ |⟨y, φ(θ)⟩| by branch and bound (the enumeration cannot reach high d).
+    let lambdaMax (data: Dataset) (options: BranchAndBoundOptions) =
+        BranchAndBound.supremumAbs data 1.0 data.LabelsRaw options
+
+    type private State =
+        {
+            Blocks: Block[]
+            Keys: string[]
+            U: float[]
+        }
+
+    let private measureOf (n: int) (s: State) =
+        Measure.ofAtoms n (s.Blocks |> Array.mapi (fun b blk -> Array.sub s.U (b * n) n, float blk.Sign))
+
+    /// Drops the blocks that stayed at zero, appends the new ones and solves the restricted problem from the
+    /// previous point by the enumerating solver's restricted solve (`RestrictedSolve`), to ν μ ≤ target · J.
+    let private resolve (n: int) (y: float[]) (lambda: float) (scale: float) (target: float) (s: State) (added: (string * Block)[]) =
+        let keep =
+            [|
+                for b in 0 .. s.Blocks.Length - 1 do
+                    if Dense.norm (Array.sub s.U (b * n) n) > 0.0 then
+                        yield b
+            |]
+
+        let blocks =
+            Array.append (keep |> Array.map (fun b -> s.Blocks.[b])) (added |> Array.map snd)
+
+        let keys =
+            Array.append (keep |> Array.map (fun b -> s.Keys.[b])) (added |> Array.map fst)
+
+        let u0 =
+            Array.append (keep |> Array.collect (fun b -> Array.sub s.U (b * n) n)) (Array.zeroCreate (added.Length * n))
+
+        {
+            Blocks = blocks
+            Keys = keys
+            U = RestrictedSolve.solve n y lambda blocks u0 scale target
+        }
+
+    /// The excess δ of sup|η| over 1 that the gap tolerance allows: the largest δ ∈ [1e-12, 1e-3] (by
+    /// bisection) with gap(1 + δ) ≤ gap(1) + ½ tolerance. The gap grows with s above 1 when ⟨Kμ, q⟩ ≥ 0;
+    /// a linearisation fails at μ = 0, where that derivative vanishes.
+    let private allowedExcess (y: float[]) (q: float[]) (lambda: float) (penalty: float) (tolerance: float) =
+        let gap s =
+            (Gap.ofResidual y q lambda penalty s (Some tolerance)).Gap
+
+        let target = gap 1.0 + 0.5 * tolerance
+
+        let mutable lo, hi =
+            Tolerances.pricingExcessMinimum, Tolerances.pricingExcessMaximum
+
+        if gap (1.0 + hi) <= target then
+            hi
+        elif gap (1.0 + lo) > target then
+            lo
+        else
+            for _ in 1..60 do
+                let mid = sqrt (lo * hi)
+                if gap (1.0 + mid) <= target then lo <- mid else hi <- mid
+
+            lo
+
+    /// Σ from the branch-and-bound leaves at 1 − tol, and uniqueness from it (§5) with the measure's
+    /// amplitudes on it (an atom off Σ joins it, as in `Solve.finish`).
+    let private saturationOf (data: Dataset) (lambda: float) (q: float[]) (tol: float) (bb: BranchAndBoundOptions) (mu: Measure) =
+        let b =
+            BranchAndBound.supremumAbs data lambda q (bb.WithSaturationLevel(1.0 - tol).WithFloor(1.0 - tol))
+
+        let points = ResizeArray(b.Saturation |> Array.map (fun s -> s.Direction, s.Sign))
+        let amps = ResizeArray(Array.zeroCreate<float> b.Saturation.Length)
+
+        for a in mu.AtomsRaw do
+            match
+                points
+                |> Seq.tryFindIndex (fun (d, s) ->
+                    s = Math.Sign a.Amplitude
+                    && Dense.distance d a.Direction <= Tolerances.atomOnSaturationPoint)
+            with
+            | Some j -> amps.[j] <- amps.[j] + a.Amplitude
+            | None ->
+                points.Add((a.Direction, Math.Sign a.Amplitude))
+                amps.Add a.Amplitude
+
+        b.Saturation, Uniqueness.decide data (points.ToArray()) (amps.ToArray()), b.Nodes
+
+    /// Solves P_λ(y) to a certified gap without the arrangement: rounds of cheap pricing and restricted
+    /// solves, and branch and bound (Floor 1, stopping at the first violator) only when the cheap oracle
+    /// finds nothing. The gap is computed with branch and bound's upper bound, so "certified" holds even
+    /// when a call ran out of budget (it then rarely holds: the upper bound stays above 1).
+    let solve (data: Dataset) (lambda: float) (options: SignVectorColumnsOptions) =
+        if not (lambda > 0.0) || Double.IsInfinity lambda then
+            invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
+
+        let n = data.Dimension + 1
+        let y = data.LabelsRaw
+        let rnd = Random(options.Seed)
+        let solveWatch, certWatch = Stopwatch(), Stopwatch()
+        let mutable state = { Blocks = [||]; Keys = [||]; U = [||] }
+        let mutable result = None
+        let mutable rounds, calls, nodes, stalled, nextId = 0, 0, 0L, 0, 0
+        let mutable target = Tolerances.barrierGap
+        let mutable interval = (0.0, infinity, false)
+        let total = Stopwatch.StartNew()
+
+        let outOfTime () =
+            options.TimeLimit |> Option.exists (fun t -> total.Elapsed >= t)
+
+        while result.IsNone do
+            let mu = measureOf n state
+            let q = Measure.residual data mu
+
+            let tolerance =
+                match options.RelativeGap with
+                | Some rel -> Some(rel * (0.5 * Dense.dot q q + lambda * Measure.totalVariation mu))
+                | None -> options.Tolerance
+
+            let j0 = Gap.ofResidual y q lambda (Measure.totalVariation mu) infinity tolerance
+
+            let delta = allowedExcess y q lambda (Measure.totalVariation mu) j0.Tolerance
+            certWatch.Start()
+            let red = Reduction.build data lambda q
+            let cheap = cheapViolators red rnd options.Starts mu.AtomsRaw (1.0 + delta)
+
+            // The last fifth of a time budget goes to certification, so that a solve that runs out of
+            // time still reports the interval branch and bound reached (the d = 13 benchmark priced
+            // violators for its whole budget and ended with none).
+            let lastFifth =
+                options.TimeLimit
+                |> Option.exists (fun t -> total.Elapsed.TotalSeconds >= 0.8 * t.TotalSeconds)
+
+            let fresh, assessment =
+                if cheap.Length > 0 && not lastFifth then
+                    certWatch.Stop()
+                    cheap |> Array.map (fun (_, t, s) -> t, s), None
+                else
+                    let bb =
+                        options.Certification
+                            .WithFloor(1.0)
+                            .WithRelativeTolerance(
+                                max BranchAndBoundOptions.Default.RelativeTolerance (delta / max red.Scale Tolerances.tiny)
+                            )
+                            .WithStopAbove(1.0 + delta)
+
+                    let bb =
+                        match options.TimeLimit with
+                        | Some t -> bb.WithTimeLimit(max (TimeSpan.FromSeconds 1.0) (t - total.Elapsed))
+                        | None -> bb
+
+                    let b = BranchAndBound.supremumAbs data lambda q bb
+                    calls <- calls + 1
+                    nodes <- nodes + b.Nodes
+                    interval <- (b.Lower, b.Upper, b.Exact)
+
+                    let a =
+                        Gap.ofResidual y q lambda (Measure.totalVariation mu) (max b.Upper 0.0) tolerance
+
+                    certWatch.Stop()
+
+                    (if b.Lower > 1.0 + delta then
+                         [| b.Argument, b.Sign |]
+                     else
+                         [||]),
+                    Some a
+
+            match assessment with
+            | Some a when a.Certified -> result <- Some(mu, q, a)
+            | _ when rounds >= options.MaxRounds || stalled >= 8 || outOfTime () ->
+                let a = defaultArg assessment j0
+                result <- Some(mu, q, a)
+            | _ ->
+                rounds <- rounds + 1
+                let known = HashSet(state.Keys)
+
+                let added =
+                    fresh
+                    |> Array.choose (fun (t, s) ->
+                        nextId <- nextId + 1
+                        blockAt data q nextId s t)
+                    |> Array.filter (fun (k, _) -> known.Add k)
+                    |> Array.truncate options.ColumnsPerRound
+                // Nothing new to add: the restricted problem was not solved well enough.
+                if added.Length = 0 then
+                    target <- max (target * 0.01) Tolerances.barrierGapFloor
+                    stalled <- stalled + 1
+                else
+                    stalled <- 0
+
+                solveWatch.Start()
+                state <- resolve n y lambda j0.Objective target state added
+                solveWatch.Stop()
+
+        let mu, q, a = result.Value
+        let lower, upper, exact = interval
+
+        let sat, uniq, satNodes =
+            match options.SaturationTolerance with
+            | Some tol when a.Certified ->
+                certWatch.Start()
+                let s, u, k = saturationOf data lambda q tol options.Certification mu
+                certWatch.Stop()
+                s, Some u, k
+            | _ -> [||], None, 0L
+
+        {
+            Lambda = lambda
+            Measure = mu
+            Assessment = a
+            SupremumLower = lower
+            SupremumUpper = upper
+            SupremumExact = exact
+            Saturation = sat
+            Uniqueness = uniq
+            Rounds = rounds
+            BranchAndBoundCalls = calls
+            Nodes = nodes + satNodes
+            Method = "column-generation+branch-and-bound"
+            Solve = solveWatch.Elapsed
+            Certification = certWatch.Elapsed
+        }
