@@ -463,10 +463,11 @@ let ``a stalled column generation is certified by sliding Frank-Wolfe`` () =
 
 /// Inputs of order 1e-7 at λ = 1.2e-6 λ_max: amplitudes of order 1e6 and a restricted problem with
 /// condition number ~1e14. FISTA with the Newton polish stalled here uncertified (the long campaign spent
-/// 500 s on it before the stall rule); the barrier method's Newton steps do not depend on the conditioning
-/// (issue 16), so the answer must now be a certified optimum by the test's own objective and supremum.
+/// 500 s on it before the stall rule); the barrier method reaches a point whose gap is within the tolerance
+/// (issue 16), but the enclosure of sup|η| (issue 12, "where doubles can decide") does not confirm it, so the
+/// honest answer is "not certified", given early: a column priced again after it left at zero is nothing new.
 [<Fact>]
-let ``an ill-conditioned solve (condition 1e14) is a certified optimum`` () =
+let ``an ill-conditioned solve (condition 1e14) gets within the tolerance and says doubles cannot certify it`` () =
     let x =
         [|
             [| 3.002166089283044E-07 |]
@@ -485,8 +486,11 @@ let ``an ill-conditioned solve (condition 1e14) is a certified optimum`` () =
 
     let data = Dataset.CreateOrRaise(x, y)
     let sol = Solve.solve data (1.2326364637476238E-06 * lambdaMaxOf data) options
-    checkOptimal x y sol
-    checkNoneBetter x y (Random 11) sol
+    let a = sol.Assessment
+    Assert.False(a.Certified)
+    Assert.True(a.Gap <= a.Tolerance, sprintf "gap %g, tolerance %g" a.Gap a.Tolerance)
+    Assert.True(a.OutOfRange.IsSome, "an uncertified gap within the tolerance must say why")
+    Assert.True(sol.Rounds < options.MaxRounds, sprintf "%d rounds" sol.Rounds)
 
 // ---------------------------------------------------------------------------------------------
 // Finite width (§1).

@@ -176,7 +176,7 @@ module internal ColumnGeneration =
                 if a.Certified then merged, a else mu, assessment
 
     /// Column generation from the working set `start` until the gap is certified, the round budget is spent,
-    /// or eight rounds in a row priced nothing new without lowering the gap by 1%: the barrier's target is then
+    /// or eight rounds in a row priced no column that never joined without lowering the gap by 1%: the barrier's target is then
     /// at its floor and more rounds repeat the same restricted solve (inputs of order 1e-7 at λ = 1e-6 λ_max
     /// spent 500 s on 200 such rounds in the long campaign, with the first-order method used before issue 16).
     let run (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) (start: State) =
@@ -194,11 +194,22 @@ module internal ColumnGeneration =
         let mutable stalled = 0
         let mutable bestGap = assessment.Gap
 
+        // Every column that ever joined: one priced again after it left at zero (above 1 by rounding only) is
+        // nothing new, and re-adding it each round reset the stall count for all 200 rounds (issue 12's inputs
+        // of order 1e-7, whose enclosure keeps the gap from being certified).
+        let joined = System.Collections.Generic.HashSet<int * int>()
+
+        for b in state.Blocks do
+            joined.Add((b.Cell, b.Sign)) |> ignore
+
         while not (assessment.Certified || rounds >= options.MaxRounds || stalled >= 8) do
             rounds <- rounds + 1
             let fresh = freshColumns options state best
 
-            if fresh.Length = 0 then
+            let anyNew =
+                fresh |> Array.fold (fun acc (c, s, _) -> joined.Add((c, s)) || acc) false
+
+            if not anyNew then
                 target <- max (target * 0.01) Tolerances.barrierGapFloor
 
             solveWatch.Start()
@@ -208,7 +219,7 @@ module internal ColumnGeneration =
             let a, b = pricing.Price state mu
 
             stalled <-
-                if fresh.Length = 0 && a.Gap > 0.99 * bestGap then
+                if not anyNew && a.Gap > 0.99 * bestGap then
                     stalled + 1
                 else
                     0

@@ -324,10 +324,21 @@ module internal InteriorPoint =
             float (2 * blocks.Length)
             + float (blocks |> Array.sumBy (fun b -> b.Normals.Length))
 
+        // A warm start on a facet can round outside its cone when the interior step is below its ulp (labels of
+        // 1e43, issue 12's range campaign): the cold start then, and with no interior start at all, u0 unchanged.
         let mutable u = start n blocks q c lambda u0
+
+        if (slacks n blocks u).IsNone then
+            u <- start n blocks q c lambda [||]
+
+        let fin0 = (slacks n blocks u).IsNone
+
+        if fin0 then
+            u <- Array.init u.Length (fun i -> if i < u0.Length then u0.[i] else 0.0)
+
         let mutable mu = max (mu0 / nu) Tolerances.tiny
         let mutable steps = 0
-        let mutable fin = false
+        let mutable fin = fin0
 
         while not fin && steps < maxSteps do
             let mutable centred = false
