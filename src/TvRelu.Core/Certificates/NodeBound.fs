@@ -337,8 +337,8 @@ module internal NodeBound =
 
         let cols, box, x0 = multiplierColumns red w o signs fixedK warm
         let nNeg = o.Negative.Length
-        let first = relax red w pos signs slack lower upper
-        let first = first, maximise red cols box nNeg x0 first
+        let relaxation = relax red w pos signs slack lower upper
+        let first = relaxation, maximise red cols box nNeg x0 relaxation
 
         let rel, (x, v, nv, bound) =
             match cutoff with
