@@ -179,6 +179,42 @@ type private SearchNode =
         Evaluation: NodeEvaluation
     }
 
+/// One search in progress (THEORY.md §9): the problem in r = rank X̃, the incumbent (the best attained
+/// value and where), the largest bound closed so far, the queue of open nodes and the profile. Mutable
+/// because the search is one hot loop; it never leaves `BranchAndBound.search`.
+type private SearchState =
+    {
+        Reduction: Reduction
+        Orientations: Orientation[]
+        Units: float[][]
+        Dual: float[]
+        Lambda: float
+        Options: BranchAndBoundOptions
+        /// RelativeTolerance · S: how far above the level a bound may lie and still close its node.
+        Tol: float
+        Watch: Stopwatch
+        Queue: PriorityQueue<SearchNode, float>
+        Saturation: ResizeArray<SaturationPoint>
+        Depths: ResizeArray<int64>
+        Trace: ResizeArray<SearchSample>
+        /// The incumbent: the best attained value, its argument and orientation.
+        mutable Lower: float
+        mutable Argument: float[]
+        mutable ArgSign: int
+        /// The best leaf maximum (its estimate without margins).
+        mutable BestLeaf: float
+        /// The largest bound of a node closed by bound or as a leaf.
+        mutable Closed: float
+        /// The largest cutoff a range reduction used (what it discarded lies below it).
+        mutable CutoffUsed: float
+        mutable Nodes: int64
+        mutable Leaves: int
+        mutable Checks: int
+        mutable Excess: float
+        mutable ClosedByBound: int64
+        mutable NextSample: int64
+    }
+
 /// The exact supremum of the certificate by branch and bound over the signs of the positive-weight
 /// neurons (THEORY.md §9): best-first on the node bounds of `NodeBound`, pruned by the incumbent,
 /// leaves re-checked over the rationals (§8). It needs no arrangement, so it serves every d.
@@ -226,212 +262,216 @@ module BranchAndBound =
                     Cells = [||]
                 }
 
-    /// The search over the given orientations (+1: η, −1: −η) in one queue with one incumbent.
-    let internal search (data: Dataset) (lambda: float) (q: float[]) (signs: int list) (options: BranchAndBoundOptions) =
-        validate data lambda q
-        let watch = Stopwatch.StartNew()
-        let red = Reduction.build data lambda q
-        let orientations = signs |> List.map (Reduction.orient red) |> Array.ofList
-        let units = Ascent.units red
-        let tol = options.RelativeTolerance * red.Scale
-        let mutable lower = 0.0
-        let mutable bestLeaf = 0.0
-        let mutable argument = offArgument red.Ambient
-        let mutable argSign = signs.Head
-        let mutable closed = 0.0
-        let mutable nodes = 0L
-        let mutable leaves = 0
-        let mutable checks = 0
-        let mutable excess = Double.NegativeInfinity
-        let saturation = ResizeArray<SaturationPoint>()
-        let queue = PriorityQueue<SearchNode, float>()
+    /// The level below which nothing matters: max(incumbent, best leaf, floor). Closing by the best leaf's
+    /// bound (not only by attained values) keeps thin cells, where the value at a double point lags the
+    /// leaf's maximum by κ ε ‖v‖, from being split forever; Upper stays rigorous because every closed
+    /// bound enters it (§9).
+    let private level (st: SearchState) =
+        max (max st.Lower st.BestLeaf) st.Options.Floor
 
-        // Closing by the best leaf's bound (not only by attained values) keeps thin cells, where the
-        // value at a double point lags the leaf's maximum by κ ε ‖v‖, from being split forever; Upper
-        // stays rigorous because every closed bound enters it.
-        let level () = max (max lower bestLeaf) options.Floor
-        // The range reduction of a node keeps every point where σ η ≥ the cutoff (the level, or the saturation
-        // level when Σ is collected); what it discards is below the cutoff, which Upper therefore includes.
-        let mutable cutoffUsed = 0.0
+    /// The cutoff of a node's range reduction: it keeps every point where σ η ≥ the cutoff (the level, or
+    /// the saturation level when Σ is collected); what it discards is below the cutoff, which Upper
+    /// therefore includes (recorded in CutoffUsed).
+    let private cutoff (st: SearchState) =
+        if not st.Options.RangeReduction then
+            None
+        else
+            let l =
+                match st.Options.SaturationLevel with
+                | Some s -> min s (level st)
+                | None -> level st
 
-        let cutoff () =
-            if not options.RangeReduction then
-                None
-            else
-                let l =
-                    match options.SaturationLevel with
-                    | Some s -> min s (level ())
-                    | None -> level ()
+            st.CutoffUsed <- max st.CutoffUsed l
+            Some l
 
-                cutoffUsed <- max cutoffUsed l
-                Some l
+    /// Whether a bound reaches the saturation level, so that its node must be branched down to leaves
+    /// for Σ (§3, §5) even when it cannot beat the incumbent.
+    let private saturates (st: SearchState) (b: float) =
+        st.Options.SaturationLevel |> Option.exists (fun s -> b >= s)
 
-        let depths = ResizeArray<int64>()
-        let trace = ResizeArray<SearchSample>()
-        let mutable closedByBound = 0L
-        let mutable nextSample = 1L
+    /// A node's bound at most the level plus the tolerance closes it, unless Σ needs it (§9).
+    let private closes (st: SearchState) (bound: float) =
+        bound <= level st + st.Tol && not (saturates st bound)
 
-        let saturates (b: float) =
-            options.SaturationLevel |> Option.exists (fun s -> b >= s)
+    /// Counts the node at its depth for the profile.
+    let private countDepth (st: SearchState) (e: NodeEvaluation) =
+        st.Nodes <- st.Nodes + 1L
+        let depth = depthOf e.Signs
 
-        let offer (o: int) (e: NodeEvaluation) =
-            nodes <- nodes + 1L
-            let depth = depthOf e.Signs
+        while st.Depths.Count <= depth do
+            st.Depths.Add 0L
 
-            while depths.Count <= depth do
-                depths.Add 0L
+        st.Depths.[depth] <- st.Depths.[depth] + 1L
 
-            depths.[depth] <- depths.[depth] + 1L
-            let sign = orientations.[o].Sign
+    /// The incumbent update: a relaxation maximiser θ* whose value beats the incumbent is improved by
+    /// local ascent, and the result replaces the incumbent when it still beats it (a lower bound on sup).
+    let private improveIncumbent (st: SearchState) (sign: int) (e: NodeEvaluation) =
+        match e.Theta with
+        | Some t when e.Value > st.Lower ->
+            let t, v = Ascent.climb st.Reduction st.Units sign 50 t
 
-            match e.Theta with
-            | Some t when e.Value > lower ->
-                let t, v = Ascent.climb red units sign 50 t
+            if v > st.Lower then
+                st.Lower <- v
+                st.Argument <- t
+                st.ArgSign <- sign
+        | _ -> ()
 
-                if v > lower then
-                    lower <- v
-                    argument <- t
-                    argSign <- sign
-            | _ -> ()
+    /// The leaf closure: no chord is left, so the bound is the leaf's maximum (§9). It is re-checked in
+    /// rational arithmetic (§8) when it is near the level or saturates, the leaf's local maximum joins Σ
+    /// when Σ is collected, and the bound enters Upper.
+    let private closeLeaf (st: SearchState) (o: int) (e: NodeEvaluation) =
+        let sign = st.Orientations.[o].Sign
+        st.Leaves <- st.Leaves + 1
+        let mutable b = e.Bound
 
-            if e.Branch < 0 then
-                // A leaf: no chord, the bound is the leaf's maximum. Re-check it exactly when it matters.
-                leaves <- leaves + 1
-                let mutable b = e.Bound
+        if
+            b >= level st - Tolerances.leafRecheckBand * st.Reduction.Scale
+            || saturates st b
+        then
+            let exact = LeafCheck.bound st.Reduction st.Orientations.[o] st.Dual st.Lambda e
+            st.Checks <- st.Checks + 1
+            st.Excess <- max st.Excess (exact - e.Bound)
+            b <- max b exact
 
-                if b >= level () - Tolerances.leafRecheckBand * red.Scale || saturates b then
-                    let exact = LeafCheck.bound red orientations.[o] q lambda e
-                    checks <- checks + 1
-                    excess <- max excess (exact - e.Bound)
-                    b <- max b exact
+        match e.Theta, st.Options.SaturationLevel with
+        | Some t, Some s when e.Value >= s -> addSaturation st.Saturation st.Units sign t e.Value
+        | _ -> ()
 
-                match e.Theta, options.SaturationLevel with
-                | Some t, Some s when e.Value >= s -> addSaturation saturation units sign t e.Value
-                | _ -> ()
+        st.Closed <- max st.Closed b
+        st.BestLeaf <- max st.BestLeaf e.Estimate
 
-                closed <- max closed b
-                bestLeaf <- max bestLeaf e.Estimate
-            elif e.Bound <= level () + tol && not (saturates e.Bound) then
-                closed <- max closed e.Bound
-                closedByBound <- closedByBound + 1L
-            else
-                // Only leaves need the multipliers (for the rational re-check): a queued node drops them,
-                // which is most of its memory when the negative part is large (N = 500: 2 KB a node).
-                queue.Enqueue(
-                    {
-                        Orientation = o
-                        Evaluation = { e with Multipliers = [||] }
-                    },
-                    -e.Bound
-                )
+    /// An evaluated node's fate: the incumbent is updated from it, then it is closed as a leaf, closed by
+    /// its bound, or queued by its bound (best first).
+    let private offer (st: SearchState) (o: int) (e: NodeEvaluation) =
+        countDepth st e
+        improveIncumbent st st.Orientations.[o].Sign e
 
-        for o in 0 .. orientations.Length - 1 do
-            let positive = orientations.[o].Positive
-            // β starts from the signs at the direction of the convex part's linear sum.
+        if e.Branch < 0 then
+            closeLeaf st o e
+        elif closes st e.Bound then
+            st.Closed <- max st.Closed e.Bound
+            st.ClosedByBound <- st.ClosedByBound + 1L
+        else
+            // Only leaves need the multipliers (for the rational re-check): a queued node drops them,
+            // which is most of its memory when the negative part is large (N = 500: 2 KB a node).
+            st.Queue.Enqueue(
+                {
+                    Orientation = o
+                    Evaluation = { e with Multipliers = [||] }
+                },
+                -e.Bound
+            )
+
+    /// The roots, one per orientation, on the intervals of the ball; β starts from the signs at the
+    /// direction of the convex part's linear sum.
+    let private offerRoots (st: SearchState) =
+        let red = st.Reduction
+
+        for o in 0 .. st.Orientations.Length - 1 do
+            let positive = st.Orientations.[o].Positive
+
             let warm =
                 positive
                 |> Array.fold (fun acc i -> Dense.axpy red.Weights.[i] red.Reduced.[i] acc) (Array.zeroCreate red.Rank)
-                |> Dense.scale (float orientations.[o].Sign)
+                |> Dense.scale (float st.Orientations.[o].Sign)
                 |> Dense.normalize
 
-            let o' = orientations.[o]
+            let o' = st.Orientations.[o]
 
             offer
+                st
                 o
-                (NodeBound.evaluate red o' (Array.zeroCreate positive.Length) 0.0 warm (NodeBound.rootIntervals red o') true (cutoff ()))
+                (NodeBound.evaluate red o' (Array.zeroCreate positive.Length) 0.0 warm (NodeBound.rootIntervals red o') true (cutoff st))
 
-        let mutable status = "complete"
-        let mutable fin = false
+    /// Where the search's interval stands now, for the profile's trace.
+    let private sample (st: SearchState) =
+        st.Trace.Add
+            {
+                Nodes = st.Nodes
+                Seconds = st.Watch.Elapsed.TotalSeconds
+                Upper =
+                    List.max
+                        [
+                            st.Lower
+                            st.Closed
+                            st.CutoffUsed
+                            (if st.Queue.Count > 0 then
+                                 st.Queue.Peek().Evaluation.Bound
+                             else
+                                 0.0)
+                        ]
+                Lower = st.Lower
+                Open = st.Queue.Count
+            }
 
-        let sample () =
-            trace.Add
-                {
-                    Nodes = nodes
-                    Seconds = watch.Elapsed.TotalSeconds
-                    Upper =
-                        List.max
-                            [
-                                lower
-                                closed
-                                cutoffUsed
-                                (if queue.Count > 0 then
-                                     queue.Peek().Evaluation.Bound
-                                 else
-                                     0.0)
-                            ]
-                    Lower = lower
-                    Open = queue.Count
-                }
+    /// The budget check before the best open node is expanded: why the search stops there, if it does.
+    /// The best bound closing means every open node closes: the search is complete (§9).
+    let private stopReason (st: SearchState) (best: NodeEvaluation) =
+        let o = st.Options
 
-        while not fin && queue.Count > 0 do
-            let node = queue.Peek()
-            let e = node.Evaluation
+        if closes st best.Bound then
+            Some "complete"
+        elif o.StopAbove |> Option.exists (fun t -> st.Lower > t) then
+            Some "violator found"
+        elif st.Nodes >= o.NodeLimit then
+            Some "node limit"
+        elif o.TimeLimit |> Option.exists (fun t -> st.Watch.Elapsed >= t) then
+            Some "time limit"
+        else
+            None
 
-            if nodes >= nextSample then
-                sample ()
-                nextSample <- 2L * nextSample
+    /// The branching step on a dequeued node. A node on inherited intervals is first evaluated on its own
+    /// (lazy expansion: children are queued on their parent's intervals, and pay for their own projections
+    /// only when their bound brings them to the top); a tight one is split on its branching neuron.
+    let private expand (st: SearchState) (node: SearchNode) =
+        let e = node.Evaluation
+        let o = st.Orientations.[node.Orientation]
 
-            if e.Bound <= level () + tol && not (saturates e.Bound) then
-                fin <- true
-            elif options.StopAbove |> Option.exists (fun t -> lower > t) then
-                status <- "violator found"
-                fin <- true
-            elif nodes >= options.NodeLimit then
-                status <- "node limit"
-                fin <- true
-            elif options.TimeLimit |> Option.exists (fun t -> watch.Elapsed >= t) then
-                status <- "time limit"
-                fin <- true
-            else
-                queue.Dequeue() |> ignore
-                let o = orientations.[node.Orientation]
+        if not e.Tight then
+            offer st node.Orientation (NodeBound.evaluate st.Reduction o e.Signs e.Slack e.Point (e.Lower, e.Upper) true (cutoff st))
+        else
+            for s in [ 1y; -1y ] do
+                let child = Array.copy e.Signs
+                child.[e.Branch] <- s
+                offer st node.Orientation (NodeBound.evaluate st.Reduction o child e.Slack e.Point (e.Lower, e.Upper) false (cutoff st))
 
-                if not e.Tight then
-                    // Lazy expansion: children are queued on their parent's intervals, and pay for their
-                    // own projections only when their bound brings them to the top.
-                    offer node.Orientation (NodeBound.evaluate red o e.Signs e.Slack e.Point (e.Lower, e.Upper) true (cutoff ()))
-                else
-                    for s in [ 1y; -1y ] do
-                        let child = Array.copy e.Signs
-                        child.[e.Branch] <- s
-                        offer node.Orientation (NodeBound.evaluate red o child e.Slack e.Point (e.Lower, e.Upper) false (cutoff ()))
-
-        sample ()
-
+    /// The search's answer: Upper from every closed and open bound and the range reductions' cutoff,
+    /// Value the best leaf (or the incumbent) capped by Upper, exact when they meet within the tolerance.
+    let private conclude (st: SearchState) (status: string) : BoundedSupremum =
         let openMax =
-            match queue.TryPeek() with
+            match st.Queue.TryPeek() with
             | true, _, p -> -p
             | _ -> 0.0
 
-        let upper = List.max [ lower; closed; openMax; cutoffUsed ]
-        let value = min upper (max lower bestLeaf)
-        let elapsed = watch.Elapsed
+        let upper = List.max [ st.Lower; st.Closed; openMax; st.CutoffUsed ]
+        let value = min upper (max st.Lower st.BestLeaf)
+        let elapsed = st.Watch.Elapsed
 
         {
             Value = value
-            Lower = lower
+            Lower = st.Lower
             Upper = upper
-            Exact = upper - value <= tol
-            Tolerance = tol
-            Argument = argument
-            Sign = argSign
-            Nodes = nodes
-            Leaves = leaves
-            RationalChecks = checks
-            RationalExcess = (if checks = 0 then 0.0 else excess)
+            Exact = upper - value <= st.Tol
+            Tolerance = st.Tol
+            Argument = st.Argument
+            Sign = st.ArgSign
+            Nodes = st.Nodes
+            Leaves = st.Leaves
+            RationalChecks = st.Checks
+            RationalExcess = (if st.Checks = 0 then 0.0 else st.Excess)
             Elapsed = elapsed
-            NodesPerSecond = float nodes / max elapsed.TotalSeconds Tolerances.tiny
-            Rank = red.Rank
-            Saturation = saturation.ToArray()
+            NodesPerSecond = float st.Nodes / max elapsed.TotalSeconds Tolerances.tiny
+            Rank = st.Reduction.Rank
+            Saturation = st.Saturation.ToArray()
             Status = status
             Method = "branch-and-bound"
             Profile =
                 {
-                    NodesByDepth = depths.ToArray()
-                    ClosedByBound = closedByBound
-                    Trace = trace.ToArray()
+                    NodesByDepth = st.Depths.ToArray()
+                    ClosedByBound = st.ClosedByBound
+                    Trace = st.Trace.ToArray()
                     OpenTop =
-                        queue.UnorderedItems
+                        st.Queue.UnorderedItems
                         |> Seq.map (fun struct (n, _) -> n.Evaluation)
                         |> Seq.sortByDescending (fun e -> e.Bound)
                         |> Seq.truncate 10
@@ -439,6 +479,61 @@ module BranchAndBound =
                         |> Array.ofSeq
                 }
         }
+
+    /// The search over the given orientations (+1: η, −1: −η) in one queue with one incumbent: the roots,
+    /// then best-first expansion until the budget check stops it, sampling the interval at every power
+    /// of two of the node count.
+    let internal search (data: Dataset) (lambda: float) (q: float[]) (signs: int list) (options: BranchAndBoundOptions) =
+        validate data lambda q
+        let watch = Stopwatch.StartNew()
+        let red = Reduction.build data lambda q
+
+        let st: SearchState =
+            {
+                Reduction = red
+                Orientations = signs |> List.map (Reduction.orient red) |> Array.ofList
+                Units = Ascent.units red
+                Dual = q
+                Lambda = lambda
+                Options = options
+                Tol = options.RelativeTolerance * red.Scale
+                Watch = watch
+                Queue = PriorityQueue<SearchNode, float>()
+                Saturation = ResizeArray<SaturationPoint>()
+                Depths = ResizeArray<int64>()
+                Trace = ResizeArray<SearchSample>()
+                Lower = 0.0
+                Argument = offArgument red.Ambient
+                ArgSign = signs.Head
+                BestLeaf = 0.0
+                Closed = 0.0
+                CutoffUsed = 0.0
+                Nodes = 0L
+                Leaves = 0
+                Checks = 0
+                Excess = Double.NegativeInfinity
+                ClosedByBound = 0L
+                NextSample = 1L
+            }
+
+        offerRoots st
+        let mutable status = None
+
+        while status.IsNone && st.Queue.Count > 0 do
+            let node = st.Queue.Peek()
+
+            if st.Nodes >= st.NextSample then
+                sample st
+                st.NextSample <- 2L * st.NextSample
+
+            status <- stopReason st node.Evaluation
+
+            if status.IsNone then
+                st.Queue.Dequeue() |> ignore
+                expand st node
+
+        sample st
+        conclude st (defaultArg status "complete")
 
     /// sup_θ η(θ) over the sphere for the dual vector q at λ, where η = (1/λ) Σ_i q_i σ(⟨θ, x̃_i⟩).
     let supremum (data: Dataset) (lambda: float) (q: float[]) (options: BranchAndBoundOptions) = search data lambda q [ 1 ] options

@@ -191,6 +191,125 @@ module internal NodeBound =
 
         moved
 
+    /// The positive neurons fixed by a cone constraint (sign ±1, indices into Positive): the walls of the
+    /// node's cone K (§9). Resolved neurons (±2) add no wall.
+    let private walls (pos: int[]) (signs: sbyte[]) =
+        [|
+            for k in 0 .. pos.Length - 1 do
+                if abs signs.[k] = 1y then
+                    yield k
+        |]
+
+    /// Each unfixed neuron's interval intersected, in place, with its exact pre-activation interval over
+    /// K ∩ ball (Lemma 1: u = ‖Π_K a‖, l = −‖Π_K(−a)‖, from above by `reach`), so that a node's chords are
+    /// its own rather than its parent's (§9).
+    let private tightenIntervals (red: Reduction) (pos: int[]) (signs: sbyte[]) (fixedK: int[]) (lower: float[]) (upper: float[]) =
+        let a = red.Reduced
+
+        let normals =
+            fixedK |> Array.map (fun k -> Dense.scale (-(float signs.[k])) a.[pos.[k]])
+
+        let gram =
+            Array2D.init normals.Length normals.Length (fun i j -> Dense.dot normals.[i] normals.[j])
+
+        for k in 0 .. pos.Length - 1 do
+            if signs.[k] = 0y then
+                let i = pos.[k]
+                upper.[k] <- min upper.[k] (reach normals gram a.[i] 1.0 red.Norms.[i])
+                lower.[k] <- max lower.[k] (-(reach normals gram a.[i] -1.0 red.Norms.[i]))
+
+    /// The columns of the bounded least squares of §9 (w_i a_i for the negative neurons with β_i ∈ [0, 1],
+    /// then s_i a_i for the walls with μ_i ≥ 0), their boxes, and the start: β_i = 1 where the parent's
+    /// maximiser `warm` has the negative neuron active (min(0, w t) = w t there), else 0.
+    let private multiplierColumns (red: Reduction) (w: float[]) (o: Orientation) (signs: sbyte[]) (fixedK: int[]) (warm: float[] option) =
+        let a = red.Reduced
+        let neg = o.Negative
+
+        let cols =
+            Array.append
+                (neg |> Array.map (fun i -> Dense.scale w.[i] a.[i]))
+                (fixedK |> Array.map (fun k -> Dense.scale (float signs.[k]) a.[o.Positive.[k]]))
+
+        let box =
+            Array.append (Array.create neg.Length 1.0) (Array.create fixedK.Length infinity)
+
+        let x0 =
+            Array.init cols.Length (fun j ->
+                match warm with
+                | Some z when j < neg.Length && Dense.dot z a.[neg.[j]] > 0.0 -> 1.0
+                | _ -> 0.0)
+
+        cols, box, x0
+
+    /// Optimality-based range reduction at the cutoff `level` (§9): the node only matters where σ η ≥ level,
+    /// so its intervals are narrowed, in place, to the cap of `capIntervals` and the relaxation solved
+    /// again from the last multipliers, while that lowers the bound by a real fraction of bound − level
+    /// (at most `Tolerances.capRounds` rounds). Returns the relaxation with the lowest bound and its maximum.
+    let private reduceRange
+        (red: Reduction)
+        (w: float[])
+        (pos: int[])
+        (cols: float[][])
+        (box: float[])
+        (nNeg: int)
+        (level: float)
+        (lower: float[])
+        (upper: float[])
+        (first: Relaxation * (float[] * float[] * float * float))
+        =
+        let mutable best = first
+        let mutable rounds = 0
+        let mutable go = true
+
+        while go && rounds < Tolerances.capRounds do
+            rounds <- rounds + 1
+            let rel, (x, v, nv, bound) = best
+            // bound > level: h < 1, a proper cap (at or below the level the search closes the node).
+            let h = if nv > 0.0 then 1.0 - (bound - level) / nv else -1.0
+
+            if
+                bound > level
+                && h > Tolerances.capHeight
+                && capIntervals red pos rel.Signs v nv h lower upper
+            then
+                let rel' = relax red w pos rel.Signs rel.Slack lower upper
+                let (_, _, _, bound') as m = maximise red cols box nNeg x rel'
+                go <- bound' < bound - Tolerances.capProgress * (bound - level)
+
+                if bound' < bound then
+                    best <- rel', m
+            else
+                go <- false
+
+        best
+
+    /// The branching choice of §9: the chord loosest at the relaxation's own maximiser z* (its excess
+    /// over w σ there), −1 when no chord is left (a leaf). A maximiser outside the cone, from an inexact
+    /// solve, can make every gap negative: any chord left still means the node is not a leaf.
+    let private branchingChoice
+        (red: Reduction)
+        (w: float[])
+        (pos: int[])
+        (chords: (int * float * float * float)[])
+        (point: float[] option)
+        =
+        let mutable branch = -1
+        let mutable widest = Double.NegativeInfinity
+
+        for (k, g, l, _) in chords do
+            let t =
+                match point with
+                | Some z -> Dense.dot z red.Reduced.[pos.[k]]
+                | None -> 0.0
+
+            let gap = g * (t - l) - w.[pos.[k]] * max t 0.0
+
+            if branch < 0 || gap > widest then
+                widest <- gap
+                branch <- k
+
+        branch
+
     /// Evaluates the node with the given signs; `warm` (a unit z of the parent, if any) seeds β.
     /// `intervals` are valid for the node (the parent's: its cone lies inside the parent's); with `fresh`
     /// each unfixed neuron's interval is also computed exactly over this node's cone (Lemma 1) and the two
@@ -208,77 +327,23 @@ module internal NodeBound =
         (fresh: bool)
         (cutoff: float option)
         =
-        let a = red.Reduced
         let w = red.Weights |> Array.map (fun x -> float o.Sign * x)
         let pos = o.Positive
         let lower, upper = Array.copy (fst intervals), Array.copy (snd intervals)
-
-        let fixedK =
-            [|
-                for k in 0 .. pos.Length - 1 do
-                    if abs signs.[k] = 1y then
-                        yield k
-            |]
+        let fixedK = walls pos signs
 
         if fresh then
-            let normals =
-                fixedK |> Array.map (fun k -> Dense.scale (-(float signs.[k])) a.[pos.[k]])
+            tightenIntervals red pos signs fixedK lower upper
 
-            let gram =
-                Array2D.init normals.Length normals.Length (fun i j -> Dense.dot normals.[i] normals.[j])
+        let cols, box, x0 = multiplierColumns red w o signs fixedK warm
+        let nNeg = o.Negative.Length
+        let relaxation = relax red w pos signs slack lower upper
+        let first = relaxation, maximise red cols box nNeg x0 relaxation
 
-            for k in 0 .. pos.Length - 1 do
-                if signs.[k] = 0y then
-                    let i = pos.[k]
-                    upper.[k] <- min upper.[k] (reach normals gram a.[i] 1.0 red.Norms.[i])
-                    lower.[k] <- max lower.[k] (-(reach normals gram a.[i] -1.0 red.Norms.[i]))
-
-        let neg = o.Negative
-
-        let cols =
-            Array.append
-                (neg |> Array.map (fun i -> Dense.scale w.[i] a.[i]))
-                (fixedK |> Array.map (fun k -> Dense.scale (float signs.[k]) a.[pos.[k]]))
-
-        let box =
-            Array.append (Array.create neg.Length 1.0) (Array.create fixedK.Length infinity)
-
-        let x0 =
-            Array.init cols.Length (fun j ->
-                match warm with
-                | Some z when j < neg.Length && Dense.dot z a.[neg.[j]] > 0.0 -> 1.0
-                | _ -> 0.0)
-
-        let first = relax red w pos signs slack lower upper
-        let mutable best = first, maximise red cols box neg.Length x0 first
-        let mutable rounds = 0
-
-        match cutoff with
-        | Some level ->
-            let mutable go = true
-
-            while go && rounds < Tolerances.capRounds do
-                rounds <- rounds + 1
-                let rel, (x, v, nv, bound) = best
-                // bound > level: h < 1, a proper cap (at or below the level the search closes the node).
-                let h = if nv > 0.0 then 1.0 - (bound - level) / nv else -1.0
-
-                if
-                    bound > level
-                    && h > Tolerances.capHeight
-                    && capIntervals red pos rel.Signs v nv h lower upper
-                then
-                    let rel' = relax red w pos rel.Signs rel.Slack lower upper
-                    let (_, _, _, bound') as m = maximise red cols box neg.Length x rel'
-                    go <- bound' < bound - Tolerances.capProgress * (bound - level)
-
-                    if bound' < bound then
-                        best <- rel', m
-                else
-                    go <- false
-        | None -> ()
-
-        let rel, (x, v, nv, bound) = best
+        let rel, (x, v, nv, bound) =
+            match cutoff with
+            | Some level -> reduceRange red w pos cols box nNeg level lower upper first
+            | None -> first
 
         let point = if nv > 0.0 then Some(Dense.scale (1.0 / nv) v) else None
         let theta = point |> Option.bind (fun z -> Dense.normalize (Reduction.lift red z))
@@ -287,23 +352,6 @@ module internal NodeBound =
             match theta with
             | Some t -> Reduction.value red o.Sign t
             | None -> 0.0
-        // Branch where the relaxation is loosest at its own maximiser: the chord's excess over σ there.
-        // (A maximiser outside the cone, from an inexact solve, can make every gap negative: any chord
-        // left still means the node is not a leaf.)
-        let mutable branch = -1
-        let mutable widest = Double.NegativeInfinity
-
-        for (k, g, l, _) in rel.Chords do
-            let t =
-                match point with
-                | Some z -> Dense.dot z a.[pos.[k]]
-                | None -> 0.0
-
-            let gap = g * (t - l) - w.[pos.[k]] * max t 0.0
-
-            if branch < 0 || gap > widest then
-                widest <- gap
-                branch <- k
 
         {
             Signs = rel.Signs
@@ -313,7 +361,7 @@ module internal NodeBound =
             Point = point
             Theta = theta
             Value = value
-            Branch = branch
+            Branch = branchingChoice red w pos rel.Chords point
             Multipliers = x
             Lower = lower
             Upper = upper

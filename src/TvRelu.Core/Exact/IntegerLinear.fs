@@ -156,32 +156,12 @@ module internal IntegerLinear =
     /// the reduced row echelon form over the rationals, each vector scaled to coprime integers.
     let nullSpace (cols: int) (rows: BigInteger[][]) : BigInteger[][] =
         let a = rows |> Array.map (Array.map (fun (x: BigInteger) -> Fraction x))
-        let pivots = ResizeArray<int>()
-        let mutable r = 0
-
-        for col in 0 .. cols - 1 do
-            if r < a.Length then
-                match pivotRow a r col with
-                | -1 -> ()
-                | p ->
-                    let t = a.[p]
-                    a.[p] <- a.[r]
-                    a.[r] <- t
-                    let piv = a.[r].[col]
-                    a.[r] <- a.[r] |> Array.map (fun x -> x / piv)
-
-                    for i in 0 .. a.Length - 1 do
-                        if i <> r && not a.[i].[col].IsZero then
-                            let f = a.[i].[col]
-                            a.[i] <- Array.init cols (fun j -> a.[i].[j] - f * a.[r].[j])
-
-                    pivots.Add col
-                    r <- r + 1
+        let pivots = RationalLinear.eliminate a cols
 
         let free =
             [|
                 for c in 0 .. cols - 1 do
-                    if not (pivots.Contains c) then
+                    if not (Array.contains c pivots) then
                         yield c
             |]
 

@@ -19,9 +19,10 @@ module internal RationalLinear =
 
         p
 
-    /// Gauss–Jordan elimination of the augmented rows [a | b] in place; returns the pivot column of each
-    /// leading row (in order).
-    let private eliminate (a: Fraction[][]) (cols: int) =
+    /// Gauss–Jordan elimination of the augmented rows [a | b] in place (the first `cols` columns are eliminated):
+    /// returns the pivot column of each leading row (in order). Also the row echelon form behind
+    /// `IntegerLinear.nullSpace`.
+    let internal eliminate (a: Fraction[][]) (cols: int) =
         let pivots = ResizeArray<int>()
         let mutable r = 0
 

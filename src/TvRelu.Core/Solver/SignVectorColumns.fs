@@ -310,6 +310,170 @@ module SignVectorColumns =
 
         b.Saturation, Uniqueness.decide data (points.ToArray()) (amps.ToArray()), b.Nodes
 
+    /// One column generation in progress (§4, §9): the restricted problem, the counters, the restricted
+    /// solver's budget and the last certification's interval. Mutable because the rounds are one loop; it
+    /// never leaves `solve`.
+    type private ColumnGeneration =
+        {
+            Data: Dataset
+            Lambda: float
+            Options: SignVectorColumnsOptions
+            Random: Random
+            SolveWatch: Stopwatch
+            CertWatch: Stopwatch
+            Total: Stopwatch
+            mutable Problem: State
+            mutable Rounds: int
+            mutable Calls: int
+            mutable Nodes: int64
+            /// Rounds in a row that found no new column.
+            mutable Stalled: int
+            mutable NextId: int
+            /// The barrier's target ν μ / J of the restricted solve, lowered when a round stalls.
+            mutable Target: float
+            /// The last certification's (lower, upper, exact) for sup|η|.
+            mutable Interval: float * float * bool
+        }
+
+    let private outOfTime (cg: ColumnGeneration) =
+        cg.Options.TimeLimit |> Option.exists (fun t -> cg.Total.Elapsed >= t)
+
+    /// The gap tolerance at the measure μ with residual q: RelativeGap · J(μ) when asked for, else the
+    /// given one (None: the library's default).
+    let private gapTolerance (cg: ColumnGeneration) (mu: Measure) (q: float[]) =
+        match cg.Options.RelativeGap with
+        | Some rel -> Some(rel * (0.5 * Dense.dot q q + cg.Lambda * Measure.totalVariation mu))
+        | None -> cg.Options.Tolerance
+
+    /// The certification call (§9): branch and bound at floor 1, exact to the allowed excess δ and stopping
+    /// at the first value above 1 + δ, within what is left of the time budget. Its upper bound U gives a
+    /// rigorous gap (q / max(1, U) is dual feasible, §2); its argument is a column when it found a violator.
+    let private certify (cg: ColumnGeneration) (red: Reduction) (mu: Measure) (q: float[]) (tolerance: float option) (delta: float) =
+        let options = cg.Options
+
+        let bb =
+            options.Certification
+                .WithFloor(1.0)
+                .WithRelativeTolerance(max BranchAndBoundOptions.Default.RelativeTolerance (delta / max red.Scale Tolerances.tiny))
+                .WithStopAbove(1.0 + delta)
+
+        let bb =
+            match options.TimeLimit with
+            | Some t -> bb.WithTimeLimit(max (TimeSpan.FromSeconds 1.0) (t - cg.Total.Elapsed))
+            | None -> bb
+
+        let b = BranchAndBound.supremumAbs cg.Data cg.Lambda q bb
+        cg.Calls <- cg.Calls + 1
+        cg.Nodes <- cg.Nodes + b.Nodes
+        cg.Interval <- (b.Lower, b.Upper, b.Exact)
+
+        let a =
+            Gap.ofResidual cg.Data.LabelsRaw q cg.Lambda (Measure.totalVariation mu) (max b.Upper 0.0) tolerance
+
+        cg.CertWatch.Stop()
+
+        (if b.Lower > 1.0 + delta then
+             [| b.Argument, b.Sign |]
+         else
+             [||]),
+        Some a
+
+    /// The pricing round (§4): violators of |η| ≤ 1 + δ by cheap local ascent, and branch and bound only
+    /// when that finds none, to certify or to find one. Returns the new columns' directions and signs, and
+    /// the assessment when branch and bound ran.
+    let private price (cg: ColumnGeneration) (mu: Measure) (q: float[]) (tolerance: float option) (delta: float) =
+        cg.CertWatch.Start()
+        let red = Reduction.build cg.Data cg.Lambda q
+        let cheap = cheapViolators red cg.Random cg.Options.Starts mu.AtomsRaw (1.0 + delta)
+
+        // The last fifth of a time budget goes to certification, so that a solve that runs out of
+        // time still reports the interval branch and bound reached (the d = 13 benchmark priced
+        // violators for its whole budget and ended with none).
+        let lastFifth =
+            cg.Options.TimeLimit
+            |> Option.exists (fun t -> cg.Total.Elapsed.TotalSeconds >= 0.8 * t.TotalSeconds)
+
+        if cheap.Length > 0 && not lastFifth then
+            cg.CertWatch.Stop()
+            cheap |> Array.map (fun (_, t, s) -> t, s), None
+        else
+            certify cg red mu q tolerance delta
+
+    /// The restricted solve on the new columns: at most ColumnsPerRound blocks not seen before (every
+    /// candidate takes an id), and a lower barrier target when none is new (the restricted problem was not
+    /// solved well enough to move the pricing); `scale` is the current objective J.
+    let private addColumns (cg: ColumnGeneration) (q: float[]) (scale: float) (fresh: (float[] * int)[]) =
+        cg.Rounds <- cg.Rounds + 1
+        let known = HashSet(cg.Problem.Keys)
+
+        let added =
+            fresh
+            |> Array.choose (fun (t, s) ->
+                cg.NextId <- cg.NextId + 1
+                blockAt cg.Data q cg.NextId s t)
+            |> Array.filter (fun (k, _) -> known.Add k)
+            |> Array.truncate cg.Options.ColumnsPerRound
+
+        if added.Length = 0 then
+            cg.Target <- max (cg.Target * 0.01) Tolerances.barrierGapFloor
+            cg.Stalled <- cg.Stalled + 1
+        else
+            cg.Stalled <- 0
+
+        cg.SolveWatch.Start()
+        cg.Problem <- resolve (cg.Data.Dimension + 1) cg.Data.LabelsRaw cg.Lambda scale cg.Target cg.Problem added
+        cg.SolveWatch.Stop()
+
+    /// One round of column generation: the measure of the restricted solution, the excess δ its gap
+    /// tolerance allows, pricing, and either the end (certified, or out of rounds, progress or time) with
+    /// (μ, q, assessment), or the new columns added.
+    let private round (cg: ColumnGeneration) =
+        let y = cg.Data.LabelsRaw
+        let mu = measureOf (cg.Data.Dimension + 1) cg.Problem
+        let q = Measure.residual cg.Data mu
+        let tolerance = gapTolerance cg mu q
+        let j0 = Gap.ofResidual y q cg.Lambda (Measure.totalVariation mu) infinity tolerance
+        let delta = allowedExcess y q cg.Lambda (Measure.totalVariation mu) j0.Tolerance
+        let fresh, assessment = price cg mu q tolerance delta
+
+        match assessment with
+        | Some a when a.Certified -> Some(mu, q, a)
+        | _ when cg.Rounds >= cg.Options.MaxRounds || cg.Stalled >= 8 || outOfTime cg -> Some(mu, q, defaultArg assessment j0)
+        | _ ->
+            addColumns cg q j0.Objective fresh
+            None
+
+    /// The solution: Σ and uniqueness (§5) when the gap is certified and Σ is asked for, with the last
+    /// certification's interval and the counters.
+    let private conclude (cg: ColumnGeneration) (mu: Measure) (q: float[]) (a: Assessment) : SignVectorColumnsSolution =
+        let lower, upper, exact = cg.Interval
+
+        let sat, uniq, satNodes =
+            match cg.Options.SaturationTolerance with
+            | Some tol when a.Certified ->
+                cg.CertWatch.Start()
+                let s, u, k = saturationOf cg.Data cg.Lambda q tol cg.Options.Certification mu
+                cg.CertWatch.Stop()
+                s, Some u, k
+            | _ -> [||], None, 0L
+
+        {
+            Lambda = cg.Lambda
+            Measure = mu
+            Assessment = a
+            SupremumLower = lower
+            SupremumUpper = upper
+            SupremumExact = exact
+            Saturation = sat
+            Uniqueness = uniq
+            Rounds = cg.Rounds
+            BranchAndBoundCalls = cg.Calls
+            Nodes = cg.Nodes + satNodes
+            Method = "column-generation+branch-and-bound"
+            Solve = cg.SolveWatch.Elapsed
+            Certification = cg.CertWatch.Elapsed
+        }
+
     /// Solves P_λ(y) to a certified gap without the arrangement: rounds of cheap pricing and restricted
     /// solves, and branch and bound (Floor 1, stopping at the first violator) only when the cheap oracle
     /// finds nothing. The gap is computed with branch and bound's upper bound, so "certified" holds even
@@ -318,129 +482,29 @@ module SignVectorColumns =
         if not (lambda > 0.0) || Double.IsInfinity lambda then
             invalidArg "lambda" (sprintf "λ must be a positive finite number (got %g)" lambda)
 
-        let n = data.Dimension + 1
-        let y = data.LabelsRaw
-        let rnd = Random(options.Seed)
-        let solveWatch, certWatch = Stopwatch(), Stopwatch()
-        let mutable state = { Blocks = [||]; Keys = [||]; U = [||] }
-        let mutable result = None
-        let mutable rounds, calls, nodes, stalled, nextId = 0, 0, 0L, 0, 0
-        let mutable target = Tolerances.barrierGap
-        let mutable interval = (0.0, infinity, false)
-        let total = Stopwatch.StartNew()
+        let cg: ColumnGeneration =
+            {
+                Data = data
+                Lambda = lambda
+                Options = options
+                Random = Random(options.Seed)
+                SolveWatch = Stopwatch()
+                CertWatch = Stopwatch()
+                Total = Stopwatch.StartNew()
+                Problem = { Blocks = [||]; Keys = [||]; U = [||] }
+                Rounds = 0
+                Calls = 0
+                Nodes = 0L
+                Stalled = 0
+                NextId = 0
+                Target = Tolerances.barrierGap
+                Interval = (0.0, infinity, false)
+            }
 
-        let outOfTime () =
-            options.TimeLimit |> Option.exists (fun t -> total.Elapsed >= t)
+        let mutable result = None
 
         while result.IsNone do
-            let mu = measureOf n state
-            let q = Measure.residual data mu
-
-            let tolerance =
-                match options.RelativeGap with
-                | Some rel -> Some(rel * (0.5 * Dense.dot q q + lambda * Measure.totalVariation mu))
-                | None -> options.Tolerance
-
-            let j0 = Gap.ofResidual y q lambda (Measure.totalVariation mu) infinity tolerance
-
-            let delta = allowedExcess y q lambda (Measure.totalVariation mu) j0.Tolerance
-            certWatch.Start()
-            let red = Reduction.build data lambda q
-            let cheap = cheapViolators red rnd options.Starts mu.AtomsRaw (1.0 + delta)
-
-            // The last fifth of a time budget goes to certification, so that a solve that runs out of
-            // time still reports the interval branch and bound reached (the d = 13 benchmark priced
-            // violators for its whole budget and ended with none).
-            let lastFifth =
-                options.TimeLimit
-                |> Option.exists (fun t -> total.Elapsed.TotalSeconds >= 0.8 * t.TotalSeconds)
-
-            let fresh, assessment =
-                if cheap.Length > 0 && not lastFifth then
-                    certWatch.Stop()
-                    cheap |> Array.map (fun (_, t, s) -> t, s), None
-                else
-                    let bb =
-                        options.Certification
-                            .WithFloor(1.0)
-                            .WithRelativeTolerance(
-                                max BranchAndBoundOptions.Default.RelativeTolerance (delta / max red.Scale Tolerances.tiny)
-                            )
-                            .WithStopAbove(1.0 + delta)
-
-                    let bb =
-                        match options.TimeLimit with
-                        | Some t -> bb.WithTimeLimit(max (TimeSpan.FromSeconds 1.0) (t - total.Elapsed))
-                        | None -> bb
-
-                    let b = BranchAndBound.supremumAbs data lambda q bb
-                    calls <- calls + 1
-                    nodes <- nodes + b.Nodes
-                    interval <- (b.Lower, b.Upper, b.Exact)
-
-                    let a =
-                        Gap.ofResidual y q lambda (Measure.totalVariation mu) (max b.Upper 0.0) tolerance
-
-                    certWatch.Stop()
-
-                    (if b.Lower > 1.0 + delta then
-                         [| b.Argument, b.Sign |]
-                     else
-                         [||]),
-                    Some a
-
-            match assessment with
-            | Some a when a.Certified -> result <- Some(mu, q, a)
-            | _ when rounds >= options.MaxRounds || stalled >= 8 || outOfTime () ->
-                let a = defaultArg assessment j0
-                result <- Some(mu, q, a)
-            | _ ->
-                rounds <- rounds + 1
-                let known = HashSet(state.Keys)
-
-                let added =
-                    fresh
-                    |> Array.choose (fun (t, s) ->
-                        nextId <- nextId + 1
-                        blockAt data q nextId s t)
-                    |> Array.filter (fun (k, _) -> known.Add k)
-                    |> Array.truncate options.ColumnsPerRound
-                // Nothing new to add: the restricted problem was not solved well enough.
-                if added.Length = 0 then
-                    target <- max (target * 0.01) Tolerances.barrierGapFloor
-                    stalled <- stalled + 1
-                else
-                    stalled <- 0
-
-                solveWatch.Start()
-                state <- resolve n y lambda j0.Objective target state added
-                solveWatch.Stop()
+            result <- round cg
 
         let mu, q, a = result.Value
-        let lower, upper, exact = interval
-
-        let sat, uniq, satNodes =
-            match options.SaturationTolerance with
-            | Some tol when a.Certified ->
-                certWatch.Start()
-                let s, u, k = saturationOf data lambda q tol options.Certification mu
-                certWatch.Stop()
-                s, Some u, k
-            | _ -> [||], None, 0L
-
-        {
-            Lambda = lambda
-            Measure = mu
-            Assessment = a
-            SupremumLower = lower
-            SupremumUpper = upper
-            SupremumExact = exact
-            Saturation = sat
-            Uniqueness = uniq
-            Rounds = rounds
-            BranchAndBoundCalls = calls
-            Nodes = nodes + satNodes
-            Method = "column-generation+branch-and-bound"
-            Solve = solveWatch.Elapsed
-            Certification = certWatch.Elapsed
-        }
+        conclude cg mu q a

@@ -340,24 +340,11 @@ module LimitCertificate =
             Cuts = cuts
         }
 
-    /// p* for the teacher on the data's arrangement (the labels are not used), for noise w = αλu (u of length N).
-    let ofTeacher (arr: Arrangement) (data: Dataset) (teacher: Atom[]) (alpha: float) (u: float[]) : LimitCertificate =
-        let pCount = data.Count
-
-        if u.Length <> pCount then
-            invalidArg "u" (sprintf "the noise direction has %d entries but the data set has %d rows" u.Length pCount)
-
-        let atoms = teacher |> Array.map (geometry arr)
-        let nus = multipliers arr atoms
-        let count = pCount + nus.Length
-        let eq = equations arr data atoms nus
-
-        let bounds =
-            Array.init nus.Length (fun v -> Array.init count (fun k -> if k = pCount + v then 1.0 else 0.0), 0.0)
-
-        let own = ownPairs atoms
-        let alphaU = u |> Array.map (fun v -> alpha * v)
-
+    /// The exchange method of THEORY.md §6: the QP over the interpolation equations and the multipliers' signs,
+    /// with one cut |η(θ)| ≤ 1 added at the worst off-atom point of each round until none is violated. Returns
+    /// the last QP's solution with its constraints, or why p* cannot be had (no interpolating certificate,
+    /// dependent facet normals, or more cuts than `maxRounds`: degenerate).
+    let private exchangeMethod arr (data: Dataset) own pCount count (alphaU: float[]) eq (bounds: (float[] * float)[]) =
         let rec exchange (cuts: (float[] * int) list) (round: int) =
             let ineq =
                 Array.append bounds (cuts |> List.rev |> List.map (fun c -> cut data count c, -1.0) |> Array.ofList)
@@ -386,79 +373,118 @@ module LimitCertificate =
                         exchange ((theta, s) :: cuts) (round + 1)
                 | _ -> Ok(sol, ineq, round, cuts.Length)
 
-        match exchange [] 1 with
+        exchange [] 1
+
+    /// p* decided exactly: the float QP's active set re-solved over the rationals (§8), then the teacher
+    /// classified by p*'s margin off the atoms and the sign of its jumps across the atoms' hyperplanes (§6).
+    let private classify
+        arr
+        (data: Dataset)
+        atoms
+        own
+        pCount
+        (alpha: float)
+        (u: float[])
+        eq
+        (bounds: (float[] * float)[])
+        (sol: ConstrainedSolution)
+        (ineq: (float[] * float)[])
+        rounds
+        cuts
+        =
+        let floatP = sol.Solution.[.. pCount - 1]
+
+        let target =
+            Array.init pCount (fun i -> Rational.ofFloat alpha * Rational.ofFloat u.[i])
+
+        let start =
+            [
+                for i in 0 .. ineq.Length - 1 do
+                    if sol.Active.[i] then
+                        yield i
+            ]
+
+        match verify pCount target (exactRows eq) (exactRows ineq) start with
+        | Error why -> undecided floatP (Undecided why) rounds cuts
+        | Ok(x, active) ->
+            let p = x.[.. pCount - 1] |> Array.map (fun v -> v.ToDouble())
+
+            let margin =
+                1.0
+                - (offAtomMaximum arr data own p
+                   |> Option.map (fun (v, _, _) -> v)
+                   |> Option.defaultValue 0.0)
+
+            let found = jumps arr atoms x.[.. pCount - 1]
+
+            let verdicts =
+                found
+                |> Array.map (fun (j, h, jump, signed, _) ->
+                    {
+                        Atom = j
+                        Hyperplane = h
+                        Jump = jump.ToDouble()
+                        Verdict =
+                            (if
+                                 jump.IsZero
+                                 && not (TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.FlatAsRidge)
+                             then
+                                 Flat
+                             else
+                                 Ridge)
+                    },
+                    signed)
+
+            let ridge =
+                found
+                |> Array.fold (fun acc (_, _, _, signed, rows) -> min acc (-(signed.ToDouble()) / sqrt (float rows))) infinity
+
+            let status =
+                if active |> List.exists (fun i -> i >= bounds.Length) then
+                    Degenerate "eta* reaches +-1 off the teacher's atoms (a cut is active at p*)"
+                elif margin <= Tolerances.limitMargin then
+                    Degenerate(sprintf "|eta*| comes within %g of 1 off the teacher's atoms" margin)
+                elif verdicts |> Array.exists (fun (_, signed: Fraction) -> signed.IsPositive) then
+                    Undecided "a jump has the sign the multipliers exclude"
+                elif found.Length = 0 then
+                    Decided Interior
+                elif verdicts |> Array.exists (fun (v, _) -> v.Verdict = Flat) then
+                    Decided BoundaryFlat
+                else
+                    Decided BoundaryRidge
+
+            {
+                Dual = p
+                Status = status
+                Margin = margin
+                Ridge = ridge
+                Jumps = Array.map fst verdicts
+                Rounds = rounds
+                Cuts = cuts
+            }
+
+
+    /// p* for the teacher on the data's arrangement (the labels are not used), for noise w = αλu (u of length N).
+    let ofTeacher (arr: Arrangement) (data: Dataset) (teacher: Atom[]) (alpha: float) (u: float[]) : LimitCertificate =
+        let pCount = data.Count
+
+        if u.Length <> pCount then
+            invalidArg "u" (sprintf "the noise direction has %d entries but the data set has %d rows" u.Length pCount)
+
+        let atoms = teacher |> Array.map (geometry arr)
+        let nus = multipliers arr atoms
+        let count = pCount + nus.Length
+        let eq = equations arr data atoms nus
+
+        let bounds =
+            Array.init nus.Length (fun v -> Array.init count (fun k -> if k = pCount + v then 1.0 else 0.0), 0.0)
+
+        let own = ownPairs atoms
+        let alphaU = u |> Array.map (fun v -> alpha * v)
+
+        match exchangeMethod arr data own pCount count alphaU eq bounds with
         | Error(status, rounds, cuts) -> undecided (Array.zeroCreate pCount) status rounds cuts
-        | Ok(sol, ineq, rounds, cuts) ->
-            let floatP = sol.Solution.[.. pCount - 1]
-
-            let target =
-                Array.init pCount (fun i -> Rational.ofFloat alpha * Rational.ofFloat u.[i])
-
-            let start =
-                [
-                    for i in 0 .. ineq.Length - 1 do
-                        if sol.Active.[i] then
-                            yield i
-                ]
-
-            match verify pCount target (exactRows eq) (exactRows ineq) start with
-            | Error why -> undecided floatP (Undecided why) rounds cuts
-            | Ok(x, active) ->
-                let p = x.[.. pCount - 1] |> Array.map (fun v -> v.ToDouble())
-
-                let margin =
-                    1.0
-                    - (offAtomMaximum arr data own p
-                       |> Option.map (fun (v, _, _) -> v)
-                       |> Option.defaultValue 0.0)
-
-                let found = jumps arr atoms x.[.. pCount - 1]
-
-                let verdicts =
-                    found
-                    |> Array.map (fun (j, h, jump, signed, _) ->
-                        {
-                            Atom = j
-                            Hyperplane = h
-                            Jump = jump.ToDouble()
-                            Verdict =
-                                (if
-                                     jump.IsZero
-                                     && not (TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.FlatAsRidge)
-                                 then
-                                     Flat
-                                 else
-                                     Ridge)
-                        },
-                        signed)
-
-                let ridge =
-                    found
-                    |> Array.fold (fun acc (_, _, _, signed, rows) -> min acc (-(signed.ToDouble()) / sqrt (float rows))) infinity
-
-                let status =
-                    if active |> List.exists (fun i -> i >= bounds.Length) then
-                        Degenerate "eta* reaches +-1 off the teacher's atoms (a cut is active at p*)"
-                    elif margin <= Tolerances.limitMargin then
-                        Degenerate(sprintf "|eta*| comes within %g of 1 off the teacher's atoms" margin)
-                    elif verdicts |> Array.exists (fun (_, signed: Fraction) -> signed.IsPositive) then
-                        Undecided "a jump has the sign the multipliers exclude"
-                    elif found.Length = 0 then
-                        Decided Interior
-                    elif verdicts |> Array.exists (fun (v, _) -> v.Verdict = Flat) then
-                        Decided BoundaryFlat
-                    else
-                        Decided BoundaryRidge
-
-                {
-                    Dual = p
-                    Status = status
-                    Margin = margin
-                    Ridge = ridge
-                    Jumps = Array.map fst verdicts
-                    Rounds = rounds
-                    Cuts = cuts
-                }
+        | Ok(sol, ineq, rounds, cuts) -> classify arr data atoms own pCount alpha u eq bounds sol ineq rounds cuts
 
     /// The minimal-norm certificate p₀ (α = 0), the limit as ‖w‖/λ → 0.
     let minimalNorm (arr: Arrangement) (data: Dataset) (teacher: Atom[]) =
