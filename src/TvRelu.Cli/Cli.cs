@@ -65,6 +65,7 @@ public static class Cli
             TrainCommand.Create(context),
             CompareCommand.Create(context),
             LambdaMaxCommand.Create(context),
+            PathCommand.Create(context),
             PredictCommand.Create(context),
             ExportCommand.Create(context),
         };

@@ -31,6 +31,7 @@ public sealed partial class TvReluProblem
 
     private readonly Dataset _data;
     private readonly Lazy<CoreArrangement> _arrangement;
+    private TimeSpan _enumerationTime;
     private readonly Lazy<double> _lambdaMax;
 
     private TvReluProblem(Dataset data, EnumerationLimits? limits = null, Lazy<CoreArrangement>? arrangement = null)
@@ -40,7 +41,10 @@ public sealed partial class TvReluProblem
         _arrangement = arrangement ?? new Lazy<CoreArrangement>(() =>
         {
             EnsureTractable();
-            return CoreArrangementOps.ofDataset(_data);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var arrangement = CoreArrangementOps.ofDataset(_data);
+            _enumerationTime = clock.Elapsed;
+            return arrangement;
         });
         _lambdaMax = new Lazy<double>(() => Guard.InRange(
             ComputeLambdaMax,
@@ -172,7 +176,12 @@ public sealed partial class TvReluProblem
         }
         var coreOptions = (options ?? SolveOptions.Default).ToCore();
         EnsureTractable();
-        var solution = Guard.InRange(() => CoreCertifiedSolve.solve(_data, lambda, coreOptions)).ToFacade(DataPoints, Dimension);
+        // The arrangement is enumerated once per problem and shared by Solve, SolvePath, Certify and exact mode
+        // (issue 16); each solution reports the time that one enumeration took.
+        var arrangement = _arrangement.Value;
+        var solution = Guard.InRange(() => CoreCertifiedSolve.onArrangement(arrangement, _data, lambda, coreOptions))
+            .ToFacade(DataPoints, Dimension);
+        solution = solution with { Timings = solution.Timings with { Enumeration = _enumerationTime } };
         if (options?.Exact != true)
         {
             return solution;
@@ -183,7 +192,8 @@ public sealed partial class TvReluProblem
 
     /// <summary>
     /// Solves along several λ, largest first, warm-starting each solve from the previous one's
-    /// working set (the support moves little between nearby λ). The regions are enumerated once.
+    /// working set (the support moves little between nearby λ), with the same sliding Frank–Wolfe rescue as
+    /// <see cref="Solve"/> at every point. The regions are enumerated once per problem.
     /// </summary>
     /// <param name="lambdas">The values of λ, each positive; their order does not matter.</param>
     /// <param name="options">Solver settings; <c>null</c> for <see cref="SolveOptions.Default"/>.</param>
@@ -202,7 +212,14 @@ public sealed partial class TvReluProblem
         }
         var coreOptions = (options ?? SolveOptions.Default).ToCore();
         EnsureTractable();
-        return ReadOnly.Map(Guard.InRange(() => CoreSolve.path(_data, values, coreOptions)), s => s.ToFacade(DataPoints, Dimension));
+        var arrangement = _arrangement.Value;
+        return ReadOnly.Map(
+            Guard.InRange(() => CoreCertifiedSolve.pathOnArrangement(arrangement, _data, values, coreOptions)),
+            s =>
+            {
+                var solution = s.ToFacade(DataPoints, Dimension);
+                return solution with { Timings = solution.Timings with { Enumeration = _enumerationTime } };
+            });
     }
 
     /// <summary>

@@ -219,7 +219,7 @@ let ``λ ≥ λ_max gives the zero measure, certified`` (case: LatticeData) =
 
 /// Along a λ path, with gaps g: TV is non-increasing in λ, (λ2 − λ1)(T1 − T2) ≥ −(g1 + g2); J is
 /// non-decreasing, J1 ≤ J2 + g1; and the envelope J2 − g2 ≤ J1 + (λ2 − λ1) T1. Warm-started
-/// solutions agree with cold ones.
+/// solutions (with the rescue of `CertifiedSolve`) agree with cold ones at every λ within their certified gaps.
 [<Property(Arbitrary = [| typeof<SolverData> |], MaxTest = 15)>]
 let ``the solution path is monotone`` (case: LatticeData) =
     let data = case.Dataset
@@ -227,7 +227,7 @@ let ``the solution path is monotone`` (case: LatticeData) =
 
     if lmax > 0.0 then
         let lambdas = [| 0.03; 0.8; 0.15; 1.2; 0.4 |] |> Array.map (fun f -> f * lmax)
-        let path = Solve.path data lambdas options
+        let path = CertifiedSolve.path data lambdas options
         Assert.Equal<float>(Array.sortDescending lambdas, path |> Array.map (fun s -> s.Lambda))
 
         for s in path do
@@ -245,12 +245,17 @@ let ``the solution path is monotone`` (case: LatticeData) =
                     Assert.True(j1 <= j2 + g1 + slack, sprintf "J %g at λ=%g > J %g at λ=%g" j1 l1 j2 l2)
                     Assert.True(j2 - g2 <= j1 + (l2 - l1) * t1 + slack, "envelope inequality violated")
 
-        let cold = Solve.solve data path.[2].Lambda options
+        // Every warm-started point equals the cold solve within the two certified gaps (both are upper
+        // bounds on J − J*), and the cold solve is certified on its own.
+        for point in path do
+            let cold = CertifiedSolve.solve data point.Lambda options
+            checkOptimal case.Inputs case.Labels cold
 
-        Assert.True(
-            abs (cold.Assessment.Objective - path.[2].Assessment.Objective)
-            <= cold.Assessment.Gap + path.[2].Assessment.Gap + 1e-12
-        )
+            Assert.True(
+                abs (cold.Assessment.Objective - point.Assessment.Objective)
+                <= cold.Assessment.Gap + point.Assessment.Gap + 1e-12,
+                sprintf "λ = %g: path J = %.17g, cold J = %.17g" point.Lambda point.Assessment.Objective cold.Assessment.Objective
+            )
 
 // ---------------------------------------------------------------------------------------------
 // Extreme inputs.
@@ -457,11 +462,12 @@ let ``a stalled column generation is certified by sliding Frank-Wolfe`` () =
     Assert.Equal(1, sol.Measure.Count)
 
 /// Inputs of order 1e-7 at λ = 1.2e-6 λ_max: amplitudes of order 1e6 and a restricted problem with
-/// condition number ~1e14, which neither solver certifies. The solve must say so, and stop once
-/// rounds price nothing new without progress instead of spending its 200 rounds (500 s in the
-/// long campaign before the stall rule).
+/// condition number ~1e14. FISTA with the Newton polish stalled here uncertified (the long campaign spent
+/// 500 s on it before the stall rule); the barrier method reaches a point whose gap is within the tolerance
+/// (issue 16), but the enclosure of sup|η| (issue 12, "where doubles can decide") does not confirm it, so the
+/// honest answer is "not certified", given early: a column priced again after it left at zero is nothing new.
 [<Fact>]
-let ``a hopeless ill-conditioned solve stops early and says it is not certified`` () =
+let ``an ill-conditioned solve (condition 1e14) gets within the tolerance and says doubles cannot certify it`` () =
     let x =
         [|
             [| 3.002166089283044E-07 |]
@@ -480,8 +486,10 @@ let ``a hopeless ill-conditioned solve stops early and says it is not certified`
 
     let data = Dataset.CreateOrRaise(x, y)
     let sol = Solve.solve data (1.2326364637476238E-06 * lambdaMaxOf data) options
-    Assert.False(sol.Assessment.Certified)
-    Assert.True(sol.Assessment.Gap > sol.Assessment.Tolerance)
+    let a = sol.Assessment
+    Assert.False(a.Certified)
+    Assert.True(a.Gap <= a.Tolerance, sprintf "gap %g, tolerance %g" a.Gap a.Tolerance)
+    Assert.True(a.OutOfRange.IsSome, "an uncertified gap within the tolerance must say why")
     Assert.True(sol.Rounds < options.MaxRounds, sprintf "%d rounds" sol.Rounds)
 
 // ---------------------------------------------------------------------------------------------
@@ -578,10 +586,10 @@ let ``a λ that is not positive and finite raises ArgumentException naming it`` 
 
         Assert.Contains("λ", ex.Message)
 
-        Assert.Throws<ArgumentException>(fun () -> Solve.path data [| 1.0; lambda |] options |> ignore)
+        Assert.Throws<ArgumentException>(fun () -> CertifiedSolve.path data [| 1.0; lambda |] options |> ignore)
         |> ignore
 
-    Assert.Throws<ArgumentException>(fun () -> Solve.path data [||] options |> ignore)
+    Assert.Throws<ArgumentException>(fun () -> CertifiedSolve.path data [||] options |> ignore)
     |> ignore
 
 /// §5 by hand, on x ∈ {0, 1, 2, 3}: φ(0, 1) = 1, φ(1, 0) = x, φ((1, 1)/√2) = (1 + x)/√2, so the

@@ -48,6 +48,42 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1.0, Math.Sqrt(direction.EnumerateArray().Sum(v => v.GetDouble() * v.GetDouble())), 12);
     }
 
+    [Fact]
+    public void PathWritesOneCertifiedSolveRecordPerLogSpacedLambda()
+    {
+        var (code, stdout, stderr) = Run("path", "--data", ReferenceData.PathOf("r1_kink_1d.csv"), "--count", "5", "--min-ratio", "1e-3", "--out", Temp("path.json"));
+
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        Assert.Contains("wrote", stdout);
+        var records = ReadJson(Temp("path.json")).EnumerateArray().ToArray();
+        Assert.Equal(5, records.Length);
+        var lambdaMax = records[0].GetProperty("lambdaMax").GetDouble();
+        for (var i = 0; i < records.Length; i++)
+        {
+            AssertFields(records[i], SolveFields);
+            Assert.True(records[i].GetProperty("certified").GetBoolean());
+            // λ_i = λ_max · (1e-3)^(i/4): from λ_max down to 1e-3 λ_max, log-spaced.
+            Assert.Equal(Math.Pow(1e-3, i / 4.0), records[i].GetProperty("lambda").GetDouble() / lambdaMax, 12);
+        }
+        // At λ = λ_max the zero measure is optimal (THEORY.md §2).
+        Assert.Equal(0, records[0].GetProperty("measure").GetProperty("atoms").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("--count", "0")]
+    [InlineData("--min-ratio", "1.5")]
+    [InlineData("--min-ratio", "0")]
+    public void PathRefusesABadGridWithOneErrorLine(string option, string value)
+    {
+        var (code, _, stderr) = Run("path", "--data", ReferenceData.PathOf("r1_kink_1d.csv"), option, value);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Contains(option, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
     [Theory]
     [InlineData("r3_teacher_2d.csv", 0.02, 2)]
     [InlineData("r1_kink_1d.csv", 0.01, 1)]

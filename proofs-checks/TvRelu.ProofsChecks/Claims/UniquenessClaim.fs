@@ -36,7 +36,10 @@ module UniquenessClaim =
                 |> Array.map (fun (th, s) -> Uniqueness.feature data th |> Array.map (fun v -> float s * v))
 
             let rows = Array.init data.Count (fun i -> Array.init k (fun j -> cols.[j].[i]))
-            let basis = Linear.nullSpace rows k 1e-10
+            // Σ is known only to about 1e-9 (`illConditionedBand`), so singular values below 1e-8 of the largest are
+            // a null space: an antipodal pair on 1-D data read as independent at σ = 1.5e-10 σ_max and gave width 0
+            // where the polytope has width 6. Ratios between 1e-10 and 1e-8 are in the band, not applicable in the claim.
+            let basis = Linear.nullSpace rows k 1e-8
 
             if basis.Length = 0 then
                 0.0
@@ -137,7 +140,7 @@ module UniquenessClaim =
             let cold = CertifiedSolve.solve data lambda solverOptions
 
             let warm =
-                (Solve.path data [| 8.0 * lambda; 4.0 * lambda; 2.0 * lambda; lambda |] solverOptions)
+                (CertifiedSolve.path data [| 8.0 * lambda; 4.0 * lambda; 2.0 * lambda; lambda |] solverOptions)
                 |> Array.last
             // A third path, independent of column generation but for the oracle: sliding Frank–Wolfe.
             let fw = SlidingFrankWolfe.onArrangement arr data lambda FrankWolfeOptions.Default

@@ -184,3 +184,58 @@ module internal Dense =
         let a = ofRows cols rows
         let p = pseudoSolve a b (float (max rows.Length cols) * Tolerances.pseudoInverse)
         p, norm (Array.init rows.Length (fun i -> dot rows.[i] p - b.[i]))
+
+    /// Solves A x = b for a symmetric positive definite A by Cholesky (A is not modified); None when the
+    /// factorisation meets a pivot that is not positive (A not numerically definite). The Newton systems of
+    /// the barrier method are definite by construction (THEORY.md §4: the barrier's Hessian is), so this
+    /// replaces the SVD there, which cost seconds at a few hundred unknowns.
+    let solveCholesky (a: float[,]) (b: float[]) =
+        let n = b.Length
+        let l = Array2D.copy a
+        let mutable ok = true
+        let mutable j = 0
+
+        while ok && j < n do
+            let mutable d = l.[j, j]
+
+            for k in 0 .. j - 1 do
+                d <- d - l.[j, k] * l.[j, k]
+
+            if not (d > 0.0) then
+                ok <- false
+            else
+                let djj = sqrt d
+                l.[j, j] <- djj
+
+                for i in j + 1 .. n - 1 do
+                    let mutable s = l.[i, j]
+
+                    for k in 0 .. j - 1 do
+                        s <- s - l.[i, k] * l.[j, k]
+
+                    l.[i, j] <- s / djj
+
+            j <- j + 1
+
+        if not ok then
+            None
+        else
+            let x = Array.copy b
+
+            for i in 0 .. n - 1 do
+                let mutable s = x.[i]
+
+                for k in 0 .. i - 1 do
+                    s <- s - l.[i, k] * x.[k]
+
+                x.[i] <- s / l.[i, i]
+
+            for i in n - 1 .. -1 .. 0 do
+                let mutable s = x.[i]
+
+                for k in i + 1 .. n - 1 do
+                    s <- s - l.[k, i] * x.[k]
+
+                x.[i] <- s / l.[i, i]
+
+            Some x

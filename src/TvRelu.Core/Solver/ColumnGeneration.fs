@@ -62,17 +62,6 @@ module internal ColumnGeneration =
             watch.Stop()
             a, best
 
-    /// FISTA's iteration budget and stopping rule. FISTA only locates the support; when a round prices
-    /// nothing new, the restricted problem was not solved well enough, so FISTA gets more iterations and a
-    /// tighter rule.
-    type private Budget = { Iterations: int; Step: float }
-
-    let private tighter (b: Budget) =
-        {
-            Iterations = min (b.Iterations * 4) 1_000_000
-            Step = max (b.Step * 0.01) Tolerances.fistaStepFloor
-        }
-
     /// The violating columns (value above 1) not yet in the working set, the most violating first.
     let private freshColumns (options: SolverOptions) (state: State) (best: (int * int * Projection)[]) =
         best
@@ -82,15 +71,15 @@ module internal ColumnGeneration =
         |> Array.truncate options.ColumnsPerRound
 
     /// The next working set: the fresh columns join, blocks that stayed at zero leave (so the working set
-    /// tracks the support), and the restricted problem is solved by FISTA from the previous point and then
-    /// polished by Newton's method.
+    /// tracks the support), and the restricted problem is solved from the previous point (`RestrictedSolve`).
     let private solveRestricted
         (arr: Arrangement)
         (data: Dataset)
         (lambda: float)
         (state: State)
         (fresh: (int * int * Projection)[])
-        (budget: Budget)
+        (scale: float)
+        (target: float)
         =
         let n = arr.AmbientDimension
         let y = data.LabelsRaw
@@ -105,13 +94,9 @@ module internal ColumnGeneration =
         let u0 =
             Array.append (keep |> Array.collect (fun b -> Array.sub state.U (b * n) n)) (Array.zeroCreate (added.Length * n))
 
-        let q, c = Restricted.gram n y blocks
-        let yy = Dense.dot y y
-        let u = Restricted.fista n blocks q c yy lambda u0 budget.Iterations budget.Step
-
         {
             Blocks = blocks
-            U = defaultArg (Restricted.polish n blocks q c yy lambda u) u
+            U = RestrictedSolve.solve n y lambda blocks u0 scale target
         }
 
     /// Merges atoms of one sign that lie in a common closed cell. On a closed cell C, φ(θ) = X_C θ is
@@ -191,9 +176,9 @@ module internal ColumnGeneration =
                 if a.Certified then merged, a else mu, assessment
 
     /// Column generation from the working set `start` until the gap is certified, the round budget is spent,
-    /// or eight rounds in a row priced nothing new without lowering the gap by 1%: the restricted problem is
-    /// then too ill-conditioned for FISTA and the polish (inputs of order 1e-7 at λ = 1e-6 λ_max took 500 s
-    /// for 200 such rounds in the long campaign), and more rounds only multiply the FISTA budget.
+    /// or eight rounds in a row priced no column that never joined without lowering the gap by 1%: the barrier's target is then
+    /// at its floor and more rounds repeat the same restricted solve (inputs of order 1e-7 at λ = 1e-6 λ_max
+    /// spent 500 s on 200 such rounds in the long campaign, with the first-order method used before issue 16).
     let run (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) (start: State) =
         Lambda.requirePositive "lambda" lambda
         let n = arr.AmbientDimension
@@ -202,32 +187,39 @@ module internal ColumnGeneration =
         let mutable state = start
         let mutable rounds = 0
 
-        let mutable budget =
-            {
-                Iterations = 2000
-                Step = Tolerances.fistaStep
-            }
+        let mutable target = Tolerances.barrierGap
 
         let mutable mu = measureOf n state
         let mutable assessment, best = pricing.Price state mu
         let mutable stalled = 0
         let mutable bestGap = assessment.Gap
 
+        // Every column that ever joined: one priced again after it left at zero (above 1 by rounding only) is
+        // nothing new, and re-adding it each round reset the stall count for all 200 rounds (issue 12's inputs
+        // of order 1e-7, whose enclosure keeps the gap from being certified).
+        let joined = System.Collections.Generic.HashSet<int * int>()
+
+        for b in state.Blocks do
+            joined.Add((b.Cell, b.Sign)) |> ignore
+
         while not (assessment.Certified || rounds >= options.MaxRounds || stalled >= 8) do
             rounds <- rounds + 1
             let fresh = freshColumns options state best
 
-            if fresh.Length = 0 then
-                budget <- tighter budget
+            let anyNew =
+                fresh |> Array.fold (fun acc (c, s, _) -> joined.Add((c, s)) || acc) false
+
+            if not anyNew then
+                target <- max (target * 0.01) Tolerances.barrierGapFloor
 
             solveWatch.Start()
-            state <- solveRestricted arr data lambda state fresh budget
+            state <- solveRestricted arr data lambda state fresh assessment.Objective target
             solveWatch.Stop()
             mu <- measureOf n state
             let a, b = pricing.Price state mu
 
             stalled <-
-                if fresh.Length = 0 && a.Gap > 0.99 * bestGap then
+                if not anyNew && a.Gap > 0.99 * bestGap then
                     stalled + 1
                 else
                     0

@@ -5,6 +5,7 @@ open System.Collections.Generic
 open System.Diagnostics
 open TvRelu.Core.Data
 open TvRelu.Core.Numerics
+open TvRelu.Core.Arrangements
 open TvRelu.Core.Certificates
 open TvRelu.Core.Uniqueness
 
@@ -121,23 +122,50 @@ type SignVectorColumnsSolution =
 /// starts; branch and bound is called only when that finds no violator, to certify or to find one.
 module SignVectorColumns =
 
-    /// The closed cell of the sign vector at θ, ties on the side that helps sign · η, as a block of the
-    /// restricted problem (Cell is a running id: there is no arrangement to index).
+    /// θ moved off the hyperplanes it lies on (|⟨θ, x̂_i⟩| ≤ `Tolerances.ascentTie`) into an open cell: near θ
+    /// the arrangement is that of the tied hyperplanes alone, so among its cells (`Enumeration.interiorPoints`)
+    /// the one on the side that helps sign · η at most ties is taken, and θ moves towards it by half the
+    /// distance to the nearest hyperplane not tied (which it therefore cannot cross).
+    let private offTies (units: float[][]) (q: float[]) (sign: int) (theta: float[]) =
+        let theta = Dense.scale (1.0 / Dense.norm theta) theta
+        let t = units |> Array.map (Dense.dot theta)
+
+        let tied =
+            [| 0 .. units.Length - 1 |]
+            |> Array.filter (fun i -> abs t.[i] <= Tolerances.ascentTie)
+
+        if tied.Length = 0 then
+            theta
+        else
+            let helps i = float sign * q.[i] > 0.0
+
+            let towards =
+                Enumeration.interiorPoints (tied |> Array.map (fun i -> units.[i])) theta.Length
+                |> Array.maxBy (fun p ->
+                    tied
+                    |> Array.sumBy (fun i -> if (Dense.dot p units.[i] > 0.0) = helps i then 1 else 0))
+
+            let room =
+                t
+                |> Array.mapi (fun i v -> if abs v <= Tolerances.ascentTie then infinity else abs v)
+                |> Array.fold min 1.0
+
+            Dense.axpy (0.5 * room / Dense.norm towards) towards theta
+
+    /// The closed cell of the open cell at θ (moved off its ties by `offTies`) as a block of the restricted
+    /// problem, with its unit interior point (Cell is a running id: there is no arrangement to index); None when
+    /// rounding left that point on a facet, which the barrier method cannot start from.
     let internal blockAt (data: Dataset) (q: float[]) (id: int) (sign: int) (theta: float[]) =
         let rows = data.AugmentedRaw
         let n = rows.[0].Length
-
-        let active =
-            rows
-            |> Array.mapi (fun i x ->
-                let t = Dense.dot theta x / Dense.norm x
-
-                t > Tolerances.ascentTie
-                || (abs t <= Tolerances.ascentTie && float sign * q.[i] > 0.0))
+        let units = rows |> Array.map (fun x -> Dense.scale (1.0 / Dense.norm x) x)
+        let inside = offTies units q sign theta
+        let interior = Dense.scale (1.0 / Dense.norm inside) inside
+        let active = units |> Array.map (fun u -> Dense.dot interior u > 0.0)
 
         let normals =
-            rows
-            |> Array.mapi (fun i x -> Dense.scale ((if active.[i] then -1.0 else 1.0) / Dense.norm x) x)
+            units
+            |> Array.mapi (fun i u -> if active.[i] then Dense.scale -1.0 u else u)
             |> Array.distinctBy (Array.map BitConverter.DoubleToInt64Bits)
 
         let design = Array.zeroCreate (rows.Length * n)
@@ -149,13 +177,19 @@ module SignVectorColumns =
 
         let key = String(Array.map (fun a -> if a then '1' else '0') active) + string sign
 
-        key,
-        {
-            Cell = id
-            Sign = sign
-            Normals = normals
-            Design = design
-        }
+        if normals |> Array.forall (fun a -> -(Dense.dot a interior) > 0.0) then
+            Some(
+                key,
+                {
+                    Cell = id
+                    Sign = sign
+                    Normals = normals
+                    Interior = interior
+                    Design = design
+                }
+            )
+        else
+            None
 
     /// Unit directions where sign · η exceeds `threshold`, best first: local ascent from the support
     /// atoms, from random perturbations of them (the neighbouring cells) and from random directions.
@@ -205,9 +239,9 @@ module SignVectorColumns =
     let private measureOf (n: int) (s: State) =
         Measure.ofAtoms n (s.Blocks |> Array.mapi (fun b blk -> Array.sub s.U (b * n) n, float blk.Sign))
 
-    /// Drops the blocks that stayed at zero, appends the new ones and solves the restricted problem (FISTA
-    /// to find the support, then the Newton polish of `Restricted`).
-    let private resolve (n: int) (y: float[]) (lambda: float) (budget: int) (tol: float) (s: State) (added: (string * Block)[]) =
+    /// Drops the blocks that stayed at zero, appends the new ones and solves the restricted problem from the
+    /// previous point by the enumerating solver's restricted solve (`RestrictedSolve`), to ν μ ≤ target · J.
+    let private resolve (n: int) (y: float[]) (lambda: float) (scale: float) (target: float) (s: State) (added: (string * Block)[]) =
         let keep =
             [|
                 for b in 0 .. s.Blocks.Length - 1 do
@@ -224,11 +258,11 @@ module SignVectorColumns =
         let u0 =
             Array.append (keep |> Array.collect (fun b -> Array.sub s.U (b * n) n)) (Array.zeroCreate (added.Length * n))
 
-        let yy = Dense.dot y y
-        let q, c = Restricted.gram n y blocks
-        let u = Restricted.fista n blocks q c yy lambda u0 budget tol
-        let u = defaultArg (Restricted.polish n blocks q c yy lambda u) u
-        { Blocks = blocks; Keys = keys; U = u }
+        {
+            Blocks = blocks
+            Keys = keys
+            U = RestrictedSolve.solve n y lambda blocks u0 scale target
+        }
 
     /// The excess δ of sup|η| over 1 that the gap tolerance allows: the largest δ ∈ [1e-12, 1e-3] (by
     /// bisection) with gap(1 + δ) ≤ gap(1) + ½ tolerance. The gap grows with s above 1 when ⟨Kμ, q⟩ ≥ 0;
@@ -295,9 +329,8 @@ module SignVectorColumns =
             /// Rounds in a row that found no new column.
             mutable Stalled: int
             mutable NextId: int
-            /// FISTA's iteration budget and step tolerance, raised when a round stalls.
-            mutable Budget: int
-            mutable FistaTol: float
+            /// The barrier's target ν μ / J of the restricted solve, lowered when a round stalls.
+            mutable Target: float
             /// The last certification's (lower, upper, exact) for sup|η|.
             mutable Interval: float * float * bool
         }
@@ -367,29 +400,28 @@ module SignVectorColumns =
             certify cg red mu q tolerance delta
 
     /// The restricted solve on the new columns: at most ColumnsPerRound blocks not seen before (every
-    /// candidate takes an id), and a larger FISTA budget when none is new (the restricted problem was not
-    /// solved well enough to move the pricing).
-    let private addColumns (cg: ColumnGeneration) (q: float[]) (fresh: (float[] * int)[]) =
+    /// candidate takes an id), and a lower barrier target when none is new (the restricted problem was not
+    /// solved well enough to move the pricing); `scale` is the current objective J.
+    let private addColumns (cg: ColumnGeneration) (q: float[]) (scale: float) (fresh: (float[] * int)[]) =
         cg.Rounds <- cg.Rounds + 1
         let known = HashSet(cg.Problem.Keys)
 
         let added =
             fresh
-            |> Array.map (fun (t, s) ->
+            |> Array.choose (fun (t, s) ->
                 cg.NextId <- cg.NextId + 1
                 blockAt cg.Data q cg.NextId s t)
             |> Array.filter (fun (k, _) -> known.Add k)
             |> Array.truncate cg.Options.ColumnsPerRound
 
         if added.Length = 0 then
-            cg.Budget <- min (cg.Budget * 4) 1_000_000
-            cg.FistaTol <- max (cg.FistaTol * 0.01) Tolerances.fistaStepFloor
+            cg.Target <- max (cg.Target * 0.01) Tolerances.barrierGapFloor
             cg.Stalled <- cg.Stalled + 1
         else
             cg.Stalled <- 0
 
         cg.SolveWatch.Start()
-        cg.Problem <- resolve (cg.Data.Dimension + 1) cg.Data.LabelsRaw cg.Lambda cg.Budget cg.FistaTol cg.Problem added
+        cg.Problem <- resolve (cg.Data.Dimension + 1) cg.Data.LabelsRaw cg.Lambda scale cg.Target cg.Problem added
         cg.SolveWatch.Stop()
 
     /// One round of column generation: the measure of the restricted solution, the excess δ its gap
@@ -408,7 +440,7 @@ module SignVectorColumns =
         | Some a when a.Certified -> Some(mu, q, a)
         | _ when cg.Rounds >= cg.Options.MaxRounds || cg.Stalled >= 8 || outOfTime cg -> Some(mu, q, defaultArg assessment j0)
         | _ ->
-            addColumns cg q fresh
+            addColumns cg q j0.Objective fresh
             None
 
     /// The solution: Σ and uniqueness (§5) when the gap is certified and Σ is asked for, with the last
@@ -465,8 +497,7 @@ module SignVectorColumns =
                 Nodes = 0L
                 Stalled = 0
                 NextId = 0
-                Budget = 2000
-                FistaTol = Tolerances.fistaStep
+                Target = Tolerances.barrierGap
                 Interval = (0.0, infinity, false)
             }
 

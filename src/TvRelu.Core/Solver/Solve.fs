@@ -128,7 +128,7 @@ module Solve =
         }
 
     /// The faces of every dimension, counted when the options ask for them (the face bound of §3).
-    let private faceCount (options: SolverOptions) (arr: Arrangement) =
+    let internal faceCount (options: SolverOptions) (arr: Arrangement) =
         if options.CountFaces then
             Some(Faces.enumerate arr |> Array.length)
         else
@@ -156,20 +156,3 @@ module Solve =
 
         ColumnGeneration.run arr data lambda options ColumnGeneration.empty
         |> finish arr data lambda options enumTime faces
-
-    /// Solves along a list of λ, largest first, warm-starting each solve from the previous working set
-    /// (the support moves little between nearby λ, so most columns are already priced in).
-    let path (data: Dataset) (lambdas: float[]) (options: SolverOptions) =
-        if lambdas.Length = 0 then
-            invalidArg "lambdas" "the path needs at least one λ"
-
-        lambdas |> Array.iter (Lambda.requirePositive "lambdas")
-        let arr, faces, enumTime = prepare data options
-        let mutable state = ColumnGeneration.empty
-        // The arrangement is enumerated once for the whole path: its time is charged to the first λ.
-        [|
-            for i, l in Array.indexed (Array.sortDescending lambdas) do
-                let outcome = ColumnGeneration.run arr data l options state
-                state <- outcome.State
-                yield finish arr data l options (if i = 0 then enumTime else TimeSpan.Zero) faces outcome
-        |]
