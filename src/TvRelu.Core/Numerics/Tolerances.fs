@@ -571,3 +571,8 @@ module internal Tolerances =
     /// touches: within 1e-7 of the larger of ‖Π v‖ and ‖v‖.
     [<Literal>]
     let nearFacet = 1e-7
+
+    /// The barrier's start (Solver/InteriorPoint): wᵀQw below 1e-8 of the blocks' own curvatures has cancelled
+    /// (opposite signs of one cell) and does not measure the data's scale.
+    [<Literal>]
+    let barrierStartCancellation = 1e-8

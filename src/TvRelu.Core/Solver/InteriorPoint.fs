@@ -26,11 +26,6 @@ module internal InteriorPoint =
     [<Literal>]
     let private startFraction = 0.1
 
-    /// wᵀQw below 1e-8 of the blocks' own curvatures has cancelled (opposite signs of one cell) and does not
-    /// measure the data's scale.
-    [<Literal>]
-    let private startCancellation = 1e-8
-
     /// A budget no solve has come near (about 40 steps are typical); the point reached is then returned, and
     /// the certificate, not this method, decides what it is worth.
     [<Literal>]
@@ -193,7 +188,7 @@ module internal InteriorPoint =
         // N < d + 1: a start at 1e298); then the blocks' own curvatures Σ w_bᵀQ_bb w_b set the scale, and a
         // working set no data point activates gets unit amplitudes.
         let curvature =
-            if wqw > startCancellation * own then wqw
+            if wqw > Tolerances.barrierStartCancellation * own then wqw
             elif own > Tolerances.tiny then own
             else 0.0
 
