@@ -207,6 +207,16 @@ public sealed class MethodChoiceTests : IDisposable
         Assert.False(bounds.GetProperty("exact").GetBoolean());
         Assert.Equal("node limit", bounds.GetProperty("status").GetString());
         Assert.True(bounds.GetProperty("lower").GetDouble() <= bounds.GetProperty("upper").GetDouble());
+
+        // The same budget on `solve` (issue 15: exit 3 for a solve that finishes uncertified): a one-node search can
+        // certify nothing here, so the solve ends uncertified, says so, and exits 3 with its interval in the JSON.
+        var budgetedSolve = Path.Combine(_dir, "budgeted-solve.json");
+        var (solveCode, _, solveNote) = CliTests.Run("solve", "--data", data, "--lambda-ratio", "0.2", "--node-limit", "1", "--out", budgetedSolve);
+        Assert.True(solveCode == 3, solveNote);
+        Assert.Contains("NOT certified", solveNote);
+        var uncertified = CliTests.ReadJson(budgetedSolve);
+        Assert.False(uncertified.GetProperty("certified").GetBoolean());
+        Assert.Equal("branch-and-bound", uncertified.GetProperty("method").GetString());
     }
 
     [Fact]
