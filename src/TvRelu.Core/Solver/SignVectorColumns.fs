@@ -140,7 +140,9 @@ module SignVectorColumns =
             let helps i = float sign * q.[i] > 0.0
 
             let towards =
-                Enumeration.interiorPoints (tied |> Array.map (fun i -> units.[i])) theta.Length
+                // Repeated data points tie as one hyperplane: the enumeration needs distinct ones (three copies of
+                // one input made it index past its keys).
+                Enumeration.interiorPoints (Enumeration.distinctDirections (tied |> Array.map (fun i -> units.[i]))) theta.Length
                 |> Array.maxBy (fun p ->
                     tied
                     |> Array.sumBy (fun i -> if (Dense.dot p units.[i] > 0.0) = helps i then 1 else 0))
