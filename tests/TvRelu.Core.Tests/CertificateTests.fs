@@ -334,6 +334,41 @@ let ``a non-positive dual vector has supremum 0, attained`` (case: DualCase) =
     let e = eta xt q 1.0 sup.Argument
     Assert.True(abs (e - sup.Value) <= 10.0 * tol, sprintf "η at the argument %A is %.17g, value %.17g" sup.Argument e sup.Value)
 
+/// The case the property above found at seed (13081025335714390097,1303158072307422931), shrunk: on a grid at
+/// scale 1e-6 the cells are wedges of width ~1e-6, and one cell's projection came out as 2e-10 of rounding residue
+/// (its true projection is 0) pointing where η = −1.6e-5. The supremum 0 must be reported where it is attained.
+[<Fact>]
+let ``supremum 0 on the thin wedges of a 1e-6 grid is attained`` () =
+    let x =
+        [|
+            [| -1.0; -2.0 |]
+            [| 2.0; 2.0 |]
+            [| -1.0; 2.0 |]
+            [| 0.0; -1.0 |]
+            [| 2.0; -1.0 |]
+            [| 2.0; 1.0 |]
+        |]
+        |> Array.map (Array.map (fun v -> v * 1e-6))
+
+    let data = Dataset.CreateOrRaise(x, Array.zeroCreate 6)
+    let arr = Arrangement.ofDataset data
+
+    let q =
+        [|
+            1.452839359
+            0.0002153172311
+            -0.4425875637
+            2.579707432
+            -1.4272926
+            0.7727832691
+        |]
+        |> Array.map (fun v -> -abs v)
+
+    let sup = Certificate.supremum (Certificate.ofDual arr data 1.0 q)
+    let e = eta (x |> Array.map augment) q 1.0 sup.Argument
+    Assert.True(sup.Value <= 1e-12, sprintf "sup η = %g for q ≤ 0" sup.Value)
+    Assert.True(abs (e - sup.Value) <= 1e-12, sprintf "η at the argument %A is %.17g, value %.17g" sup.Argument e sup.Value)
+
 [<Fact>]
 let ``supremum 0 of a duplicated point at scale 1e6 is attained`` () =
     let x = [| [| -2e6; -4e6; 1e6 |]; [| -2e6; -4e6; 1e6 |] |]

@@ -184,6 +184,7 @@ module Certificate =
     /// an arbitrary argument where η can be far below 0, while 0 itself is attained exactly where every neuron
     /// is off; so it is never held, but its cell may still hold any value up to its value plus that rounding
     /// (by weak duality ‖v − Σ ν_i a_i‖ bounds the cell's maximum for any ν ≥ 0, to the rounding of the sum).
+    /// Nor is a projection held whose direction does not itself attain a value above that rounding.
     /// Rounding is measured against the largest piece and against the terms ν_i a_i (unit a_i) the projection
     /// subtracts, which are huge on the thin cones of inputs whose columns differ in scale. Raises
     /// `OutOfRangeException` when η's scale is beyond `Tolerances.etaRange` (the scan would meet ∞ and NaN,
@@ -206,11 +207,19 @@ module Certificate =
         let evaluate c sign =
             let p = cellExtreme cert (float sign) c
             let rounding = noise + Tolerances.projectionRounding * Array.sum p.Multipliers
+            // Lemma 1: the true maximiser θ* = Π v / ‖Π v‖ attains ⟨θ*, v⟩ = ‖Π v‖. On a thin wedge the computed
+            // Π v can be rounding residue above the estimate (2e-10 on a cone of width 1e-6, where v_C's true
+            // projection is 0) pointing where ⟨θ, v⟩ is far below 0; such a direction attains nothing.
+            let attained =
+                if p.Norm > 0.0 then
+                    float sign * Dense.dot p.Point (cert.Piece c) / p.Norm
+                else
+                    0.0
 
             if not (Double.IsFinite p.Norm && Double.IsFinite rounding) then
                 unresolved <- Double.PositiveInfinity
                 None
-            elif p.Norm > rounding then
+            elif p.Norm > rounding && attained > rounding then
                 Some(p.Norm, p)
             else
                 unresolved <- max unresolved (p.Norm + rounding)
