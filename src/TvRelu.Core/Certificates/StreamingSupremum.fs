@@ -526,6 +526,7 @@ module StreamingSupremum =
                 match counts.FVector, counts.CellsByDeletionRestriction with
                 | Some _, Some c -> c = counts.Cells
                 | _ -> true
+            Rounding = noise
         }
 
     let private validate = Certificate.validateDual
