@@ -11,6 +11,7 @@ open System.IO
 open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
 open TvRelu.Core.Certificates
+open TvRelu.Core.Solver
 
 let private loadAverage () =
     try
@@ -142,6 +143,38 @@ let job (args: string[]) =
                      abs (s - st.SupremumAbs) <= 1e-12 * (1.0 + s)
                      && int64 arr.CellCount = st.Counts.Cells
                  then
+                     "ok"
+                 else
+                     "FAIL")
+            ]
+        | "solve" ->
+            // Issue 13's certified solve: λ = 1e-2 λ_max (λ_max by a streaming pass too), column generation
+            // priced by the streaming oracle; the arrangement is never stored.
+            let lambdaMax = (StreamingSupremum.certify (options threads) data 1.0 q).SupremumAbs
+
+            let lambda = 0.01 * lambdaMax
+
+            let s =
+                SignVectorColumns.solveStreaming threads data lambda SignVectorColumnsOptions.Default
+
+            let seconds = wall.Elapsed.TotalSeconds
+            let sampled = sampledMax data.Inputs s.Assessment.Residual / lambda
+
+            [
+                "seconds", sprintf "%.2f" seconds
+                "lambdaMax", sprintf "%.6g" lambdaMax
+                "atoms", string s.Measure.Count
+                "rounds", string s.Rounds
+                "passes", string s.BranchAndBoundCalls
+                "gap", sprintf "%.2e" s.Assessment.Gap
+                "tolerance", sprintf "%.2e" s.Assessment.Tolerance
+                "certified", string s.Assessment.Certified
+                "solveS", sprintf "%.2f" s.Solve.TotalSeconds
+                "pricingS", sprintf "%.2f" s.Certification.TotalSeconds
+                "supAbs", sprintf "%.15g" s.SupremumLower
+                "sampledMax", sprintf "%.15g" sampled
+                "check",
+                (if s.Assessment.Certified && sampled <= s.SupremumUpper * (1.0 + 1e-12) then
                      "ok"
                  else
                      "FAIL")

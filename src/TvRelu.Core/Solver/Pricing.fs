@@ -76,6 +76,35 @@ type PricingOracle =
 /// The three pricing oracles.
 module Pricing =
 
+    /// The assessment of a measure with residual q and TV norm `penalty` from an oracle's interval for sup |η|: the
+    /// gap with the upper end U (q / max(1, U) is dual feasible, §2), so "certified" is rigorous even when a search
+    /// stopped on a budget; a supremum double precision could not decide is never certified.
+    let assess (data: Dataset) (lambda: float) (q: float[]) (penalty: float) (s: SupremumInterval) (tolerance: float option) =
+        let a = Gap.ofResidual data.LabelsRaw q lambda penalty (max s.Upper 0.0) tolerance
+
+        match s.Undecided with
+        | Some why when a.Certified ->
+            { a with
+                Certified = false
+                OutOfRange = Some why
+            }
+        | _ -> a
+
+    /// A streaming pass's sup |η| as an interval: sup |η| + the pass's rounding bounds it; a pass whose two cell
+    /// counts disagree is not to be certified.
+    let streamingInterval (p: StreamingPrice) =
+        {
+            Lower = p.SupremumAbs
+            Upper = p.SupremumAbs + p.Rounding
+            Exact = p.Consistent
+            Work = p.Cells
+            Undecided =
+                if p.Consistent then
+                    None
+                else
+                    Some "the streaming pass's two independent cell counts disagree: the arrangement is not resolved in double precision"
+        }
+
     /// θ moved off the hyperplanes it lies on (|⟨θ, x̂_i⟩| ≤ `Tolerances.ascentTie`) into an open cell: near θ
     /// the arrangement is that of the tied hyperplanes alone, so among its cells (`Enumeration.interiorPoints`)
     /// the one on the side that helps sign · η at most ties is taken, and θ moves towards it by half the
@@ -158,61 +187,45 @@ module Pricing =
     let private unitRows (data: Dataset) =
         data.AugmentedRaw |> Array.map (fun x -> Dense.scale (1.0 / Dense.norm x) x)
 
-    /// Local ascent on η from the support, its neighbourhood and `starts` random directions (seeded), and branch
-    /// and bound (THEORY.md §9) only when that finds no violator, to certify or to find one: at floor 1, exact
-    /// to the allowed excess δ and stopping at the first value above 1 + δ, within what is left of the time
-    /// budget. In the last fifth of a budget branch and bound runs anyway, so that a solve that runs out of
-    /// time still reports the interval it reached (the d = 13 benchmark priced violators for its whole budget
-    /// and ended with none). Σ comes from branch and bound's leaves at 1 − tol.
-    let ascent (data: Dataset) (lambda: float) (starts: int) (seed: int) (search: BranchAndBoundOptions) =
-        let rnd = Random(seed)
+    /// Branch and bound (THEORY.md §9) as a pricing oracle: at floor 1, exact to the allowed excess δ and stopping at
+    /// the first value above 1 + δ, within what is left of the time budget; its argument is the column when it found a
+    /// violator. Σ comes from its leaves at 1 − tol.
+    let branchAndBound (data: Dataset) (lambda: float) (search: BranchAndBoundOptions) =
         let units = unitRows data
 
         let price (query: PricingQuery) =
             let red = Reduction.build data lambda query.Dual
             let delta = query.Excess
 
-            let cheap = cheapViolators red rnd starts query.Support (1.0 + delta)
+            let bb =
+                search
+                    .WithFloor(1.0)
+                    .WithRelativeTolerance(max BranchAndBoundOptions.Default.RelativeTolerance (delta / max red.Scale Tolerances.tiny))
+                    .WithStopAbove(1.0 + delta)
 
-            let lastFifth =
-                query.TimeLimit
-                |> Option.exists (fun t -> (query.Elapsed()).TotalSeconds >= 0.8 * t.TotalSeconds)
+            let bb =
+                match query.TimeLimit with
+                | Some t -> bb.WithTimeLimit(max (TimeSpan.FromSeconds 1.0) (t - query.Elapsed()))
+                | None -> bb
 
-            if cheap.Length > 0 && not lastFifth then
-                {
-                    Supremum = None
-                    Columns = cheap |> Array.map (fun (v, t, s) -> columnAt units query.Dual s v t)
-                }
-            else
-                let bb =
-                    search
-                        .WithFloor(1.0)
-                        .WithRelativeTolerance(max BranchAndBoundOptions.Default.RelativeTolerance (delta / max red.Scale Tolerances.tiny))
-                        .WithStopAbove(1.0 + delta)
+            let b = BranchAndBound.supremumAbs data lambda query.Dual bb
 
-                let bb =
-                    match query.TimeLimit with
-                    | Some t -> bb.WithTimeLimit(max (TimeSpan.FromSeconds 1.0) (t - query.Elapsed()))
-                    | None -> bb
-
-                let b = BranchAndBound.supremumAbs data lambda query.Dual bb
-
-                {
-                    Supremum =
-                        Some
-                            {
-                                Lower = b.Lower
-                                Upper = b.Upper
-                                Exact = b.Exact
-                                Work = b.Nodes
-                                Undecided = None
-                            }
-                    Columns =
-                        if b.Lower > 1.0 + delta then
-                            [| columnAt units query.Dual b.Sign b.Lower b.Argument |]
-                        else
-                            [||]
-                }
+            {
+                Supremum =
+                    Some
+                        {
+                            Lower = b.Lower
+                            Upper = b.Upper
+                            Exact = b.Exact
+                            Work = b.Nodes
+                            Undecided = None
+                        }
+                Columns =
+                    if b.Lower > 1.0 + delta then
+                        [| columnAt units query.Dual b.Sign b.Lower b.Argument |]
+                    else
+                        [||]
+            }
 
         let saturation (q: float[]) (tol: float) =
             let b =
@@ -226,6 +239,37 @@ module Pricing =
             Saturation = saturation
         }
 
+    /// Local ascent on η from the support, its neighbourhood and `starts` random directions (seeded) in front of an exact
+    /// oracle, which runs only when the ascent finds no violator, to certify or to find one. In the last fifth of a time
+    /// budget the exact oracle runs anyway, so that a solve that runs out of time still reports the interval it reached
+    /// (the d = 13 benchmark priced violators for its whole budget and ended with none). Σ is the exact oracle's.
+    let withAscent (data: Dataset) (lambda: float) (starts: int) (seed: int) (exact: PricingOracle) =
+        let rnd = Random(seed)
+        let units = unitRows data
+
+        let price (query: PricingQuery) =
+            let red = Reduction.build data lambda query.Dual
+
+            let cheap = cheapViolators red rnd starts query.Support (1.0 + query.Excess)
+
+            let lastFifth =
+                query.TimeLimit
+                |> Option.exists (fun t -> (query.Elapsed()).TotalSeconds >= 0.8 * t.TotalSeconds)
+
+            if cheap.Length > 0 && not lastFifth then
+                {
+                    Supremum = None
+                    Columns = cheap |> Array.map (fun (v, t, s) -> columnAt units query.Dual s v t)
+                }
+            else
+                exact.Price query
+
+        { exact with Price = price }
+
+    /// The arrangement-free solver's pricing (§9): `withAscent` in front of `branchAndBound`.
+    let ascent (data: Dataset) (lambda: float) (starts: int) (seed: int) (search: BranchAndBoundOptions) =
+        withAscent data lambda starts seed (branchAndBound data lambda search)
+
     /// The streaming walk (issue 13): every pricing call is one pass over all cells with the exact sup |η|
     /// (THEORY.md §3, consequence 1) and the most violating closed cells, in memory O(N·d) plus the columns;
     /// the arrangement is never stored. sup |η| + the pass's rounding bounds the supremum; a pass whose two
@@ -236,20 +280,7 @@ module Pricing =
                 StreamingPricing.price threads data lambda query.Dual query.Count (1.0 + query.Excess)
 
             {
-                Supremum =
-                    Some
-                        {
-                            Lower = p.SupremumAbs
-                            Upper = p.SupremumAbs + p.Rounding
-                            Exact = p.Consistent
-                            Work = p.Cells
-                            Undecided =
-                                if p.Consistent then
-                                    None
-                                else
-                                    Some
-                                        "the streaming pass's two independent cell counts disagree: the arrangement is not resolved in double precision"
-                        }
+                Supremum = Some(streamingInterval p)
                 Columns =
                     p.Columns
                     |> Array.map (fun c ->
