@@ -59,6 +59,14 @@ let ``streaming column generation agrees with the stored column generation withi
             let streamed =
                 SignVectorColumns.solveStreaming 1 data lambda SignVectorColumnsOptions.Default
 
+            // The streaming oracle alone (no ascent in front): every round's columns come from the pass.
+            let passOnly =
+                SignVectorColumns.solveWith
+                    (Pricing.streaming data lambda 1 Tolerances.boundary)
+                    data
+                    lambda
+                    SignVectorColumnsOptions.Default
+
             let stored =
                 SignVectorColumns.solveWith
                     (Pricing.enumeration arr data lambda Tolerances.boundary)
@@ -74,15 +82,19 @@ let ``streaming column generation agrees with the stored column generation withi
 
             (agree streamed.Assessment reference.Assessment
              && agree stored.Assessment reference.Assessment
+             && agree passOnly.Assessment reference.Assessment
              && abs (streamed.SupremumLower - exactSup) <= supTol
              && streamed.Method = "column-generation+streaming"
              && stored.Method = "column-generation+enumeration")
             |> Prop.label (
                 sprintf
-                    "%s scale %g λ = %g: streaming J = %.17g gap %g certified %b (rounds %d, sup %.17g vs exact %.17g %s); stored-oracle J = %.17g gap %g certified %b; enumeration J = %.17g gap %g certified %b"
+                    "%s scale %g λ = %g: pure streaming J = %.17g gap %g certified %b; streaming J = %.17g gap %g certified %b (rounds %d, sup %.17g vs exact %.17g %s); stored-oracle J = %.17g gap %g certified %b; enumeration J = %.17g gap %g certified %b"
                     case.Data.Kind
                     case.Data.Scale
                     lambda
+                    passOnly.Assessment.Objective
+                    passOnly.Assessment.Gap
+                    passOnly.Assessment.Certified
                     streamed.Assessment.Objective
                     streamed.Assessment.Gap
                     streamed.Assessment.Certified
@@ -97,3 +109,67 @@ let ``streaming column generation agrees with the stored column generation withi
                     reference.Assessment.Gap
                     reference.Assessment.Certified
             ))
+
+/// The streaming oracle's columns (issue 13) as the solver uses them: each sign vector is a cell of the stored
+/// arrangement, the column's value is that cell's maximum of sign · η by the stored scan (Lemma 1), its interior point
+/// lies strictly inside the cell (every row on its side: the barrier starts there), and its sup |η| interval holds the
+/// stored exact supremum. The enumeration oracle's columns are the stored top k by construction and must agree on the
+/// largest value.
+[<Property(Arbitrary = [| typeof<DualVectors> |], MaxTest = 100)>]
+let ``streaming oracle columns are stored cells with their values and strictly interior points`` (case: DualCase) =
+    match CertificateTests.setup case with
+    | None -> ()
+    | Some s ->
+        let data = case.Data.Dataset
+
+        let query =
+            {
+                Dual = case.Q
+                Support = [||]
+                Excess = -0.5
+                Count = 5
+                Elapsed = fun () -> TimeSpan.Zero
+                TimeLimit = None
+            }
+
+        let streamed = (Pricing.streaming data s.Lambda 1 Tolerances.boundary).Price query
+
+        let stored =
+            (Pricing.enumeration s.Arr data s.Lambda Tolerances.boundary).Price query
+
+        let exactSup, _, _ = Certificate.supremumAbs s.Cert
+        let sup = streamed.Supremum.Value
+
+        Assert.True(
+            sup.Lower - s.ProjTol <= exactSup && exactSup <= sup.Upper + s.ProjTol,
+            sprintf "exact %.17g not in [%.17g, %.17g]" exactSup sup.Lower sup.Upper
+        )
+
+        Assert.Equal(stored.Columns.Length, streamed.Columns.Length)
+
+        let cellOf =
+            dict
+                [
+                    for c in 0 .. s.Arr.CellCount - 1 -> String.Join(",", CertificateTests.rowSignsOf s.Arr c), c
+                ]
+
+        for col in streamed.Columns do
+            let key = String.Join(",", col.RowSigns)
+            Assert.True(cellOf.ContainsKey key, sprintf "the column's sign vector %s is no stored cell" key)
+            let cone = Certificate.top s.Arr.CellCount 0.0 s.Cert
+
+            match cone |> Array.tryFind (fun (c, sign, _) -> c = cellOf.[key] && sign = col.Sign) with
+            | Some(_, _, p) -> Assert.True(abs (p.Norm - col.Value) <= s.ProjTol, sprintf "stored %.17g, streamed %.17g" p.Norm col.Value)
+            | None -> Assert.Fail(sprintf "cell %d has no positive maximum of %d · η in the stored scan" cellOf.[key] col.Sign)
+
+            Array.iteri2
+                (fun i (x: float[]) sign ->
+                    Assert.True(
+                        float sign * dot col.Interior x > 0.0,
+                        sprintf "row %d: the interior point is not strictly on side %d" i sign
+                    ))
+                s.Xt
+                col.RowSigns
+
+        if stored.Columns.Length > 0 then
+            Assert.True(abs (stored.Columns.[0].Value - streamed.Columns.[0].Value) <= s.ProjTol)
