@@ -36,17 +36,6 @@ public sealed partial class TvReluProblem
         }
     }
 
-    /// <summary>The certificate of a dual vector by the streaming pass is <see cref="CertificateStreaming"/>'s report.</summary>
-    private void RefuseStreamingDualCertificate()
-    {
-        if (Method.Method == CertificationMethod.Streaming)
-        {
-            throw new TvReluInputException(
-                "the streaming certificate of a dual vector is CertificateStreaming (CertificateOf reports the stored regions or branch and bound)",
-                nameof(Method));
-        }
-    }
-
     /// <summary>Column generation priced by the streaming pass, refused first if one pass exceeds the limits.</summary>
     private Solution SolveByStreaming(double lambda, SolveOptions options)
     {

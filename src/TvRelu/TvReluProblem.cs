@@ -295,7 +295,8 @@ public sealed partial class TvReluProblem
         Guard.Lambda(lambda);
         var q = Guard.PerDataPoint(dual, DataPoints, "dual vector", nameof(dual));
         Guard.InRange(() => DoubleRange.requireDual(_data, q, lambda), nameof(dual));
-        RefuseStreamingDualCertificate();
+        // Under the streaming method the regions are never stored: the certificate's extremes come from branch and bound's
+        // lazy searches (its report says so), and the streaming pass of a dual vector is CertificateStreaming.
         if (UsesBranchAndBound || ChosenMethod == CertificationMethod.Streaming)
         {
             return new DualCertificate(_data, lambda, q, SearchOptions());

@@ -118,4 +118,15 @@ public sealed class StreamingSolveTests : IDisposable
         Assert.Equal(2, nodeCode);
         Assert.Contains("node limit", nodeErr);
     }
+
+    /// <summary>`--plot` evaluates η on the sphere without stored regions (the certificate's lazy branch-and-bound form).</summary>
+    [Fact]
+    public void AStreamingSolveIsPlotted()
+    {
+        var plot = Path.Combine(_dir, "fit.png");
+        var (code, stdout, err) = CliTests.Run("solve", "--data", ReferenceData.PathOf("r3_teacher_2d.csv"), "--lambda-ratio", "0.05", "--method", "streaming", "--plot", plot);
+        Assert.True(code == 0, err);
+        Assert.Contains("streaming", stdout);
+        Assert.True(new FileInfo(plot).Length > 1000);
+    }
 }
