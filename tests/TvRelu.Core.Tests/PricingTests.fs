@@ -173,3 +173,34 @@ let ``streaming oracle columns are stored cells with their values and strictly i
 
         if stored.Columns.Length > 0 then
             Assert.True(abs (stored.Columns.[0].Value - streamed.Columns.[0].Value) <= s.ProjTol)
+
+/// The same on Gaussian inputs (general position, d = 1..3, N up to 30 in the plane), labels the case's own
+/// Gaussian noise, λ = 0.05 λ_max: the streaming-priced solve and the stored solve, both certified, within their gaps.
+[<Property(MaxTest = 30)>]
+let ``streaming column generation agrees with the stored one on Gaussian inputs`` () =
+    Prop.forAll (Arb.fromGen (gaussianData [ 1, 40; 2, 30; 3, 12 ])) (fun case ->
+        let data = Dataset.CreateOrRaise(case.X, case.Labels)
+        let lambdaMax = Solve.lambdaMax (Arrangement.ofDataset data) data
+
+        if lambdaMax <= 0.0 then
+            Prop.ofTestable true
+        else
+            let lambda = 0.05 * lambdaMax
+            let reference = Solve.solve data lambda SolverOptions.Default
+
+            let streamed =
+                SignVectorColumns.solveStreaming 1 data lambda SignVectorColumnsOptions.Default
+
+            agree streamed.Assessment reference.Assessment
+            |> Prop.label (
+                sprintf
+                    "d = %d N = %d: streaming J = %.17g gap %g certified %b; stored J = %.17g gap %g certified %b"
+                    case.D
+                    case.X.Length
+                    streamed.Assessment.Objective
+                    streamed.Assessment.Gap
+                    streamed.Assessment.Certified
+                    reference.Assessment.Objective
+                    reference.Assessment.Gap
+                    reference.Assessment.Certified
+            ))
