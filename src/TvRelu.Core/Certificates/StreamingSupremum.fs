@@ -150,7 +150,7 @@ module StreamingSupremum =
 
     /// Drops all but the k best violations an item found. The answer is the k best of distinct cells over all items,
     /// and each of those is among the k best of its own item (a better one of another cell in that item would also be
-    /// better overall), so the answer is unchanged; at μ = 0 and λ = 1e-2 λ_max nearly every cell violates, and
+    /// better overall), so the answer is unchanged; at μ = 0 and λ = λ_max / 100 nearly every cell violates, and
     /// keeping them all took more than 1 GB at d = 2, N = 2000.
     let private keepBestViolations (k: int) (t: Tally) =
         if t.Violations.Count > k then

@@ -97,29 +97,33 @@ type SignVectorColumnsSolution =
     {
         Lambda: float
         Measure: Measure
-        /// The gap, computed with the branch-and-bound upper bound U ≥ sup|η| (q / max(1, U) is dual
-        /// feasible, §2), so `Certified` is rigorous even when the search stopped on a budget.
+        /// The gap, computed with the pricing oracle's upper bound U ≥ sup|η| (q / max(1, U) is dual
+        /// feasible, §2), so `Certified` is rigorous even when a search stopped on a budget.
         Assessment: Assessment
-        /// The last certification's interval for sup|η| and whether its search completed.
+        /// The last certification's interval for sup|η| and whether it was resolved (search completed, or the
+        /// streaming pass's counts consistent).
         SupremumLower: float
         SupremumUpper: float
         SupremumExact: bool
-        /// Σ from the branch-and-bound leaves (empty when not asked for), and uniqueness (§5) from it.
+        /// Σ from the oracle (branch and bound's leaves, the streaming pass or the stored scan; empty when not
+        /// asked for), and uniqueness (§5) from it.
         Saturation: SaturationPoint[]
         Uniqueness: UniquenessVerdict option
         Rounds: int
+        /// The oracle's calls that bounded sup|η| (branch-and-bound searches, streaming passes or scans).
         BranchAndBoundCalls: int
+        /// Their work: branch-and-bound nodes, or the cells the passes and scans visited.
         Nodes: int64
-        /// "column-generation+branch-and-bound".
+        /// "column-generation+" and the oracle's name: "branch-and-bound", "streaming" or "enumeration".
         Method: string
         Solve: TimeSpan
         Certification: TimeSpan
     }
 
-/// Column generation over sign vectors (THEORY.md §4, §9): a column is the closed cell of the sign
-/// vector at a point, built from all the data's hyperplanes, never an index into an enumerated
-/// arrangement. Columns are priced by local ascent on η from the support, its neighbourhood and random
-/// starts; branch and bound is called only when that finds no violator, to certify or to find one.
+/// Column generation over sign vectors (THEORY.md §4, §9): a column is the closed cell of a sign
+/// vector, built from all the data's hyperplanes, never an index into an enumerated arrangement.
+/// Columns are priced by one `PricingOracle` (`Pricing`): local ascent in front of branch and bound
+/// (`solve`), in front of the streaming pass (`solveStreaming`), or any oracle (`solveWith`).
 module SignVectorColumns =
 
     /// The closed cell of a priced column (its sign vector) as a block of the restricted problem, with the
