@@ -51,7 +51,9 @@ public sealed class StreamingSolveTests : IDisposable
     /// <summary>
     /// d = 2, N = 400 (about 160,000 regions) under a memory limit between the two estimates: the stored enumeration is
     /// refused before any work, so the auto method streams, and its certified objective equals the stored solver's (on the
-    /// same data without the limit) within the two gaps. Random directions never exceed the certified supremum.
+    /// same data without the limit) within the two gaps. Random directions never exceed the certified supremum. The
+    /// limited problem's stored regions are built lazily behind the same limit check, so any use of them by the streaming
+    /// solve, λ_max or certify would throw: they are never materialised.
     /// </summary>
     [Fact]
     public void AProblemTheStoredEnumerationIsRefusedIsSolvedAndCertifiedByStreaming()
