@@ -20,6 +20,13 @@ public enum CertificationMethod
     /// search completes and an honest interval [lower, upper] under a time or node budget.
     /// </summary>
     BranchAndBound,
+
+    /// <summary>
+    /// The streaming pass (issue 13): every region visited, none stored (memory O(N·d)), the supremum exact. A solve is
+    /// column generation priced by one pass per round, so the arrangement is never materialised; refused beyond the
+    /// limits of one pass.
+    /// </summary>
+    Streaming,
 }
 
 /// <summary>The method of <see cref="TvReluProblem"/>'s certificates and its budget (see <see cref="TvReluProblem.WithMethod"/>).</summary>
@@ -50,6 +57,12 @@ public sealed record MethodOptions
         {
             throw new TvReluInputException($"the node limit must be at least 1 (got {n})", nameof(NodeLimit));
         }
+        if (Method == CertificationMethod.Streaming && NodeLimit is not null)
+        {
+            throw new TvReluInputException(
+                "a node limit is a budget of branch and bound; the streaming pass has none (a time limit bounds the whole streaming solve)",
+                nameof(Method));
+        }
         if (Method == CertificationMethod.Enumeration && (TimeLimit is not null || NodeLimit is not null))
         {
             throw new TvReluInputException(
@@ -73,7 +86,7 @@ public sealed record SupremumBounds(double Lower, double Upper, bool Exact, long
 /// <summary>Which method certified the report (a partial: the rest is in Reports.cs).</summary>
 public sealed partial record CertificationReport
 {
-    /// <summary>"enumeration" or "branch-and-bound": the method that computed <see cref="CertificateSup"/>.</summary>
+    /// <summary>"enumeration", "branch-and-bound" or "streaming": the method that computed <see cref="CertificateSup"/>.</summary>
     public string Method { get; init; } = TvReluProblem.EnumerationName;
 
     /// <summary>

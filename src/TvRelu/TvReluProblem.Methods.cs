@@ -36,15 +36,21 @@ public sealed partial class TvReluProblem
     /// </summary>
     public CertificationMethod ChosenMethod => Method.Method switch
     {
-        CertificationMethod.Auto => (Dimension <= MaxDimension && EnumerationEstimates[0].Exceeds(Limits) is null)
-            || DataPoints > MaxBranchAndBoundPoints
+        CertificationMethod.Auto when Dimension <= MaxDimension && EnumerationEstimates[0].Exceeds(Limits) is null => CertificationMethod.Enumeration,
+        CertificationMethod.Auto when StreamsWhenStoredDoesNotFit => CertificationMethod.Streaming,
+        CertificationMethod.Auto => DataPoints > MaxBranchAndBoundPoints
             ? CertificationMethod.Enumeration
             : CertificationMethod.BranchAndBound,
         var chosen => chosen,
     };
 
-    /// <summary>The JSON name of <see cref="ChosenMethod"/>: "enumeration" or "branch-and-bound".</summary>
-    public string ChosenMethodName => ChosenMethod == CertificationMethod.BranchAndBound ? BranchAndBoundName : EnumerationName;
+    /// <summary>The JSON name of <see cref="ChosenMethod"/>: "enumeration", "branch-and-bound" or "streaming".</summary>
+    public string ChosenMethodName => ChosenMethod switch
+    {
+        CertificationMethod.BranchAndBound => BranchAndBoundName,
+        CertificationMethod.Streaming => StreamingName,
+        _ => EnumerationName,
+    };
 
     private bool UsesBranchAndBound => ChosenMethod == CertificationMethod.BranchAndBound;
 
@@ -60,9 +66,12 @@ public sealed partial class TvReluProblem
     }
 
     /// <summary>λ_max by the chosen method; by branch and bound under a budget, the best value reached.</summary>
-    private double ComputeLambdaMax() => UsesBranchAndBound
-        ? CoreSignVectorColumns.lambdaMax(_data, SearchOptions()).Value
-        : CoreSolve.lambdaMax(_arrangement.Value, _data);
+    private double ComputeLambdaMax() => ChosenMethod switch
+    {
+        CertificationMethod.BranchAndBound => CoreSignVectorColumns.lambdaMax(_data, SearchOptions()).Value,
+        CertificationMethod.Streaming => LambdaMaxStreaming(),
+        _ => CoreSolve.lambdaMax(_arrangement.Value, _data),
+    };
 
     private CoreBranchAndBoundOptions SearchOptions()
     {
@@ -107,6 +116,8 @@ public sealed partial class TvReluProblem
 
     private Solution ToFacade(CoreSignVectorColumnsSolution s)
     {
+        // Priced by the streaming pass (issue 13): its supremum is exact, so there is no branch-and-bound interval.
+        var streamed = s.Method.EndsWith(StreamingName, StringComparison.Ordinal);
         var measure = new Measure(s.Measure);
         var saturation = s.Saturation.ToFacade();
         var status = s.SupremumExact ? "complete" : "interval";
@@ -122,8 +133,8 @@ public sealed partial class TvReluProblem
             Measure = measure,
             Certification = s.Assessment.ToFacade(s.Lambda, measure) with
             {
-                Method = BranchAndBoundName,
-                SupremumBounds = new SupremumBounds(s.SupremumLower, s.SupremumUpper, s.SupremumExact, s.Nodes, status),
+                Method = streamed ? StreamingName : BranchAndBoundName,
+                SupremumBounds = streamed ? null : new SupremumBounds(s.SupremumLower, s.SupremumUpper, s.SupremumExact, s.Nodes, status),
             },
             Saturation = saturation,
             Cells = 0,

@@ -174,6 +174,10 @@ public sealed partial class TvReluProblem
         {
             return SolveByBranchAndBound(lambda, options ?? SolveOptions.Default);
         }
+        if (ChosenMethod == CertificationMethod.Streaming)
+        {
+            return SolveByStreaming(lambda, options ?? SolveOptions.Default);
+        }
         var coreOptions = (options ?? SolveOptions.Default).ToCore();
         EnsureTractable();
         // The arrangement is enumerated once per problem and shared by Solve, SolvePath, Certify and exact mode
@@ -252,6 +256,10 @@ public sealed partial class TvReluProblem
         {
             return CertifyByBranchAndBound(measure, lambda, tolerance, exact);
         }
+        if (ChosenMethod == CertificationMethod.Streaming)
+        {
+            return CertifyByStreaming(measure, lambda, tolerance, exact);
+        }
         var report = Gap.assess(_arrangement.Value, _data, lambda, Conversions.ToOption(tolerance), measure.Core).ToFacade(lambda, measure);
         return exact ? report with { Exact = CertifyExactly(measure, lambda, tolerance) } : report;
     }
@@ -287,7 +295,9 @@ public sealed partial class TvReluProblem
         Guard.Lambda(lambda);
         var q = Guard.PerDataPoint(dual, DataPoints, "dual vector", nameof(dual));
         Guard.InRange(() => DoubleRange.requireDual(_data, q, lambda), nameof(dual));
-        if (UsesBranchAndBound)
+        // Under the streaming method the regions are never stored: the certificate's extremes come from branch and bound's
+        // lazy searches (its report says so), and the streaming pass of a dual vector is CertificateStreaming.
+        if (UsesBranchAndBound || ChosenMethod == CertificationMethod.Streaming)
         {
             return new DualCertificate(_data, lambda, q, SearchOptions());
         }

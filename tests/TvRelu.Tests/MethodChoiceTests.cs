@@ -18,7 +18,7 @@ public sealed class MethodChoiceTests : IDisposable
     private static readonly MethodOptions BranchAndBound = new() { Method = CertificationMethod.BranchAndBound };
 
     /// <summary>N seeded Gaussian inputs in d dimensions and a two-neuron teacher with noise.</summary>
-    private static (double[,] X, double[] Y) Teacher(int n, int d, int seed)
+    internal static (double[,] X, double[] Y) Teacher(int n, int d, int seed)
     {
         var random = new Random(seed);
         double Gauss() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
@@ -46,7 +46,7 @@ public sealed class MethodChoiceTests : IDisposable
     }
 
     /// <summary>The largest |η(θ)| = |Σ q_i σ(⟨θ, (x_i, 1)⟩)| / λ over seeded random unit θ: a sampled lower bound on sup|η|.</summary>
-    private static double SampledSupremum(double[,] x, IReadOnlyList<double> q, double lambda, int samples, int seed)
+    internal static double SampledSupremum(double[,] x, IReadOnlyList<double> q, double lambda, int samples, int seed)
     {
         var random = new Random(seed);
         var (n, d) = (x.GetLength(0), x.GetLength(1));

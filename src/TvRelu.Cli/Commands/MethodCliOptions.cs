@@ -23,12 +23,13 @@ internal static class MethodCliOptions
         ("auto", CertificationMethod.Auto),
         ("enumeration", CertificationMethod.Enumeration),
         ("branch-and-bound", CertificationMethod.BranchAndBound),
+        (StreamingName, CertificationMethod.Streaming),
     ];
 
     /// <summary>
-    /// The streaming pass of issue 13, a fourth value of the same `--method` on the commands that take a dual vector
-    /// (`certificate`) or count regions (`regions`): it certifies a given q without storing the arrangement. Solve and
-    /// certify do not offer it yet (column generation on the streaming oracle is not wired).
+    /// The streaming pass of issue 13, a value of the same `--method` on every command that certifies: `certificate` and
+    /// `regions` run the pass itself (with `--shard` and `--threads`, <see cref="StreamingCommands"/>); `solve` runs column
+    /// generation priced by one pass per round, and `certify` one pass, so no region is ever stored.
     /// </summary>
     internal const string StreamingName = "streaming";
 
@@ -41,16 +42,13 @@ internal static class MethodCliOptions
     /// <summary>Adds the three options to a command (only `--method`, without the budgets, to `regions`).</summary>
     internal static void Add(Command command)
     {
-        IEnumerable<string> names = Methods.Select(m => m.Name);
-        if (Streams(command))
-        {
-            names = command.Name == "regions" ? ["auto", "enumeration", StreamingName] : names.Append(StreamingName);
-        }
-        var accepted = names.ToArray();
+        string[] accepted = command.Name == "regions" ? ["auto", "enumeration", StreamingName] : [.. Methods.Select(m => m.Name)];
         var method = new Option<string>(MethodName)
         {
             Description = $"how the supremum of the certificate is computed: {string.Join(", ", accepted)} (default auto: the region enumeration when its estimate fits the limits and d ≤ {TvReluProblem.MaxDimension}"
-                + (Streams(command) ? $", the streaming pass above {TvReluProblem.StreamingAboveCells.ToString("N0", CultureInfo.InvariantCulture)} regions when it fits" : "")
+                + (Streams(command)
+                    ? $", the streaming pass above {TvReluProblem.StreamingAboveCells.ToString("N0", CultureInfo.InvariantCulture)} regions when it fits"
+                    : $", else the streaming pass when one pass fits and d ≤ {TvReluProblem.MaxAutoStreamingDimension}")
                 + (command.Name == "regions" ? ")" : ", else branch and bound)"),
             DefaultValueFactory = _ => "auto",
         };
@@ -95,7 +93,7 @@ internal static class MethodCliOptions
         var name = parsed.GetValue<string>(MethodName);
         return new MethodOptions
         {
-            // "streaming" is decided by the command before the façade's method is used (StreamingCommands).
+            // On `certificate`, "streaming" is decided by the command before the façade's method is used (StreamingCommands).
             Method = Methods.FirstOrDefault(m => m.Name == name, (Name: "auto", Method: CertificationMethod.Auto)).Method,
             TimeLimit = seconds is { } s ? TimeSpan.FromSeconds(s) : null,
             NodeLimit = nodes is { } n ? (long)n : null,
@@ -107,6 +105,10 @@ internal static class MethodCliOptions
     {
         if (report.SupremumBounds is not { } b)
         {
+            if (report.Method == StreamingName)
+            {
+                yield return ("method", $"{StreamingName} (no region stored; sup |η| with its rounding)");
+            }
             yield return ("exact sup |η|", Tables.Num(report.CertificateSup));
             yield break;
         }

@@ -154,7 +154,9 @@ internal static class Tables
             ("tolerance", Num(s.Certification.Tolerance)),
             ("certified", s.Certified ? "yes" : "NO"),
             .. Commands.MethodCliOptions.SupremumRows(s.Certification),
-            .. (s.Certification.SupremumBounds is null
+            .. (s.Certification.Method == Commands.MethodCliOptions.StreamingName
+                ? [("|Σ| (from the streaming pass)", $"{s.Bounds.SaturationPoints}; N = {s.Bounds.DataPoints}")]
+                : s.Certification.SupremumBounds is null
                 ? [("regions (cells)", $"{s.Cells} ({s.CellsWithActiveNeurons} with an active neuron)"),
                     ("bounds on |Σ|", $"|Σ| = {s.Bounds.SaturationPoints} ≤ 2 × active cells = {s.Bounds.TwiceActiveCells}"
                         + (s.Bounds.Faces is { } f ? $", ≤ faces = {f}" : "") + $"; N = {s.Bounds.DataPoints}")]

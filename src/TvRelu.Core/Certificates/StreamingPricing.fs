@@ -1,5 +1,6 @@
 namespace TvRelu.Core.Certificates
 
+open System
 open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
 open TvRelu.Core.Cones
@@ -17,6 +18,9 @@ type PricedColumn =
         Sign: int
         /// Π_{K_C}(sign · v_C): its norm is the cell's maximum of sign · η, its direction a maximiser.
         Projection: Projection
+        /// A unit vector inside the open cell (the barrier method of the restricted solve starts from
+        /// it); the caller checks that it is strictly inside, since rounding may leave it on a facet.
+        Interior: float[]
     }
 
 /// What one pricing pass returns: the gap's sup |η| and the columns to add.
@@ -29,6 +33,10 @@ type StreamingPrice =
         Columns: PricedColumn[]
         /// The cells visited: the whole arrangement, none of it stored.
         Cells: int64
+        /// sup |η| + Rounding bounds the true supremum (`StreamingCertificate.Rounding`).
+        Rounding: float
+        /// False when the two cell counts disagreed: the supremum is then not to be certified.
+        Consistent: bool
     }
 
 /// Pricing for column generation without the arrangement (issue 13, "column generation on top"):
@@ -36,6 +44,22 @@ type StreamingPrice =
 /// pass in memory O(N·d) plus k columns. The loop that uses it is the solver's (issue 16 makes its
 /// pricing a pluggable oracle); this module only answers the pricing question.
 module StreamingPricing =
+
+    /// A point inside the open cell of a witness: from the closure's point `Edge` along `Inward`, half
+    /// way to the nearest hyperplane not through `Edge` that the step approaches (the sides are linear
+    /// along the segment, so no hyperplane is crossed), then lifted to the sphere.
+    let internal interiorOf (arr: StreamingArrangement) (w: CellWitness) =
+        let mutable step = 1.0
+
+        for h in 0 .. arr.HyperplaneCount - 1 do
+            if Array.BinarySearch(w.Zero, h) < 0 then
+                let e = arr.Side(w.Edge, h)
+                let i = arr.Side(w.Inward, h)
+
+                if e * i < 0.0 then
+                    step <- min step (-e / i)
+
+        arr.Direction(Array.map2 (fun e i -> e + 0.5 * step * i) w.Edge w.Inward)
 
     /// The exact sup |η| of the certificate of q at λ and its k most violating columns above
     /// `threshold` (largest first), on `threads` threads (≤ 0: one per core).
@@ -65,10 +89,13 @@ module StreamingPricing =
                 Signs = signs
                 Sign = v.Sign
                 Projection = v.Projection
+                Interior = interiorOf arr v.Cell
             }
 
         {
             SupremumAbs = found.SupremumAbs
             Columns = found.Violations |> Array.map column
             Cells = found.Counts.Cells
+            Rounding = found.Rounding
+            Consistent = found.Consistent
         }

@@ -131,6 +131,10 @@ type StreamingCertificate =
         /// False when two independent cell counts disagree: the geometry was not resolved in
         /// double precision, and the supremum is not to be certified.
         Consistent: bool
+        /// The rounding of a cone projection at the scale of the pieces visited
+        /// (`Tolerances.projectionRounding` · max_C ‖v_C‖): sup |η| + Rounding bounds the true
+        /// supremum, as `Enclosure.Upper` does for the stored scan.
+        Rounding: float
     }
 
 /// A saturation point as one work item found it (its rank among that item's finds breaks ties).
