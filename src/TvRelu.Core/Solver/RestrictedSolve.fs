@@ -11,14 +11,17 @@ module internal RestrictedSolve =
     /// λ = 1e-100 and inputs 1e-150 apart) leaves the barrier's point, which the certificate then judges.
     let solve (n: int) (y: float[]) (lambda: float) (blocks: Block[]) (u0: float[]) (scale: float) (target: float) =
         let q, c = Restricted.gram n y blocks
-        let central = InteriorPoint.solve n blocks q c lambda u0 (target * scale) scale
+        let smooth = Restricted.gradient n y blocks
+
+        let central =
+            InteriorPoint.solve n blocks q c smooth lambda u0 (target * scale) scale
 
         let polished =
             try
-                Some(FacePolish.polish n blocks q c lambda central)
+                Some(FacePolish.polish n blocks q c smooth lambda central)
             with :? MathNet.Numerics.NonConvergenceException ->
                 None
 
         match polished with
-        | Some p when Restricted.change n q c lambda central.U p <= 0.0 -> p
+        | Some p when Restricted.change n y blocks lambda central.U p <= 0.0 -> p
         | _ -> central.U
