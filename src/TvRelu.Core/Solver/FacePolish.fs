@@ -505,6 +505,35 @@ module internal FacePolish =
         else
             Some(Array.append (Array.map2 (fun mp r -> defaultArg r mp) structure released) entering)
 
+    /// The active-set loop from a structure at the point u: Newton on the faces, then KKT repairs (`repair`) until
+    /// they hold or `maxRepairs` is spent. The point reached, and whether the KKT conditions held there.
+    let private settle
+        (n: int)
+        (blocks: Block[])
+        (q: float[,])
+        (c: float[])
+        (smooth: float[] -> float[])
+        (lambda: float)
+        (u: float[])
+        (members: Member[])
+        =
+        let mutable structure =
+            newton n blocks q c smooth lambda (mergeMembers n blocks u members)
+
+        let mutable repairs = 0
+        let mutable fin = false
+
+        while not fin && repairs < maxRepairs do
+            repairs <- repairs + 1
+
+            match repair n blocks q smooth lambda structure with
+            | None -> fin <- true
+            | Some next ->
+                let u = stacked n blocks next
+                structure <- newton n blocks q c smooth lambda (mergeMembers n blocks u (Array.map fst next))
+
+        stacked n blocks structure, fin
+
     /// The minimiser of the restricted problem to rounding, from a point near its central path: the structure
     /// read from it (`identify`), coincident atoms merged, then Newton's method on the faces, and active-set
     /// repairs (`repair`) until the KKT conditions hold. The barrier cannot see an atom whose gain is below its
@@ -522,19 +551,31 @@ module internal FacePolish =
             identify n blocks lambda central
             |> Array.choose (fun (b, facets) -> memberOf n blocks b facets)
 
-        let mutable structure =
-            newton n blocks q c smooth lambda (mergeMembers n blocks central.U members)
+        fst (settle n blocks q c smooth lambda central.U members)
 
-        let mutable repairs = 0
-        let mutable fin = false
+    /// The same active-set loop from an exact warm start u0 (the previous restricted minimiser, the blocks that
+    /// just joined at zero): its structure is read off u0 itself, each nonzero block on the facets it lies on to
+    /// `Tolerances.boundary`. The previous minimiser is already on its faces to rounding, so this skips the
+    /// barrier's path from the centre (≈ 60 Newton steps a round) when the new columns change little. The
+    /// point and whether the KKT conditions held.
+    let polishFrom (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (smooth: float[] -> float[]) (lambda: float) (u0: float[]) =
+        let members =
+            [|
+                for b in 0 .. blocks.Length - 1 do
+                    let ub = Array.sub u0 (b * n) n
+                    let r = Dense.norm ub
 
-        while not fin && repairs < maxRepairs do
-            repairs <- repairs + 1
+                    if r > 0.0 then
+                        let facets =
+                            [
+                                for i in 0 .. blocks.[b].Normals.Length - 1 do
+                                    if -(Dense.dot blocks.[b].Normals.[i] ub) <= Tolerances.boundary * r then
+                                        yield i
+                            ]
 
-            match repair n blocks q smooth lambda structure with
-            | None -> fin <- true
-            | Some next ->
-                let u = stacked n blocks next
-                structure <- newton n blocks q c smooth lambda (mergeMembers n blocks u (Array.map fst next))
+                        match memberOf n blocks b facets with
+                        | Some m -> yield m
+                        | None -> ()
+            |]
 
-        stacked n blocks structure
+        settle n blocks q c smooth lambda u0 members
