@@ -1,5 +1,6 @@
 /// `dotnet run -c Release --project benchmarks/TvRelu.Benchmarks -- report` prints the numbers the
-/// issues ask for (time split, cells per second, peak memory) in one pass; `-- estimates` measures the
+/// issues ask for (time split, cells per second, peak memory) in one pass (`-- report solver`: issue 16's
+/// solver targets, `SolverReport`); `-- estimates` measures the
 /// enumerations behind the façade's cost model against its estimates (one process per run); `-- bnb
 /// [d6|d10|d13|all]` runs the high-dimensional targets of issue 14 (`HighDimension`); `-- streaming` those of
 /// issue 13 (`Streaming`; `-- streaming-shards` only its shard speed-up, `-- streaming-solve` only its certified
@@ -92,6 +93,7 @@ let private report () =
 let main argv =
     match argv with
     | [| "report" |] -> report ()
+    | [| "report"; "solver" |] -> SolverReport.report ()
     | [| "estimates" |] -> Estimates.all ()
     | [| "streaming" |] -> Streaming.report ()
     | [| "streaming-shards" |] -> Streaming.shards ()

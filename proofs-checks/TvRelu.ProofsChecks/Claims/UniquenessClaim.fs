@@ -97,7 +97,10 @@ module UniquenessClaim =
 
         amps, moved, farthest, orphans
 
-    /// The smallest singular value of Φ_Σ (N × k; 0 when N < k) and its ratio to the largest.
+    /// The smallest singular value of Φ_Σ (N × k; 0 when N < k), and the ratio to the largest of the smallest of
+    /// its min(N, k) singular values. When N < k the rank is still in question if that one is in
+    /// `illConditionedBand` (rank N or N − 1, and with it the null space both exact tests see): a 9-row trial with
+    /// 14 points of Σ had s_9 / s_1 = 1.6e-12, and the core's test and the linear programs disagreed on it.
     let private smallestSingularValue (data: Dataset) (points: (float[] * int)[]) =
         if points.Length = 0 then
             infinity, 1.0
@@ -105,8 +108,9 @@ module UniquenessClaim =
             let cols = points |> Array.map (fun (th, _) -> Uniqueness.feature data th)
             let m = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.DenseOfColumnArrays cols
             let sv = m.Svd(false).S
-            let smin = if sv.Count < points.Length then 0.0 else sv.[sv.Count - 1]
-            smin, (if sv.[0] > 0.0 then smin / sv.[0] else 0.0)
+            let last = sv.[sv.Count - 1]
+            let smin = if sv.Count < points.Length then 0.0 else last
+            smin, (if sv.[0] > 0.0 then last / sv.[0] else 0.0)
 
     /// Φ_Σ whose smallest singular value relative to its largest lies in this band is neither
     /// clearly singular nor clearly regular: Σ is known only to about 1e-9 (THEORY.md §2), so the

@@ -576,3 +576,9 @@ module internal Tolerances =
     /// (opposite signs of one cell) and does not measure the data's scale.
     [<Literal>]
     let barrierStartCancellation = 1e-8
+
+    /// Gap-safe screening (Solver/Screening) drops a (cell, sign) block only when its bound on sign·η* is below 1
+    /// by more than 1e-9 of max(1, the certificate's scale (1/λ) Σ|q_i|‖x̃_i‖): the bound is formed from pieces
+    /// and projections whose rounding is of that scale times a few ulps, so this margin is never rounding.
+    [<Literal>]
+    let screeningMargin = 1e-9

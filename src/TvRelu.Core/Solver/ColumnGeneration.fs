@@ -218,8 +218,10 @@ module internal ColumnGeneration =
             mu <- measureOf n state
             let a, b = pricing.Price state mu
 
+            // "Not lowered by 1%" includes a gap already at 0 that the enclosure will not confirm (issue 12's
+            // rule): 0 > 0.99 · 0 is false, and such a solve ran its 200 rounds.
             stalled <-
-                if not anyNew && a.Gap > 0.99 * bestGap then
+                if not anyNew && not (a.Gap < 0.99 * bestGap) then
                     stalled + 1
                 else
                     0

@@ -23,6 +23,11 @@ module internal FacePolish =
     [<Literal>]
     let private maxRepairs = 20
 
+    /// Newton converges quadratically from the barrier's point, so three steps that do not halve the reduced
+    /// gradient mean it is at its rounding floor.
+    [<Literal>]
+    let private stagnationSteps = 3
+
     /// An atom of the polished structure: its block, the active facets and an orthonormal basis of the face
     /// they span (rows), and its coordinates in that basis.
     type private Member =
@@ -142,20 +147,31 @@ module internal FacePolish =
 
         offsets, qr, cr
 
-    /// The gradient and Hessian of the reduced objective at z (every z_m ≠ 0): Q_r z − c_r + λ ẑ_m and
-    /// Q_r + λ (I − ẑ_m ẑ_mᵀ) / ‖z_m‖ on each member.
-    let private reducedNewton (lambda: float) (offsets: int[]) (qr: float[,]) (cr: float[]) (z: float[]) =
-        let k = z.Length
+    /// The smooth part's gradient on the members' faces, Pᵀ∇(Pz), with ∇ from the residual (`Restricted.gradient`).
+    let private reducedSmooth (n: int) (blocks: Block[]) (smooth: float[] -> float[]) (members: Member[]) (offsets: int[]) (z: float[]) =
+        let u = Array.zeroCreate (blocks.Length * n)
+
+        members
+        |> Array.iteri (fun m mem ->
+            let p = Dense.combine mem.Basis z.[offsets.[m] .. offsets.[m + 1] - 1] n
+
+            for k in 0 .. n - 1 do
+                u.[mem.Block * n + k] <- u.[mem.Block * n + k] + p.[k])
+
+        let g = smooth u
+
+        [|
+            for mem in members do
+                for v in mem.Basis do
+                    yield Dense.dot v (Array.sub g (mem.Block * n) n)
+        |]
+
+    /// The gradient and Hessian of the reduced objective at z (every z_m ≠ 0): gs + λ ẑ_m and
+    /// Q_r + λ (I − ẑ_m ẑ_mᵀ) / ‖z_m‖ on each member, with gs = Q_r z − c_r the smooth part's gradient (computed
+    /// from the residual, `reducedSmooth`).
+    let private reducedNewton (lambda: float) (offsets: int[]) (qr: float[,]) (gs: float[]) (z: float[]) =
         let h = Array2D.copy qr
-
-        let g =
-            Array.init k (fun i ->
-                let mutable s = -cr.[i]
-
-                for j in 0 .. k - 1 do
-                    s <- s + qr.[i, j] * z.[j]
-
-                s)
+        let g = Array.copy gs
 
         for m in 0 .. offsets.Length - 2 do
             let o, e = offsets.[m], offsets.[m + 1]
@@ -171,33 +187,97 @@ module internal FacePolish =
 
         g, h
 
-    /// The reduced gradient is zero to rounding: every |g_i| at most `Tolerances.polishStationary` of the size
-    /// of the terms it sums (Σ_j |Q_ij z_j| + |c_i| + λ). A step-length rule is not enough: a step of 1e-12 of z
-    /// changes the gradient by ‖Q‖ 1e-12 ‖z‖, which on 1,000 points was a certificate error of 6e-9 λ.
-    let private stationary (lambda: float) (qr: float[,]) (cr: float[]) (z: float[]) (g: float[]) =
+    /// The Newton step −H⁻¹g from the triangular factor of the least-squares form of H when its Cholesky fails:
+    /// H = BᵀB with B = [M P; S], the members' design columns M_b v stacked on S, the square roots
+    /// √(λ/‖z_m‖)(I − ẑ_m ẑ_mᵀ) of the norms' curvature (a projector's multiple, so its own root). The Gram Q_r
+    /// loses half the digits of B: at the path's smallest λ on sin1000 the atoms sit at neighbouring data points,
+    /// their columns nearly parallel, Q_r's Cholesky failed on rounding and the SVD pseudo-inverse that replaced
+    /// it cut the flat directions, where a gradient of 1e-7 λ then stayed for ever (issue 16: the KKT repairs
+    /// cycled and the certified gap stalled at 10 × its tolerance). R of B's QR always exists; RᵀR x = −g with the
+    /// gradient recomputed from the residual at every step converges where Q_r's factor did not. None when R is
+    /// singular to rounding.
+    let private leastSquaresStep (n: int) (blocks: Block[]) (lambda: float) (members: Member[]) (offsets: int[]) (z: float[]) (g: float[]) =
+        let rows = blocks.[0].Design.Length / n
+        let k = z.Length
+        let b = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(rows + k, k)
+
+        members
+        |> Array.iteri (fun m mem ->
+            let o, e = offsets.[m], offsets.[m + 1]
+            let design = blocks.[mem.Block].Design
+            let nz = Dense.norm z.[o .. e - 1]
+            let root = sqrt (lambda / nz)
+
+            mem.Basis
+            |> Array.iteri (fun j v ->
+                for i in 0 .. rows - 1 do
+                    let mutable s = 0.0
+
+                    for a in 0 .. n - 1 do
+                        s <- s + design.[i * n + a] * v.[a]
+
+                    b.[i, o + j] <- s
+
+                for l in o .. e - 1 do
+                    let projector = (if l = o + j then 1.0 else 0.0) - z.[l] * z.[o + j] / (nz * nz)
+                    b.[rows + l, o + j] <- root * projector))
+
+        let r = b.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).R
+        let scale = Seq.init k (fun i -> abs r.[i, i]) |> Seq.fold max 0.0
+
+        if Seq.exists (fun i -> not (abs r.[i, i] > Tolerances.unitRoundoff * scale)) (seq { 0 .. k - 1 }) then
+            None
+        else
+            // Rᵀw = −g forward, then R x = w backward.
+            let w = Array.zeroCreate k
+
+            for i in 0 .. k - 1 do
+                let mutable s = -g.[i]
+
+                for j in 0 .. i - 1 do
+                    s <- s - r.[j, i] * w.[j]
+
+                w.[i] <- s / r.[i, i]
+
+            let x = Array.zeroCreate k
+
+            for i in k - 1 .. -1 .. 0 do
+                let mutable s = w.[i]
+
+                for j in i + 1 .. k - 1 do
+                    s <- s - r.[i, j] * x.[j]
+
+                x.[i] <- s / r.[i, i]
+
+            Some x
+
+    /// The reduced gradient relative to the size of the terms it sums, max_i |g_i| / (Σ_j |Q_ij z_j| + |c_i| + λ):
+    /// zero to rounding when at most `Tolerances.polishStationary`. A step-length rule is not enough: a step of
+    /// 1e-12 of z changes the gradient by ‖Q‖ 1e-12 ‖z‖, which on 1,000 points was a certificate error of 6e-9 λ.
+    let private stationarity (lambda: float) (qr: float[,]) (cr: float[]) (z: float[]) (g: float[]) =
         let k = z.Length
 
-        Array.forall
-            id
-            (Array.init k (fun i ->
-                let mutable size = abs cr.[i] + lambda
+        Array.init k (fun i ->
+            let mutable size = abs cr.[i] + lambda
 
-                for j in 0 .. k - 1 do
-                    size <- size + abs (qr.[i, j] * z.[j])
+            for j in 0 .. k - 1 do
+                size <- size + abs (qr.[i, j] * z.[j])
 
-                abs g.[i] <= Tolerances.polishStationary * size))
+            abs g.[i] / size)
+        |> Array.fold max 0.0
 
-    /// F(z + d) − F(z) on the reduced problem, from d itself (no cancellation against ½‖y‖²).
-    let private reducedChange (lambda: float) (offsets: int[]) (qr: float[,]) (cr: float[]) (z: float[]) (d: float[]) =
+    /// F(z + d) − F(z) on the reduced problem, dᵀgs + ½dᵀQ_r d plus the norms, from d and the smooth gradient
+    /// gs at z (no cancellation against ½‖y‖², nor between Q_r z and c_r).
+    let private reducedChange (lambda: float) (offsets: int[]) (qr: float[,]) (gs: float[]) (z: float[]) (d: float[]) =
         let k = z.Length
         let mutable s = 0.0
 
         for i in 0 .. k - 1 do
             if d.[i] <> 0.0 then
-                let mutable r = -cr.[i]
+                let mutable r = gs.[i]
 
                 for j in 0 .. k - 1 do
-                    r <- r + qr.[i, j] * (z.[j] + 0.5 * d.[j])
+                    r <- r + 0.5 * qr.[i, j] * d.[j]
 
                 s <- s + d.[i] * r
 
@@ -244,12 +324,26 @@ module internal FacePolish =
 
     /// Newton's method on the faces, from the members' points (full coordinates), with a ratio test that stops
     /// at the first facet a point would cross (the facet then joins its face: the active-set move) and
-    /// backtracking on the exact change of the objective. Returns the members and their points.
-    let private newton (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (lambda: float) (start: (Member * float[])[]) =
+    /// backtracking on the exact change of the objective. It stops at a stationary point, or when
+    /// `stagnationSteps` steps on one set of faces in a row have not halved the least stationarity seen: Newton's
+    /// method has then reached the rounding floor of the gradient, and more steps only move z by rounding (they
+    /// spent the whole step budget, 60 steps per repair, at the path's smallest λ). Returns the members and their
+    /// points.
+    let private newton
+        (n: int)
+        (blocks: Block[])
+        (q: float[,])
+        (c: float[])
+        (smooth: float[] -> float[])
+        (lambda: float)
+        (start: (Member * float[])[])
+        =
         let mutable members = start |> Array.map fst
         let mutable points = start |> Array.map snd
         let mutable iter = 0
         let mutable fin = false
+        let mutable least = infinity
+        let mutable idle = 0
 
         while not fin && iter < maxSteps do
             iter <- iter + 1
@@ -261,19 +355,23 @@ module internal FacePolish =
             if z.Length = 0 then
                 fin <- true
             else
-                let g, h = reducedNewton lambda offsets qr cr z
+                let gs = reducedSmooth n blocks smooth members offsets z
+                let g, h = reducedNewton lambda offsets qr gs z
 
                 let dz =
                     match Dense.solveCholesky h (Array.map (fun v -> -v) g) with
                     | Some x -> x
-                    | None -> Dense.solveSymmetric h (Array.map (fun v -> -v) g)
+                    | None ->
+                        match leastSquaresStep n blocks lambda members offsets z g with
+                        | Some x -> x
+                        | None -> Dense.solveSymmetric h (Array.map (fun v -> -v) g)
 
                 let alphaMax, blocking = ratioTest n blocks members offsets z dz
                 let mutable alpha = alphaMax
                 let mutable accepted = false
 
                 while not accepted && alpha > Tolerances.stepLengthZero do
-                    if reducedChange lambda offsets qr cr z (Dense.scale alpha dz) <= 0.0 then
+                    if reducedChange lambda offsets qr gs z (Dense.scale alpha dz) <= 0.0 then
                         accepted <- true
                     else
                         alpha <- 0.5 * alpha
@@ -299,7 +397,18 @@ module internal FacePolish =
 
                     members <- kept |> Array.map fst
                     points <- kept |> Array.map snd
-                | _ -> fin <- not accepted || stationary lambda qr cr z g
+                    least <- infinity
+                    idle <- 0
+                | _ ->
+                    let rel = stationarity lambda qr cr z g
+
+                    if rel <= 0.5 * least then
+                        least <- rel
+                        idle <- 0
+                    else
+                        idle <- idle + 1
+
+                    fin <- not accepted || rel <= Tolerances.polishStationary || idle >= stagnationSteps
 
         Array.zip members points
 
@@ -371,18 +480,15 @@ module internal FacePolish =
     /// The KKT conditions of the restricted problem at the structure's point: members with a facet to release,
     /// and blocks outside it to admit (at most one per sign, the most violating, so that two blocks do not enter
     /// at one point). None when they hold: the point is the restricted minimiser to rounding.
-    let private repair (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (lambda: float) (structure: (Member * float[])[]) =
-        let u = stacked n blocks structure
-        let dim = u.Length
-
-        let g =
-            Array.init dim (fun i ->
-                let mutable s = -c.[i]
-
-                for j in 0 .. dim - 1 do
-                    s <- s + q.[i, j] * u.[j]
-
-                s)
+    let private repair
+        (n: int)
+        (blocks: Block[])
+        (q: float[,])
+        (smooth: float[] -> float[])
+        (lambda: float)
+        (structure: (Member * float[])[])
+        =
+        let g = smooth (stacked n blocks structure)
 
         let released = structure |> Array.map (fun mp -> release n blocks lambda g mp)
         let inside = structure |> Array.map (fun (m, _) -> m.Block) |> Set.ofArray
@@ -399,17 +505,20 @@ module internal FacePolish =
         else
             Some(Array.append (Array.map2 (fun mp r -> defaultArg r mp) structure released) entering)
 
-    /// The minimiser of the restricted problem to rounding, from a point near its central path: the structure
-    /// read from it (`identify`), coincident atoms merged, then Newton's method on the faces, and active-set
-    /// repairs (`repair`) until the KKT conditions hold. The barrier cannot see an atom whose gain is below its
-    /// own accuracy (a violation of 3e-8 at λ = 0.01 λ_max on 1,000 points); the KKT conditions, first order, do.
-    let polish (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (lambda: float) (central: InteriorPoint.Central) =
-        let members =
-            identify n blocks lambda central
-            |> Array.choose (fun (b, facets) -> memberOf n blocks b facets)
-
+    /// The active-set loop from a structure at the point u: Newton on the faces, then KKT repairs (`repair`) until
+    /// they hold or `maxRepairs` is spent. The point reached, and whether the KKT conditions held there.
+    let private settle
+        (n: int)
+        (blocks: Block[])
+        (q: float[,])
+        (c: float[])
+        (smooth: float[] -> float[])
+        (lambda: float)
+        (u: float[])
+        (members: Member[])
+        =
         let mutable structure =
-            newton n blocks q c lambda (mergeMembers n blocks central.U members)
+            newton n blocks q c smooth lambda (mergeMembers n blocks u members)
 
         let mutable repairs = 0
         let mutable fin = false
@@ -417,10 +526,56 @@ module internal FacePolish =
         while not fin && repairs < maxRepairs do
             repairs <- repairs + 1
 
-            match repair n blocks q c lambda structure with
+            match repair n blocks q smooth lambda structure with
             | None -> fin <- true
             | Some next ->
                 let u = stacked n blocks next
-                structure <- newton n blocks q c lambda (mergeMembers n blocks u (Array.map fst next))
+                structure <- newton n blocks q c smooth lambda (mergeMembers n blocks u (Array.map fst next))
 
-        stacked n blocks structure
+        stacked n blocks structure, fin
+
+    /// The minimiser of the restricted problem to rounding, from a point near its central path: the structure
+    /// read from it (`identify`), coincident atoms merged, then Newton's method on the faces, and active-set
+    /// repairs (`repair`) until the KKT conditions hold. The barrier cannot see an atom whose gain is below its
+    /// own accuracy (a violation of 3e-8 at λ = 0.01 λ_max on 1,000 points); the KKT conditions, first order, do.
+    let polish
+        (n: int)
+        (blocks: Block[])
+        (q: float[,])
+        (c: float[])
+        (smooth: float[] -> float[])
+        (lambda: float)
+        (central: InteriorPoint.Central)
+        =
+        let members =
+            identify n blocks lambda central
+            |> Array.choose (fun (b, facets) -> memberOf n blocks b facets)
+
+        fst (settle n blocks q c smooth lambda central.U members)
+
+    /// The same active-set loop from an exact warm start u0 (the previous restricted minimiser, the blocks that
+    /// just joined at zero): its structure is read off u0 itself, each nonzero block on the facets it lies on to
+    /// `Tolerances.boundary`. The previous minimiser is already on its faces to rounding, so this skips the
+    /// barrier's path from the centre (≈ 60 Newton steps a round) when the new columns change little. The
+    /// point and whether the KKT conditions held.
+    let polishFrom (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (smooth: float[] -> float[]) (lambda: float) (u0: float[]) =
+        let members =
+            [|
+                for b in 0 .. blocks.Length - 1 do
+                    let ub = Array.sub u0 (b * n) n
+                    let r = Dense.norm ub
+
+                    if r > 0.0 then
+                        let facets =
+                            [
+                                for i in 0 .. blocks.[b].Normals.Length - 1 do
+                                    if -(Dense.dot blocks.[b].Normals.[i] ub) <= Tolerances.boundary * r then
+                                        yield i
+                            ]
+
+                        match memberOf n blocks b facets with
+                        | Some m -> yield m
+                        | None -> ()
+            |]
+
+        settle n blocks q c smooth lambda u0 members

@@ -72,28 +72,20 @@ module internal InteriorPoint =
 
         if inside then Some result else None
 
-    /// The gradient and Hessian of the barrier function f_μ at an interior point u with facet slacks sl.
+    /// The gradient and Hessian of the barrier function f_μ at an interior point u with facet slacks sl, given
+    /// the gradient g0 of the smooth part at u (`Restricted.gradient`: from the residual, not as Qu − c).
     let private newtonSystem
         (n: int)
         (blocks: Block[])
         (q: float[,])
-        (c: float[])
         (lambda: float)
         (mu: float)
         (u: float[])
         (sl: float[][])
+        (g0: float[])
         =
-        let dim = u.Length
         let h = Array2D.copy q
-        let g = Array.zeroCreate dim
-
-        for i in 0 .. dim - 1 do
-            let mutable s = -c.[i]
-
-            for j in 0 .. dim - 1 do
-                s <- s + q.[i, j] * u.[j]
-
-            g.[i] <- s
+        let g = Array.copy g0
 
         for b in 0 .. blocks.Length - 1 do
             let o = b * n
@@ -264,27 +256,24 @@ module internal InteriorPoint =
         (n: int)
         (blocks: Block[])
         (q: float[,])
-        (c: float[])
         (lambda: float)
         (mu: float)
         (u: float[])
         (sl: float[][])
+        (g0: float[])
         (g: float[])
         (d: float[])
         =
         let dim = u.Length
-        let mutable linear = 0.0
+        let linear = Dense.dot g0 d
         let mutable curvature = 0.0
 
         for i in 0 .. dim - 1 do
-            let mutable qu = -c.[i]
             let mutable qd = 0.0
 
             for j in 0 .. dim - 1 do
-                qu <- qu + q.[i, j] * u.[j]
                 qd <- qd + q.[i, j] * d.[j]
 
-            linear <- linear + qu * d.[i]
             curvature <- curvature + qd * d.[i]
 
         let slopeAt = slope n blocks lambda mu linear curvature u d
@@ -313,8 +302,18 @@ module internal InteriorPoint =
 
     /// Follows the central path from u0 (padded with zeros) until ν μ ≤ target: at each μ, Newton steps with a
     /// line search until the Newton decrement (of f_μ/μ) is at most `Tolerances.barrierCentred`, then μ shrinks
-    /// by `shrink`.
-    let solve (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (lambda: float) (u0: float[]) (target: float) (mu0: float) =
+    /// by `shrink`. `smooth` is the gradient of ½‖Mu − y‖² (`Restricted.gradient`).
+    let solve
+        (n: int)
+        (blocks: Block[])
+        (q: float[,])
+        (c: float[])
+        (smooth: float[] -> float[])
+        (lambda: float)
+        (u0: float[])
+        (target: float)
+        (mu0: float)
+        =
         let nu =
             float (2 * blocks.Length)
             + float (blocks |> Array.sumBy (fun b -> b.Normals.Length))
@@ -341,10 +340,11 @@ module internal InteriorPoint =
             while not centred && steps < maxSteps do
                 steps <- steps + 1
                 let sl = (slacks n blocks u).Value
-                let g, h = newtonSystem n blocks q c lambda mu u sl
+                let g0 = smooth u
+                let g, h = newtonSystem n blocks q lambda mu u sl g0
                 let dx = newtonStep g h
                 let decrement = sqrt (max 0.0 (-(Dense.dot g dx)) / mu)
-                let alpha = lineSearch n blocks q c lambda mu u sl g dx
+                let alpha = lineSearch n blocks q lambda mu u sl g0 g dx
                 let next = Dense.axpy alpha dx u
 
                 if alpha > 0.0 && (slacks n blocks next).IsSome then

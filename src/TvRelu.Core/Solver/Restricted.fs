@@ -80,23 +80,61 @@ module internal Restricted =
 
         q, c
 
-    /// F(b) − F(a) for the restricted objective over blocks of size n, computed from d = b − a as
-    /// ½dᵀQ(a + b) − cᵀd + λ Σ_b (‖b_b‖ − ‖a_b‖). Near a minimiser F(b) − F(a) is far below the
-    /// rounding of F itself (which carries ½‖y‖², large when λ is small), so comparing two
-    /// evaluations of F cannot see a step the certificate needs; this difference can.
-    let change (n: int) (q: float[,]) (c: float[]) (lambda: float) (a: float[]) (b: float[]) =
+    /// The residual y − Σ_b M_b u_b, from the designs themselves.
+    let residual (n: int) (y: float[]) (blocks: Block[]) (u: float[]) =
+        let r = Array.copy y
+
+        for b in 0 .. blocks.Length - 1 do
+            let m = blocks.[b].Design
+            let o = b * n
+
+            for i in 0 .. y.Length - 1 do
+                let mutable s = 0.0
+
+                for k in 0 .. n - 1 do
+                    s <- s + m.[i * n + k] * u.[o + k]
+
+                r.[i] <- r.[i] - s
+
+        r
+
+    /// ∇ of the smooth part ½‖Mu − y‖², −Mᵀr, from the residual r = y − Mu rather than as Qu − c. At small λ
+    /// the two terms Qu and c agree to about 11 digits, so Qu − c carries an error of 1e-11 of ‖Qu‖, which on
+    /// sin1000 at 1e-4 λ_max is an error of ~1e-5 in η (THEORY.md §2: sup|η| − 1 moves with ‖Mᵀr‖/λ): the face
+    /// polish could then never meet its stationarity test and the KKT repairs cycled on rounding (issue 16: the
+    /// path's four smallest λ took 60–120 s each). From r the error is a few ulps of the terms.
+    let gradient (n: int) (y: float[]) (blocks: Block[]) (u: float[]) =
+        let r = residual n y blocks u
+        let g = Array.zeroCreate u.Length
+
+        for b in 0 .. blocks.Length - 1 do
+            let m = blocks.[b].Design
+            let o = b * n
+
+            for i in 0 .. y.Length - 1 do
+                let ri = r.[i]
+
+                if ri <> 0.0 then
+                    for k in 0 .. n - 1 do
+                        g.[o + k] <- g.[o + k] - m.[i * n + k] * ri
+
+        g
+
+    /// F(b) − F(a) for the restricted objective over blocks of size n, as −½ (M(b − a))ᵀ(r_a + r_b) +
+    /// λ Σ_b (‖b_b‖ − ‖a_b‖) with the residuals r = y − Mu. Near a minimiser F(b) − F(a) is far below the
+    /// rounding of F itself (which carries ½‖y‖², large when λ is small), so comparing two evaluations of F
+    /// cannot see a step the certificate needs; nor can the Gram form ½dᵀQ(a + b) − cᵀd, whose two terms cancel
+    /// to 11 digits at small λ (`gradient`). This difference can.
+    let change (n: int) (y: float[]) (blocks: Block[]) (lambda: float) (a: float[]) (b: float[]) =
+        let ra = residual n y blocks a
+        let rb = residual n y blocks b
+        let d = Array.map2 (-) b a
+        let md = residual n (Array.zeroCreate y.Length) blocks d
+        // md = −M d.
         let mutable s = 0.0
 
-        for i in 0 .. a.Length - 1 do
-            let di = b.[i] - a.[i]
-
-            if di <> 0.0 then
-                let mutable r = 0.0
-
-                for j in 0 .. a.Length - 1 do
-                    r <- r + q.[i, j] * (a.[j] + b.[j])
-
-                s <- s + di * (0.5 * r - c.[i])
+        for i in 0 .. y.Length - 1 do
+            s <- s + 0.5 * md.[i] * (ra.[i] + rb.[i])
 
         for g in 0 .. a.Length / n - 1 do
             s <-
