@@ -22,6 +22,7 @@ let ``the catalogue holds claims 1-7 with statements, sources and oracles`` () =
             "extreme-per-region"
             "support-bound"
             "representer"
+            "support-conjecture"
             "uniqueness"
             "cover-euler"
             "low-noise-interior"
@@ -37,7 +38,7 @@ let ``the catalogue holds claims 1-7 with statements, sources and oracles`` () =
         Assert.False(System.String.IsNullOrWhiteSpace c.Oracle)
 
     Assert.Empty(Catalogue.all |> Array.filter (fun c -> c.IsPending))
-    Assert.Equal(9, Catalogue.active.Length)
+    Assert.Equal(10, Catalogue.active.Length)
     Assert.Equal("uniqueness", (Catalogue.find "UNIQUENESS").Id)
 
     Assert.Throws<System.ArgumentException>(fun () -> Catalogue.find "nope" |> ignore)
@@ -134,6 +135,7 @@ type ShortCampaignContinued(output: ITestOutputHelper) =
             [| box "uniqueness"; box 200 |]
             [| box "support-bound"; box 200 |]
             [| box "dedios-bruna-i"; box 200 |]
+            [| box "support-conjecture"; box 100 |]
         ]
 
     [<Theory; MemberData(nameof ShortCampaignContinued.Trials)>]
