@@ -14,6 +14,7 @@ open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
 open TvRelu.Core.Solver
 open TvRelu.Core.Stability
+open TvRelu.TestSupport
 
 let private circle =
     Array.init 20_000 (fun t -> let a = 2.0 * Math.PI * float t / 20_000.0 in [| cos a; sin a |])
@@ -105,7 +106,7 @@ let ``count bounds are sound against brute force and decide the clear cases`` ()
 
                 if d.Bounds.Length > 1 then
                     Assert.True(
-                        d.Bounds.[1] + dual <= oneAtom + 1e-12 * dot y y,
+                        d.Bounds.[1] + dual <= oneAtom + Accuracy.Of(Accuracy.Rounding, dot y y),
                         sprintf "%s: F1 + D = %.17g above a one-atom J of %.17g" label (d.Bounds.[1] + dual) oneAtom
                     )
                 // The solution is (within its gap) a minimiser: no bound may rule out its own atom count.

@@ -12,6 +12,7 @@ open TvRelu.Core.Tests.Oracles
 open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
 open TvRelu.Core.Stability
+open TvRelu.TestSupport
 
 /// G⁻¹ v for the 2×2 Gram matrix G = Σ_{i∈S} x̃_i x̃_iᵀ (Cramer's rule).
 let private gramSolve (rows: float[][]) (v: float[]) =
@@ -82,13 +83,13 @@ let private check (label: string) rows (xs: float[]) theta0 through (p: float[])
         let lc = LimitCertificate.minimalNorm arr data teacher
         Assert.True((lc.Status = Decided expected), sprintf "%s: expected %A, got %A" label expected lc.Status)
         let error = Array.map2 (-) lc.Dual p |> Array.map abs |> Array.max
-        Assert.True(error <= 1e-9 * (1.0 + norm p), sprintf "%s: p* is %g from the closed form" label error)
+        Assert.True(error <= Accuracy.Of(Accuracy.Certified, norm p), sprintf "%s: p* is %g from the closed form" label error)
         Assert.True(lc.Margin > 0.0, sprintf "%s: decided with margin %g" label lc.Margin)
 
         match jump with
         | Some j ->
             Assert.Equal(1, lc.Jumps.Length)
-            Assert.True(abs (lc.Jumps.[0].Jump - j) <= 1e-9, sprintf "%s: jump %g, closed form %g" label lc.Jumps.[0].Jump j)
+            Assert.True(abs (lc.Jumps.[0].Jump - j) <= Accuracy.Certified, sprintf "%s: jump %g, closed form %g" label lc.Jumps.[0].Jump j)
         | None -> Assert.Empty(lc.Jumps)
 
         Agreed(sprintf "%A" expected)
@@ -166,7 +167,7 @@ let ``noise shifts the interior certificate to the nearest point of the affine s
                 let lc = LimitCertificate.ofTeacher arr data teacher alpha u
                 Assert.Equal(Decided Interior, lc.Status)
                 let error = Array.map2 (-) lc.Dual p |> Array.map abs |> Array.max
-                Assert.True(error <= 1e-9, sprintf "seed %d: p* is %g from the closed form" seed error)
+                Assert.True(error <= Accuracy.Of(Accuracy.Certified, norm p), sprintf "seed %d: p* is %g from the closed form" seed error)
                 agreed <- agreed + 1
 
     Assert.True(agreed >= 8, sprintf "only %d noisy teachers were checked" agreed)

@@ -15,6 +15,7 @@ open TvRelu.Core.Data
 open TvRelu.Core.Arrangements
 open TvRelu.Core.Certificates
 open TvRelu.Core.Uniqueness
+open TvRelu.TestSupport
 
 let private xs = [| -2.0; -1.0; 0.0; 1.0; 2.0 |]
 let private rows = xs |> Array.map (fun v -> [| v; 1.0 |])
@@ -44,22 +45,9 @@ let private forward (atoms: (float[] * float)[]) =
     atoms
     |> Array.fold (fun acc (th, a) -> add acc (scale a (feature th))) (Array.zeroCreate rows.Length)
 
-/// Numerical rank of the columns by Gram–Schmidt twice (independent of the library's SVD): a column whose
-/// orthogonalised part is below 1e-8 of its norm is dependent.
-let private rank (columns: float[][]) =
-    let basis = ResizeArray<float[]>()
-
-    for col in columns do
-        let mutable v = Array.copy col
-
-        for _ in 1..2 do
-            for b in basis do
-                v <- sub v (scale (dot v b) b)
-
-        if norm v > 1e-8 * norm col then
-            basis.Add(unit v)
-
-    basis.Count
+/// Numerical rank of the columns (independent of the library's SVD): a column whose orthogonalised part is below
+/// 1e-8 of its norm is dependent.
+let private rank (columns: float[][]) = (orthonormalBasis 1e-8 columns).Length
 
 /// The minimiser on all six points with amplitudes s_j a_j (a_j ∈ [0.2, 2.2]) and the labels it is optimal for.
 let private problem (seed: int) =
@@ -88,14 +76,14 @@ let ``the construction is what the module comment says`` () =
     let sampled =
         Array.init 100_000 (fun t -> let a = 2.0 * Math.PI * float t / 1e5 in abs (eta rows q 1.0 [| cos a; sin a |]))
 
-    Assert.True(Array.max sampled <= 1.0 + 1e-12)
+    Assert.True(Array.max sampled <= 1.0 + Accuracy.Rounding)
 
     for th, s in sigma do
         Assert.Equal(s, eta rows q 1.0 th, 12)
 
     Assert.Equal(5, rank (sigma |> Array.map (fst >> feature)))
     let moved = forward (Array.map2 (fun (th, _) d -> th, d) sigma delta)
-    Assert.True(norm moved <= 1e-12, sprintf "Φδ = %g" (norm moved))
+    Assert.True(norm moved <= Accuracy.Rounding, sprintf "Φδ = %g" (norm moved))
 
 [<Fact>]
 let ``a minimiser on six dependent points reduces to a vertex with the same fit and mass`` () =
@@ -116,14 +104,15 @@ let ``a minimiser on six dependent points reduces to a vertex with the same fit 
         // Still a minimiser: the same Kμ and the same mass, on Σ with Σ's signs.
         let fit = forward atoms
         let drift = distance (forward kept) fit
-        Assert.True(drift <= 1e-9 * norm fit, sprintf "%s: Kμ moved by %g" label drift)
+        Assert.True(drift <= Accuracy.Of(Accuracy.Certified, norm fit), sprintf "%s: Kμ moved by %g" label drift)
         let mass = atoms |> Array.sumBy (snd >> abs)
         let keptMass = kept |> Array.sumBy (snd >> abs)
-        Assert.True(abs (keptMass - mass) <= 1e-9 * mass, sprintf "%s: mass %g, was %g" label keptMass mass)
+        Assert.True(abs (keptMass - mass) <= Accuracy.Of(Accuracy.Certified, mass), sprintf "%s: mass %g, was %g" label keptMass mass)
 
         for th, a in kept do
             let onSigma =
-                sigma |> Array.exists (fun (p, s) -> distance th p <= 1e-9 && sign a = int s)
+                sigma
+                |> Array.exists (fun (p, s) -> distance th p <= Accuracy.Certified && sign a = int s)
 
             Assert.True(onSigma, sprintf "%s: an atom off Σ or of the wrong sign at %A" label th)
 
