@@ -212,3 +212,25 @@ let ``a boundary atom is flat or a ridge exactly as the closed form's beta says`
 
     let flat, ridge = count (Agreed "BoundaryFlat"), count (Agreed "BoundaryRidge")
     Assert.True(flat >= 3 && ridge >= 3, sprintf "flat %d, ridge %d: both kinds must be exercised" flat ridge)
+
+[<Fact>]
+let ``rationals with terms beyond the double range convert to the nearest doubles`` () =
+    // p* over the rationals reached terms of thousands of bits (low-noise-interior, seed 5086659856221309099), where
+    // Fraction.ToDouble gives NaN: both terms overflow to infinity before the division.
+    let big = System.Numerics.BigInteger.Pow(System.Numerics.BigInteger(2), 3000)
+    let f = Fractions.Fraction(3I * big + 1I, big)
+
+    Assert.True(
+        Double.IsNaN(f.ToDouble())
+        || Double.IsInfinity(f.ToDouble())
+        || f.ToDouble() = 3.0
+    )
+
+    Assert.Equal(3.0, TvRelu.Core.Numerics.Rational.toFloat f)
+
+    Assert.Equal(-2.0 / 3.0, TvRelu.Core.Numerics.Rational.toFloat (Fractions.Fraction(-2I * big - 1I, 3I * big)), 15)
+
+    Assert.Equal(0.0, TvRelu.Core.Numerics.Rational.toFloat (Fractions.Fraction(System.Numerics.BigInteger.Zero, big)))
+    // Exact on doubles of every magnitude, subnormals included.
+    for x in [ 1.0; -0.1; 1e300; -1e-300; 5e-324; 123456.789 ] do
+        Assert.Equal(x, TvRelu.Core.Numerics.Rational.toFloat (TvRelu.Core.Numerics.Rational.ofFloat x))

@@ -233,3 +233,12 @@ let ``no two atoms of one sign share a closed cell`` () =
                     |> Array.exists (fun x -> side atoms.[i].Direction x * side atoms.[j].Direction x < 0)
 
                 Assert.True(separated, sprintf "atoms %A and %A share a closed cell" atoms.[i].Direction atoms.[j].Direction)
+
+/// A low-noise teacher whose limit certificate has exact terms beyond the double range (found by the cost run of
+/// issue 11's second round): Fraction.ToDouble made p* NaN and the generator threw. It now converts exactly.
+[<Fact>]
+let ``a limit certificate with huge rational terms is generated and checked`` () =
+    let claim = Catalogue.find "low-noise-interior" :?> ProblemClaim
+    let outcome = claim.Evaluate(claim.ProblemOf 5086659856221309099L)
+    Assert.False(outcome.Message.StartsWith "exception", outcome.Message)
+    Assert.True(outcome.Passed || outcome.IsInconclusive, outcome.Message)

@@ -180,6 +180,9 @@ module SupportConjecture =
                             .With("undecided", 1.0)
                             .With("sigmaUpper", float upper)
                             .With("sigmaStrict", float strict)
+                            .With("N", float n)
+                            .With("lambdaOverLambdaMax", lambda / lmax)
+                            .With("strictOverTwoNMinus4", float strict / float bound)
                     elif o.Passed && upper > bound then
                         Outcome
                             .Inconclusive(
