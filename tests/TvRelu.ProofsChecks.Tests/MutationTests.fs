@@ -38,6 +38,7 @@ type Slice() =
             [| box "representer"; box "no-vertex"; box 8 |]
             [| box "support-bound"; box "wide-saturation"; box 5 |]
             [| box "support-conjecture"; box "wide-saturation"; box 5 |]
+            [| box "low-noise-boundary"; box "flat-as-ridge"; box 6 |]
         ]
 
     [<Theory; MemberData(nameof Slice.Pairs)>]
