@@ -12,6 +12,7 @@ module Catalogue =
             ExtremePerRegion.claim
             SupportBound.claim
             Representer.claim
+            SupportConjecture.claim
             UniquenessClaim.claim
             CoverEuler.claim
             LowNoise.interior

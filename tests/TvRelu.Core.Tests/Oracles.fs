@@ -55,6 +55,23 @@ let signWithin (tol: float) (theta: float[]) (x: float[]) =
     elif s > 0.0 then 1
     else -1
 
+/// An orthonormal basis of the span of the vectors by Gram–Schmidt applied twice (once more for the rounding of the
+/// first pass): a vector adds a direction when its orthogonalised part exceeds `relTol` · (1 + its norm).
+let orthonormalBasis (relTol: float) (vectors: float[][]) =
+    let basis = ResizeArray<float[]>()
+
+    for col in vectors do
+        let mutable v = Array.copy col
+
+        for _ in 1..2 do
+            for b in basis do
+                v <- sub v (scale (dot v b) b)
+
+        if norm v > Accuracy.Of(relTol, norm col) then
+            basis.Add(unit v)
+
+    basis.ToArray()
+
 // ---------------------------------------------------------------------------------------------
 // Random numbers for brute force, seeded from the FsCheck case so that a replay reproduces them.
 

@@ -40,21 +40,10 @@ let private teacherCase (seed: int) =
     else
         None
 
-/// The part of p orthogonal to the span of the rows (Gram–Schmidt, twice, on the rows).
+/// The part of p orthogonal to the span of the rows.
 let private offRowSpace (rows: float[][]) (p: float[]) =
-    let basis = ResizeArray<float[]>()
-
-    for r in rows do
-        let mutable v = Array.copy r
-
-        for _ in 1..2 do
-            for b in basis do
-                v <- sub v (scale (dot v b) b)
-
-        if norm v > Accuracy.Of(1e-10, norm r) then
-            basis.Add(unit v)
-
-    basis |> Seq.fold (fun (v: float[]) b -> sub v (scale (dot v b) b)) p
+    orthonormalBasis 1e-10 rows
+    |> Array.fold (fun (v: float[]) b -> sub v (scale (dot v b) b)) p
 
 [<Fact>]
 let ``the pre-certificate solves its equations with the least norm`` () =

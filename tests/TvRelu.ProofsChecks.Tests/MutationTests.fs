@@ -35,6 +35,10 @@ type Slice() =
             [| box "support-bound"; box "sampled-supremum"; box 5 |]
             [| box "representer"; box "sampled-supremum"; box 5 |]
             [| box "low-noise-interior"; box "noise-exponent"; box 2 |]
+            [| box "representer"; box "no-vertex"; box 8 |]
+            [| box "support-bound"; box "wide-saturation"; box 5 |]
+            [| box "support-conjecture"; box "wide-saturation"; box 5 |]
+            [| box "low-noise-boundary"; box "flat-as-ridge"; box 6 |]
         ]
 
     [<Theory; MemberData(nameof Slice.Pairs)>]

@@ -417,6 +417,31 @@ module LowNoise =
         let keep = if p0.Ridge > 0.0 then min byMargin p0.Ridge else byMargin
         0.1 * keep, 0.5 * keep
 
+    /// The verdicts of p*'s jumps against p* itself (THEORY.md §6): across a hyperplane holding one data row the jump is
+    /// that row's entry of p*, converted from the exact rational with its sign and its zero kept (`Rational.toFloat`),
+    /// so a ridge needs s·p*_h < 0 and a flat p*_h = 0 exactly, read here without the classification code. With several
+    /// rows on the hyperplane the sum of rounded entries decides nothing, and the verdict is not checked. The first
+    /// round's flat-as-ridge mutant survived 200 trials because a flat called ridge only emptied the certified regime.
+    let private jumpsAgree (arr: Arrangement) (teacher: TvRelu.Core.Data.Atom[]) (limit: LimitCertificate) =
+        limit.Jumps
+        |> Array.tryPick (fun j ->
+            let rows =
+                arr.RowToHyperplane
+                |> Array.indexed
+                |> Array.filter (fun (_, h) -> h = j.Hyperplane)
+                |> Array.map fst
+
+            if rows.Length <> 1 then
+                None
+            else
+                let signed = float (sign teacher.[j.Atom].Amplitude) * limit.Dual.[rows.[0]]
+
+                match j.Verdict with
+                | Ridge when not (signed < 0.0) ->
+                    Some(sprintf "hyperplane %d is called a ridge, but s p*_h = %g (not < 0)" j.Hyperplane signed)
+                | Flat when signed <> 0.0 -> Some(sprintf "hyperplane %d is called flat, but s p*_h = %g (not 0)" j.Hyperplane signed)
+                | _ -> None)
+
     /// The claim on one problem: p₀, the noise ratios, p* of the λ sweep's noise, then the audit or the measurement.
     let private check (placement: Placement) (p: Problem) =
         if p.Teacher.Length = 0 then
@@ -446,10 +471,11 @@ module LowNoise =
                         AlphaTop = alphaTop
                     }
 
-                match pstar.Status with
-                | Decided LimitKind.BoundaryFlat -> measureFlat setting
-                | Decided _ -> audit placement setting
-                | other -> Outcome.NotApplicable(sprintf "p* of the sweep's noise: %A" other)
+                match pstar.Status, jumpsAgree arr teacher pstar with
+                | Decided _, Some why -> Outcome.Fail(sprintf "the limit certificate's classification disagrees with p*: %s" why)
+                | Decided LimitKind.BoundaryFlat, None -> measureFlat setting
+                | Decided _, None -> audit placement setting
+                | other, _ -> Outcome.NotApplicable(sprintf "p* of the sweep's noise: %A" other)
             | other -> Outcome.NotApplicable(sprintf "the minimal-norm certificate p0: %A" other)
 
     /// The claim, for one placement of the teacher's atoms.

@@ -95,7 +95,7 @@ module Mutation =
             spec
                 "wide-saturation"
                 "Sigma read at |eta| >= 1/2, as when tiny atoms widened its tolerance to its cap (§3)"
-                [| "support-bound" |]
+                [| "support-bound"; "support-conjecture" |]
                 Mutant.WideSaturation
             spec
                 "flat-as-ridge"

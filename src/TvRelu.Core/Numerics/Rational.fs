@@ -51,6 +51,27 @@ module internal Rational =
         else
             Fraction(m, BigInteger.One <<< -e)
 
+    /// A double within one unit in the last place of a rational, whatever the sizes of its numerator and denominator.
+    /// `Fraction.ToDouble` converts both to double first, so a value of order 1 whose reduced terms exceed 2^1024 (the
+    /// exact KKT solutions of THEORY.md §6 reach that) comes out NaN; here the quotient is taken in integers scaled to
+    /// 64 significant bits and then scaled back by the power of two.
+    let toFloat (f: Fraction) : float =
+        let r = f.Reduce()
+        let num, den = r.Numerator, r.Denominator
+
+        if num.IsZero then
+            0.0
+        else
+            let shift = 64 - int (BigInteger.Abs(num).GetBitLength() - den.GetBitLength())
+
+            let q =
+                if shift >= 0 then
+                    BigInteger.Divide(num <<< shift, den)
+                else
+                    BigInteger.Divide(num, den <<< -shift)
+
+            Math.ScaleB(float q, -shift)
+
     /// Integers M_k and one exponent e with x_k = M_k · 2^e exactly for every k: the common
     /// power-of-two scaling that turns a vector of doubles into an integer vector. Positive
     /// scaling keeps every sign, so sign decisions can be made on M.

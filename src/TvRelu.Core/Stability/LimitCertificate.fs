@@ -407,7 +407,7 @@ module LimitCertificate =
         match verify pCount target (exactRows eq) (exactRows ineq) start with
         | Error why -> undecided floatP (Undecided why) rounds cuts
         | Ok(x, active) ->
-            let p = x.[.. pCount - 1] |> Array.map (fun v -> v.ToDouble())
+            let p = x.[.. pCount - 1] |> Array.map Rational.toFloat
 
             let margin =
                 1.0
@@ -423,7 +423,7 @@ module LimitCertificate =
                     {
                         Atom = j
                         Hyperplane = h
-                        Jump = jump.ToDouble()
+                        Jump = Rational.toFloat jump
                         Verdict =
                             (if
                                  jump.IsZero
@@ -437,7 +437,7 @@ module LimitCertificate =
 
             let ridge =
                 found
-                |> Array.fold (fun acc (_, _, _, signed, rows) -> min acc (-(signed.ToDouble()) / sqrt (float rows))) infinity
+                |> Array.fold (fun acc (_, _, _, signed, rows) -> min acc (-(Rational.toFloat signed) / sqrt (float rows))) infinity
 
             let status =
                 if active |> List.exists (fun i -> i >= bounds.Length) then
