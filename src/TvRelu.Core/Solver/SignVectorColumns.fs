@@ -80,6 +80,26 @@ type SignVectorColumnsOptions =
 
         { o with Tolerance = Some tol }
 
+    /// With at most this many column-generation rounds.
+    member o.WithMaxRounds(rounds: int) =
+        if rounds < 1 then
+            invalidArg "rounds" (sprintf "the round limit must be at least 1 (got %d)" rounds)
+
+        { o with MaxRounds = rounds }
+
+    /// With at most this many new columns a round.
+    member o.WithColumnsPerRound(columns: int) =
+        if columns < 1 then
+            invalidArg "columns" (sprintf "the columns per round must be at least 1 (got %d)" columns)
+
+        { o with ColumnsPerRound = columns }
+
+    /// With Σ's points within this distance of a hyperplane reported on a region boundary (the searches' option).
+    member o.WithBoundaryTolerance(tol: float) =
+        { o with
+            Certification = o.Certification.WithBoundaryTolerance tol
+        }
+
     /// Without the final search for Σ.
     member o.WithoutSaturation() = { o with SaturationTolerance = None }
 
@@ -104,9 +124,13 @@ type SignVectorColumnsSolution =
         SupremumLower: float
         SupremumUpper: float
         SupremumExact: bool
-        /// Σ from the branch-and-bound leaves (empty when not asked for), and uniqueness (§5) from it.
+        /// Σ from the branch-and-bound leaves (empty when not asked for or not known), and uniqueness (§5) from it.
         Saturation: SaturationPoint[]
         Uniqueness: UniquenessVerdict option
+        /// Whether Σ (and so uniqueness) is known: the gap is certified, so q is the optimal residual up to it,
+        /// and the search for Σ completed. Leaves of an uncertified q, or of a search cut short by its budget,
+        /// are not Σ of the optimum (§3, §5): then Saturation is empty or partial and Uniqueness is None.
+        SaturationKnown: bool
         Rounds: int
         BranchAndBoundCalls: int
         Nodes: int64
@@ -290,7 +314,8 @@ module SignVectorColumns =
             lo
 
     /// Σ from the branch-and-bound leaves at 1 − tol, and uniqueness from it (§5) with the measure's
-    /// amplitudes on it (an atom off Σ joins it, as in `Solve.finish`).
+    /// amplitudes on it (an atom off Σ joins it, as in `Solve.finish`); no uniqueness when the search did
+    /// not complete.
     let private saturationOf (data: Dataset) (lambda: float) (q: float[]) (tol: float) (bb: BranchAndBoundOptions) (mu: Measure) =
         let b =
             BranchAndBound.supremumAbs data lambda q (bb.WithSaturationLevel(1.0 - tol).WithFloor(1.0 - tol))
@@ -310,7 +335,11 @@ module SignVectorColumns =
                 points.Add((a.Direction, Math.Sign a.Amplitude))
                 amps.Add a.Amplitude
 
-        b.Saturation, Uniqueness.decide data (points.ToArray()) (amps.ToArray()), b.Nodes
+        if b.Exact then
+            b.Saturation, Some(Uniqueness.decide data (points.ToArray()) (amps.ToArray())), b.Nodes
+        else
+            // A search cut short by its budget found only part of Σ: uniqueness decided on a part is unsound.
+            b.Saturation, None, b.Nodes
 
     /// One column generation in progress (§4, §9): the restricted problem, the counters, the restricted
     /// solver's budget and the last certification's interval. Mutable because the rounds are one loop; it
@@ -453,10 +482,15 @@ module SignVectorColumns =
         let sat, uniq, satNodes =
             match cg.Options.SaturationTolerance with
             | Some tol when a.Certified ->
+                let bb =
+                    match cg.Options.TimeLimit with
+                    | Some t -> cg.Options.Certification.WithTimeLimit(max (TimeSpan.FromSeconds 1.0) (t - cg.Total.Elapsed))
+                    | None -> cg.Options.Certification
+
                 cg.CertWatch.Start()
-                let s, u, k = saturationOf cg.Data cg.Lambda q tol cg.Options.Certification mu
+                let s, u, k = saturationOf cg.Data cg.Lambda q tol bb mu
                 cg.CertWatch.Stop()
-                s, Some u, k
+                s, u, k
             | _ -> [||], None, 0L
 
         {
@@ -468,6 +502,7 @@ module SignVectorColumns =
             SupremumExact = exact
             Saturation = sat
             Uniqueness = uniq
+            SaturationKnown = uniq.IsSome
             Rounds = cg.Rounds
             BranchAndBoundCalls = cg.Calls
             Nodes = cg.Nodes + satNodes
