@@ -119,6 +119,11 @@ public sealed class BranchAndBoundHonestyTests : IDisposable
         Assert.Equal(3, tableCode);
         Assert.Contains("uniqueness", table);
         Assert.Contains("unknown: the solve is not certified", table);
+
+        // λ as a fraction of a λ_max the same budget cannot make exact: the ratio's base is said to be inexact.
+        var (ratioCode, _, ratioErr) = CliTests.Run("solve", "--data", data, "--lambda-ratio", "0.2", "--node-limit", "1");
+        Assert.Equal(3, ratioCode);
+        Assert.Contains("λ_max is not exact under this branch-and-bound budget (node limit)", ratioErr);
     }
 
     [Fact]
