@@ -187,10 +187,10 @@ module SignVectorColumns =
             Dense.axpy (0.5 * room / Dense.norm towards) towards theta
 
     /// The closed cell of the open cell at θ (moved off its ties by `offTies`) as a block of the restricted
-    /// problem, with its unit interior point (Cell is a running id: there is no arrangement to index) and, when
-    /// `facetsOnly`, only the normals of its facets; None when rounding left that point on a facet, which the
-    /// barrier method cannot start from.
-    let internal blockAt (facetsOnly: bool) (data: Dataset) (q: float[]) (id: int) (sign: int) (theta: float[]) =
+    /// problem, with its unit interior point (Cell is a running id: there is no arrangement to index) and the
+    /// normals of all the data's hyperplanes (`onlyFacets` keeps the cell's facets); None when rounding left that
+    /// point on a facet, which the barrier method cannot start from.
+    let internal blockAt (data: Dataset) (q: float[]) (id: int) (sign: int) (theta: float[]) =
         let rows = data.AugmentedRaw
         let n = rows.[0].Length
         let units = rows |> Array.map (fun x -> Dense.scale (1.0 / Dense.norm x) x)
@@ -202,16 +202,6 @@ module SignVectorColumns =
             units
             |> Array.mapi (fun i u -> if active.[i] then Dense.scale -1.0 u else u)
             |> Array.distinctBy (Array.map BitConverter.DoubleToInt64Bits)
-
-        // Only the cell's facets (`Cone.facets`): the other hyperplanes cut nothing off the cone, and each one the
-        // block carried cost the restricted solve a barrier term (d = 10, N = 200: 19 s of restricted solves in a
-        // 300 s budget with all N, 7 s with the facets; README, issue 14).
-        let normals =
-            if facetsOnly && normals |> Array.forall (fun a -> -(Dense.dot a interior) > 0.0) then
-                Cone.facets Tolerances.redundantFacet interior normals
-                |> Array.map (fun i -> normals.[i])
-            else
-                normals
 
         let design = Array.zeroCreate (rows.Length * n)
 
@@ -235,6 +225,16 @@ module SignVectorColumns =
             )
         else
             None
+
+    /// The block with only its cell's facets (`Cone.facets`, from its strictly interior point): the other
+    /// hyperplanes cut nothing off the cone, and each one the block carried cost the restricted solve a barrier
+    /// term (d = 10, N = 200: 19 s of restricted solves in a 300 s budget with all N, 7 s with the facets; README).
+    let internal onlyFacets (block: Block) =
+        { block with
+            Normals =
+                Cone.facets Tolerances.redundantFacet block.Interior block.Normals
+                |> Array.map (fun i -> block.Normals.[i])
+        }
 
     /// Unit directions where sign · η exceeds `threshold`, best first: local ascent from the support
     /// atoms, from random perturbations of them (the neighbouring cells) and from random directions.
@@ -460,9 +460,12 @@ module SignVectorColumns =
             fresh
             |> Array.choose (fun (t, s) ->
                 cg.NextId <- cg.NextId + 1
-                blockAt cg.Options.FacetsOnly cg.Data q cg.NextId s t)
+                blockAt cg.Data q cg.NextId s t)
             |> Array.filter (fun (k, _) -> known.Add k)
             |> Array.truncate cg.Options.ColumnsPerRound
+            // Facets only for the blocks that enter (most candidates repeat a known cell): at N = 500 reducing every
+            // candidate cost more than the barrier terms it saved.
+            |> Array.map (fun (k, b) -> k, (if cg.Options.FacetsOnly then onlyFacets b else b))
 
         if added.Length = 0 then
             cg.Target <- max (cg.Target * 0.01) Tolerances.barrierGapFloor
