@@ -1,6 +1,6 @@
 /// The targets of issue 14: certified solves in d = 6, 10 and 13 without the arrangement, by column
 /// generation with branch-and-bound certification (THEORY.md §9). `dotnet run -c Release --project
-/// benchmarks/TvRelu.Benchmarks -- bnb [d6|d10|d13|all]` prints one row per job. Wall-clock times are
+/// benchmarks/TvRelu.Benchmarks -- bnb [d6|d10|d13|all] [all-hyperplanes] [limit=S]` prints one row per job. Wall-clock times are
 /// printed with the process CPU time and the load average, because this machine is shared.
 module TvRelu.Benchmarks.HighDimension
 
@@ -119,19 +119,24 @@ let private jobs =
         }
     ]
 
-let private run (job: Job) =
+let private run (allHyperplanes: bool) (job: Job) =
     let x, y = teacher 14 job.D job.N job.Width 0.1
     let x, y = if job.Standardised then standardise x y else x, y
     let data = Dataset.CreateOrRaise(x, y)
 
     printfn
-        "## %s: d = %d, N = %d, teacher width %d, λ = %g λ_max%s (load %s at start)"
+        "## %s: d = %d, N = %d, teacher width %d, λ = %g λ_max%s, limit %.0f s, blocks %s (load %s at start)"
         job.Name
         job.D
         job.N
         job.Width
         job.Fraction
         (if job.Standardised then ", standardised" else "")
+        job.Limit.TotalSeconds
+        (if allHyperplanes then
+             "with all N hyperplanes"
+         else
+             "with their facets only")
         (load ())
 
     let sw = Stopwatch.StartNew()
@@ -160,6 +165,7 @@ let private run (job: Job) =
 
     let options =
         let o = SignVectorColumnsOptions.Default.WithTimeLimit job.Limit
+        let o = if allHyperplanes then o.WithAllHyperplanes() else o
 
         match job.RelativeGap with
         | Some r -> o.WithRelativeGap r
@@ -337,6 +343,25 @@ let report (which: string[]) =
         Environment.ProcessorCount
         (string Environment.Version)
 
+    // `all-hyperplanes` measures the blocks as they were before `Cone.facets`; `limit=S` shortens every job's budget.
+    let allHyperplanes = Array.contains "all-hyperplanes" which
+
+    let limit =
+        which
+        |> Array.tryPick (fun w ->
+            if w.StartsWith "limit=" then
+                Some(TimeSpan.FromSeconds(float w.[6..]))
+            else
+                None)
+
+    let names =
+        which
+        |> Array.filter (fun w -> w <> "all-hyperplanes" && not (w.StartsWith "limit="))
+
     for job in jobs do
-        if which.Length = 0 || Array.contains "all" which || Array.contains job.Name which then
-            run job
+        if names.Length = 0 || Array.contains "all" names || Array.contains job.Name names then
+            run
+                allHyperplanes
+                (match limit with
+                 | Some l -> { job with Limit = l }
+                 | None -> job)

@@ -75,7 +75,7 @@ public static class Cli
         {
             CliOptions.AddLimitOptions(command);
         }
-        foreach (var command in root.Subcommands.Where(c => MethodCliOptions.Certifies(c) || MethodCliOptions.Streams(c)))
+        foreach (var command in root.Subcommands.Where(c => MethodCliOptions.Certifies(c) || MethodCliOptions.Streams(c) || MethodCliOptions.NeedsRegions(c)))
         {
             MethodCliOptions.Add(command);
         }

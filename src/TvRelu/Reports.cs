@@ -28,7 +28,21 @@ public sealed record Bounds(int SaturationPoints, int TwiceActiveCells, int? Fac
 /// <param name="Unique">The exact test: the polytope of minimisers' amplitudes on Σ is a single point.</param>
 /// <param name="Rank">The rank of the feature matrix Φ_Σ.</param>
 /// <param name="SaturationPoints">The number of points k that entered the test.</param>
-public sealed record UniquenessReport(bool RankSufficient, bool Unique, int Rank, int SaturationPoints);
+public sealed record UniquenessReport(bool RankSufficient, bool Unique, int Rank, int SaturationPoints)
+{
+    /// <summary>
+    /// Whether uniqueness (and Σ) is known. When false the other fields are meaningless (false and 0) and
+    /// <see cref="Reason"/> says why: Σ is a property of the optimal residual, so a solve that is not certified, or a
+    /// branch-and-bound search for Σ cut short by its budget, cannot decide it.
+    /// </summary>
+    public bool Known { get; init; } = true;
+
+    /// <summary>Why uniqueness is not known; null when <see cref="Known"/>.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>The report of a solve that cannot decide uniqueness, with the reason.</summary>
+    internal static UniquenessReport Unknown(string reason) => new(false, false, 0, 0) { Known = false, Reason = reason };
+}
 
 /// <summary>Wall-clock split of a solve.</summary>
 /// <param name="Enumeration">Enumerating the regions (and the faces, when asked for).</param>
@@ -121,8 +135,14 @@ public sealed record Solution
     /// <summary>The residual y − Kμ, the (unique) optimal dual vector when certified.</summary>
     public IReadOnlyList<double> Residual => Certification.Residual;
 
-    /// <summary>The saturation set Σ = {|η| = 1} of the certificate; every minimiser is supported in it.</summary>
+    /// <summary>The saturation set Σ = {|η| = 1} of the certificate; every minimiser is supported in it. Empty or partial
+    /// when <see cref="SaturationKnown"/> is false.</summary>
     public required IReadOnlyList<SaturationPoint> Saturation { get; init; }
+
+    /// <summary>Whether <see cref="Saturation"/> is the whole Σ (and its count in <see cref="Bounds"/> is |Σ|). Always true for
+    /// the enumeration; under branch and bound, only when the solve is certified and the search for Σ completed within its budget
+    /// (<see cref="UniquenessReport.Reason"/> says otherwise why not).</summary>
+    public bool SaturationKnown => Uniqueness.Known;
 
     /// <summary>The number of regions (cells of the arrangement) on the sphere; 0 when branch and bound certified the solution
     /// (nothing was enumerated: see <see cref="CertificationReport.Method"/>).</summary>

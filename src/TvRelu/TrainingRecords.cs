@@ -204,8 +204,13 @@ public sealed record TrainingResult
     /// <summary>The neurons grouped into atoms.</summary>
     public required IReadOnlyList<NeuronCluster> Clusters { get; init; }
 
-    /// <summary>|Σ| of the exact solution: the bound the number of clusters is compared with.</summary>
-    public required int SaturationPoints { get; init; }
+    /// <summary>|Σ| of the exact solution: the bound the number of clusters is compared with. Null when Σ is not known (a
+    /// branch-and-bound reference solve that is not certified, or whose search for Σ ran out of budget).</summary>
+    public required int? SaturationPoints { get; init; }
+
+    /// <summary>Whether the reference solve behind <see cref="OptimalObjective"/> is certified (when not, J* is only its
+    /// objective, an upper bound on the optimum, and <see cref="Excess"/> may be negative).</summary>
+    public required bool OptimalCertified { get; init; }
 
     /// <summary>Epochs run.</summary>
     public required int Epochs { get; init; }

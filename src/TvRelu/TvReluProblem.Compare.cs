@@ -55,6 +55,7 @@ public sealed partial class TvReluProblem
     public Comparison Compare(double lambda, CompareOptions? options = null)
     {
         options ??= CompareOptions.Default;
+        RefuseBranchAndBound("compare", "two of its methods, sliding Frank–Wolfe and the grid LASSO, maximise |η| over every region of the arrangement");
         var rows = new List<ComparisonRow>();
         var clock = Stopwatch.StartNew();
         var exact = Solve(lambda);

@@ -65,13 +65,43 @@ public sealed partial class TvReluProblem
         return new TvReluProblem(_data, Limits, _arrangement.IsValueCreated ? _arrangement : null) { Method = method };
     }
 
-    /// <summary>λ_max by the chosen method; by branch and bound under a budget, the best value reached.</summary>
-    private double ComputeLambdaMax() => ChosenMethod switch
+    private SupremumBounds? _lambdaMaxBounds;
+
+    /// <summary>
+    /// Branch and bound's interval for λ_max (null when the enumeration computed it, which is always exact). Under a
+    /// budget it can be inexact: <see cref="LambdaMax"/> is then the best value the search found (a value of λ_max's
+    /// certificate at some neuron, so a lower bound), and λ_max itself lies in [<see cref="SupremumBounds.Lower"/>, <see cref="SupremumBounds.Upper"/>].
+    /// </summary>
+    /// <exception cref="TvReluInputException">As <see cref="LambdaMax"/>.</exception>
+    public SupremumBounds? LambdaMaxBounds
     {
-        CertificationMethod.BranchAndBound => CoreSignVectorColumns.lambdaMax(_data, SearchOptions()).Value,
-        CertificationMethod.Streaming => LambdaMaxStreaming(),
-        _ => CoreSolve.lambdaMax(_arrangement.Value, _data),
-    };
+        get
+        {
+            _ = LambdaMax;
+            return _lambdaMaxBounds;
+        }
+    }
+
+    /// <summary>Whether <see cref="LambdaMax"/> is exact: always for the enumeration, for branch and bound when its search
+    /// completed within the budget.</summary>
+    public bool LambdaMaxExact => LambdaMaxBounds?.Exact ?? true;
+
+    /// <summary>λ_max by the chosen method; by branch and bound under a budget, the best value reached, with its interval
+    /// kept for <see cref="LambdaMaxBounds"/>.</summary>
+    private double ComputeLambdaMax()
+    {
+        if (ChosenMethod == CertificationMethod.Streaming)
+        {
+            return LambdaMaxStreaming();
+        }
+        if (!UsesBranchAndBound)
+        {
+            return CoreSolve.lambdaMax(_arrangement.Value, _data);
+        }
+        var b = CoreSignVectorColumns.lambdaMax(_data, SearchOptions());
+        _lambdaMaxBounds = new SupremumBounds(b.Lower, b.Upper, b.Exact, b.Nodes, b.Status);
+        return b.Value;
+    }
 
     private CoreBranchAndBoundOptions SearchOptions()
     {
@@ -98,7 +128,12 @@ public sealed partial class TvReluProblem
     {
         options.ToCore();
         RefuseEnumerationOnly(options.Exact, options.CountFaces);
-        var core = CoreSignVectorColumnsOptions.Default.WithSaturationTolerance(options.SaturationTolerance);
+        // The same settings mean the same under both methods: rounds and columns of column generation, and the distance
+        // below which a point of Σ is on a boundary.
+        var core = CoreSignVectorColumnsOptions.Default.WithSaturationTolerance(options.SaturationTolerance)
+            .WithMaxRounds(options.MaxRounds)
+            .WithColumnsPerRound(options.ColumnsPerRound)
+            .WithBoundaryTolerance(options.BoundaryTolerance);
         if (options.Tolerance is { } tolerance)
         {
             core = core.WithTolerance(tolerance);
@@ -121,9 +156,11 @@ public sealed partial class TvReluProblem
         var measure = new Measure(s.Measure);
         var saturation = s.Saturation.ToFacade();
         var status = s.SupremumExact ? "complete" : "interval";
-        var uniqueness = s.Uniqueness?.Value is { } u
+        var uniqueness = s.Uniqueness?.Value is { } u && s.SaturationKnown
             ? new UniquenessReport(u.RankSufficient, u.Unique, u.Rank, u.SaturationPoints)
-            : new UniquenessReport(false, false, 0, 0);
+            : UniquenessReport.Unknown(s.Assessment.Certified
+                ? "the branch-and-bound search for the saturation set Σ did not complete within its budget, so Σ and uniqueness are not known"
+                : "the solve is not certified, so its residual need not be the optimal one whose saturation set Σ decides uniqueness");
         return new Solution
         {
             Convention = Convention,

@@ -51,6 +51,10 @@ public sealed partial class TvReluProblem
         options ??= TrainOptions.Default;
         var core = ToCore(options, progress);
         EnsureTrainable(width);
+        if (UsesBranchAndBound)
+        {
+            return TrainByBranchAndBound(lambda, width, core, options);
+        }
         var reference = Reference(lambda);
         var run = Guard.InRange(() => CoreTraining.trainOn(FSharpOption<TvRelu.Core.Arrangements.Arrangement>.Some(reference.Arrangement), _data, lambda, width, core));
         var clusterOptions = CoreClusterOptions.Default
@@ -67,6 +71,7 @@ public sealed partial class TvReluProblem
             RebalancedObjective = certificate.RebalancedObjective,
             OptimalObjective = certificate.OptimalObjective,
             OptimalMeasure = new Measure(reference.Exact.Measure),
+            OptimalCertified = reference.Exact.Assessment.Certified,
             Clusters = ReadOnly.Map(certificate.Clusters, c => new NeuronCluster(ReadOnly.Copy(c.Direction), c.Amplitude, c.Neurons.Length, c.Spread)),
             SaturationPoints = certificate.SaturationPoints,
             Epochs = run.Epochs,
@@ -89,6 +94,7 @@ public sealed partial class TvReluProblem
     public AuditedSolution SlidingFrankWolfe(double lambda, FrankWolfeOptions? options = null)
     {
         RequireSolvable(lambda);
+        RefuseBranchAndBound("sliding Frank–Wolfe", "its exact oracle maximises |η| over every region of the arrangement");
         var r = Guard.InRange(() => CoreFrankWolfe.onArrangement(_arrangement.Value, _data, lambda, ToCore(options ?? FrankWolfeOptions.Default)));
         return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
     }
@@ -106,6 +112,7 @@ public sealed partial class TvReluProblem
     public AuditedSolution SolveWeighted(double lambda, FrankWolfeOptions? options = null)
     {
         RequireSolvable(lambda);
+        RefuseBranchAndBound("the weighted (label-noise) problem", "its exact weighted oracle maximises over every face of every region");
         var r = CoreWeightedTv.onArrangement(_arrangement.Value, _data, lambda, ToCore(options ?? FrankWolfeOptions.Default));
         return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);
     }
@@ -115,8 +122,14 @@ public sealed partial class TvReluProblem
     /// its zero measure is optimal exactly for λ ≥ this value. Computed by the exact weighted oracle with q = y.
     /// </summary>
     /// <exception cref="TvReluInputException">The problem is too large to enumerate.</exception>
-    public double WeightedLambdaMax =>
-        _weightedLambdaMax ??= CoreWeightedTv.supremum(_arrangement.Value, _data, 1.0, _data.Labels).Value;
+    public double WeightedLambdaMax
+    {
+        get
+        {
+            RefuseBranchAndBound("the weighted (label-noise) λ_max", "its exact weighted oracle maximises over every face of every region");
+            return _weightedLambdaMax ??= CoreWeightedTv.supremum(_arrangement.Value, _data, 1.0, _data.Labels).Value;
+        }
+    }
 
     /// <summary>
     /// The fixed-grid baseline: the LASSO over a grid of directions on the sphere (equally spaced for d = 1, a
@@ -134,6 +147,7 @@ public sealed partial class TvReluProblem
             throw new TvReluInputException($"the grid needs at least one direction (got {gridSize})", nameof(gridSize));
         }
         EnsureGridFits(gridSize);
+        RefuseBranchAndBound("the grid LASSO", "its audit computes the exact supremum region by region");
         var grid = CoreGridLasso.directions(Dimension, gridSize, 0);
         var r = Guard.InRange(() => CoreGridLasso.onArrangement(_arrangement.Value, _data, lambda, grid, 10_000));
         return Audited(r.Measure, r.Assessment, lambda, r.Rounds, r.Seconds);

@@ -214,6 +214,10 @@ public sealed partial class TvReluProblem
         {
             RequireSolvable(l, nameof(lambdas));
         }
+        if (UsesBranchAndBound)
+        {
+            return SolvePathByBranchAndBound(values, options ?? SolveOptions.Default);
+        }
         var coreOptions = (options ?? SolveOptions.Default).ToCore();
         EnsureTractable();
         var arrangement = _arrangement.Value;
@@ -314,6 +318,7 @@ public sealed partial class TvReluProblem
     /// <exception cref="TvReluInputException">The problem is too large to enumerate.</exception>
     public RegionsReport Regions(bool faces = false)
     {
+        RefuseBranchAndBound("counting the regions", "it enumerates every cell of the arrangement, which branch and bound never does");
         var arr = _arrangement.Value;
         var general = CoreArrangementOps.generalPosition(GeneralPositionSubsets, arr);
         var report = new RegionsReport

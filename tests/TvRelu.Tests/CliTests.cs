@@ -139,8 +139,9 @@ public sealed class CliTests : IDisposable
         Assert.Equal(json.GetProperty("n").GetInt32(), bounds.GetProperty("dataPoints").GetInt32());
 
         var uniqueness = json.GetProperty("uniqueness");
-        AssertFields(uniqueness, "rankSufficient", "unique");
+        AssertFields(uniqueness, "rankSufficient", "unique", "known");
         Assert.Contains(uniqueness.GetProperty("unique").ValueKind, new[] { JsonValueKind.True, JsonValueKind.False });
+        Assert.True(uniqueness.GetProperty("known").GetBoolean());
 
         AssertFields(json.GetProperty("timings"), "enumeration", "solve", "certification");
     }

@@ -182,7 +182,7 @@ public sealed class FaultCliTests : IDisposable
             { ["certificate", "--data", r1, "--lambda", "0.1", "--residual", "@residual.json", "--method", "enumeration"] },
             { ["solve", "--data", r1, "--lambda", "0.1", "--method", "enumeration"] },
             { ["certify", "--data", r1, "--lambda", "0.1", "--measure", "@measure.json", "--method", "enumeration"] },
-            { ["train", "--data", r1, "--lambda", "0.1", "--width", "4"] },
+            { ["train", "--data", r1, "--lambda", "0.1", "--width", "4", "--method", "enumeration"] },
             { ["compare", "--data", r1, "--lambda", "0.1"] },
             { ["demo", "--out-dir", "@dir"] },
         };

@@ -165,11 +165,14 @@ public sealed class MethodChoiceTests : IDisposable
         Assert.Contains("time limit", Assert.Throws<TvReluInputException>(() => problem.WithMethod(BranchAndBound with { TimeLimit = TimeSpan.Zero })).Message);
     }
 
-    private string WriteCsv(double[,] x, double[] y)
+    private string WriteCsv(double[,] x, double[] y) => WriteCsv(_dir, x, y);
+
+    /// <summary>The data as `dir/data.csv`, one row x1..xd, y per point, in round-trip precision.</summary>
+    internal static string WriteCsv(string dir, double[,] x, double[] y)
     {
         var lines = Enumerable.Range(0, y.Length).Select(i =>
             string.Join(",", Enumerable.Range(0, x.GetLength(1)).Select(j => x[i, j]).Append(y[i]).Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
-        var path = Path.Combine(_dir, "data.csv");
+        var path = Path.Combine(dir, "data.csv");
         File.WriteAllLines(path, lines);
         return path;
     }

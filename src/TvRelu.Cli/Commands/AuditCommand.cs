@@ -31,6 +31,8 @@ internal static class AuditCommand
         };
         command.SetAction(Cli.Guarded(context, parsed =>
         {
+            MethodCliOptions.RefuseBranchAndBound(parsed, "the claims audit",
+                "its claims are statements about the regions of the arrangement (cell counts, faces, one extreme value per region), checked region by region");
             var trialCount = parsed.GetValue(trials);
             if (trialCount <= 0)
             {

@@ -60,6 +60,11 @@ internal sealed class ProblemInput
         var problem = DataInput.Load(parsed);
         var lambdaMax = Output.LiveProgress.Run(context, "enumerating the dual regions for λ_max",
             () => weighted ? problem.WeightedLambdaMax : problem.LambdaMax);
+        if (!weighted && problem.LambdaMaxBounds is { Exact: false } b)
+        {
+            context?.Error.WriteLine(
+                $"warning: λ_max is not exact under this branch-and-bound budget ({b.Status}): it lies in [{Output.Tables.Num(b.Lower)}, {Output.Tables.Num(b.Upper)}], and λ/λ_max uses the best value found, {Output.Tables.Num(lambdaMax)}");
+        }
         return new LambdaChoice(problem, lambda ?? Scaled(ratio!.Value, lambdaMax), lambdaMax);
     }
 

@@ -36,7 +36,7 @@ internal static class CompareCommand
             var rows = comparison.Rows
                 .Select(r => new CompareRowJson(r.Method, r.Objective, r.Gap, r.Certified, r.Excess, r.Neurons, r.Atoms, r.Seconds))
                 .ToList();
-            var document = new CompareJson(TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambdaValue, comparison.OptimalObjective, rows);
+            var document = new CompareJson(TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambdaValue, comparison.OptimalObjective, rows, problem.ChosenMethodName);
             context.Emit(parsed.GetValue(output), document, console =>
             {
                 var table = Tables.Grid(

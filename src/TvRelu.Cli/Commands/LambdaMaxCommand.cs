@@ -30,21 +30,36 @@ internal static class LambdaMaxCommand
             var problem = data.Load(parsed);
             var isWeighted = parsed.GetValue(weighted);
             var lambdaMax = LiveProgress.Run(context, "enumerating the dual regions for λ_max", () => isWeighted ? problem.WeightedLambdaMax : problem.LambdaMax);
+            // The weighted λ_max is always enumerated (exact); P_λ's may be a budgeted search's interval.
+            var bounds = isWeighted ? null : problem.LambdaMaxBounds;
+            var exact = bounds?.Exact ?? true;
             var document = new LambdaMaxJson(
                 isWeighted ? WeightedSolveJson.WeightedConvention : TvReluProblem.Convention,
                 isWeighted ? "weighted-tv" : "tv",
-                problem.DataPoints, problem.Dimension, lambdaMax);
+                problem.DataPoints, problem.Dimension, lambdaMax, exact,
+                isWeighted ? "enumeration" : problem.ChosenMethodName,
+                SupremumBoundsJson.Of(bounds));
+            if (!exact)
+            {
+                context.Error.WriteLine(
+                    $"warning: the branch-and-bound budget ran out ({bounds!.Status}): λ_max is NOT exact, it lies in [{Tables.Num(bounds.Lower)}, {Tables.Num(bounds.Upper)}] and {Tables.Num(lambdaMax)} is the best value found (exit code 3)");
+            }
             context.Emit(parsed.GetValue(output), document, console =>
             {
                 var rows = new List<(string, string)>
                 {
                     ("convention", document.Convention),
-                    ("λ_max", Tables.Num(lambdaMax)),
+                    (exact ? "λ_max" : "λ_max (best found, NOT exact)", Tables.Num(lambdaMax)),
                 };
+                if (bounds is not null)
+                {
+                    rows.Add(("method", document.Method));
+                    rows.Add(("λ_max in", $"[{Tables.Num(bounds.Lower)}, {Tables.Num(bounds.Upper)}] ({(bounds.Exact ? "exact" : bounds.Status)}, {bounds.Nodes.ToString(System.Globalization.CultureInfo.InvariantCulture)} nodes)"));
+                }
                 rows.AddRange(Fractions.Select(f => ($"λ = {Tables.Num(f)} λ_max (--lambda-ratio {Tables.Num(f)})", Tables.Num(f * lambdaMax))));
                 console.Write(Tables.KeyValues(Tables.Heading(isWeighted ? "lambda-max --weighted" : "lambda-max", problem), rows));
             });
-            return Cli.Success;
+            return exact ? Cli.Success : Cli.NotCertified;
         }));
         return command;
     }

@@ -27,29 +27,48 @@ internal static class MethodCliOptions
     ];
 
     /// <summary>
-    /// The streaming pass of issue 13, a value of the same `--method` on every command that certifies: `certificate` and
-    /// `regions` run the pass itself (with `--shard` and `--threads`, <see cref="StreamingCommands"/>); `solve` runs column
-    /// generation priced by one pass per round, and `certify` one pass, so no region is ever stored.
+    /// The streaming pass of issue 13, a value of the same `--method` on the commands in <see cref="Streams"/>: `certificate`
+    /// and `regions` run the pass itself (with `--shard` and `--threads`, <see cref="StreamingCommands"/>); `solve` runs column
+    /// generation priced by one pass per round, `certify` and `lambda-max` one pass, so no region is ever stored. `train`,
+    /// `path` and `compare` do not stream yet.
     /// </summary>
     internal const string StreamingName = "streaming";
 
-    /// <summary>The commands that certify, and so take the method options.</summary>
-    internal static bool Certifies(Command command) => command.Name is "solve" or "certify" or "certificate" or "lambda-max";
+    /// <summary>The commands that certify, and so take the method options with the budgets.</summary>
+    internal static bool Certifies(Command command) =>
+        command.Name is "solve" or "certify" or "certificate" or "lambda-max" or "train" or "path";
+
+    /// <summary>
+    /// The commands whose computation needs every region of the arrangement: they take `--method` without the budgets, and
+    /// `branch-and-bound` is parsed and then refused with the reason (exit 2), not rejected as an unknown value.
+    /// </summary>
+    internal static bool NeedsRegions(Command command) => command.Name is "regions" or "compare" or "audit";
+
+    /// <summary>For a command that does not load a problem (`audit`): `--method branch-and-bound` refused, naming why.</summary>
+    internal static void RefuseBranchAndBound(ParseResult parsed, string what, string why)
+    {
+        if (parsed.GetValue<string>(MethodName) == "branch-and-bound")
+        {
+            throw new TvReluInputException($"{what} cannot use branch and bound: {why}, so it needs the region enumeration (--method enumeration or auto)", MethodName);
+        }
+    }
 
     /// <summary>Whether the command also offers the streaming pass as a `--method`.</summary>
-    internal static bool Streams(Command command) => command.Name is "certificate" or "regions";
+    internal static bool Streams(Command command) => command.Name is "certificate" or "regions" or "solve" or "certify" or "lambda-max";
 
-    /// <summary>Adds the three options to a command (only `--method`, without the budgets, to `regions`).</summary>
+    /// <summary>Adds the three options to a command (only `--method`, without the budgets, to those that need every region).</summary>
     internal static void Add(Command command)
     {
-        string[] accepted = command.Name == "regions" ? ["auto", "enumeration", StreamingName] : [.. Methods.Select(m => m.Name)];
+        string[] accepted = [.. Methods.Select(m => m.Name).Where(name => name != StreamingName || Streams(command))];
         var method = new Option<string>(MethodName)
         {
             Description = $"how the supremum of the certificate is computed: {string.Join(", ", accepted)} (default auto: the region enumeration when its estimate fits the limits and d ≤ {TvReluProblem.MaxDimension}"
                 + (Streams(command)
-                    ? $", the streaming pass above {TvReluProblem.StreamingAboveCells.ToString("N0", CultureInfo.InvariantCulture)} regions when it fits"
-                    : $", else the streaming pass when one pass fits and d ≤ {TvReluProblem.MaxAutoStreamingDimension}")
-                + (command.Name == "regions" ? ")" : ", else branch and bound)"),
+                    ? command.Name is "certificate" or "regions"
+                        ? $", the streaming pass above {TvReluProblem.StreamingAboveCells.ToString("N0", CultureInfo.InvariantCulture)} regions when it fits"
+                        : $", else the streaming pass when one pass fits and d ≤ {TvReluProblem.MaxAutoStreamingDimension}"
+                    : "")
+                + (NeedsRegions(command) ? "; branch-and-bound is refused: this command needs every region)" : ", else branch and bound)"),
             DefaultValueFactory = _ => "auto",
         };
         method.Validators.Add(result =>
@@ -61,7 +80,7 @@ internal static class MethodCliOptions
             }
         });
         command.Options.Add(method);
-        if (command.Name == "regions")
+        if (NeedsRegions(command))
         {
             return;
         }
@@ -82,15 +101,20 @@ internal static class MethodCliOptions
     /// <summary>The method options given on the command line; the enumeration for a command that does not offer them.</summary>
     internal static MethodOptions Read(ParseResult parsed)
     {
-        var offered = parsed.CommandResult.Command.Options.Any(o => o.Name == MethodName);
-        // `regions` counts by enumeration or by the streaming pass, never by branch and bound.
-        if (!offered || parsed.CommandResult.Command.Name == "regions")
+        var command = parsed.CommandResult.Command;
+        if (!command.Options.Any(o => o.Name == MethodName))
         {
             return new MethodOptions { Method = CertificationMethod.Enumeration };
         }
+        var name = parsed.GetValue<string>(MethodName);
+        // These need every region: the enumeration (or `regions`' streaming pass, decided by the command), and branch and bound
+        // only so that the façade refuses it with the reason.
+        if (NeedsRegions(command))
+        {
+            return new MethodOptions { Method = name == "branch-and-bound" ? CertificationMethod.BranchAndBound : CertificationMethod.Enumeration };
+        }
         var seconds = parsed.GetValue<double?>(TimeLimitName);
         var nodes = parsed.GetValue<double?>(NodeLimitName);
-        var name = parsed.GetValue<string>(MethodName);
         return new MethodOptions
         {
             // On `certificate`, "streaming" is decided by the command before the façade's method is used (StreamingCommands).

@@ -22,10 +22,21 @@ internal sealed record SaturationJson(IReadOnlyList<double> Direction, int Sign,
 
 internal sealed record RegionCountsJson(int Cells, int CellsWithActiveNeurons);
 
-/// <summary>The sparsity bounds; <c>twiceActiveCells</c> is null when the regions were not enumerated (branch and bound).</summary>
-internal sealed record BoundsJson(int SaturationPoints, int? TwiceActiveCells, int? Faces, int DataPoints);
+/// <summary>The sparsity bounds; <c>twiceActiveCells</c> is null when the regions were not enumerated (branch and bound), and
+/// <c>saturationPoints</c> when Σ is not known (see <see cref="UniquenessJson"/>).</summary>
+internal sealed record BoundsJson(int? SaturationPoints, int? TwiceActiveCells, int? Faces, int DataPoints);
 
-internal sealed record UniquenessJson(bool RankSufficient, bool Unique);
+/// <summary>Uniqueness (THEORY.md §5); <c>known</c> false (with null verdicts and a <c>reason</c>) when a branch-and-bound solve
+/// could not decide it: not certified, or its search for Σ cut short by the budget.</summary>
+internal sealed record UniquenessJson(
+    bool? RankSufficient,
+    bool? Unique,
+    bool Known,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason)
+{
+    internal static UniquenessJson Of(UniquenessReport u) =>
+        u.Known ? new(u.RankSufficient, u.Unique, true, null) : new(null, null, false, u.Reason);
+}
 
 /// <summary>Exact mode's verdict: J* ∈ [lower, upper], exact rationals "p/q" with decimals rounded outwards; absent without --exact.</summary>
 internal sealed record ExactJson(string Verdict, string Lower, string Upper, string LowerDecimal, string UpperDecimal, IReadOnlyList<string> Failures)
@@ -75,8 +86,8 @@ internal sealed record SolveJson(
         MeasureJson.Of(s.Measure),
         SaturationJson.Of(s.Saturation),
         s.Certification.SupremumBounds is null ? new RegionCountsJson(s.Cells, s.CellsWithActiveNeurons) : null,
-        new BoundsJson(s.Bounds.SaturationPoints, s.Certification.SupremumBounds is null ? s.Bounds.TwiceActiveCells : null, s.Bounds.Faces, s.Bounds.DataPoints),
-        new UniquenessJson(s.Uniqueness.RankSufficient, s.Uniqueness.Unique),
+        new BoundsJson(s.SaturationKnown ? s.Bounds.SaturationPoints : null, s.Certification.SupremumBounds is null ? s.Bounds.TwiceActiveCells : null, s.Bounds.Faces, s.Bounds.DataPoints),
+        UniquenessJson.Of(s.Uniqueness),
         seconds,
         new TimingsJson(s.Timings.Enumeration.TotalSeconds, s.Timings.Solve.TotalSeconds, s.Timings.Certification.TotalSeconds),
         ExactJson.Of(s.Exact),
@@ -196,5 +207,16 @@ internal sealed record RegionsJson(
         r.FVector, r.EulerCharacteristic, r.ExpectedEulerCharacteristic);
 }
 
-/// <summary>`tvrelu lambda-max`: λ_max of P_λ ("tv") or of the weighted problem ("weighted-tv").</summary>
-internal sealed record LambdaMaxJson(string Convention, string Problem, int N, int D, double LambdaMax);
+/// <summary>
+/// `tvrelu lambda-max`: λ_max of P_λ ("tv") or of the weighted problem ("weighted-tv"). <c>exact</c> is false when a
+/// branch-and-bound budget ran out: λ_max is then the best value found and lies in <c>lambdaMaxBounds</c> [lower, upper].
+/// </summary>
+internal sealed record LambdaMaxJson(
+    string Convention,
+    string Problem,
+    int N,
+    int D,
+    double LambdaMax,
+    bool Exact,
+    string Method,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SupremumBoundsJson? LambdaMaxBounds);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace TvRelu.Cli.Json;
 
 // The JSON documents of `train` and `compare`. `train` writes the fields `solve` writes for a measure
@@ -38,11 +40,14 @@ internal sealed record TrainJson(
     double RebalancedObjective,
     double OptimalObjective,
     double Excess,
-    int SaturationPoints,
+    int? SaturationPoints,
     IReadOnlyList<ClusterJson> Clusters,
     NetworkJson Network,
     IReadOnlyList<HistoryJson> History,
-    double Seconds)
+    double Seconds,
+    string Method,
+    bool OptimalCertified,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SupremumBoundsJson? CertificateSupBounds)
 {
     internal static TrainJson Of(Commands.LambdaChoice choice, TrainOptions options, int width, TrainingResult r, double seconds) => new(
         TvReluProblem.Convention,
@@ -70,9 +75,14 @@ internal sealed record TrainJson(
         r.Clusters.Select(c => new ClusterJson(c.Direction, c.Amplitude, c.Neurons, c.Spread)).ToArray(),
         NetworkJson.Of(r.Network),
         r.History.Select(h => new HistoryJson(h.Epoch, h.Objective, h.RebalancedObjective, h.GradientNorm, h.LearningRate, h.Gap)).ToArray(),
-        seconds);
+        seconds,
+        r.Certification.Method,
+        r.OptimalCertified,
+        SupremumBoundsJson.Of(r.Certification.SupremumBounds));
 }
 
 internal sealed record CompareRowJson(string Method, double Objective, double Gap, bool Certified, double Excess, int Neurons, int Atoms, double Seconds);
 
-internal sealed record CompareJson(string Convention, int N, int D, double Lambda, double OptimalObjective, IReadOnlyList<CompareRowJson> Rows);
+/// <summary>`tvrelu compare`; <c>method</c> is how every row's exact supremum was computed (the enumeration: two of the methods
+/// need every region).</summary>
+internal sealed record CompareJson(string Convention, int N, int D, double Lambda, double OptimalObjective, IReadOnlyList<CompareRowJson> Rows, string Method);

@@ -160,8 +160,10 @@ internal static class Tables
                 ? [("regions (cells)", $"{s.Cells} ({s.CellsWithActiveNeurons} with an active neuron)"),
                     ("bounds on |Σ|", $"|Σ| = {s.Bounds.SaturationPoints} ≤ 2 × active cells = {s.Bounds.TwiceActiveCells}"
                         + (s.Bounds.Faces is { } f ? $", ≤ faces = {f}" : "") + $"; N = {s.Bounds.DataPoints}")]
-                : new (string, string)[] { ("|Σ| (from the branch-and-bound leaves)", $"{s.Bounds.SaturationPoints}; N = {s.Bounds.DataPoints}") }),
-            ("uniqueness", $"rank-sufficient: {YesNo(s.Uniqueness.RankSufficient)}, unique: {YesNo(s.Uniqueness.Unique)}"),
+                : new (string, string)[] { ("|Σ| (from the branch-and-bound leaves)", (s.SaturationKnown ? $"{s.Bounds.SaturationPoints}" : "unknown") + $"; N = {s.Bounds.DataPoints}") }),
+            ("uniqueness", s.Uniqueness.Known
+                ? $"rank-sufficient: {YesNo(s.Uniqueness.RankSufficient)}, unique: {YesNo(s.Uniqueness.Unique)}"
+                : $"unknown: {s.Uniqueness.Reason}"),
             ("column-generation rounds", s.Rounds.ToString(CultureInfo.InvariantCulture)),
             ("seconds", $"{Num(seconds, 3)} (enumeration {Num(s.Timings.Enumeration.TotalSeconds, 3)}, solve {Num(s.Timings.Solve.TotalSeconds, 3)}, certification {Num(s.Timings.Certification.TotalSeconds, 3)})"),
         ]));

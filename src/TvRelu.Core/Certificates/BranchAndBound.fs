@@ -41,6 +41,9 @@ type BranchAndBoundOptions =
         /// Whether nodes are narrowed to where σ η can reach the level (range reduction, `NodeBound`); off
         /// only to measure what it gains.
         RangeReduction: bool
+        /// A saturation point closer than this to a hyperplane (unit normals) is reported on a region
+        /// boundary (`SaturationPoint.Interior` false), as the enumeration's `Certificate.saturation` does.
+        BoundaryTolerance: float
     }
 
     /// Exact supremum (to 1e-12 S), no time limit, at most 10^7 nodes.
@@ -53,6 +56,7 @@ type BranchAndBoundOptions =
             TimeLimit = None
             StopAbove = None
             RangeReduction = true
+            BoundaryTolerance = Tolerances.boundary
         }
 
     /// With a node budget.
@@ -88,6 +92,13 @@ type BranchAndBoundOptions =
             invalidArg "threshold" "the stopping threshold must be a number"
 
         { o with StopAbove = Some threshold }
+
+    /// With another distance below which a saturation point counts as on a hyperplane.
+    member o.WithBoundaryTolerance(tol: float) =
+        if not (tol >= 0.0) || Double.IsInfinity tol then
+            invalidArg "tol" (sprintf "the boundary tolerance must be a non-negative finite number (got %g)" tol)
+
+        { o with BoundaryTolerance = tol }
 
     /// Without range reduction at the level (to measure what it gains).
     member o.WithoutRangeReduction() = { o with RangeReduction = false }
@@ -239,7 +250,14 @@ module BranchAndBound =
     let private offArgument (n: int) =
         Array.init n (fun k -> if k = n - 1 then -1.0 else 0.0)
 
-    let private addSaturation (found: ResizeArray<SaturationPoint>) (units: float[][]) (sign: int) (theta: float[]) (value: float) =
+    let private addSaturation
+        (found: ResizeArray<SaturationPoint>)
+        (units: float[][])
+        (boundary: float)
+        (sign: int)
+        (theta: float[])
+        (value: float)
+        =
         match
             found
             |> Seq.tryFindIndex (fun s ->
@@ -258,7 +276,7 @@ module BranchAndBound =
                     Direction = theta
                     Sign = sign
                     Value = float sign * value
-                    Interior = units |> Array.forall (fun u -> abs (Dense.dot u theta) > Tolerances.boundary)
+                    Interior = units |> Array.forall (fun u -> abs (Dense.dot u theta) > boundary)
                     Cells = [||]
                 }
 
@@ -334,7 +352,7 @@ module BranchAndBound =
             b <- max b exact
 
         match e.Theta, st.Options.SaturationLevel with
-        | Some t, Some s when e.Value >= s -> addSaturation st.Saturation st.Units sign t e.Value
+        | Some t, Some s when e.Value >= s -> addSaturation st.Saturation st.Units st.Options.BoundaryTolerance sign t e.Value
         | _ -> ()
 
         st.Closed <- max st.Closed b

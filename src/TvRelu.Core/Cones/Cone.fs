@@ -65,6 +65,57 @@ module Cone =
             else
                 Array.copy units.[h])
 
+    /// The outward normals that are facets of K = {θ : ⟨a_i, θ⟩ ≤ 0}, given a strictly interior point z, by Clarkson's
+    /// algorithm: a_j is dropped when its projection w onto the cone K_F of the facets F found so far is at most tol ‖a_j‖,
+    /// since a_j − w ∈ cone F = K_F° (Moreau), so ⟨a_j, θ⟩ ≤ ⟨w, θ⟩ ≤ tol ‖a_j‖ ‖θ‖ on K_F: it is implied by F, which only
+    /// grows, so the cone the result defines is K up to tol (exactly when tol = 0 and arithmetic is exact). Otherwise w is
+    /// in K_F with ⟨a_j, w⟩ = ‖w‖² > 0, so the segment from z to w leaves K, first through a facet not yet in F; it joins F
+    /// and a_j is tested again, until it is dropped or is itself that facet. Tests cost one NNLS over F, not over all the
+    /// normals, which is what makes it cheap when facets are few (a cell of an arrangement of N hyperplanes has about 2r).
+    /// A tie between first crossings may keep a redundant normal: a superset of the facets defines the same cone.
+    /// Returns the indices of the kept normals, in increasing order.
+    let facets (tol: float) (interior: float[]) (outwardNormals: float[][]) : int[] =
+        let m = outwardNormals.Length
+        let kept = ResizeArray<int>()
+        let isKept = Array.zeroCreate<bool> m
+
+        let keep i =
+            isKept.[i] <- true
+            kept.Add i
+
+        // Distance to each hyperplane along the segment's parameter, from z (all positive: z is interior).
+        let depth = outwardNormals |> Array.map (fun a -> -(Dense.dot a interior))
+
+        for j in 0 .. m - 1 do
+            let mutable decided = isKept.[j]
+
+            while not decided do
+                let a = outwardNormals.[j]
+                let w = (project [| for i in kept -> outwardNormals.[i] |] a).Point
+
+                if Dense.norm w <= tol * Dense.norm a then
+                    decided <- true
+                else
+                    let dir = Array.init w.Length (fun k -> w.[k] - interior.[k])
+                    let mutable first, hit = infinity, -1
+
+                    for i in 0 .. m - 1 do
+                        if not isKept.[i] then
+                            let rate = Dense.dot outwardNormals.[i] dir
+
+                            if rate > 0.0 && depth.[i] / rate < first then
+                                first <- depth.[i] / rate
+                                hit <- i
+
+                    // hit = j: a_j is a facet. No hit (rounding put w outside K_F): keep a_j, which is always safe.
+                    if hit = j || hit < 0 then
+                        keep j
+                        decided <- true
+                    else
+                        keep hit
+
+        kept.ToArray() |> Array.sort
+
     /// Whether θ lies in the closed cone, up to tol (on unit normals).
     let contains (tol: float) (outwardNormals: float[][]) (theta: float[]) =
         outwardNormals |> Array.forall (fun a -> Dense.dot a theta <= tol)

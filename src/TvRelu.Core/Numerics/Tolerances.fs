@@ -310,6 +310,13 @@ module internal Tolerances =
     [<Literal>]
     let ascentTie = 1e-12
 
+    /// A sign-vector block drops the constraint of a unit normal a_j whose projection onto the cone of the kept facets
+    /// has norm at most 1e-12 (`Cone.facets`): on the kept cone ⟨a_j, θ⟩ ≤ 1e-12 ‖θ‖, so the block's cone exceeds its
+    /// cell by at most that angle, ~10^4 ulp, below every tolerance that decides a verdict (the gap is computed from the
+    /// measure's own residual, never from the blocks). A genuine facet this thin holds no atom a double can place.
+    [<Literal>]
+    let redundantFacet = 1e-12
+
     /// A step of the local ascent must raise σ η by 1e-15 S to count as progress (rounding of η is ~ε S).
     [<Literal>]
     let ascentProgress = 1e-15

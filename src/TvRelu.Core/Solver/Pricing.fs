@@ -69,8 +69,9 @@ type PricingOracle =
         /// "enumeration", "streaming" or "branch-and-bound": the method that computes sup |η|.
         Name: string
         Price: PricingQuery -> PricingAnswer
-        /// Σ at 1 − tol for the dual vector q, and the work it took.
-        Saturation: float[] -> float -> SaturationPoint[] * int64
+        /// Σ at 1 − tol for the dual vector q within an optional time budget, whether the search for it
+        /// completed (a budget can cut branch and bound short: then Σ is partial), and the work it took.
+        Saturation: float[] -> float -> TimeSpan option -> SaturationPoint[] * bool * int64
     }
 
 /// The three pricing oracles.
@@ -227,11 +228,16 @@ module Pricing =
                         [||]
             }
 
-        let saturation (q: float[]) (tol: float) =
-            let b =
-                BranchAndBound.supremumAbs data lambda q (search.WithSaturationLevel(1.0 - tol).WithFloor(1.0 - tol))
+        let saturation (q: float[]) (tol: float) (budget: TimeSpan option) =
+            let limited =
+                match budget with
+                | Some t -> search.WithTimeLimit t
+                | None -> search
 
-            b.Saturation, b.Nodes
+            let b =
+                BranchAndBound.supremumAbs data lambda q (limited.WithSaturationLevel(1.0 - tol).WithFloor(1.0 - tol))
+
+            b.Saturation, b.Exact, b.Nodes
 
         {
             Name = "branch-and-bound"
@@ -292,7 +298,7 @@ module Pricing =
                         })
             }
 
-        let saturation (q: float[]) (tol: float) =
+        let saturation (q: float[]) (tol: float) (_: TimeSpan option) =
             let options =
                 { StreamingOptions.Default with
                     SaturationTolerance = Some tol
@@ -314,7 +320,7 @@ module Pricing =
                     }
                     : SaturationPoint))
 
-            points, c.Counts.Cells
+            points, c.SaturationComplete, c.Counts.Cells
 
         {
             Name = "streaming"
@@ -367,8 +373,8 @@ module Pricing =
                         })
             }
 
-        let saturation (q: float[]) (tol: float) =
-            Certificate.saturation tol boundaryTolerance (Certificate.ofDual arr data lambda q), int64 arr.CellCount
+        let saturation (q: float[]) (tol: float) (_: TimeSpan option) =
+            Certificate.saturation tol boundaryTolerance (Certificate.ofDual arr data lambda q), true, int64 arr.CellCount
 
         {
             Name = "enumeration"

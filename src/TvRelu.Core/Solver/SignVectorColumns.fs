@@ -7,6 +7,7 @@ open TvRelu.Core.Data
 open TvRelu.Core.Numerics
 open TvRelu.Core.Arrangements
 open TvRelu.Core.Certificates
+open TvRelu.Core.Cones
 open TvRelu.Core.Uniqueness
 
 /// Settings of the arrangement-free solver. Build from `Default` with the `With…` members.
@@ -32,6 +33,9 @@ type SignVectorColumnsOptions =
         /// Points with |η| ≥ 1 − SaturationTolerance form Σ; None skips the final search for Σ (in high d
         /// it branches every node above 1 − tol down to its leaves, which can cost more than the solve).
         SaturationTolerance: float option
+        /// Whether a block keeps only its cell's facets (`Cone.facets`) rather than all N hyperplanes: the same
+        /// cone, fewer barrier terms. Off only to measure what it gains.
+        FacetsOnly: bool
     }
 
     /// The defaults: 300 rounds, 8 columns a round, 64 random starts, seed 1, unlimited certification, Σ at 1e-6.
@@ -46,6 +50,7 @@ type SignVectorColumnsOptions =
             Seed = 1
             Certification = BranchAndBoundOptions.Default
             SaturationTolerance = Some Tolerances.saturation
+            FacetsOnly = true
         }
 
     /// With a time limit on each branch-and-bound call.
@@ -80,6 +85,29 @@ type SignVectorColumnsOptions =
 
         { o with Tolerance = Some tol }
 
+    /// With at most this many column-generation rounds.
+    member o.WithMaxRounds(rounds: int) =
+        if rounds < 1 then
+            invalidArg "rounds" (sprintf "the round limit must be at least 1 (got %d)" rounds)
+
+        { o with MaxRounds = rounds }
+
+    /// With at most this many new columns a round.
+    member o.WithColumnsPerRound(columns: int) =
+        if columns < 1 then
+            invalidArg "columns" (sprintf "the columns per round must be at least 1 (got %d)" columns)
+
+        { o with ColumnsPerRound = columns }
+
+    /// With Σ's points within this distance of a hyperplane reported on a region boundary (the searches' option).
+    member o.WithBoundaryTolerance(tol: float) =
+        { o with
+            Certification = o.Certification.WithBoundaryTolerance tol
+        }
+
+    /// With every block carrying all N hyperplanes, redundant ones included (to measure what `Cone.facets` gains).
+    member o.WithAllHyperplanes() = { o with FacetsOnly = false }
+
     /// Without the final search for Σ.
     member o.WithoutSaturation() = { o with SaturationTolerance = None }
 
@@ -106,9 +134,13 @@ type SignVectorColumnsSolution =
         SupremumUpper: float
         SupremumExact: bool
         /// Σ from the oracle (branch and bound's leaves, the streaming pass or the stored scan; empty when not
-        /// asked for), and uniqueness (§5) from it.
+        /// asked for or not known), and uniqueness (§5) from it.
         Saturation: SaturationPoint[]
         Uniqueness: UniquenessVerdict option
+        /// Whether Σ (and so uniqueness) is known: the gap is certified, so q is the optimal residual up to it,
+        /// and the search for Σ completed. Leaves of an uncertified q, or of a search cut short by its budget,
+        /// are not Σ of the optimum (§3, §5): then Saturation is empty or partial and Uniqueness is None.
+        SaturationKnown: bool
         Rounds: int
         /// The oracle's calls that bounded sup|η| (branch-and-bound searches, streaming passes or scans).
         BranchAndBoundCalls: int
@@ -127,8 +159,9 @@ type SignVectorColumnsSolution =
 module SignVectorColumns =
 
     /// The closed cell of a priced column (its sign vector) as a block of the restricted problem, with the
-    /// column's unit interior point (Cell is a running id: there is no arrangement to index); None when rounding
-    /// left that point on a facet, which the barrier method cannot start from.
+    /// column's unit interior point (Cell is a running id: there is no arrangement to index) and the normals of all the data's hyperplanes
+    /// (`onlyFacets` keeps the cell's facets); None when rounding left that point on a facet, which the barrier
+    /// method cannot start from.
     let internal blockOf (data: Dataset) (id: int) (column: PricingColumn) =
         let rows = data.AugmentedRaw
         let n = rows.[0].Length
@@ -164,6 +197,16 @@ module SignVectorColumns =
             )
         else
             None
+
+    /// The block with only its cell's facets (`Cone.facets`, from its strictly interior point): the other
+    /// hyperplanes cut nothing off the cone, and each one the block carried cost the restricted solve a barrier
+    /// term (d = 10, N = 200: 19 s of restricted solves in a 300 s budget with all N, 7 s with the facets; README).
+    let internal onlyFacets (block: Block) =
+        { block with
+            Normals =
+                Cone.facets Tolerances.redundantFacet block.Interior block.Normals
+                |> Array.map (fun i -> block.Normals.[i])
+        }
 
     /// λ_max = sup_θ |⟨y, φ(θ)⟩| by branch and bound (the enumeration cannot reach high d).
     let lambdaMax (data: Dataset) (options: BranchAndBoundOptions) =
@@ -228,9 +271,10 @@ module SignVectorColumns =
             lo
 
     /// Σ at 1 − tol from the pricing oracle (branch and bound's leaves, the streaming pass or the scan), and
-    /// uniqueness from it (§5) with the measure's amplitudes on it (an atom off Σ joins it, as in `Solve.finish`).
-    let private saturationOf (oracle: PricingOracle) (data: Dataset) (q: float[]) (tol: float) (mu: Measure) =
-        let saturation, work = oracle.Saturation q tol
+    /// uniqueness from it (§5) with the measure's amplitudes on it (an atom off Σ joins it, as in `Solve.finish`);
+    /// no uniqueness when the search for Σ did not complete (a budget cut it short).
+    let private saturationOf (oracle: PricingOracle) (data: Dataset) (q: float[]) (tol: float) (budget: TimeSpan option) (mu: Measure) =
+        let saturation, complete, work = oracle.Saturation q tol budget
 
         let points = ResizeArray(saturation |> Array.map (fun s -> s.Direction, s.Sign))
         let amps = ResizeArray(Array.zeroCreate<float> saturation.Length)
@@ -247,7 +291,11 @@ module SignVectorColumns =
                 points.Add((a.Direction, Math.Sign a.Amplitude))
                 amps.Add a.Amplitude
 
-        saturation, Uniqueness.decide data (points.ToArray()) (amps.ToArray()), work
+        if complete then
+            saturation, Some(Uniqueness.decide data (points.ToArray()) (amps.ToArray())), work
+        else
+            // A search cut short by its budget found only part of Σ: uniqueness decided on a part is unsound.
+            saturation, None, work
 
     /// One column generation in progress (§4, §9): the restricted problem, the counters, the restricted
     /// solver's budget and the last certification's interval. Mutable because the rounds are one loop; it
@@ -326,6 +374,9 @@ module SignVectorColumns =
                 blockOf cg.Data cg.NextId c)
             |> Array.filter (fun (k, _) -> known.Add k)
             |> Array.truncate cg.Options.ColumnsPerRound
+            // Facets only for the blocks that enter (most candidates repeat a known cell): at N = 500 reducing every
+            // candidate cost more than the barrier terms it saved.
+            |> Array.map (fun (k, b) -> k, (if cg.Options.FacetsOnly then onlyFacets b else b))
 
         if added.Length = 0 then
             cg.Target <- max (cg.Target * 0.01) Tolerances.barrierGapFloor
@@ -364,10 +415,14 @@ module SignVectorColumns =
         let sat, uniq, satNodes =
             match cg.Options.SaturationTolerance with
             | Some tol when a.Certified ->
+                let budget =
+                    cg.Options.TimeLimit
+                    |> Option.map (fun t -> max (TimeSpan.FromSeconds 1.0) (t - cg.Total.Elapsed))
+
                 cg.CertWatch.Start()
-                let s, u, k = saturationOf cg.Oracle cg.Data q tol mu
+                let s, u, k = saturationOf cg.Oracle cg.Data q tol budget mu
                 cg.CertWatch.Stop()
-                s, Some u, k
+                s, u, k
             | _ -> [||], None, 0L
 
         {
@@ -379,6 +434,7 @@ module SignVectorColumns =
             SupremumExact = exact
             Saturation = sat
             Uniqueness = uniq
+            SaturationKnown = uniq.IsSome
             Rounds = cg.Rounds
             BranchAndBoundCalls = cg.Calls
             Nodes = cg.Nodes + satNodes
