@@ -56,7 +56,11 @@ internal static class Conversions
                 s.Bounds.TwiceActiveCells,
                 s.Bounds.Faces is null ? null : s.Bounds.Faces.Value,
                 s.Bounds.DataPoints),
-            Uniqueness = new UniquenessReport(s.Uniqueness.RankSufficient, s.Uniqueness.Unique, s.Uniqueness.Rank, s.Uniqueness.SaturationPoints),
+            // The enumeration's Σ and uniqueness are those of the returned residual; without a certificate that residual
+            // need not be the optimal one, so they are reported unknown as branch and bound's are (issue 14).
+            Uniqueness = s.Assessment.Certified
+                ? new UniquenessReport(s.Uniqueness.RankSufficient, s.Uniqueness.Unique, s.Uniqueness.Rank, s.Uniqueness.SaturationPoints)
+                : UniquenessReport.NotCertified,
             Rounds = s.Rounds,
             Timings = new Timings(s.Timings.Enumeration, s.Timings.Solve, s.Timings.Certification),
         };

@@ -42,6 +42,11 @@ public sealed record UniquenessReport(bool RankSufficient, bool Unique, int Rank
 
     /// <summary>The report of a solve that cannot decide uniqueness, with the reason.</summary>
     internal static UniquenessReport Unknown(string reason) => new(false, false, 0, 0) { Known = false, Reason = reason };
+
+    /// <summary>Unknown because the solve is not certified: Σ of a residual that need not be optimal decides nothing (§5),
+    /// whichever method computed it.</summary>
+    internal static UniquenessReport NotCertified { get; } =
+        Unknown("the solve is not certified, so its residual need not be the optimal one whose saturation set Σ decides uniqueness");
 }
 
 /// <summary>Wall-clock split of a solve.</summary>

@@ -158,9 +158,9 @@ public sealed partial class TvReluProblem
         var status = s.SupremumExact ? "complete" : "interval";
         var uniqueness = s.Uniqueness?.Value is { } u && s.SaturationKnown
             ? new UniquenessReport(u.RankSufficient, u.Unique, u.Rank, u.SaturationPoints)
-            : UniquenessReport.Unknown(s.Assessment.Certified
-                ? "the branch-and-bound search for the saturation set Σ did not complete within its budget, so Σ and uniqueness are not known"
-                : "the solve is not certified, so its residual need not be the optimal one whose saturation set Σ decides uniqueness");
+            : s.Assessment.Certified
+                ? UniquenessReport.Unknown("the branch-and-bound search for the saturation set Σ did not complete within its budget, so Σ and uniqueness are not known")
+                : UniquenessReport.NotCertified;
         return new Solution
         {
             Convention = Convention,

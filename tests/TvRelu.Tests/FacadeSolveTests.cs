@@ -210,6 +210,12 @@ public class FacadeSolveTests
 
         Assert.False(solution.Certified);
         Assert.True(solution.Gap > solution.Certification.Tolerance);
+        // Σ of a residual that need not be optimal decides nothing: uniqueness is unknown, as under branch and bound,
+        // not a verdict on the wrong Σ.
+        Assert.Equal("enumeration", solution.Certification.Method);
+        Assert.False(solution.Uniqueness.Known);
+        Assert.Contains("not certified", solution.Uniqueness.Reason);
+        Assert.False(solution.SaturationKnown);
     }
 
     [Fact]
