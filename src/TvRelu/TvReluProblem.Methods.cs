@@ -113,23 +113,26 @@ public sealed partial class TvReluProblem
         return Method.TimeLimit is { } time ? options.WithTimeLimit(time) : options;
     }
 
+    /// <summary>Exact mode and the face count walk the stored regions, which neither branch and bound nor the streaming
+    /// pass keeps: refused, naming the method that certifies this problem.</summary>
     private void RefuseEnumerationOnly(bool exact, bool faces)
     {
         if (exact || faces)
         {
+            var by = ChosenMethod == CertificationMethod.Streaming ? "the streaming pass, which stores none" : "branch and bound";
             throw new TvReluInputException(
-                $"{(exact ? "exact mode" : "the face count")} needs the region enumeration, and this problem (d = {Dimension}, N = {DataPoints}) is certified by branch and bound",
+                $"{(exact ? "exact mode" : "the face count")} needs the stored region enumeration, and this problem (d = {Dimension}, N = {DataPoints}) is certified by {by}",
                 exact ? "exact" : "faces");
         }
     }
 
-    /// <summary>Column generation over sign vectors, certified by branch and bound (THEORY.md §4, §9).</summary>
-    private Solution SolveByBranchAndBound(double lambda, SolveOptions options)
+    /// <summary>
+    /// The sign-vector column generation's settings from <paramref name="options"/> and the problem's budget: the same
+    /// settings mean the same under every method (rounds and columns of column generation, the distance below which a
+    /// point of Σ is on a boundary, the gap tolerance, the time and node limits).
+    /// </summary>
+    private CoreSignVectorColumnsOptions SignVectorOptions(SolveOptions options)
     {
-        options.ToCore();
-        RefuseEnumerationOnly(options.Exact, options.CountFaces);
-        // The same settings mean the same under both methods: rounds and columns of column generation, and the distance
-        // below which a point of Σ is on a boundary.
         var core = CoreSignVectorColumnsOptions.Default.WithSaturationTolerance(options.SaturationTolerance)
             .WithMaxRounds(options.MaxRounds)
             .WithColumnsPerRound(options.ColumnsPerRound)
@@ -146,7 +149,15 @@ public sealed partial class TvReluProblem
         {
             core = core.WithNodeLimit(nodes);
         }
-        return ToFacade(CoreSignVectorColumns.solve(_data, lambda, core));
+        return core;
+    }
+
+    /// <summary>Column generation over sign vectors, certified by branch and bound (THEORY.md §4, §9).</summary>
+    private Solution SolveByBranchAndBound(double lambda, SolveOptions options)
+    {
+        options.ToCore();
+        RefuseEnumerationOnly(options.Exact, options.CountFaces);
+        return ToFacade(CoreSignVectorColumns.solve(_data, lambda, SignVectorOptions(options)));
     }
 
     private Solution ToFacade(CoreSignVectorColumnsSolution s)

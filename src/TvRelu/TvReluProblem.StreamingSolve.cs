@@ -25,32 +25,13 @@ public sealed partial class TvReluProblem
     private bool StreamsWhenStoredDoesNotFit =>
         Dimension <= MaxAutoStreamingDimension && Estimate(EnumerationMethod.Streaming).Exceeds(Limits) is null;
 
-    /// <summary>Exact mode and the face count walk the stored regions; the streaming pass never stores them.</summary>
-    private void RefuseStoredOnly(bool exact, bool faces)
-    {
-        if (exact || faces)
-        {
-            throw new TvReluInputException(
-                $"{(exact ? "exact mode" : "the face count")} needs the stored region enumeration, and this problem (d = {Dimension}, N = {DataPoints}) is certified by the streaming pass, which stores none",
-                exact ? "exact" : "faces");
-        }
-    }
-
     /// <summary>Column generation priced by the streaming pass, refused first if one pass exceeds the limits.</summary>
     private Solution SolveByStreaming(double lambda, SolveOptions options)
     {
         options.ToCore();
-        RefuseStoredOnly(options.Exact, options.CountFaces);
+        RefuseEnumerationOnly(options.Exact, options.CountFaces);
         EnsureTractable(EnumerationMethod.Streaming);
-        var core = CoreSignVectorColumnsOptions.Default.WithSaturationTolerance(options.SaturationTolerance);
-        if (options.Tolerance is { } tolerance)
-        {
-            core = core.WithTolerance(tolerance);
-        }
-        if (Method.TimeLimit is { } time)
-        {
-            core = core.WithTimeLimit(time);
-        }
+        var core = SignVectorOptions(options);
         return ToFacade(Guard.InRange(() => CoreSignVectorColumns.solveStreaming(0, _data, lambda, core)));
     }
 
@@ -60,7 +41,7 @@ public sealed partial class TvReluProblem
     /// </summary>
     private CertificationReport CertifyByStreaming(Measure measure, double lambda, double? tolerance, bool exact)
     {
-        RefuseStoredOnly(exact, false);
+        RefuseEnumerationOnly(exact, false);
         EnsureTractable(EnumerationMethod.Streaming);
         var q = CoreMeasureOps.residual(_data, measure.Core);
         var pass = CoreStreamingPricing.price(0, _data, lambda, q, 0, 1.0);
