@@ -66,11 +66,16 @@ public sealed partial class DualCertificate
         return sum / Lambda;
     }
 
-    /// <summary>The local maxima of |η| at or above 1 − tolerance, from the leaves of one search (the same Σ semantics).</summary>
-    private IReadOnlyList<SaturationPoint> SaturationByBranchAndBound(double tolerance)
-    {
-        var level = 1.0 - tolerance;
-        var search = CoreBranchAndBound.supremumAbs(_data!, Lambda, [.. Dual], _options!.WithSaturationLevel(level).WithFloor(level));
-        return search.Saturation.ToFacade();
-    }
+    // One search for Σ per tolerance, kept: `Saturation` and `SaturationComplete` read the same search.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<double, Lazy<CoreBoundedSupremum>> _saturationSearches = new();
+
+    /// <summary>The search for the local maxima of |η| at or above 1 − tolerance (the same Σ semantics); under the
+    /// problem's budget it can stop before every leaf is reached.</summary>
+    private CoreBoundedSupremum SaturationSearch(double tolerance) =>
+        _saturationSearches.GetOrAdd(tolerance, t => new Lazy<CoreBoundedSupremum>(() =>
+            CoreBranchAndBound.supremumAbs(_data!, Lambda, [.. Dual], _options!.WithSaturationLevel(1.0 - t).WithFloor(1.0 - t)))).Value;
+
+    /// <summary>The local maxima of |η| at or above 1 − tolerance, from the leaves of one search.</summary>
+    private IReadOnlyList<SaturationPoint> SaturationByBranchAndBound(double tolerance) =>
+        SaturationSearch(tolerance).Saturation.ToFacade();
 }

@@ -93,6 +93,20 @@ public sealed partial class DualCertificate
             boundaryTolerance ?? TvRelu.Core.Solver.SolverOptions.Default.BoundaryTolerance);
     }
 
+    /// <summary>
+    /// Whether <see cref="Saturation"/> at this tolerance lists every point: always for the enumeration and the streaming
+    /// pass; for branch and bound only when its search reached every leaf within the problem's budget (else the list is a
+    /// part of the set, issue 14).
+    /// </summary>
+    /// <param name="tolerance">As for <see cref="Saturation"/>.</param>
+    /// <returns>Whether the saturation set is complete.</returns>
+    public bool SaturationComplete(double? tolerance = null)
+    {
+        var t = tolerance ?? TvRelu.Core.Solver.SolverOptions.Default.SaturationTolerance;
+        _ = SaturationAt(t, TvRelu.Core.Solver.SolverOptions.Default.BoundaryTolerance);
+        return _core is not null || SaturationSearch(t).Exact;
+    }
+
     private IReadOnlyList<SaturationPoint> SaturationAt(double tolerance, double boundaryTolerance)
     {
         if (!(tolerance >= 0.0 && tolerance < 1.0) || !(boundaryTolerance >= 0.0))

@@ -157,6 +157,27 @@ public sealed class MethodChoiceTests : IDisposable
     }
 
     [Fact]
+    public void ASaturationSetCutShortByABudgetSaysItIsPartial()
+    {
+        var (x, y) = Teacher(12, 8, 81);
+        var problem = TvReluProblem.FromArrays(x, y);
+        var lambda = 0.2 * problem.LambdaMax;
+        var solution = problem.Solve(lambda);
+        Assert.True(solution.Certified);
+
+        // Unbudgeted, the search reaches every leaf: the set is complete and is the solve's Σ.
+        var full = problem.CertificateOf(solution.Residual, lambda);
+        Assert.True(full.SaturationComplete());
+        Assert.Equal(solution.Saturation.Count, full.Saturation().Count);
+
+        // One node cannot reach a leaf: whatever it lists is a part of the set, and it says so.
+        var budgeted = problem.WithMethod(new MethodOptions { Method = CertificationMethod.BranchAndBound, NodeLimit = 1 })
+            .CertificateOf(solution.Residual, lambda);
+        Assert.False(budgeted.SaturationComplete());
+        Assert.True(budgeted.Saturation().Count < full.Saturation().Count);
+    }
+
+    [Fact]
     public void BudgetsWithTheEnumerationOrNonPositiveAreRefused()
     {
         var problem = TvReluProblem.FromArrays(new double[,] { { 0 }, { 1 } }, [0.0, 1.0]);

@@ -34,10 +34,12 @@ internal static class CertificateCommand
             var extremes = LiveProgress.Run(context, "the exact extremes of η over every region", () => certificate.Saturation(SaturationTolerance));
             var violations = extremes.Where(p => Math.Abs(p.Value) > 1 + SaturationTolerance).ToArray();
             IReadOnlyList<SaturationPoint> saturation = violations.Length > 0 ? [] : extremes;
+            // Under a budget, branch and bound can stop before it reaches every leaf: the list is then a part of the set.
+            var complete = certificate.SaturationComplete(SaturationTolerance);
             var document = new CertificateJson(
                 TvReluProblem.Convention, problem.DataPoints, problem.Dimension, lambda,
                 ExtremumJson.Of(certificate.Supremum), ExtremumJson.Of(certificate.Infimum),
-                certificate.SupremumAbs, certificate.IsFeasible, SaturationJson.Of(saturation),
+                certificate.SupremumAbs, certificate.IsFeasible, SaturationJson.Of(saturation), complete,
                 violations.Select(p => new ViolationJson(p.Direction, p.Sign, p.Value, p.Interior)).ToArray(),
                 certificate.Method, SupremumBoundsJson.Of(certificate.SupremumInterval), SupremumBoundsJson.Of(certificate.InfimumInterval));
             context.Emit(parsed.GetValue(output), document, console =>
@@ -52,6 +54,7 @@ internal static class CertificateCommand
                     ("sup |η|", Tables.Num(certificate.SupremumAbs)),
                     ("dual feasible (sup |η| ≤ 1)", Tables.YesNo(certificate.IsFeasible)),
                     .. MethodCliOptions.IntervalRows(certificate),
+                    .. (complete ? [] : new[] { ("saturation set", "partial: the branch-and-bound search stopped at its budget before every leaf") }),
                 ]));
                 console.Write(violations.Length > 0 ? Tables.Violations(violations, certificate.SupremumAbs) : Tables.Saturation(saturation));
             });

@@ -136,6 +136,7 @@ internal sealed record CertificateJson(
     double SupremumAbs,
     bool Feasible,
     IReadOnlyList<SaturationJson> Saturation,
+    bool SaturationComplete,
     IReadOnlyList<ViolationJson> Violations,
     string Method,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SupremumBoundsJson? SupremumBounds,
