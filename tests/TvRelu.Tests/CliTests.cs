@@ -230,6 +230,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
         var json = ReadJson(Temp("regions.json"));
+        Assert.Equal("enumeration", json.GetProperty("method").GetString());
         Assert.Equal(104, json.GetProperty("cells").GetInt32());
         Assert.Equal(JsonValueKind.Number, json.GetProperty("coverCount").ValueKind);
         Assert.Equal(128, json.GetProperty("coverCount").GetInt64());

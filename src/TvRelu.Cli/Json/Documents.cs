@@ -192,6 +192,7 @@ internal sealed record WeightedSolveJson(
 }
 
 internal sealed record RegionsJson(
+    string Method,
     int N,
     int D,
     int Hyperplanes,
@@ -204,7 +205,7 @@ internal sealed record RegionsJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ExpectedEulerCharacteristic)
 {
     internal static RegionsJson Of(RegionsReport r) => new(
-        r.DataPoints, r.Dimension, r.Hyperplanes, r.Cells, r.CellsWithActiveNeurons, r.CoverCount, r.GeneralPosition,
+        "enumeration", r.DataPoints, r.Dimension, r.Hyperplanes, r.Cells, r.CellsWithActiveNeurons, r.CoverCount, r.GeneralPosition,
         r.FVector, r.EulerCharacteristic, r.ExpectedEulerCharacteristic);
 }
 
