@@ -721,3 +721,68 @@ let ``the path's smallest λ certify in a few warm-started rounds`` () =
 
     for sol in path.[1..] do
         Assert.True(sol.Rounds <= 10, sprintf "λ = %g λ_max took %d rounds" (sol.Lambda / lmax) sol.Rounds)
+
+/// Σ holds the support of a certified minimiser (THEORY.md §2: every minimiser lives on Σ*, and the threshold is
+/// lowered to take in what the gap allows, up to the roundings of the gap, of η and of the cell maxima).
+let private assertAtomsHeldBySigma (x: float[][]) (y: float[]) (ratio: float) =
+    let data = Dataset.CreateOrRaise(x, y)
+    let sol = Solve.solve data (ratio * lambdaMaxOf data) options
+    Assert.True(sol.Assessment.Certified, "not certified")
+    Assert.NotEmpty(sol.Measure.Atoms)
+
+    for a in sol.Measure.Atoms do
+        // Lemma 1 (§3): a point of its closed cell δ below the cell's maximum M ≈ 1 lies within √(2δ/M) of the
+        // maximiser, and the gap lets the atom sit δ ≤ g / (λ |a|) below 1.
+        let radius =
+            sqrt (2.0 * (sol.Assessment.Gap / (sol.Lambda * abs a.Amplitude) + 1e-9))
+
+        let held =
+            sol.Saturation
+            |> Array.exists (fun p ->
+                p.Sign = sign a.Amplitude
+                && sqrt (Array.fold2 (fun t u v -> t + (u - v) * (u - v)) 0.0 p.Direction a.Direction)
+                   <= radius)
+
+        Assert.True(held, sprintf "the atom at %A (amplitude %g) has no point of Σ of its sign" a.Direction a.Amplitude)
+
+/// Three inputs equal to 13 digits at 1.2e-5 λ_max: sup|η| < 1, so the gap is exactly λ |a| (1 − s η(θ_a)) and the
+/// atom's miss equals its allowance; the gap's rounding put it outside and Σ came out empty beside the one-atom
+/// certified minimiser (uniqueness campaign of 2026-11-29, trial seed 7982091570472434993).
+[<Fact>]
+let ``every atom of a certified minimiser has a point of Σ of its sign, even when its miss equals the gap's allowance`` () =
+    assertAtomsHeldBySigma
+        [|
+            [| 0.3618204867223807 |]
+            [| 0.3618204867224594 |]
+            [| 0.36182048672266065 |]
+        |]
+        [| -0.37639883878748126; -0.10203083871103252; -0.17832138059245758 |]
+        1.1692395678761453E-05
+
+/// Inputs of order 1e-5 at 4.1e-5 λ_max: an atom of amplitude 0.16 beside atoms of 10^3 sits 1.25e-6 below 1,
+/// within its allowance, but its cell's computed maximum came out 1.6e-14 below η at the atom itself (η's scale
+/// is 4e5), under the threshold, and Σ lost it (uniqueness campaign of 2026-11-29, seed -1859697448360225915).
+[<Fact>]
+let ``every atom of a certified minimiser has a point of Σ of its sign, even when its cell's maximum rounds below it`` () =
+    assertAtomsHeldBySigma
+        [|
+            [| -6.712880208656156E-05; -2.0436340452891043E-05 |]
+            [| 4.458604290015075E-06; -1.9239775096951926E-05 |]
+            [| -4.221760450433625E-06; 1.8570286302110837E-05 |]
+            [| 2.5508444920093627E-05; -2.950275814700354E-06 |]
+            [| 1.6605923238321833E-05; 4.948019731804601E-05 |]
+            [| 1.6403754789252315E-05; 2.9931276023566544E-05 |]
+            [| 1.0539746965518231E-05; -3.265334305696468E-05 |]
+            [| 6.555879307028496E-06; 5.106326675020445E-05 |]
+        |]
+        [|
+            -0.08831506909840718
+            0.056644809277066395
+            0.16932477937110876
+            -0.10641242464581065
+            0.08290052429235935
+            0.06529191891618709
+            -0.3148585238419652
+            0.08698055536667229
+        |]
+        4.131638291232288E-05

@@ -27,19 +27,37 @@ module Solve =
     /// The threshold of Σ to the accuracy the certificate has at the support. A certified gap g allows an atom
     /// a_j to sit where 1 − s_j η(θ_j) ≤ g / (λ |a_j|) (THEORY.md §2: the gap is λ Σ_j |a_j| (1 − s_j η(θ_j)) plus
     /// non-negative terms), which at λ ≪ λ_max exceeds the fixed saturation tolerance: the threshold is lowered
-    /// to take in every such atom, so that Σ contains the support it must.
+    /// to take in every such atom, so that Σ contains the support it must. Every side is rounded: g carries the
+    /// rounding of the gap formulas (at most `Tolerances.gapRounding` · ½‖y‖², the tolerance's own second term),
+    /// the miss that of η at the atom (2 (N + d + 1) u · scale), and the cell maxima Σ is read from that of the
+    /// pieces v_C (2 (2N + d + 3) √(d + 1) u · scale), both as in the enclosure of §3; the threshold is lowered by
+    /// both roundings too. Without them an atom whose miss equals its allowance in exact arithmetic (sup|η| < 1:
+    /// the gap is exactly λ |a| (1 − s η(θ_a))), or whose cell's computed maximum fell 1e-14 below η at the atom,
+    /// was left out, and Σ missed part of a certified minimiser's support (uniqueness campaign of 2026-11-29,
+    /// trial seeds 7982091570472434993 and -1859697448360225915).
     let private saturationThreshold (options: SolverOptions) (lambda: float) (cert: Certificate) (mu: Measure) (assessment: Assessment) =
         if not assessment.Certified then
             options.SaturationTolerance
         else
+            let labels = cert.Data.LabelsRaw
+            let gapRounding = Tolerances.gapRounding * 0.5 * Dense.dot labels labels
+            let n = cert.Arrangement.AmbientDimension
+            let count = cert.Data.Count
+
+            let rounding =
+                (2.0 * float (count + n) + 2.0 * float (2 * count + n + 2) * sqrt (float n))
+                * Tolerances.unitRoundoff
+                * cert.Scale
+                + Tolerances.saturationSlack
+
             mu.AtomsRaw
             |> Array.fold
                 (fun acc a ->
                     let miss = 1.0 - float (sign a.Amplitude) * Certificate.evaluate cert a.Direction
-                    let allowed = assessment.Gap / (lambda * abs a.Amplitude)
+                    let allowed = (assessment.Gap + gapRounding) / (lambda * abs a.Amplitude)
 
-                    if miss > acc && miss <= allowed + Tolerances.saturationSlack then
-                        min (miss * (1.0 + Tolerances.saturationWidening) + Tolerances.saturationSlack) 0.5
+                    if miss > acc && miss <= allowed + rounding then
+                        min (miss * (1.0 + Tolerances.saturationWidening) + rounding) 0.5
                     else
                         acc)
                 options.SaturationTolerance
