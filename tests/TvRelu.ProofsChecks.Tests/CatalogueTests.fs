@@ -243,3 +243,23 @@ let ``a limit certificate with huge rational terms is generated and checked`` ()
     let outcome = claim.Evaluate(claim.ProblemOf 5086659856221309099L)
     Assert.False(outcome.Message.StartsWith "exception", outcome.Message)
     Assert.True(outcome.Passed || outcome.IsInconclusive, outcome.Message)
+
+/// Low-noise teachers whose p* QP returned a non-finite solution (long campaign of 2026-11-29, three trials): the
+/// generator threw "the dual vector has a non-finite entry" and the trial counted as refuted. p* is now undecided
+/// there, so the teacher is drawn again or the trial is not applicable.
+[<Fact>]
+let ``a limit certificate whose QP loses its digits is undecided, not a refutation`` () =
+    let claim = Catalogue.find "low-noise-interior"
+
+    for seed in [ 4557385759567135523L; -439569375058528822L ] do
+        let r = claim.Trial seed
+        Assert.False(r.Message.StartsWith "exception", r.Message)
+        Assert.True(r.Passed || r.Inconclusive || not r.Applicable, r.Message)
+
+/// Label-noise SGD at width 10^4 that diverged (long campaign of 2026-11-29): R = ∞ and a NaN atom were counted as
+/// refutations of de Dios–Bruna (ii). A run without finite weights is the harness failing: inconclusive.
+[<Fact>]
+let ``a diverged label-noise run is inconclusive, not a refutation`` () =
+    let r = (Catalogue.find "dedios-bruna-ii").Trial -2816093624031649657L
+    Assert.True(r.Inconclusive, r.Message)
+    Assert.Contains("diverged", r.Message)

@@ -242,54 +242,66 @@ module DeDiosBruna =
 
             let run = Training.trainOn None data 0.0 width options
             let net = run.Network
-            let rebalanced = LabelNoise.rebalance data net
             let before = Network.forward net data
-            let after = Network.forward rebalanced data
-            let fScale = before |> Array.fold (fun acc v -> max acc (abs v)) 1.0
-            let fChange = Array.fold2 (fun acc a b -> max acc (abs (a - b))) 0.0 before after
-            let r = LabelNoise.penalty data net
-            let rAfter = LabelNoise.penalty data rebalanced
-            let wtv = LabelNoise.weightedTotalVariation data (Network.toMeasure net)
 
-            let wtvExact =
-                (Network.toMeasure rebalanced).Atoms
-                |> Array.sumBy (fun a -> abs a.Amplitude * LabelNoise.weightWith 0.0 data a.Direction)
-
-            let o =
-                Outcome
-                    .Pass()
-                    .Require(Double.IsFinite r, "R is not finite (the run diverged)")
-                    .Require(r >= wtv - 1e-9 * (1.0 + wtv), sprintf "R = %.15g below the weighted TV %.15g" r wtv)
-                    .Require(
-                        abs (rAfter - wtvExact) <= 1e-9 * (1.0 + wtvExact),
-                        sprintf "after rescaling R = %.15g, but the weighted TV is %.15g" rAfter wtvExact
-                    )
-                    .Require(fChange <= 1e-9 * fScale, sprintf "the rescaling changed f by %g" fChange)
-
-            let o =
-                o
-                    .With("width", float width)
-                    .With("penalty", r)
-                    .With("weightedTotalVariation", wtv)
-                    .With("penaltyOverWeightedTv", (if wtv > 0.0 then r / wtv else nan))
-                    .With("clusters", float (Training.clusterCount net))
-                    .With("weightedSupport", float weighted.Measure.Count)
-                    .With("trainingLoss", Array.fold2 (fun acc f y -> acc + 0.5 * (f - y) * (f - y)) 0.0 before data.Labels)
-                    .With("weightedCertified", flag weighted.Assessment.Certified)
-                |> fun o ->
-                    let tv = CertifiedSolve.onArrangement arr data lambda solverOptions
-                    let looTv, looWeighted = leaveOneOut p lambda
-
-                    o
-                        .With("tvSupport", float tv.Measure.Count)
-                        .With("tvCertified", flag tv.Assessment.Certified)
-                        .With("looErrorTv", looTv)
-                        .With("looErrorWeighted", looWeighted)
-            // Not a bound (nothing says SGD has converged after 1500 epochs): a plain measured ratio.
-            if weighted.Measure.Count > 0 then
-                o.With("clustersOverWeightedSupport", float (Training.clusterCount net) / float weighted.Measure.Count)
+            // A run that diverged (non-finite outputs or R) has no weights for the identity to speak of: the
+            // harness failed, not the claim (long campaign of 2026-11-29: two such runs were counted as refutations).
+            if
+                not (
+                    Array.forall Double.IsFinite before
+                    && Double.IsFinite(LabelNoise.penalty data net)
+                )
+            then
+                Outcome.Inconclusive(sprintf "label-noise SGD diverged at width %d (learning rate 0.02): non-finite outputs or R" width)
             else
-                o
+
+                let rebalanced = LabelNoise.rebalance data net
+                let after = Network.forward rebalanced data
+                let fScale = before |> Array.fold (fun acc v -> max acc (abs v)) 1.0
+                let fChange = Array.fold2 (fun acc a b -> max acc (abs (a - b))) 0.0 before after
+                let r = LabelNoise.penalty data net
+                let rAfter = LabelNoise.penalty data rebalanced
+                let wtv = LabelNoise.weightedTotalVariation data (Network.toMeasure net)
+
+                let wtvExact =
+                    (Network.toMeasure rebalanced).Atoms
+                    |> Array.sumBy (fun a -> abs a.Amplitude * LabelNoise.weightWith 0.0 data a.Direction)
+
+                let o =
+                    Outcome
+                        .Pass()
+                        .Require(Double.IsFinite r, "R is not finite (the run diverged)")
+                        .Require(r >= wtv - 1e-9 * (1.0 + wtv), sprintf "R = %.15g below the weighted TV %.15g" r wtv)
+                        .Require(
+                            abs (rAfter - wtvExact) <= 1e-9 * (1.0 + wtvExact),
+                            sprintf "after rescaling R = %.15g, but the weighted TV is %.15g" rAfter wtvExact
+                        )
+                        .Require(fChange <= 1e-9 * fScale, sprintf "the rescaling changed f by %g" fChange)
+
+                let o =
+                    o
+                        .With("width", float width)
+                        .With("penalty", r)
+                        .With("weightedTotalVariation", wtv)
+                        .With("penaltyOverWeightedTv", (if wtv > 0.0 then r / wtv else nan))
+                        .With("clusters", float (Training.clusterCount net))
+                        .With("weightedSupport", float weighted.Measure.Count)
+                        .With("trainingLoss", Array.fold2 (fun acc f y -> acc + 0.5 * (f - y) * (f - y)) 0.0 before data.Labels)
+                        .With("weightedCertified", flag weighted.Assessment.Certified)
+                    |> fun o ->
+                        let tv = CertifiedSolve.onArrangement arr data lambda solverOptions
+                        let looTv, looWeighted = leaveOneOut p lambda
+
+                        o
+                            .With("tvSupport", float tv.Measure.Count)
+                            .With("tvCertified", flag tv.Assessment.Certified)
+                            .With("looErrorTv", looTv)
+                            .With("looErrorWeighted", looWeighted)
+                // Not a bound (nothing says SGD has converged after 1500 epochs): a plain measured ratio.
+                if weighted.Measure.Count > 0 then
+                    o.With("clustersOverWeightedSupport", float (Training.clusterCount net) / float weighted.Measure.Count)
+                else
+                    o
 
     /// (i), registered.
     let variationNorm = VariationNormClaim()

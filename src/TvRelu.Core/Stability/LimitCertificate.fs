@@ -354,6 +354,10 @@ module LimitCertificate =
                 Error(NotMinimiser(sprintf "no certificate interpolates the teacher's signs (%s)" why), round, cuts.Length)
             | Error ConstrainedLeastSquares.RankDeficient ->
                 Error(Undecided "the facet normals through an atom are dependent: the multipliers are not unique", round, cuts.Length)
+            | Ok sol when not (Array.forall System.Double.IsFinite sol.Solution) ->
+                // The QP lost its digits (a least-distance residual ≈ 0 divides): no p* to classify by (long
+                // campaign of 2026-11-29, three low-noise-interior teachers threw here instead of being undecided).
+                Error(Undecided "the QP for p* returned a non-finite solution", round, cuts.Length)
             | Ok sol ->
                 let p = sol.Solution.[.. pCount - 1]
 
