@@ -88,3 +88,42 @@ let report () =
 
     printfn ""
     printfn "load average after: %s" (load ())
+
+/// `report enclosure [N] [ratio]`: the enclosure of sup|η| at a column-generation solution (no rescue) on the
+/// sine data, term by term (issue 16: which rounding term keeps d = 1 N = 10^4 at 1e-3 λ_max uncertified).
+let enclosure (n: int) (ratio: float) =
+    let data = sine 16 n
+    let arr = Arrangement.ofDataset data
+    let lmax = Solve.lambdaMax arr data
+    let sw = Stopwatch.StartNew()
+    let sol = Solve.onArrangement arr data (ratio * lmax) SolverOptions.Default
+    let a = sol.Assessment
+
+    printfn
+        "N = %d, λ = %g λ_max = %g, solve %.1f s, load %s"
+        n
+        ratio
+        (ratio * lmax)
+        sw.Elapsed.TotalSeconds
+        (IO.File.ReadAllText("/proc/loadavg").Trim())
+
+    printfn "J = %.17g, gap = %.3e, tolerance = %.3e, certified = %b, reason = %A" a.Objective a.Gap a.Tolerance a.Certified a.OutOfRange
+
+    let cert =
+        TvRelu.Core.Certificates.Certificate.ofMeasure arr data (ratio * lmax) sol.Measure
+
+    let s, e, sign, enc = TvRelu.Core.Certificates.Certificate.supremumAbsEnclosed cert
+    printfn "sup|η| = %.17g (sign %d, cell %d), scale = %.6g" s sign e.Cell cert.Scale
+    printfn "enclosure: lower = %.17g (s − %.3e), upper = %.17g (s + %.3e)" enc.Lower (s - enc.Lower) enc.Upper (enc.Upper - s)
+    let d1 = float arr.AmbientDimension
+
+    printfn
+        "old piece term 2(2N+d+3)√(d+1) u scale = %.3e; old lower term 2(N+d+1) u scale = %.3e"
+        (2.0 * (2.0 * float n + d1 + 2.0) * sqrt d1 * 1.1102230246251565e-16 * cert.Scale)
+        (2.0 * (float n + d1) * 1.1102230246251565e-16 * cert.Scale)
+
+    printfn "λ‖μ‖ = %.6g (d gap / d s at s = 1)" (ratio * lmax * TvRelu.Core.Data.Measure.totalVariation sol.Measure)
+    printfn "λ = %s" ((lmax * ratio).ToString("R"))
+
+    for a in sol.Measure.Atoms do
+        printfn "atom %s %s" (String.Join(" ", a.Direction |> Array.map (fun v -> v.ToString("R")))) (a.Amplitude.ToString("R"))
