@@ -293,6 +293,7 @@ let private wholeProcessRows (data: Dataset) =
         exactRowCertified
 
     run "d=1 N=10^4 sine, λ = 1e-3 λ_max" [ "solve"; "--data"; sin10k; "--lambda-ratio"; "1e-3" ] solved
+    IO.Directory.Delete(dir, true)
 
 /// Prints the in-process and whole-process tables of issue 16's targets, with the machine's load average
 /// before, per row and after.
