@@ -94,6 +94,7 @@ let main argv =
     match argv with
     | [| "report" |] -> report ()
     | [| "report"; "solver" |] -> SolverReport.report ()
+    | [| "report"; "enclosure"; n; ratio |] -> SolverReport.enclosure (int n) (float ratio)
     | [| "estimates" |] -> Estimates.all ()
     | [| "streaming" |] -> Streaming.report ()
     | [| "streaming-shards" |] -> Streaming.shards ()

@@ -41,8 +41,10 @@ type Enclosure =
         /// the extreme value is at least this (0 when it is attained where every neuron is off, exactly).
         Lower: float
         /// The largest value the scan vouches no cell exceeds: the reported value, or a projection the rounding
-        /// guard could not resolve (its value plus its rounding, `Tolerances.projectionRounding`), if larger.
-        /// The cells the scan screened out have bounds below the value. +∞ when a projection was not finite.
+        /// guard could not resolve (its value plus its rounding, `Tolerances.projectionRounding`), if larger, each
+        /// with the rounding of its own projection; the cells the scan screened out have bounds below the value;
+        /// plus the rounding of the pieces themselves (`Certificate.PieceRounding`). +∞ when a projection was not
+        /// finite.
         Upper: float
     }
 
@@ -78,27 +80,63 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
                 g.[h].[k] <- g.[h].[k] + dual.[i] * rows.[i].[k] / lambda)
 
         g
-    // v_C for every cell, updated across one facet at a time along a spanning tree of the cells.
-    let pieces =
+    // v_C for every cell, updated across one facet at a time along a spanning tree of the cells, and a bound on
+    // max_C ‖v̂_C − v_C‖ over every cell (`Certificate.PieceRounding`). Each coordinate is summed along the tree
+    // path by Ogita–Rump–Oishi's Sum2 ("Accurate sum and dot product", SIAM J. Sci. Comput. 26 (2005),
+    // Algorithm 4.4): TwoSum keeps the running sum, its errors add up in a second word, and the two are rounded
+    // to one double at the end. Their Proposition 4.5 bounds the error of a path of L terms p_j by
+    // u |Σ p_j| + γ²_(L−1) Σ |p_j|. The path telescopes: its terms are the computed jumps ĝ_h of the hyperplanes
+    // active in C (the root's sum, then ± one jump per crossing), so Σ p_j = Σ_{h ∈ S_C} ĝ_h exactly, and what
+    // is left is the rounding of the jumps themselves (see `pieceRounding`). The plain recursive sum along the
+    // path carried an a-priori 2(2N + d + 3)√(d + 1) u (1/λ) Σ_i |q_i| ‖x̃_i‖ (the old bound), which at N = 10^4
+    // kept a gap of 6.2·10⁻¹¹ from being certified against a tolerance of 1.1·10⁻⁷ (issue 16).
+    let piecesAndPathRounding =
         lazy
             (let parent, via, order = arr.SpanningTree
-             let v = Array.zeroCreate<float>(arr.CellCount * n)
+             let cells = arr.CellCount
+             let hi = Array.zeroCreate<float>(cells * n)
+             let lo = Array.zeroCreate<float>(cells * n)
+             // Per cell: the number of terms on its path, and Σ over those terms of ‖ĝ_h‖ (which bounds the norm
+             // of the vector of Σ |p_j| over the coordinates).
+             let terms = Array.zeroCreate<int> cells
+             let absolute = Array.zeroCreate<float> cells
+             let jumpNorms = jumps |> Array.map Dense.norm
+
+             let add (c: int) (s: float) (g: float[]) =
+                 for k in 0 .. n - 1 do
+                     let struct (t, e) = Dense.twoSum hi.[c * n + k] (s * g.[k])
+                     hi.[c * n + k] <- t
+                     lo.[c * n + k] <- lo.[c * n + k] + e
 
              for c in order do
                  if parent.[c] < 0 then
                      for h in 0 .. m - 1 do
                          if arr.IsActive(c, h) then
-                             for k in 0 .. n - 1 do
-                                 v.[c * n + k] <- v.[c * n + k] + jumps.[h].[k]
+                             add c 1.0 jumps.[h]
+                             terms.[c] <- terms.[c] + 1
+                             absolute.[c] <- absolute.[c] + jumpNorms.[h]
                  else
                      let p = parent.[c]
                      let h = via.[c]
-                     let s = if arr.IsActive(c, h) then 1.0 else -1.0
+                     Array.blit hi (p * n) hi (c * n) n
+                     Array.blit lo (p * n) lo (c * n) n
+                     add c (if arr.IsActive(c, h) then 1.0 else -1.0) jumps.[h]
+                     terms.[c] <- terms.[p] + 1
+                     absolute.[c] <- absolute.[p] + jumpNorms.[h]
 
-                     for k in 0 .. n - 1 do
-                         v.[c * n + k] <- v.[p * n + k] + s * jumps.[h].[k]
+             let mutable path = 0.0
 
-             v)
+             for c in 0 .. cells - 1 do
+                 // The computed Σ ‖ĝ_h‖ underestimates by at most γ_L: doubled.
+                 let g = Dense.gamma (terms.[c] + 1)
+                 path <- max path (2.0 * g * g * absolute.[c])
+
+             for i in 0 .. hi.Length - 1 do
+                 hi.[i] <- hi.[i] + lo.[i]
+
+             hi, path)
+
+    let pieces = lazy (fst piecesAndPathRounding.Value)
 
     // (1/λ) Σ_i |q_i| ‖x̃_i‖: the range check of the scan and the scale of its rounding (`DoubleRange.etaScale`).
     let scale = lazy (DoubleRange.etaScale data.AugmentedRaw dual lambda)
@@ -118,6 +156,26 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
     /// (1/λ) Σ_i |q_i| ‖x̃_i‖ (`DoubleRange.etaScale`): a bound on |η| over the unit sphere and on every ‖v_C‖, and
     /// the scale of the rounding of the sums that form them; +∞ beyond the largest double.
     member _.Scale = scale.Value
+
+    /// A bound on ‖v̂_C − v_C‖ for every cell at once, where v̂_C is the computed piece (`Piece`) and v_C the exact
+    /// (1/λ) Σ_{i ∈ S_C} q_i x̃_i of these doubles (THEORY.md §3, §8). Three parts: the rounding of the jumps ĝ_h,
+    /// each a sum of K = (most rows on one hyperplane) terms fl(fl(q_i x̃_ik) / λ), so exact to γ_(K+1) of
+    /// Σ_{i on h} |q_i x̃_ik| / λ (Higham, Accuracy and Stability of Numerical Algorithms, §3.1), at most
+    /// E = γ_(K+1) · `Scale` over all the hyperplanes of S_C together; Sum2's u ‖Σ_{h ∈ S_C} ĝ_h‖ ≤ u (Scale + E);
+    /// and its γ² term along the longest path (see the pieces). Doubled, which covers the relative error of the
+    /// computed scale (summed in logarithms) and of this formula. It is about 6 u · Scale where the plain sum
+    /// needed 2 (2N + d + 3) √(d + 1) u · Scale.
+    member _.PieceRounding =
+        let u = Tolerances.unitRoundoff
+
+        let rowsPerHyperplane =
+            if arr.RowMap.Length = 0 then
+                1
+            else
+                arr.RowMap |> Array.countBy id |> Array.map snd |> Array.max
+
+        let jump = Dense.gamma (rowsPerHyperplane + 1) * scale.Value
+        2.0 * (u * (scale.Value + jump) + jump + snd piecesAndPathRounding.Value)
 
     member internal _.PieceNorm(c: int) =
         let v = pieces.Value
@@ -164,6 +222,31 @@ module Certificate =
 
         s / cert.Lambda
 
+    /// η(θ) with a rigorous bound on its rounding: (value, bound), |value − η(θ)| ≤ bound for the exact η of these
+    /// doubles (THEORY.md §2, §8). Each ⟨θ, x̃_i⟩ and the sum Σ_i q_i σ(⟨θ, x̃_i⟩) are Ogita–Rump–Oishi Dot2
+    /// products (`Dense.dot2`, with their a-posteriori bounds); σ is 1-Lipschitz, so an error b_i in ⟨θ, x̃_i⟩
+    /// moves its term by at most |q_i| b_i. With the division by λ and an absolute floor for products that
+    /// underflow (TwoProduct is exact only above the subnormal range: at most one smallest subnormal each), the
+    /// sum of these is doubled, which covers the rounding of the bound itself. About 3 u (1/λ) Σ_i |q_i| ‖x̃_i‖,
+    /// where the plain sum needed 2 (N + d + 1) u times that.
+    let internal evaluateEnclosed (cert: Certificate) (theta: float[]) =
+        let rows = cert.Data.AugmentedRaw
+        let q = cert.DualRaw
+        let active = Array.zeroCreate<float> rows.Length
+        let mutable inner = 0.0
+
+        for i in 0 .. rows.Length - 1 do
+            let z, b = Dense.dot2 theta rows.[i]
+            active.[i] <- max z 0.0
+            inner <- inner + abs q.[i] * b
+
+        let sum, b = Dense.dot2 q active
+        let underflow = float (4 * (rows.Length + 1) * (theta.Length + 1)) * Double.Epsilon
+
+        sum / cert.Lambda,
+        2.0 * (Tolerances.unitRoundoff * abs sum + b + 2.0 * inner + underflow)
+        / cert.Lambda
+
     /// Max over the unit vectors of the closed cell of ⟨θ, sign · v_C⟩, by Lemma 1, when positive.
     let internal cellExtreme (cert: Certificate) (sign: float) (c: int) =
         let _, normals = Cone.ofCell cert.Arrangement c
@@ -184,7 +267,8 @@ module Certificate =
     /// an arbitrary argument where η can be far below 0, while 0 itself is attained exactly where every neuron
     /// is off; so it is never held, but its cell may still hold any value up to its value plus that rounding
     /// (by weak duality ‖v − Σ ν_i a_i‖ bounds the cell's maximum for any ν ≥ 0, to the rounding of the sum).
-    /// Nor is a projection held whose direction does not itself attain a value above that rounding.
+    /// Nor is a projection held whose direction does not itself attain a value above that rounding. The bound
+    /// returned also covers every projected cell's own rounding (the computed residual of its projection).
     /// Rounding is measured against the largest piece and against the terms ν_i a_i (unit a_i) the projection
     /// subtracts, which are huge on the thin cones of inputs whose columns differ in scale. Raises
     /// `OutOfRangeException` when η's scale is beyond `Tolerances.etaRange` (the scan would meet ∞ and NaN,
@@ -195,6 +279,7 @@ module Certificate =
             raise (OutOfRangeException(DoubleRange.etaMessage cert.Data.AugmentedRaw cert.DualRaw cert.Lambda cert.Scale))
 
         let order, norms = byPieceNorm cert
+        let n = cert.Arrangement.AmbientDimension
 
         let noise =
             if order.Length > 0 then
@@ -202,7 +287,7 @@ module Certificate =
             else
                 0.0
 
-        let mutable unresolved = 0.0
+        let mutable vouched = 0.0
 
         let evaluate c sign =
             let p = cellExtreme cert (float sign) c
@@ -217,19 +302,32 @@ module Certificate =
                     0.0
 
             if not (Double.IsFinite p.Norm && Double.IsFinite rounding) then
-                unresolved <- Double.PositiveInfinity
+                vouched <- Double.PositiveInfinity
                 None
             elif p.Norm > rounding && attained > rounding then
+                // The cell's maximum is at most ‖v̂ − Σ ν_i a_i‖ for any ν ≥ 0 and the exact unit normals a_i (weak
+                // duality, Moreau); the computed point differs from v̂ − Σ ν_i â_i by γ_(k+1) (‖v̂‖ + Σ ν_i ‖â_i‖),
+                // the rounded normals â_i from the a_i by γ_(n+6) each, and its computed norm from ‖·‖ by γ_(n+3)
+                // (Higham §3.1; k facets, constants rounded up). Recorded so the upper bound holds for every
+                // projected cell, not only up to the cells' own rounding.
+                let k = p.Multipliers.Length
+                let multipliers = p.Multipliers |> Array.sumBy abs
+
+                let bound =
+                    p.Norm * (1.0 + Dense.gamma (n + 3))
+                    + Dense.gamma (k + 2 * n + 9) * (norms.[c] + 3.0 * multipliers)
+
+                vouched <- max vouched bound
                 Some(p.Norm, p)
             else
-                unresolved <- max unresolved (p.Norm + rounding)
+                vouched <- max vouched (p.Norm + rounding)
                 None
 
         let found =
             Scan.best order (fun c -> norms.[c]) signs count threshold evaluate
             |> Array.map (fun (c, sign, _, p) -> c, sign, p)
 
-        found, unresolved
+        found, vouched
 
     /// The triples of `scanBounded`, without the bound.
     let internal scan (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
@@ -335,39 +433,34 @@ module Certificate =
         let e, sign = extremumOf cert (best [ 1; -1 ] cert)
         e.Value, e, sign
 
-    /// The enclosure of the scan's best value (`Enclosure`): its upper bound, and η evaluated at the argument
-    /// less the rounding of that sum, 2 (N + d + 1) u (1/λ) Σ_i |q_i| ‖x̃_i‖ (each product ⟨θ, x̃_i⟩ and the sum
-    /// over i is exact to that many unit roundoffs). The upper bound also carries the rounding of the pieces
-    /// v_C the scan maximised: each is the root's sum of jumps plus the jumps along a breadth-first path, which
-    /// crosses each hyperplane at most once, so each coordinate sums at most 2N + 2 terms whose absolute values
-    /// add up to at most 2 (1/λ) Σ_i |q_i| ‖x̃_i‖; in the norm, at most 2 (2N + d + 3) √(d + 1) u times that
-    /// scale. Without it, a piece whose terms cancel to 0 in doubles (duplicated inputs, λ far below λ_max)
-    /// reported sup|η| = 0 where the exact supremum of the same q is far above 1 (issue 12, fuzz campaign).
+    /// The enclosure of the scan's best value (`Enclosure`), THEORY.md §3 and §8. Lower: sign · η at the reported
+    /// argument θ̂ less its rounding (`evaluateEnclosed`), divided by an upper bound on ‖θ̂‖ when positive (η is
+    /// positively homogeneous and θ̂ is a unit vector only to rounding). Upper: the largest cell maximum the scan
+    /// vouches for, computed from the computed pieces v̂_C (the reported value, or a projection the rounding guard
+    /// could not resolve; a cell the scan screened out has ‖v̂_C‖ at most the value, to the γ_(d+3) of its norm),
+    /// plus `Certificate.PieceRounding`: the projection onto a closed convex cone is 1-Lipschitz, so
+    /// ‖Π_K v_C‖ ≤ ‖Π_K v̂_C‖ + ‖v_C − v̂_C‖ for every cell. Without that term a piece whose terms cancel to 0 in
+    /// doubles (duplicated inputs, λ far below λ_max) reported sup|η| = 0 where the exact supremum of the same q
+    /// is far above 1 (issue 12, fuzz campaign); with the a-priori bound of the plain sums it kept d = 1,
+    /// N = 10^4 from being certified (issue 16).
     let private enclose (cert: Certificate) (e: Extremum) (sign: int) (upper: float) =
         let n = cert.Arrangement.AmbientDimension
-
-        let pieceRounding =
-            2.0
-            * float (2 * cert.Data.Count + n + 2)
-            * sqrt (float n)
-            * Tolerances.unitRoundoff
-            * cert.Scale
 
         let lower =
             if e.Cell < 0 then
                 0.0
             else
-                let rounding =
-                    2.0
-                    * float (cert.Data.Count + cert.Arrangement.AmbientDimension)
-                    * Tolerances.unitRoundoff
-                    * cert.Scale
+                let value, rounding = evaluateEnclosed cert e.Argument
+                let bound = float sign * value - rounding
 
-                float sign * evaluate cert e.Argument - rounding
+                if bound > 0.0 then
+                    bound / (Dense.norm e.Argument * (1.0 + Dense.gamma (n + 4)))
+                else
+                    bound
 
         {
             Lower = lower
-            Upper = max upper e.Value + pieceRounding
+            Upper = max upper (e.Value * (1.0 + Dense.gamma (n + 3))) + cert.PieceRounding
         }
 
     /// `supremum` with its enclosure (README, "Where doubles can decide").

@@ -239,3 +239,51 @@ module internal Dense =
                 x.[i] <- s / l.[i, i]
 
             Some x
+
+    /// Knuth's TwoSum: (s, e) with s = fl(a + b) and a + b = s + e exactly (no branch, any order of
+    /// magnitude; Ogita, Rump and Oishi, "Accurate sum and dot product", SIAM J. Sci. Comput. 26 (2005),
+    /// Algorithm 3.1). The error-free transformation behind the compensated sums of the certificate's
+    /// rounding enclosure (THEORY.md §8).
+    let inline twoSum (a: float) (b: float) =
+        let s = a + b
+        let z = s - a
+        struct (s, (a - (s - z)) + (b - z))
+
+    /// TwoProduct by one fused multiply-add: (p, e) with p = fl(a · b) and a · b = p + e exactly, unless the
+    /// product underflows (Ogita, Rump and Oishi 2005, §3; the FMA form is exact whenever no underflow occurs).
+    let inline twoProduct (a: float) (b: float) =
+        let p = a * b
+        struct (p, System.Math.FusedMultiplyAdd(a, b, -p))
+
+    /// γ_k = k u / (1 − k u) (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., §3.1): a sum or
+    /// product of k rounded operations is exact to a relative γ_k. +∞ when k u ≥ 1.
+    let gamma (k: int) =
+        let ku = float k * Tolerances.unitRoundoff
+
+        if ku >= 1.0 then
+            System.Double.PositiveInfinity
+        else
+            ku / (1.0 - ku)
+
+    /// Ogita–Rump–Oishi's Dot2 (Algorithm 5.3 of their 2005 paper) of Σ_i a_i b_i, with a rigorous bound on its
+    /// error: (result, bound). Their Theorem 5.3 gives |result − Σ a_i b_i| ≤ u |Σ a_i b_i| + γ²_n Σ |a_i b_i| when
+    /// no product underflows (n u < 1/2). In terms of the computed numbers, |Σ a_i b_i| ≤ |result| + error and the
+    /// exact Σ |a_i b_i| is at most twice the recursively summed |fl(a_i b_i)|, so the error is at most
+    /// (u |result| + 2 γ²_n · that sum) / (1 − u) ≤ 2 u |result| + 4 γ²_n · that sum, which is returned (its own
+    /// rounding is a relative few u of a bound already loose by 2). Products below the smallest normal double are
+    /// not exact in TwoProduct: callers keep |a_i b_i| well inside the normal range or add an absolute floor.
+    let dot2 (a: float[]) (b: float[]) =
+        let mutable s = 0.0
+        let mutable c = 0.0
+        let mutable sumAbs = 0.0
+
+        for i in 0 .. a.Length - 1 do
+            let struct (p, ep) = twoProduct a.[i] b.[i]
+            let struct (t, es) = twoSum s p
+            s <- t
+            c <- c + (ep + es)
+            sumAbs <- sumAbs + abs p
+
+        let r = s + c
+        let g = gamma (max 1 a.Length)
+        r, 2.0 * Tolerances.unitRoundoff * abs r + 4.0 * g * g * sumAbs
