@@ -33,6 +33,34 @@ module internal ColumnGeneration =
             Screened: (int * int)[]
         }
 
+    /// What column generation uses beyond the plain exact scan of every cell each round; tests switch each off to
+    /// compare certified answers, and plant a wrong screened set to check that no certificate relies on it.
+    type Acceleration =
+        {
+            /// Gap-safe screening (`Pricing`).
+            Screening: bool
+            /// Scan bounds carried from round to round (`CarriedBounds`).
+            CarriedBounds: bool
+            /// (cell, sign) blocks taken as screened from the start, unproved.
+            Prescreened: (int * int)[]
+        }
+
+    /// Everything on: what every solve uses.
+    let accelerated =
+        {
+            Screening = true
+            CarriedBounds = true
+            Prescreened = [||]
+        }
+
+    /// The plain exact scan of every cell each round.
+    let plain =
+        {
+            Screening = false
+            CarriedBounds = false
+            Prescreened = [||]
+        }
+
     /// The measure of a working set: u_b ↦ sign_b ‖u_b‖ δ_{u_b/‖u_b‖}.
     let measureOf (n: int) (state: State) =
         Measure.ofAtoms
@@ -130,16 +158,20 @@ module internal ColumnGeneration =
     /// the gap is a certificate only with the supremum over the whole sphere, and screening says nothing of η at
     /// the candidate's own q on the screened cells); it runs when the restricted gap is within the tolerance,
     /// and on every round while nothing is screened.
-    type private Pricing(arr: Arrangement, data: Dataset, lambda: float, options: SolverOptions, screening: bool) =
+    type private Pricing(arr: Arrangement, data: Dataset, lambda: float, options: SolverOptions, acceleration: Acceleration) =
         let watch = Stopwatch()
+        let index c sign = 2 * c + (if sign > 0 then 0 else 1)
         let screened = Array.zeroCreate<bool>(2 * arr.CellCount)
-        let mutable screenedCount = 0
+
+        do
+            for c, sign in acceleration.Prescreened do
+                screened.[index c sign] <- true
+
+        let mutable screenedCount = acceleration.Prescreened.Length
         let carried = CarriedBounds(arr, data)
         let norms = lazy (Screening.activeNorms arr data)
         // The gap of the last screening pass: a pass is worth its projections only once the ball has shrunk.
         let mutable passGap = infinity
-
-        let index c sign = 2 * c + (if sign > 0 then 0 else 1)
 
         let sizeFor (state: State) =
             options.ColumnsPerRound + state.Blocks.Length + 1
@@ -157,10 +189,9 @@ module internal ColumnGeneration =
             let bound c sign =
                 let b = index c sign
 
-                if restricted && screened.[b] then
-                    -infinity
-                else
-                    carried.Bound b
+                if restricted && screened.[b] then -infinity
+                elif acceleration.CarriedBounds then carried.Bound b
+                else infinity
 
             let found, unresolved =
                 if restricted then
@@ -224,7 +255,7 @@ module internal ColumnGeneration =
                 else
                     full state mu cert
 
-            if screening && not a.Certified then
+            if acceleration.Screening && not a.Certified then
                 screen cert a
 
             watch.Stop()
@@ -354,10 +385,10 @@ module internal ColumnGeneration =
     /// or eight rounds in a row priced no column that never joined without lowering the gap by 1%: the barrier's target is then
     /// at its floor and more rounds repeat the same restricted solve (inputs of order 1e-7 at λ = 1e-6 λ_max
     /// spent 500 s on 200 such rounds in the long campaign, with the first-order method used before issue 16).
-    let runWith (screening: bool) (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) (start: State) =
+    let runWith (acceleration: Acceleration) (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) (start: State) =
         Lambda.requirePositive "lambda" lambda
         let n = arr.AmbientDimension
-        let pricing = Pricing(arr, data, lambda, options, screening)
+        let pricing = Pricing(arr, data, lambda, options, acceleration)
         let solveWatch = Stopwatch()
         let mutable state = start
         let mutable rounds = 0
@@ -418,6 +449,6 @@ module internal ColumnGeneration =
             Screened = pricing.Screened
         }
 
-    /// `runWith` gap-safe screening on: what every solve uses.
+    /// `runWith` every acceleration: what every solve uses.
     let run (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) (start: State) =
-        runWith true arr data lambda options start
+        runWith accelerated arr data lambda options start
