@@ -116,7 +116,8 @@ module internal ColumnGeneration =
         /// The bound on block b at the current q.
         member _.Bound(b: int) = bounds.[b] + moved.[b / 2]
 
-        /// Moves the bounds to the certificate's q (before its scan): ‖v'_C − v_C‖ and both roundings per cell.
+        /// Moves the bounds to the certificate's q (before its scan): ‖v'_C − v_C‖ and both roundings per cell,
+        /// added to the moves since the last `Settle` (a scan that raised settles nothing).
         member _.MoveTo(cert: Certificate) =
             let now = pieces cert
             let rounding = pieceRounding cert
@@ -130,7 +131,7 @@ module internal ColumnGeneration =
                         for k in c * n .. c * n + n - 1 do
                             d <- d + (now.[k] - before.[k]) * (now.[k] - before.[k])
 
-                        sqrt d * (1.0 + 4.0 * Tolerances.unitRoundoff) + r + rounding)
+                        moved.[c] + sqrt d * (1.0 + 4.0 * Tolerances.unitRoundoff) + r + rounding)
                 | None -> Array.create arr.CellCount infinity
 
             last <- Some(now, rounding)
