@@ -273,17 +273,33 @@ module Certificate =
     /// subtracts, which are huge on the thin cones of inputs whose columns differ in scale. Raises
     /// `OutOfRangeException` when η's scale is beyond `Tolerances.etaRange` (the scan would meet ∞ and NaN,
     /// which compare false: the cells holding the supremum were dropped and sup η = 0 reported, issue 12,
-    /// defects 1 and 3).
-    let internal scanBounded (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
+    /// defects 1 and 3). `bound c sign` is a caller's upper bound on the block's maximum, which tightens ‖v_C‖ (a
+    /// solver's bounds carried from its previous scan, Solver/ColumnGeneration; −∞ drops a screened block from an
+    /// intermediate pricing; +∞ when unknown), and `observe c sign value` receives, for every block projected, a
+    /// value its maximum cannot exceed (the projection plus its rounding).
+    let internal scanWith
+        (bound: int -> int -> float)
+        (observe: int -> int -> float -> unit)
+        (count: int)
+        (threshold: float)
+        (signs: int list)
+        (cert: Certificate)
+        =
         if not (cert.Scale <= Tolerances.etaRange) then
             raise (OutOfRangeException(DoubleRange.etaMessage cert.Data.AugmentedRaw cert.DualRaw cert.Lambda cert.Scale))
 
-        let order, norms = byPieceNorm cert
+        let byNorm, norms = byPieceNorm cert
+
+        let tight =
+            norms |> Array.mapi (fun c v -> min v (signs |> List.map (bound c) |> List.max))
+
+        let order = Array.init tight.Length id
+        Array.Sort(Array.map (fun x -> -x) tight, order)
         let n = cert.Arrangement.AmbientDimension
 
         let noise =
-            if order.Length > 0 then
-                Tolerances.projectionRounding * norms.[order.[0]]
+            if byNorm.Length > 0 then
+                Tolerances.projectionRounding * norms.[byNorm.[0]]
             else
                 0.0
 
@@ -300,6 +316,8 @@ module Certificate =
                     float sign * Dense.dot p.Point (cert.Piece c) / p.Norm
                 else
                     0.0
+
+            observe c sign (p.Norm + rounding)
 
             if not (Double.IsFinite p.Norm && Double.IsFinite rounding) then
                 vouched <- Double.PositiveInfinity
@@ -318,16 +336,23 @@ module Certificate =
                     + Dense.gamma (k + 2 * n + 9) * (norms.[c] + 3.0 * multipliers)
 
                 vouched <- max vouched bound
+                // The carried bounds of a solver must hold the cell's own rigorous rounding too (last write wins).
+                observe c sign (max (p.Norm + rounding) bound)
                 Some(p.Norm, p)
             else
                 vouched <- max vouched (p.Norm + rounding)
                 None
 
         let found =
-            Scan.best order (fun c -> norms.[c]) signs count threshold evaluate
+            Scan.best order (fun c -> tight.[c]) signs count threshold (fun c sign ->
+                if bound c sign > threshold then evaluate c sign else None)
             |> Array.map (fun (c, sign, _, p) -> c, sign, p)
 
         found, vouched
+
+    /// `scanWith` no bound but ‖v_C‖: what every certificate reads.
+    let internal scanBounded (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
+        scanWith (fun _ _ -> infinity) (fun _ _ _ -> ()) count threshold signs cert
 
     /// The triples of `scanBounded`, without the bound.
     let internal scan (count: int) (threshold: float) (signs: int list) (cert: Certificate) =
@@ -377,10 +402,9 @@ module Certificate =
                 }
             |]
 
-    /// The k largest closed-cell maxima of ±η above the threshold, best first, as (cell, sign, projection):
-    /// exact, every cell that could enter the list is projected (`scan`).
-    let top (k: int) (threshold: float) (cert: Certificate) =
-        let exact = scan k threshold [ 1; -1 ] cert
+    /// `top` with a caller's bounds and observer (`scanWith`); exact when the bounds are.
+    let internal topWith bound observe (k: int) (threshold: float) (cert: Certificate) =
+        let exact = fst (scanWith bound observe k threshold [ 1; -1 ] cert)
 
         if
             TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.SampledSupremum
@@ -390,6 +414,11 @@ module Certificate =
             Array.append (sampled cert [ 1; -1 ]) exact.[1..]
         else
             exact
+
+    /// The k largest closed-cell maxima of ±η above the threshold, best first, as (cell, sign, projection):
+    /// exact, every cell that could enter the list is projected (`scan`).
+    let top (k: int) (threshold: float) (cert: Certificate) =
+        topWith (fun _ _ -> infinity) (fun _ _ _ -> ()) k threshold cert
 
     /// The extremum of the scan's best (cell, sign, projection), or the value 0 at θ = (0, …, 0, −1), which
     /// switches every neuron off, when no cell has a positive maximum.

@@ -589,3 +589,9 @@ module internal Tolerances =
     /// and projections whose rounding is of that scale times a few ulps, so this margin is never rounding.
     [<Literal>]
     let screeningMargin = 1e-9
+
+    /// Column generation runs a screening pass (Solver/Screening) only when the gap has fallen below 1/10 of the gap
+    /// of the last pass: the ball's radius √(2 gap) then shrinks by √10, and a pass costs as many projections as a
+    /// round's scan, so passes at nearly the same radius would screen little for their cost.
+    [<Literal>]
+    let screeningPassDecrease = 0.1

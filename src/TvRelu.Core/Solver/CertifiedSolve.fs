@@ -52,6 +52,7 @@ module CertifiedSolve =
                             State = ColumnGeneration.empty
                             SolveTime = sol.Timings.Solve + sw.Elapsed
                             CertificationTime = sol.Timings.Certification
+                            Screened = [||]
                         }
 
                 rescued

@@ -29,6 +29,46 @@ module internal ColumnGeneration =
             State: State
             SolveTime: TimeSpan
             CertificationTime: TimeSpan
+            /// The (cell, sign) blocks gap-safe screening proved zero in every solution (Solver/Screening).
+            Screened: (int * int)[]
+        }
+
+    /// The cells a partial scan visits in every solve (`Pricing`): a few thousand projections, a small part of a
+    /// full scan's on arrangements of tens of thousands of cells (measured: d = 2, N = 200 and d = 3, N = 50).
+    [<Literal>]
+    let private partialCells = 2048
+
+    /// What column generation uses beyond the plain exact scan of every cell each round; tests switch each off to
+    /// compare certified answers, and plant a wrong screened set to check that no certificate relies on it.
+    type Acceleration =
+        {
+            /// Gap-safe screening (`Pricing`).
+            Screening: bool
+            /// Scan bounds carried from round to round (`CarriedBounds`).
+            CarriedBounds: bool
+            /// The cells of the partial scans of the first rounds (`Pricing`); 0 for none. Arrangements of at most
+            /// this many cells are always scanned in full.
+            PartialCells: int
+            /// (cell, sign) blocks taken as screened from the start, unproved.
+            Prescreened: (int * int)[]
+        }
+
+    /// Everything on: what every solve uses.
+    let accelerated =
+        {
+            Screening = true
+            CarriedBounds = true
+            PartialCells = partialCells
+            Prescreened = [||]
+        }
+
+    /// The plain exact scan of every cell each round.
+    let plain =
+        {
+            Screening = false
+            CarriedBounds = false
+            PartialCells = 0
+            Prescreened = [||]
         }
 
     /// The measure of a working set: u_b ↦ sign_b ‖u_b‖ δ_{u_b/‖u_b‖}.
@@ -38,29 +78,242 @@ module internal ColumnGeneration =
             (state.Blocks
              |> Array.mapi (fun b blk -> Array.sub state.U (b * n) n, float blk.Sign))
 
-    /// One branch-and-bound scan per round serves both the gap (its best value is sup|η|) and the pricing
-    /// (its next values are the most violating columns); its time is the certification time.
-    type private Pricing(arr: Arrangement, data: Dataset, lambda: float, options: SolverOptions) =
+    /// Upper bounds on every block's closed-cell maximum carried from scan to scan (derived here). On the
+    /// closed cell C, σ η = ⟨θ, σ v_C⟩ (THEORY.md §3), and a maximum over θ of a sum is at most the sum of the
+    /// maxima: max_K ⟨θ, σ v'_C⟩ ≤ max_K ⟨θ, σ v_C⟩ + ‖v'_C − v_C‖ on unit θ. So a block whose maximum was at most
+    /// m at the last scan's q has maximum at most m + ‖v'_C − v_C‖ at the next q', at the cost of a difference of
+    /// two pieces rather than a projection. Near convergence q moves little, the bound of most cells stays below
+    /// the scan's bar, and the next scan projects only the cells that can matter; the scan stays exact
+    /// (`Certificate.scanWith`), so these bounds serve the certifying scans too. Each piece carries the rounding
+    /// of `Certificate.supremumAbsEnclosed`'s pieces (2 (2N + d + 3) √(d + 1) u times η's scale), added to every
+    /// stored bound and to every difference.
+    type private CarriedBounds(arr: Arrangement, data: Dataset) =
+        let blocks = 2 * arr.CellCount
+        let n = arr.AmbientDimension
+        let bounds = Array.create blocks infinity
+        let observed = Array.create blocks nan
+        // The pieces of the last scan's certificate and their rounding; the bounds hold there.
+        let mutable last: (float[] * float) option = None
+        let mutable moved = Array.zeroCreate<float> arr.CellCount
+
+        let pieceRounding (cert: Certificate) =
+            let n = float n
+
+            2.0
+            * (2.0 * float data.Count + n + 2.0)
+            * sqrt n
+            * Tolerances.unitRoundoff
+            * cert.Scale
+
+        let pieces (cert: Certificate) =
+            let v = Array.zeroCreate<float>(arr.CellCount * n)
+
+            for c in 0 .. arr.CellCount - 1 do
+                Array.blit (cert.Piece c) 0 v (c * n) n
+
+            v
+
+        /// The bound on block b at the current q.
+        member _.Bound(b: int) = bounds.[b] + moved.[b / 2]
+
+        /// Moves the bounds to the certificate's q (before its scan): ‖v'_C − v_C‖ and both roundings per cell,
+        /// added to the moves since the last `Settle` (a scan that raised settles nothing).
+        member _.MoveTo(cert: Certificate) =
+            let now = pieces cert
+            let rounding = pieceRounding cert
+
+            moved <-
+                match last with
+                | Some(before, r) ->
+                    Array.init arr.CellCount (fun c ->
+                        let mutable d = 0.0
+
+                        for k in c * n .. c * n + n - 1 do
+                            d <- d + (now.[k] - before.[k]) * (now.[k] - before.[k])
+
+                        moved.[c] + sqrt d * (1.0 + 4.0 * Tolerances.unitRoundoff) + r + rounding)
+                | None -> Array.create arr.CellCount infinity
+
+            last <- Some(now, rounding)
+
+        /// Records a scanned block's value bound (`Certificate.scanWith`'s observer).
+        member _.Observe (c: int) (sign: int) (value: float) =
+            observed.[2 * c + (if sign > 0 then 0 else 1)] <- value
+
+        /// After a scan at the certificate's q: every bound becomes the least of its carried value, ‖v_C‖ and
+        /// the scan's own, the last two widened by the pieces' rounding.
+        member this.Settle(cert: Certificate) =
+            let rounding = pieceRounding cert
+
+            for b in 0 .. blocks - 1 do
+                let carried = this.Bound b
+                let piece = cert.PieceNorm(b / 2) + rounding
+
+                let seen =
+                    if Double.IsNaN observed.[b] then
+                        infinity
+                    else
+                        observed.[b] + rounding
+
+                bounds.[b] <- min carried (min piece seen)
+                observed.[b] <- nan
+
+            moved <- Array.zeroCreate arr.CellCount
+
+    /// The pricing of one λ: one branch-and-bound scan per round serves both the gap (its best value is
+    /// sup|η|) and the pricing (its next values are the most violating columns); its time is the certification
+    /// time. Its bounds are carried from round to round (`CarriedBounds`). With screening on, the scan also
+    /// drives gap-safe screening (Solver/Screening, restricted balls): blocks proved zero in every solution of
+    /// §4's program leave the scans of the intermediate rounds, whose gap is then only the restricted one (the
+    /// supremum over the kept blocks) and certifies nothing. Only a scan of every block certifies (THEORY.md §2:
+    /// the gap is a certificate only with the supremum over the whole sphere, and screening says nothing of η at
+    /// the candidate's own q on the screened cells); it runs when the restricted gap is within the tolerance,
+    /// and on every round while nothing is screened.
+    type private Pricing(arr: Arrangement, data: Dataset, lambda: float, options: SolverOptions, acceleration: Acceleration) =
         let watch = Stopwatch()
+        let index c sign = 2 * c + (if sign > 0 then 0 else 1)
+        let screened = Array.zeroCreate<bool>(2 * arr.CellCount)
+
+        do
+            for c, sign in acceleration.Prescreened do
+                screened.[index c sign] <- true
+
+        let mutable screenedCount = acceleration.Prescreened.Length
+        let carried = CarriedBounds(arr, data)
+        let norms = lazy (Screening.activeNorms arr data)
+        // The gap of the last screening pass: a pass is worth its projections only once the ball has shrunk.
+        let mutable passGap = infinity
+
+        let sizeFor (state: State) =
+            options.ColumnsPerRound + state.Blocks.Length + 1
+
+        let supOf (best: (int * int * Projection)[]) =
+            if best.Length = 0 then
+                0.0
+            else
+                (let _, _, p = best.[0] in p.Norm)
+
+        /// The scan at the certificate's q of the blocks `kept` accepts: every block when it certifies.
+        let scan (certifying: bool) (kept: int -> bool) (state: State) (cert: Certificate) =
+            carried.MoveTo cert
+
+            let bound c sign =
+                let b = index c sign
+
+                if not (kept b) then -infinity
+                elif acceleration.CarriedBounds then carried.Bound b
+                else infinity
+
+            let found, unresolved =
+                if certifying then
+                    Certificate.topWith bound carried.Observe (sizeFor state) 0.0 cert, 0.0
+                else
+                    Certificate.scanWith bound carried.Observe (sizeFor state) 0.0 [ 1; -1 ] cert
+
+            carried.Settle cert
+            found, unresolved
+
+        /// The certifying scan: every block.
+        let full (state: State) (mu: Measure) (cert: Certificate) =
+            let best, _ = scan true (fun _ -> true) state cert
+            Gap.ofCertificate cert (supOf best) options.Tolerance mu, best
+
+        /// The scan of the kept blocks and the restricted gap (never certified), or the certifying scan when
+        /// that gap is within the tolerance. The restricted supremum is the best kept value or a larger one the
+        /// rounding guard could not resolve: an upper bound, as the ball of a screening pass needs.
+        let restricted (state: State) (mu: Measure) (cert: Certificate) =
+            let found, unresolved = scan false (fun b -> not screened.[b]) state cert
+            let s = max (supOf found) unresolved
+
+            let a =
+                Gap.ofResidual data.LabelsRaw cert.DualRaw lambda (Measure.totalVariation mu) s options.Tolerance
+
+            if a.Certified then full state mu cert else a, found
+
+        /// The partial scan of the first rounds: the kept blocks of the `PartialCells` cells of largest ‖v_C‖ only.
+        /// Its supremum is only a lower bound, so its gap vouches for nothing (and drives no screening); it is
+        /// taken only when it prices a column that never joined, at a gap above the tolerance: a round the full
+        /// scan would not have certified either, unless its larger supremum lowered the gap (which costs one more
+        /// round, never a wrong answer). Far from the optimum, q moves too much between rounds for the carried
+        /// bounds to save projections, and the cells of largest ‖v_C‖ hold violating columns.
+        let partial (state: State) (mu: Measure) (cert: Certificate) (isNew: int -> int -> bool) =
+            let cells = arr.CellCount
+
+            if acceleration.PartialCells <= 0 || cells <= acceleration.PartialCells then
+                None
+            else
+                let order, _ = Certificate.byPieceNorm cert
+                let inTop = Array.zeroCreate<bool> cells
+
+                for k in 0 .. acceleration.PartialCells - 1 do
+                    inTop.[order.[k]] <- true
+
+                let found, _ = scan false (fun b -> inTop.[b / 2] && not screened.[b]) state cert
+
+                let a =
+                    Gap.ofResidual data.LabelsRaw cert.DualRaw lambda (Measure.totalVariation mu) (supOf found) options.Tolerance
+
+                if
+                    a.Gap > a.Tolerance
+                    && found |> Array.exists (fun (c, sign, p) -> p.Norm > 1.0 && isNew c sign)
+                then
+                    Some({ a with Certified = false }, found)
+                else
+                    None
+
+        /// A screening pass from an assessment whose supremum is over the kept blocks (or all of them).
+        let screen (cert: Certificate) (a: Assessment) =
+            if Screening.usable a && a.Gap < Tolerances.screeningPassDecrease * passGap then
+                passGap <- a.Gap
+                let divisor = max 1.0 a.CertificateSup
+
+                let fresh =
+                    Screening.boundsFrom cert norms.Value divisor a.Gap (fun b -> screened.[b])
+                    |> Screening.below cert divisor
+
+                for b in fresh do
+                    screened.[b] <- true
+
+                screenedCount <- screenedCount + fresh.Length
+
         member _.Elapsed = watch.Elapsed
 
+        /// The (cell, sign) blocks screened so far.
+        member _.Screened =
+            [|
+                for b in 0 .. screened.Length - 1 do
+                    if screened.[b] then
+                        yield b / 2, (if b % 2 = 0 then 1 else -1)
+            |]
+
         /// The assessment of μ and the (cell, sign, projection) triples that may enter the working set.
-        member _.Price (state: State) (mu: Measure) =
+        /// The third item says whether the assessment's gap is an upper bound on the restricted or the full gap
+        /// (false after a partial scan). `isNew` says whether a block never joined the working set.
+        member _.Price (state: State) (mu: Measure) (isNew: int -> int -> bool) =
             watch.Start()
             let cert = Certificate.ofMeasure arr data lambda mu
+            let inRange = cert.Scale <= Tolerances.etaRange
 
-            let best =
-                Certificate.top (options.ColumnsPerRound + state.Blocks.Length + 1) 0.0 cert
+            let cheap = if inRange then partial state mu cert isNew else None
 
-            let sup =
-                if best.Length = 0 then
-                    0.0
-                else
-                    (let _, _, p = best.[0] in p.Norm)
+            let a, best =
+                match cheap with
+                | Some priced -> priced
+                | None when screenedCount > 0 && inRange -> restricted state mu cert
+                | None -> full state mu cert
 
-            let a = Gap.ofCertificate cert sup options.Tolerance mu
+            if acceleration.Screening && cheap.IsNone && not a.Certified then
+                screen cert a
+
             watch.Stop()
-            a, best
+            a, best, cheap.IsNone
+
+        /// The certifying assessment of a candidate, whatever is screened.
+        member _.Certify (state: State) (mu: Measure) =
+            watch.Start()
+            let a, _ = full state mu (Certificate.ofMeasure arr data lambda mu)
+            watch.Stop()
+            a
 
     /// The violating columns (value above 1) not yet in the working set, the most violating first.
     let private freshColumns (options: SolverOptions) (state: State) (best: (int * int * Projection)[]) =
@@ -179,20 +432,15 @@ module internal ColumnGeneration =
     /// or eight rounds in a row priced no column that never joined without lowering the gap by 1%: the barrier's target is then
     /// at its floor and more rounds repeat the same restricted solve (inputs of order 1e-7 at λ = 1e-6 λ_max
     /// spent 500 s on 200 such rounds in the long campaign, with the first-order method used before issue 16).
-    let run (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) (start: State) =
+    let runWith (acceleration: Acceleration) (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) (start: State) =
         Lambda.requirePositive "lambda" lambda
         let n = arr.AmbientDimension
-        let pricing = Pricing(arr, data, lambda, options)
+        let pricing = Pricing(arr, data, lambda, options, acceleration)
         let solveWatch = Stopwatch()
         let mutable state = start
         let mutable rounds = 0
 
         let mutable target = Tolerances.barrierGap
-
-        let mutable mu = measureOf n state
-        let mutable assessment, best = pricing.Price state mu
-        let mutable stalled = 0
-        let mutable bestGap = assessment.Gap
 
         // Every column that ever joined: one priced again after it left at zero (above 1 by rounding only) is
         // nothing new, and re-adding it each round reset the stall count for all 200 rounds (issue 12's inputs
@@ -201,6 +449,12 @@ module internal ColumnGeneration =
 
         for b in state.Blocks do
             joined.Add((b.Cell, b.Sign)) |> ignore
+
+        let isNew c sign = not (joined.Contains((c, sign)))
+        let mutable mu = measureOf n state
+        let mutable assessment, best, exact = pricing.Price state mu isNew
+        let mutable stalled = 0
+        let mutable bestGap = if exact then assessment.Gap else infinity
 
         while not (assessment.Certified || rounds >= options.MaxRounds || stalled >= 8) do
             rounds <- rounds + 1
@@ -216,21 +470,24 @@ module internal ColumnGeneration =
             state <- solveRestricted arr data lambda state fresh assessment.Objective target
             solveWatch.Stop()
             mu <- measureOf n state
-            let a, b = pricing.Price state mu
+            let a, b, exact = pricing.Price state mu isNew
 
             // "Not lowered by 1%" includes a gap already at 0 that the enclosure will not confirm (issue 12's
-            // rule): 0 > 0.99 · 0 is false, and such a solve ran its 200 rounds.
+            // rule): 0 > 0.99 · 0 is false, and such a solve ran its 200 rounds. A partial scan's gap is no upper
+            // bound and never lowers the best (it priced a column that never joined: the next round resets).
             stalled <-
-                if not anyNew && not (a.Gap < 0.99 * bestGap) then
+                if not anyNew && not (exact && a.Gap < 0.99 * bestGap) then
                     stalled + 1
                 else
                     0
 
-            bestGap <- min bestGap a.Gap
+            if exact then
+                bestGap <- min bestGap a.Gap
+
             assessment <- a
             best <- b
 
-        let reprice candidate = fst (pricing.Price state candidate)
+        let reprice candidate = pricing.Certify state candidate
         let mu, assessment = cleanUp arr lambda reprice (mu, assessment)
 
         {
@@ -240,4 +497,9 @@ module internal ColumnGeneration =
             State = state
             SolveTime = solveWatch.Elapsed
             CertificationTime = pricing.Elapsed
+            Screened = pricing.Screened
         }
+
+    /// `runWith` every acceleration: what every solve uses.
+    let run (arr: Arrangement) (data: Dataset) (lambda: float) (options: SolverOptions) (start: State) =
+        runWith accelerated arr data lambda options start
