@@ -177,6 +177,36 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
         let jump = Dense.gamma (rowsPerHyperplane + 1) * scale.Value
         2.0 * (u * (scale.Value + jump) + jump + snd piecesAndPathRounding.Value)
 
+    /// A bound on how far the true η of the data can exceed the pieces on the cells of this arrangement because
+    /// input rows were merged into one hyperplane (`Tolerances.mergeInputs`): the cells decide row i's activity
+    /// by its hyperplane's unit normal u_h, and where the two disagree, ⟨x̃_i, θ⟩ and c ⟨u_h, θ⟩ (c = ⟨x̃_i, u_h⟩ > 0)
+    /// have opposite signs, so |⟨x̃_i, θ⟩| ≤ ‖x̃_i − c u_h‖ for unit θ and row i's term of η moves by at most
+    /// |q_i| ‖x̃_i − c u_h‖ / λ (THEORY.md §3). Summed over the rows, with the rounding of each distance
+    /// (4 (d + 3) u ‖x̃_i‖) and of the sum; 0 up to rounding when no rows were merged. Without it, rows 1e-9 apart
+    /// at λ ≈ 1e-8 λ_max could hide η ≈ 10⁻¹ of true supremum in wedges the merged arrangement does not have.
+    member _.MergeSpread =
+        let rows = data.AugmentedRaw
+        let units = arr.UnitNormalsRaw
+        let u = Tolerances.unitRoundoff
+        let mutable s = 0.0
+
+        arr.RowMap
+        |> Array.iteri (fun i h ->
+            let x = rows.[i]
+            let c = Dense.dot x units.[h]
+            let nx = Dense.norm x
+
+            let distance =
+                if c > 0.0 then
+                    Dense.norm (Array.map2 (fun xi ui -> xi - c * ui) x units.[h])
+                    + 4.0 * float (n + 3) * u * nx
+                else
+                    nx
+
+            s <- s + abs dual.[i] * distance)
+
+        s / lambda * (1.0 + Dense.gamma (rows.Length + 2))
+
     member internal _.PieceNorm(c: int) =
         let v = pieces.Value
         let mutable s = 0.0
@@ -467,7 +497,8 @@ module Certificate =
     /// positively homogeneous and θ̂ is a unit vector only to rounding). Upper: the largest cell maximum the scan
     /// vouches for, computed from the computed pieces v̂_C (the reported value, or a projection the rounding guard
     /// could not resolve; a cell the scan screened out has ‖v̂_C‖ at most the value, to the γ_(d+3) of its norm),
-    /// plus `Certificate.PieceRounding`: the projection onto a closed convex cone is 1-Lipschitz, so
+    /// plus `Certificate.MergeSpread` (rows merged into one hyperplane) and `Certificate.PieceRounding`: the
+    /// projection onto a closed convex cone is 1-Lipschitz, so
     /// ‖Π_K v_C‖ ≤ ‖Π_K v̂_C‖ + ‖v_C − v̂_C‖ for every cell. Without that term a piece whose terms cancel to 0 in
     /// doubles (duplicated inputs, λ far below λ_max) reported sup|η| = 0 where the exact supremum of the same q
     /// is far above 1 (issue 12, fuzz campaign); with the a-priori bound of the plain sums it kept d = 1,
@@ -489,7 +520,10 @@ module Certificate =
 
         {
             Lower = lower
-            Upper = max upper (e.Value * (1.0 + Dense.gamma (n + 3))) + cert.PieceRounding
+            Upper =
+                max upper (e.Value * (1.0 + Dense.gamma (n + 3)))
+                + cert.PieceRounding
+                + cert.MergeSpread
         }
 
     /// `supremum` with its enclosure (README, "Where doubles can decide").
