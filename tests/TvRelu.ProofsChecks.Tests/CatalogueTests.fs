@@ -243,3 +243,33 @@ let ``a limit certificate with huge rational terms is generated and checked`` ()
     let outcome = claim.Evaluate(claim.ProblemOf 5086659856221309099L)
     Assert.False(outcome.Message.StartsWith "exception", outcome.Message)
     Assert.True(outcome.Passed || outcome.IsInconclusive, outcome.Message)
+
+/// support-bound's one refutation in the campaigns of issue 11's second round (inputs of size 1e-4, λ = 2.7e-6 λ_max):
+/// an oracle bug. The face oracle's floating candidate on the edge of one hyperplane had its value ⟨θ, w⟩ off by
+/// 8.7e-9 (|w| = 1.1e4 against |r| = 2), and the gap recomputed with it exceeded the tolerance ninefold, while exact
+/// mode verified the solver's answer. The oracle's supremum must now be the exact one (THEORY.md §8) to rounding.
+[<Fact>]
+let ``the face oracle's supremum on tiny inputs at small lambda is the exact one`` () =
+    let claim = Catalogue.find "support-bound" :?> ProblemClaim
+    let p = claim.ProblemOf 6842015418584765589L
+    let outcome = claim.Evaluate p
+    Assert.True(outcome.Passed, outcome.Message)
+    let data = p.Dataset
+    let arr = Arrangement.ofDataset data
+    let lambda = p.LambdaFraction * Solve.lambdaMax arr data
+    let sol = CertifiedSolve.solve data lambda SolverOptions.Default
+
+    let exact =
+        Exact.certifyOn
+            { ExactOptions.Default with
+                Refute = false
+                CheckFaces = false
+            }
+            arr
+            data
+            lambda
+            sol.Measure
+
+    let exactSup = sqrt (float exact.Supremum.SupremumSquared)
+    let oracleSup = outcome.Quantities.["oracleSup"]
+    Assert.True(abs (oracleSup - exactSup) <= 1e-12, sprintf "oracle %.17g, exact %.17g" oracleSup exactSup)
