@@ -39,6 +39,7 @@ type Slice() =
             [| box "support-bound"; box "wide-saturation"; box 5 |]
             [| box "support-conjecture"; box "wide-saturation"; box 5 |]
             [| box "low-noise-boundary"; box "flat-as-ridge"; box 6 |]
+            [| box "uniqueness"; box "stiemke-skipped"; box 7 |]
         ]
 
     [<Theory; MemberData(nameof Slice.Pairs)>]
