@@ -263,3 +263,70 @@ let ``a diverged label-noise run is inconclusive, not a refutation`` () =
     let r = (Catalogue.find "dedios-bruna-ii").Trial -2816093624031649657L
     Assert.True(r.Inconclusive, r.Message)
     Assert.Contains("diverged", r.Message)
+
+/// support-bound's one refutation in the campaigns of issue 11's second round (inputs of size 1e-4, λ = 2.7e-6 λ_max):
+/// an oracle bug. The face oracle's floating candidate on the edge of one hyperplane had its value ⟨θ, w⟩ off by
+/// 8.7e-9 (|w| = 1.1e4 against |r| = 2), and the gap recomputed with it exceeded the tolerance ninefold, while exact
+/// mode verified the solver's answer. The oracle's supremum must now be the exact one (THEORY.md §8) to rounding.
+[<Fact>]
+let ``the face oracle's supremum on tiny inputs at small lambda is the exact one`` () =
+    let claim = Catalogue.find "support-bound" :?> ProblemClaim
+    let p = claim.ProblemOf 6842015418584765589L
+    let outcome = claim.Evaluate p
+    Assert.True(outcome.Passed, outcome.Message)
+    let data = p.Dataset
+    let arr = Arrangement.ofDataset data
+    let lambda = p.LambdaFraction * Solve.lambdaMax arr data
+    let sol = CertifiedSolve.solve data lambda SolverOptions.Default
+
+    let exact =
+        Exact.certifyOn
+            { ExactOptions.Default with
+                Refute = false
+                CheckFaces = false
+            }
+            arr
+            data
+            lambda
+            sol.Measure
+
+    let exactSup = sqrt (float exact.Supremum.SupremumSquared)
+    let oracleSup = outcome.Quantities.["oracleSup"]
+    Assert.True(abs (oracleSup - exactSup) <= 1e-12, sprintf "oracle %.17g, exact %.17g" oracleSup exactSup)
+
+/// The close-pair family (support-bound's generator for the merge radius): its two points are saturated with η summed
+/// from the data and lie δ ∈ [5e-8, 5e-7] apart, and η does not exceed 1 between them (its dip there, δ²/8, is below
+/// double precision: what makes them two points is that each is the maximum of its own cell).
+[<Fact>]
+let ``the close-pair family has two saturated points closer than 5e-7`` () =
+    let draws =
+        [ 1L .. 200L ]
+        |> List.choose (fun s -> Claims.ClosePair.generate (Rng s))
+        |> List.truncate 10
+
+    Assert.True(draws.Length >= 5, sprintf "only %d of 200 draws were of the family" draws.Length)
+
+    for p in draws do
+        let eta (t: float[]) =
+            Array.mapi2 (fun i (x: float[]) q -> q * max 0.0 (t.[0] * x.[0] + t.[1])) p.Inputs p.Duals
+            |> Array.sum
+            |> fun s ->
+                s
+                / (p.LambdaFraction * Solve.lambdaMax (Arrangement.ofDataset p.Dataset) p.Dataset)
+
+        let pts = Claims.ClosePair.points p
+
+        let delta =
+            sqrt (Array.fold2 (fun acc a b -> acc + (a - b) * (a - b)) 0.0 pts.[0] pts.[1])
+
+        Assert.InRange(delta, 4.9e-8, 5.1e-7)
+
+        for t in pts do
+            Assert.True(abs (eta t - 1.0) <= 1e-12, sprintf "eta = %.17g at a point of the pair" (eta t))
+
+        let mid =
+            let m = Array.map2 (+) pts.[0] pts.[1]
+            let n = sqrt (m.[0] * m.[0] + m.[1] * m.[1])
+            m |> Array.map (fun v -> v / n)
+        // The dip δ²/8 is below double precision; the midpoint must not exceed 1 beyond rounding.
+        Assert.True(eta mid <= 1.0 + 1e-12, sprintf "eta = %.17g between the pair" (eta mid))

@@ -39,6 +39,8 @@ type Slice() =
             [| box "support-bound"; box "wide-saturation"; box 5 |]
             [| box "support-conjecture"; box "wide-saturation"; box 5 |]
             [| box "low-noise-boundary"; box "flat-as-ridge"; box 6 |]
+            [| box "uniqueness"; box "stiemke-skipped"; box 7 |]
+            [| box "support-bound"; box "merge-radius"; box 15 |]
         ]
 
     [<Theory; MemberData(nameof Slice.Pairs)>]

@@ -53,6 +53,33 @@ module Antipodal =
         |> Seq.tryFind (fun xs -> Array.pairwise xs |> Array.forall (fun (a, b) -> b - a >= 0.2))
         |> Option.defaultValue [| -2.0; -1.0; 0.0; 1.0; 2.0 |]
 
+    /// The d = 1 problem y = λ p + Kμ built backwards from a dual p (η = ⟨p, φ⟩, the `scale` of the dual stored in
+    /// Duals: 1 for p itself, λ for q = λ p) and a measure μ on {|η| = 1}: μ is then a minimiser of P_λ(y) — when the
+    /// face oracle finds sup |η| = 1, else None (the draw is not of its family).
+    let knownOptimum (kind: string) (seed: int64) (xs: float[]) (lambda: float) (p: float[]) (scale: float) atoms =
+        let rows = xs |> Array.map (fun v -> [| v |])
+
+        let y =
+            xs |> Array.mapi (fun i x -> lambda * p.[i] + Generate.network atoms [| x |])
+
+        let data = Dataset.CreateOrRaise(rows, y)
+        let arr = Arrangement.ofDataset data
+        let sup, _, _ = FaceOracle.supremumAbs arr data 1.0 p
+
+        if abs (sup - 1.0) <= 1e-12 then
+            Some
+                {
+                    Seed = seed
+                    Kind = kind
+                    Inputs = rows
+                    Labels = y
+                    Duals = p |> Array.map (fun v -> scale * v)
+                    LambdaFraction = lambda / Solve.lambdaMax arr data
+                    Teacher = atoms
+                }
+        else
+            None
+
     /// A problem of the family with its known minimiser (the teacher: every point of Σ, amplitudes s_k · U(0.2, 2)),
     /// or None when the face oracle finds |η_q| above 1 off the points (then the draw is not of the family).
     let generate (rng: Rng) : Problem option =
@@ -69,25 +96,4 @@ module Antipodal =
         let sigma = points xs signs
         let lambda = rng.LogUniform(1e-3, 10.0)
         let atoms = sigma |> Array.map (fun (th, s) -> th, s * rng.Uniform(0.2, 2.0))
-        let inputsAsRows = xs |> Array.map (fun v -> [| v |])
-
-        let y =
-            xs |> Array.mapi (fun i x -> lambda * q.[i] + Generate.network atoms [| x |])
-
-        let data = Dataset.CreateOrRaise(inputsAsRows, y)
-        let arr = Arrangement.ofDataset data
-        let sup, _, _ = FaceOracle.supremumAbs arr data 1.0 q
-
-        if abs (sup - 1.0) <= 1e-12 then
-            Some
-                {
-                    Seed = rng.Seed
-                    Kind = "antipodal"
-                    Inputs = inputsAsRows
-                    Labels = y
-                    Duals = q
-                    LambdaFraction = lambda / Solve.lambdaMax arr data
-                    Teacher = atoms
-                }
-        else
-            None
+        knownOptimum "antipodal" rng.Seed xs lambda q 1.0 atoms

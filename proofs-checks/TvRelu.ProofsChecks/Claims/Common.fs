@@ -64,13 +64,22 @@ module internal Common =
             Some(
                 Outcome
                     .Inconclusive(
+                        // A solve can be uncertified with its gap below the tolerance ("gap 1.7e-14 > tolerance 2.1e-9"
+                        // was printed for support-bound's seed -2079043371936431724): say which, and OutOfRange's reason.
                         sprintf
-                            "the solver did not certify %s (gap %g > tolerance %g after %d rounds, sup|eta| = %.10g)"
+                            "the solver did not certify %s (gap %g %s tolerance %g after %d rounds, sup|eta| = %.10g%s)"
                             what
                             sol.Assessment.Gap
+                            (if sol.Assessment.Gap > sol.Assessment.Tolerance then
+                                 ">"
+                             else
+                                 "<=")
                             sol.Assessment.Tolerance
                             sol.Rounds
                             sol.Assessment.CertificateSup
+                            (match sol.Assessment.OutOfRange with
+                             | Some why -> "; not decidable in doubles: " + why
+                             | None -> "")
                     )
                     .With("gap", sol.Assessment.Gap)
                     .With("rounds", float sol.Rounds)

@@ -64,6 +64,14 @@ module internal FaceOracle =
         go 0 [] [] 1.0
         out.ToArray()
 
+    /// The largest factor by which a floating candidate's value may amplify the rounding ε |w| of an evaluation of
+    /// ⟨θ, w⟩ before the candidate is computed exactly. Found by support-bound at seed 6842015418584765589: inputs of
+    /// size 1e-4 and λ = 2.7e-6 λ_max gave |w| = 1.1e4 and |r| = 2 on the edge of one hyperplane (amplification 5e3), and
+    /// sup |η| = 1 + 8.7e-9 where the exact supremum (exact mode, THEORY.md §8) is 1 + 9.3e-11; the gap recomputed
+    /// with it exceeded the solver's tolerance ninefold.
+    [<Literal>]
+    let valueAmplification = 100.0
+
     /// The oracle: max of <theta, w> over the unit vectors of the closed cell {s_h <theta, x̃_h> >= 0
     /// for every hyperplane h}, by THEORY.md §3 consequence 3: a positive maximum sits in the relative
     /// interior of a face, where it is the normalised projection of w onto the face's span. So it is the
@@ -120,9 +128,22 @@ module internal FaceOracle =
                             depthD <- min depthD (float signs.[h] * dot theta units.[h])
 
                     let window = 1e-9 * (1.0 + nw / nr) / flat.Pivot
+                    // The value ⟨θ, w⟩ of a floating candidate is off by about ε |w| (1 + |w|/|r|) / pivot: θ's error
+                    // lies along the normals, where w is long. Where that is far above the ε |w| of any evaluation, and
+                    // the candidate could be the maximum, its value is computed from the exact direction.
+                    let amplification = (1.0 + nw / nr) / flat.Pivot
+                    let amplified = amplification > valueAmplification
+
+                    let contends () =
+                        match best with
+                        | Some(v, _) -> dot theta w + 1e-15 * nw * amplification >= v
+                        | None -> true
 
                     if depthD > window then
-                        offer theta
+                        if amplified && contends () then
+                            exactCandidate ()
+                        else
+                            offer theta
                     elif depthD >= -window then
                         exactCandidate ()
 

@@ -127,15 +127,29 @@ module UniquenessClaim =
             "For data and 0 < lambda <= lambda_max: when Phi_Sigma has full column rank, a cold-start solve and a warm-started "
             + "path solve (8, 4, 2, 1 times lambda) and sliding Frank-Wolfe (when it certifies) return the same measure: their amplitudes on Sigma agree within what their certified gaps allow "
             + "((sqrt(2 g1) + sqrt(2 g2) + |X~|_F * mass moved onto Sigma) / s_min(Phi_Sigma)); the exact polytope test "
-            + "(2k linear programs) then says unique; and the core's exact test agrees with the linear programs whenever its input is the same (atoms on Sigma)."
+            + "(2k linear programs) then says unique; the core's exact test agrees with the linear programs whenever its input is the same (atoms on Sigma); "
+            + "and on the antipodal family (built backwards, a minimiser on all 2N-4 points of Sigma with dependent features) the core does not say unique."
 
         override _.Source =
             "derived in THEORY.md §5 (the seed abstract announces sufficient conditions for uniqueness whose exact form is not available)"
 
         override _.Oracle =
-            "a textbook simplex (Bland's rule) over the polytope {a : Phi_Sigma a = K mu*, s_j a_j >= 0}, in null-space coordinates, independent of the core's Stiemke/NNLS test; the two solution paths of the core's solver"
+            "a textbook simplex (Bland's rule) over the polytope {a : Phi_Sigma a = K mu*, s_j a_j >= 0}, in null-space coordinates, independent of the core's Stiemke/NNLS test; the two solution paths of the core's solver; "
+            + "the antipodal family's known non-unique minimiser (constructed, THEORY.md §3)"
 
-        override _.Generate(rng) = Generate.dataset spec rng
+        /// A quarter of the trials draw from the antipodal family (`Antipodal`): 2N − 4 saturation points with
+        /// dependent features and a known minimiser off the vertex, so the polytope of §5 is wider than a point and the
+        /// exact test's answer at a vertex rests on Stiemke's condition alone (a vertex's zero-amplitude rows always
+        /// have full column rank). Random data rarely reach that case (Φ_Σ is rank-deficient mostly at tiny λ). The
+        /// family is drawn from a stream of its own, so every other seed still replays the problem it had before.
+        override _.Generate(rng) =
+            let family = Rng(rng.Seed ^^^ 0x2545F4914F6CDD1DL)
+
+            (if family.Bernoulli 0.25 then
+                 Antipodal.generate family
+             else
+                 None)
+            |> Option.defaultWith (fun () -> Generate.dataset spec rng)
 
         override _.Check(p) =
             let data = p.Dataset
@@ -245,6 +259,16 @@ module UniquenessClaim =
                             sprintf
                                 "Phi_Sigma is numerically ill-conditioned (sigma_min/sigma_max = %g): its rank is not decidable in floating point"
                                 ratio
+                        )
+                    else
+                        o
+                // Known by construction, whatever the conditioning: the teacher, on all 2N − 4 points of Σ with every
+                // amplitude non-zero and more points than rows, is a minimiser that a null vector of Φ_Σ moves.
+                let o =
+                    if p.Kind = "antipodal" then
+                        o.Require(
+                            not verdict.Unique,
+                            "antipodal family: the teacher on all 2N-4 points of Sigma is a minimiser with dependent features and no zero amplitude, so the optimal set is not a point, but the core's exact test says unique"
                         )
                     else
                         o

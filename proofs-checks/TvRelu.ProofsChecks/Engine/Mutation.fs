@@ -107,6 +107,11 @@ module Mutation =
                 "the solver's minimiser left as found, not reduced to a vertex of the polytope of §5"
                 [| "representer" |]
                 Mutant.NoVertex
+            spec
+                "stiemke-skipped"
+                "the exact uniqueness test of §5 without Stiemke's y > 0: full column rank of the zero-amplitude rows taken as uniqueness"
+                [| "uniqueness" |]
+                Mutant.StiemkeSkipped
         |]
 
     /// Every mutant.

@@ -28,6 +28,9 @@ type internal Mutant =
     | FlatAsRidge = 10
     /// The solver's minimiser left as found, not reduced to a vertex of the polytope of §5.
     | NoVertex = 11
+    /// The exact uniqueness test of §5 without Stiemke's strictly positive y: the cone {t : M t ≥ 0} of directions
+    /// into the polytope taken as {0} whenever M has full column rank, so a rank-deficient Φ_Σ at a vertex is "unique".
+    | StiemkeSkipped = 12
 
 /// The one switch of the mutation audit. Process-wide (trials run on several threads of one campaign), read at
 /// each mutation point with one comparison, so the library pays nothing measurable while it is off.

@@ -75,6 +75,8 @@ module Uniqueness =
 
                     if Dense.rankWithin rankTolerance m rows < m then
                         false
+                    elif TvRelu.Core.Audit.Mutants.isOn TvRelu.Core.Audit.Mutant.StiemkeSkipped then
+                        true
                     else
                         // min_{z ≥ 0} ‖Mᵀ z + Mᵀ 1‖: zero iff some y = 1 + z > 0 has Mᵀ y = 0.
                         let f = Array.init m (fun t -> -(rows |> Array.sumBy (fun r -> r.[t])))
