@@ -105,6 +105,20 @@ module internal Tolerances =
     [<Literal>]
     let flatContains = 1e-9
 
+    /// A containment decision of the face enumeration is trusted in double precision only when the normal's
+    /// relative coordinate in the flat is at least 1e-6: far above the rounding of the flats' orthonormal
+    /// bases (~1e-15 per level, at most four levels). Below it (ties and near-ties: collinear triples
+    /// perturbed by 1e-12 gave 0 vertices and 10 edges where there are 6 and 12, issue 11) the incidence is
+    /// decided over the integers (Arrangements/Covectors).
+    [<Literal>]
+    let faceNearTie = 1e-6
+
+    /// A face's sign on a hyperplane is trusted in double precision only when its unit interior point is at
+    /// least 1e-12 from the hyperplane (unit normal): a thousand times the rounding of the lifted point. A face
+    /// thinner than that is decided over the integers.
+    [<Literal>]
+    let faceSignMargin = 1e-12
+
     /// General position is claimed only when every subset of min(m, d + 1) unit normals keeps a smallest
     /// singular value above 1e-7 (README). The enumeration resolves hyperplanes only to
     /// `restrictionParallel`, so normals independent by less are merged by it and a nearly dependent subset
