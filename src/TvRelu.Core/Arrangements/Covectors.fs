@@ -154,11 +154,3 @@ module internal Covectors =
         let f = v |> Array.map (fun x -> float (x >>> shift))
         let norm = sqrt (Array.sumBy (fun x -> x * x) f)
         Array.map (fun x -> x / norm) f
-
-    /// The exact rank of the normals.
-    let rank (normals: BigInteger[][]) (n: int) = IntegerLinear.rank n normals
-
-    /// Whether each given normal lies in the span of the others listed, exactly.
-    let inSpan (normals: BigInteger[][]) (n: int) (basis: int[]) (h: int) =
-        let rows = basis |> Array.map (fun j -> normals.[j])
-        IntegerLinear.rank n (Array.append rows [| normals.[h] |]) = IntegerLinear.rank n rows

@@ -33,31 +33,26 @@ module Faces =
     [<Literal>]
     let private exactFaces = 200000
 
-    /// Whether the sub-flat's containments are decided exactly as the floating test read them: its zero set
-    /// spans a space of the flat's codimension, and every normal the floating test found close to it
-    /// (`Tolerances.faceNearTie`) but not in it is outside that span. Only flats with a tie or a near-tie
-    /// are checked (a flat cut by one hyperplane at a clear margin is exact by induction).
-    let private tiesExact (ints: Lazy<System.Numerics.BigInteger[][]>) (n: int) (codim: int) (zeros: bool[]) (near: int[]) =
-        let z =
-            [|
-                for j in 0 .. zeros.Length - 1 do
-                    if zeros.[j] then
-                        yield j
-            |]
+    /// Whether hyperplanes read as containing a flat of codimension k are dependent only to rounding: the
+    /// (k + 1)-th singular value of their unit normals is at most `Tolerances.faceTie` of the largest. Taken from
+    /// the normals themselves, not from the walk's lifted bases, whose rounding grows where hyperplanes are
+    /// nearly parallel.
+    let private tieWithinRounding (units: float[][]) (k: int) (rows: int[]) =
+        rows.Length <= k
+        || (let s =
+                (Dense.ofRows units.[0].Length [| for j in rows -> units.[j] |]).Svd(false).S
 
-        let rows = z |> Array.map (fun j -> ints.Value.[j])
-
-        Covectors.rank rows n = codim
-        && near |> Array.forall (fun j -> not (Covectors.inSpan ints.Value n z j))
+            s.[k] <= Tolerances.faceTie * s.[0])
 
     /// The floating enumeration: the faces are the cells of the restrictions of the arrangement to its
     /// flats (intersections of hyperplanes), so the flats are walked from R^{d+1} down by restriction, each
-    /// flat once (keyed by the set of hyperplanes containing it). None at the first incidence whose margin is
-    /// below rounding and that the integers do not confirm: a near-tie.
+    /// flat once (keyed by the set of hyperplanes containing it). None at a near-tie double precision cannot
+    /// decide: hyperplanes read as containing a flat that are independent by more than rounding
+    /// (`tieWithinRounding`), a hyperplane that nearly contains one (`Tolerances.faceNearTie`), or a face
+    /// closer to a hyperplane than `Tolerances.faceSignMargin`.
     let private floating (arr: Arrangement) : Face[] option =
         // Enumerated on the conditioned normals (see Arrangement.conditioningOf), interior points mapped back.
         let units = arr.ConditionedUnitsRaw
-        let ints = lazy (Covectors.ofFloats arr.NormalsRaw)
 
         let back (q: float[]) =
             let p = Array.map2 (*) arr.Conditioning q
@@ -116,21 +111,25 @@ module Faces =
                     let zeros =
                         Array.init m (fun j -> zeroSet.[j] || ratios.[j] <= Tolerances.flatContains)
 
-                    let near =
-                        live
-                        |> Array.filter (fun j -> not zeros.[j] && ratios.[j] < Tolerances.faceNearTie)
+                    // The flat's zero set must be dependent only to rounding, and no other hyperplane nearly contain it.
+                    if r > 1 then
+                        let contained =
+                            [|
+                                for j in 0 .. m - 1 do
+                                    if zeros.[j] then
+                                        yield j
+                            |]
 
-                    let added = live |> Array.filter (fun j -> zeros.[j]) |> Array.length
-                    let key = System.String(zeros |> Array.map (fun z -> if z then '1' else '0'))
-
-                    if seen.Add key then
                         if
-                            r > 1
-                            && (added > 1 || near.Length > 0)
-                            && not (tiesExact ints n (n - r + 1) zeros near)
+                            not (tieWithinRounding units (n - r + 1) contained)
+                            || live
+                               |> Array.exists (fun j -> not zeros.[j] && ratios.[j] < Tolerances.faceNearTie)
                         then
                             decided <- false
 
+                    let key = System.String(zeros |> Array.map (fun z -> if z then '1' else '0'))
+
+                    if seen.Add key then
                         visit sub zeros
 
         let identity =
@@ -180,37 +179,52 @@ module Faces =
     /// only a subspace of codimension ℓ ≥ 1 (data in an affine subspace), every face contains that
     /// ℓ-dimensional lineality space, which meets the sphere in an S^{ℓ−1} that is not a face, so the
     /// faces add up to χ(S^d) − χ(S^{ℓ−1}) = (−1)^d + (−1)^ℓ (derived here; it reduces to the §3
-    /// formula at ℓ = 0). The rank is exact (the doubles as integers): an SVD cannot tell a collinear
-    /// triple perturbed by 1e-12 from a collinear one (issue 11).
+    /// formula at ℓ = 0). The rank counts singular values above `Tolerances.faceTie` · σ_max: inputs
+    /// dependent to rounding are dependent, as for the cell enumeration, and a near-tie (a collinear triple
+    /// perturbed by 1e-12 has σ_min ≈ 1e-13 σ_max) is independent, as it is exactly.
     let expectedEulerCharacteristic (arr: Arrangement) =
         let n = arr.AmbientDimension
-        expectedEulerOfRank n (Covectors.rank (Covectors.ofFloats arr.NormalsRaw) n)
+        expectedEulerOfRank n (Dense.rankWithin Tolerances.faceTie n arr.ConditionedUnitsRaw)
 
     /// The faces of every dimension with some non-zero sign, every incidence decided (THEORY.md §3, §8).
-    /// The floating enumeration is kept when each containment and sign it read had a margin above rounding
-    /// (or a tie the integers confirm), its sign vectors are distinct, its top faces are the arrangement's
-    /// cells and the faces satisfy Euler's relation with the exact rank. Otherwise the faces are decided over
-    /// the integers (Covectors), whose top faces are the exact cells even where the floating cell
-    /// enumeration merged a near-tie; past that enumeration's budget the answer is Undecided, never a count.
+    /// The floating enumeration is kept when each containment and sign it read was a tie within rounding or
+    /// had a clear margin, its sign vectors are distinct, its top faces are the arrangement's cells and the
+    /// faces satisfy Euler's relation. Otherwise (a near-tie) the faces are decided over the integers
+    /// (Covectors) and kept when their cells are the arrangement's; when they are not, the cell enumeration
+    /// (which resolves hyperplanes to `Tolerances.restrictionParallel`) read the near-tie otherwise than the
+    /// integers, and the answer is Undecided with both counts, as it is past the exact enumeration's budget:
+    /// never a count that contradicts the cells or the integers.
     let decide (arr: Arrangement) : FaceEnumeration =
+        let n = arr.AmbientDimension
+
         let consistent (faces: Face[]) =
             let f = fVector arr faces
 
             HashSet<SignVector>(faces |> Seq.map (fun x -> x.Signs)).Count = faces.Length
-            && f.[arr.AmbientDimension - 1] = arr.CellCount
+            && f.[n - 1] = arr.CellCount
             && eulerCharacteristic f = expectedEulerCharacteristic arr
 
         match floating arr with
         | Some faces when consistent faces -> Decided(faces, false)
         | _ ->
             match exact arr with
-            | Some faces -> Decided(faces, true)
+            | Some faces when (fVector arr faces).[n - 1] = arr.CellCount -> Decided(faces, true)
+            | Some faces ->
+                Undecided(
+                    sprintf
+                        "at a near-tie of these %d hyperplanes in R^%d the integers give %d cells where the cell enumeration, resolving hyperplanes to %g, counts %d"
+                        arr.HyperplaneCount
+                        n
+                        (fVector arr faces).[n - 1]
+                        Tolerances.restrictionParallel
+                        arr.CellCount
+                )
             | None ->
                 Undecided(
                     sprintf
                         "the faces of these %d hyperplanes in R^%d meet a near-tie that double precision cannot decide, and the exact enumeration would pass its budget (%g subsets, %d faces)"
                         arr.HyperplaneCount
-                        arr.AmbientDimension
+                        n
                         exactSubsets
                         exactFaces
                 )

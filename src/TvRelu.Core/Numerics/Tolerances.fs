@@ -105,13 +105,23 @@ module internal Tolerances =
     [<Literal>]
     let flatContains = 1e-9
 
-    /// A containment decision of the face enumeration is trusted in double precision only when the normal's
-    /// relative coordinate in the flat is at least 1e-6: far above the rounding of the flats' orthonormal
-    /// bases (~1e-15 per level, at most four levels). Below it (ties and near-ties: collinear triples
-    /// perturbed by 1e-12 gave 0 vertices and 10 edges where there are 6 and 12, issue 11) the incidence is
-    /// decided over the integers (Arrangements/Covectors).
+    /// A hyperplane that the face enumeration reads as not containing a flat must keep a relative coordinate of
+    /// at least 1e-6 in it: far above the rounding of the flats' orthonormal bases (~1e-15 per level, at most
+    /// four levels, amplified where hyperplanes are nearly parallel). Closer (a near-tie: collinear triples
+    /// perturbed by 1e-12 gave 0 vertices and 10 edges where there are 6 and 12, issue 11) the faces are decided
+    /// over the integers (Arrangements/Covectors), or reported undecided.
     [<Literal>]
     let faceNearTie = 1e-6
+
+    /// Hyperplanes read as containing one flat whose unit normals have their next singular value at most 1e-14 of
+    /// the largest are a tie within rounding (about fifty ulps: Gaussian points put on a line in doubles have
+    /// σ_min ≤ 2e-16 σ_max, and rescaling the rows moves that by a small factor): the inputs are read as
+    /// dependent, as the cell enumeration reads them, so lattices scaled by 1e-6 and points on a line, collinear
+    /// only to rounding, keep their collinear faces. Above it they are exactly independent (rounding cannot lift
+    /// an exact dependency that far); a collinear triple perturbed by 1e-12 (σ_min ≈ 1e-13 σ_max) is then a
+    /// near-tie, decided over the integers. The same cut gives the rank of Euler's relation.
+    [<Literal>]
+    let faceTie = 1e-14
 
     /// A face's sign on a hyperplane is trusted in double precision only when its unit interior point is at
     /// least 1e-12 from the hyperplane (unit normal): a thousand times the rounding of the lifted point. A face
