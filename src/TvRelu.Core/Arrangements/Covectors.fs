@@ -86,12 +86,13 @@ module internal Covectors =
             let next = ResizeArray<int[]>()
 
             for x in frontier do
-                for c in rays do
-                    let y = compose x c
+                if result.Count <= maxFaces then
+                    for c in rays do
+                        let y = compose x c
 
-                    if all.Add(SignVector.OfArray y) then
-                        next.Add y
-                        result.Add y
+                        if all.Add(SignVector.OfArray y) then
+                            next.Add y
+                            result.Add y
 
             frontier <- List.ofSeq next
 

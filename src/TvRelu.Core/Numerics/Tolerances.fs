@@ -106,12 +106,14 @@ module internal Tolerances =
     let flatContains = 1e-9
 
     /// A hyperplane that the face enumeration reads as not containing a flat must keep a relative coordinate of
-    /// at least 1e-6 in it: far above the rounding of the flats' orthonormal bases (~1e-15 per level, at most
-    /// four levels, amplified where hyperplanes are nearly parallel). Closer (a near-tie: collinear triples
-    /// perturbed by 1e-12 gave 0 vertices and 10 edges where there are 6 and 12, issue 11) the faces are decided
-    /// over the integers (Arrangements/Covectors), or reported undecided.
+    /// at least 1e-8 in it: ten times `flatContains` and a hundred times `restrictionParallel`, so that the walk's
+    /// containment and the restrictions' grouping cannot read it differently, and far above the rounding of the
+    /// flats' orthonormal bases. Closer (a near-tie: collinear triples perturbed by 1e-12 gave 0 vertices and 10
+    /// edges where there are 6 and 12, issue 11) the faces are decided over the integers (Arrangements/Covectors),
+    /// or reported undecided. Not wider: random data put about one (flat, hyperplane) pair in 10^8 below it, and
+    /// 1e-6 sent 300 Gaussian points in the plane to the exact enumeration.
     [<Literal>]
-    let faceNearTie = 1e-6
+    let faceNearTie = 1e-8
 
     /// Hyperplanes read as containing one flat whose unit normals have their next singular value at most 1e-14 of
     /// the largest are a tie within rounding (about fifty ulps: Gaussian points put on a line in doubles have
