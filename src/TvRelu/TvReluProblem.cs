@@ -315,7 +315,7 @@ public sealed partial class TvReluProblem
     /// </summary>
     /// <param name="faces">Also enumerate the faces of every dimension.</param>
     /// <returns>The report.</returns>
-    /// <exception cref="TvReluInputException">The problem is too large to enumerate.</exception>
+    /// <exception cref="TvReluInputException">The problem is too large to enumerate, or its faces meet a near-tie that cannot be decided.</exception>
     public RegionsReport Regions(bool faces = false)
     {
         RefuseBranchAndBound("counting the regions", "it enumerates every cell of the arrangement, which branch and bound never does");
@@ -335,7 +335,13 @@ public sealed partial class TvReluProblem
         {
             return report;
         }
-        var f = Faces.fVector(arr, Faces.enumerate(arr));
+        // At a near-tie neither double precision nor the integers within budget may decide the faces: an error, never a count.
+        var f = Faces.decide(arr) switch
+        {
+            FaceEnumeration.Decided d => Faces.fVector(arr, d.Faces),
+            FaceEnumeration.Undecided u => throw new TvReluInputException($"the faces cannot be counted: {u.Reason}", nameof(faces)),
+            _ => throw new InvalidOperationException("unknown face enumeration result"),
+        };
         return report with
         {
             FVector = ReadOnly.Copy(f),

@@ -231,7 +231,14 @@ module internal ExactCells =
         let faceFailures = ResizeArray<string>()
         let failures = ResizeArray<string>()
         let n = arr.AmbientDimension
-        let all = Faces.enumerate arr
+        // A near-tie the face enumeration cannot decide is a failure of the check, reported, not raised.
+        let all =
+            match Faces.decide arr with
+            | Decided(faces, _) -> faces
+            | Undecided reason ->
+                failures.Add("the faces are undecided: " + reason)
+                [||]
+
         let flats = Dictionary<string, BigInteger[][]>()
         let seen = HashSet<SignVector>()
         let f = Array.zeroCreate n
@@ -269,12 +276,12 @@ module internal ExactCells =
             if (interiorPointOnFlat ctx zind (face.Signs.ToArray()) face.Interior everything budget).IsNone then
                 faceFailures.Add(sprintf "face %O: no rational point satisfies its sign vector exactly" face.Signs)
 
-        if f.[n - 1] <> arr.CellCount then
+        if all.Length > 0 && f.[n - 1] <> arr.CellCount then
             failures.Add(sprintf "the face complex has %d cells, the arrangement %d" f.[n - 1] arr.CellCount)
 
         let chi = Faces.eulerCharacteristic f
 
-        if chi <> expected then
+        if all.Length > 0 && chi <> expected then
             failures.Add(
                 sprintf
                     "Euler characteristic Σ(−1)^k f_k = %d of the exactly checked faces, expected %d: the enumeration is incomplete"

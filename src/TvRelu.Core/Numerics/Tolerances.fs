@@ -105,6 +105,32 @@ module internal Tolerances =
     [<Literal>]
     let flatContains = 1e-9
 
+    /// A hyperplane that the face enumeration reads as not containing a flat must keep a relative coordinate of
+    /// at least 1e-8 in it: ten times `flatContains` and a hundred times `restrictionParallel`, so that the walk's
+    /// containment and the restrictions' grouping cannot read it differently, and far above the rounding of the
+    /// flats' orthonormal bases. Closer (a near-tie: collinear triples perturbed by 1e-12 gave 0 vertices and 10
+    /// edges where there are 6 and 12, issue 11) the faces are decided over the integers (Arrangements/Covectors),
+    /// or reported undecided. Not wider: random data put about one (flat, hyperplane) pair in 10^8 below it, and
+    /// 1e-6 sent 300 Gaussian points in the plane to the exact enumeration.
+    [<Literal>]
+    let faceNearTie = 1e-8
+
+    /// Hyperplanes read as containing one flat whose unit normals have their next singular value at most 1e-14 of
+    /// the largest are a tie within rounding (about fifty ulps: Gaussian points put on a line in doubles have
+    /// σ_min ≤ 2e-16 σ_max, and rescaling the rows moves that by a small factor): the inputs are read as
+    /// dependent, as the cell enumeration reads them, so lattices scaled by 1e-6 and points on a line, collinear
+    /// only to rounding, keep their collinear faces. Above it they are exactly independent (rounding cannot lift
+    /// an exact dependency that far); a collinear triple perturbed by 1e-12 (σ_min ≈ 1e-13 σ_max) is then a
+    /// near-tie, decided over the integers. The same cut gives the rank of Euler's relation.
+    [<Literal>]
+    let faceTie = 1e-14
+
+    /// A face's sign on a hyperplane is trusted in double precision only when its unit interior point is at
+    /// least 1e-12 from the hyperplane (unit normal): a thousand times the rounding of the lifted point. A face
+    /// thinner than that is decided over the integers.
+    [<Literal>]
+    let faceSignMargin = 1e-12
+
     /// General position is claimed only when every subset of min(m, d + 1) unit normals keeps a smallest
     /// singular value above 1e-7 (README). The enumeration resolves hyperplanes only to
     /// `restrictionParallel`, so normals independent by less are merged by it and a nearly dependent subset
