@@ -181,7 +181,8 @@ module SupportBound =
                 let cert = Certificate.ofDual arr data lambda sol.Assessment.Residual
                 let sigma = sol.Saturation.Length
                 let active = sol.CellsWithActiveNeurons
-                let faces = defaultArg sol.Bounds.Faces 0
+                // Undecided at near-ties (`Faces.decide`): the face bound is then not checked.
+                let faces = defaultArg sol.Bounds.Faces System.Int32.MaxValue
 
                 let mutable o =
                     Outcome
@@ -230,7 +231,6 @@ module SupportBound =
                     o
                         .With("sigma", float sigma)
                         .With("activeCells", float active)
-                        .With("faces", float faces)
                         .With("atoms", float sol.Measure.Count)
                         .With("N", float p.Count)
                         .With("lambdaOverLambdaMax", (if lmax > 0.0 then lambda / lmax else nan))
@@ -246,10 +246,12 @@ module SupportBound =
                     else
                         o
 
-                if faces > 0 then
-                    o.With("tightness.faces", float sigma / float faces)
+                if faces = System.Int32.MaxValue then
+                    o.With("facesUndecided", 1.0)
+                elif faces > 0 then
+                    o.With("faces", float faces).With("tightness.faces", float sigma / float faces)
                 else
-                    o
+                    o.With("faces", float faces)
 
     /// The registered instance.
     let claim = Claim()

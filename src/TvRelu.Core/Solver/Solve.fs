@@ -145,10 +145,13 @@ module Solve =
                 }
         }
 
-    /// The faces of every dimension, counted when the options ask for them (the face bound of §3).
+    /// The faces of every dimension, counted when the options ask for them (the face bound of §3); None when
+    /// near-ties leave the count undecided (`Faces.decide`): an unknown bound, never a guessed one.
     let internal faceCount (options: SolverOptions) (arr: Arrangement) =
         if options.CountFaces then
-            Some(Faces.enumerate arr |> Array.length)
+            match Faces.decide arr with
+            | Decided(faces, _) -> Some faces.Length
+            | Undecided _ -> None
         else
             None
 
