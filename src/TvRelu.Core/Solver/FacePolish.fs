@@ -367,7 +367,14 @@ module internal FacePolish =
                     | None ->
                         match leastSquaresStep n blocks lambda members offsets z g with
                         | Some x -> x
-                        | None -> Dense.solveSymmetric h (Array.map (fun v -> -v) g)
+                        | None ->
+                            match deadline with
+                            | Never -> Dense.solveSymmetric h (Array.map (fun v -> -v) g)
+                            // Under a deadline, the barrier's ridged Cholesky instead of the SVD pseudo-inverse: one
+                            // managed SVD is not interruptible and ran for minutes at d = 13, N = 500 (a 600 s solve
+                            // 4 min past its limit inside one call, stack sampled). Either is a descent direction
+                            // that the exact backtracking below accepts only if it lowers the objective.
+                            | At _ -> InteriorPoint.newtonStep g h
 
                 let alphaMax, blocking = ratioTest n blocks members offsets z dz
                 let mutable alpha = alphaMax

@@ -128,7 +128,7 @@ module internal InteriorPoint =
     /// The Newton step −H⁻¹g. The Hessian is definite in exact arithmetic; when rounding makes its Cholesky
     /// fail (a ratio of 1e16 between Q's scale and the barrier's), a ridge of growing size is added, up to H's own
     /// scale.
-    let private newtonStep (g: float[]) (h: float[,]) =
+    let internal newtonStep (g: float[]) (h: float[,]) =
         let dim = g.Length
         let mutable dmax = Tolerances.tiny
 
