@@ -180,6 +180,9 @@ let ``a time limit stops a restricted solve that would outlast it, with an hones
     Assert.True(wall < budget + TimeSpan.FromSeconds 3.0, sprintf "the solve took %O for a budget of %O" wall budget)
     Assert.True(s.Rounds >= 1, "no restricted solve started: the test does not exercise the limit inside it")
     Assert.False(s.Assessment.Certified)
+    // The point the cut solve returned is no worse than the one it started from (μ = 0, J = ½‖y‖²): the lowest of its
+    // iterates and the warm start, not whatever the barrier held when the clock ran out.
+    Assert.True(s.Assessment.Objective <= 0.5 * Array.sumBy (fun v -> v * v) y, sprintf "J = %g" s.Assessment.Objective)
     let q = Measure.residual data s.Measure
     let sup, _, _ = Certificate.supremumAbs (Certificate.ofDual arr data lambda q)
     Assert.True(s.SupremumLower <= sup * (1.0 + 1e-12), sprintf "lower %.17g above sup|η| = %.17g" s.SupremumLower sup)
