@@ -16,6 +16,37 @@ module internal Budget =
 
         limit
 
+/// The moment after which a long computation returns the best point it has instead of finishing (issue 14: a
+/// d = 13 solve ran 12 minutes past its 10-minute limit inside one restricted solve, which only the rounds around
+/// it checked). An immutable value on the monotonic clock (`Stopwatch` timestamps), passed down rather than held
+/// globally; `Never` when there is no budget.
+[<Struct>]
+type internal Deadline =
+    | At of timestamp: int64
+    | Never
+
+    /// The moment `span` from now.
+    static member After(span: TimeSpan) =
+        let ticks = span.TotalSeconds * float Stopwatch.Frequency
+
+        // A span beyond the clock's range is no deadline (TimeSpan.MaxValue is a valid "unlimited").
+        if ticks >= float (Int64.MaxValue - Stopwatch.GetTimestamp()) then
+            Never
+        else
+            At(Stopwatch.GetTimestamp() + int64 (max 0.0 ticks))
+
+    /// The moment `limit − elapsed` from now, when there is a limit.
+    static member Remaining (limit: TimeSpan option) (elapsed: TimeSpan) =
+        match limit with
+        | Some l -> Deadline.After(l - elapsed)
+        | None -> Never
+
+    /// Whether the moment has come.
+    member d.Passed =
+        match d with
+        | At t -> Stopwatch.GetTimestamp() >= t
+        | Never -> false
+
 /// Settings of the branch-and-bound supremum (THEORY.md §9). Build from `Default` with the `With…` members.
 type BranchAndBoundOptions =
     {

@@ -3,6 +3,7 @@ namespace TvRelu.Core.Solver
 
 open TvRelu.Core.Numerics
 open TvRelu.Core.Cones
+open TvRelu.Core.Certificates
 
 /// The last digits of the restricted problem (THEORY.md §4). A certificate needs the residual to rounding
 /// (§2: sup|η| − 1 grows like ‖q − q*‖ max‖φ‖ / λ), which no interior point reaches; but a point near the
@@ -327,9 +328,11 @@ module internal FacePolish =
     /// backtracking on the exact change of the objective. It stops at a stationary point, or when
     /// `stagnationSteps` steps on one set of faces in a row have not halved the least stationarity seen: Newton's
     /// method has then reached the rounding floor of the gradient, and more steps only move z by rounding (they
-    /// spent the whole step budget, 60 steps per repair, at the path's smallest λ). Returns the members and their
-    /// points.
+    /// spent the whole step budget, 60 steps per repair, at the path's smallest λ), or when the deadline has passed
+    /// (read before every step: one step, whose SVD fallback took minutes at d = 13 with N = 500, is the overshoot).
+    /// Returns the members and their points.
     let private newton
+        (deadline: Deadline)
         (n: int)
         (blocks: Block[])
         (q: float[,])
@@ -345,7 +348,7 @@ module internal FacePolish =
         let mutable least = infinity
         let mutable idle = 0
 
-        while not fin && iter < maxSteps do
+        while not fin && iter < maxSteps && not deadline.Passed do
             iter <- iter + 1
             let offsets, qr, cr = reducedProblem n q c members
 
@@ -364,7 +367,14 @@ module internal FacePolish =
                     | None ->
                         match leastSquaresStep n blocks lambda members offsets z g with
                         | Some x -> x
-                        | None -> Dense.solveSymmetric h (Array.map (fun v -> -v) g)
+                        | None ->
+                            match deadline with
+                            | Never -> Dense.solveSymmetric h (Array.map (fun v -> -v) g)
+                            // Under a deadline, the barrier's ridged Cholesky instead of the SVD pseudo-inverse: one
+                            // managed SVD is not interruptible and ran for minutes at d = 13, N = 500 (a 600 s solve
+                            // 4 min past its limit inside one call, stack sampled). Either is a descent direction
+                            // that the exact backtracking below accepts only if it lowers the objective.
+                            | At _ -> InteriorPoint.newtonStep g h
 
                 let alphaMax, blocking = ratioTest n blocks members offsets z dz
                 let mutable alpha = alphaMax
@@ -506,8 +516,10 @@ module internal FacePolish =
             Some(Array.append (Array.map2 (fun mp r -> defaultArg r mp) structure released) entering)
 
     /// The active-set loop from a structure at the point u: Newton on the faces, then KKT repairs (`repair`) until
-    /// they hold or `maxRepairs` is spent. The point reached, and whether the KKT conditions held there.
+    /// they hold, `maxRepairs` is spent or the deadline passes. The point reached, and whether the KKT conditions
+    /// held there.
     let private settle
+        (deadline: Deadline)
         (n: int)
         (blocks: Block[])
         (q: float[,])
@@ -518,19 +530,19 @@ module internal FacePolish =
         (members: Member[])
         =
         let mutable structure =
-            newton n blocks q c smooth lambda (mergeMembers n blocks u members)
+            newton deadline n blocks q c smooth lambda (mergeMembers n blocks u members)
 
         let mutable repairs = 0
         let mutable fin = false
 
-        while not fin && repairs < maxRepairs do
+        while not fin && repairs < maxRepairs && not deadline.Passed do
             repairs <- repairs + 1
 
             match repair n blocks q smooth lambda structure with
             | None -> fin <- true
             | Some next ->
                 let u = stacked n blocks next
-                structure <- newton n blocks q c smooth lambda (mergeMembers n blocks u (Array.map fst next))
+                structure <- newton deadline n blocks q c smooth lambda (mergeMembers n blocks u (Array.map fst next))
 
         stacked n blocks structure, fin
 
@@ -539,6 +551,7 @@ module internal FacePolish =
     /// repairs (`repair`) until the KKT conditions hold. The barrier cannot see an atom whose gain is below its
     /// own accuracy (a violation of 3e-8 at λ = 0.01 λ_max on 1,000 points); the KKT conditions, first order, do.
     let polish
+        (deadline: Deadline)
         (n: int)
         (blocks: Block[])
         (q: float[,])
@@ -551,14 +564,23 @@ module internal FacePolish =
             identify n blocks lambda central
             |> Array.choose (fun (b, facets) -> memberOf n blocks b facets)
 
-        fst (settle n blocks q c smooth lambda central.U members)
+        fst (settle deadline n blocks q c smooth lambda central.U members)
 
     /// The same active-set loop from an exact warm start u0 (the previous restricted minimiser, the blocks that
     /// just joined at zero): its structure is read off u0 itself, each nonzero block on the facets it lies on to
     /// `Tolerances.boundary`. The previous minimiser is already on its faces to rounding, so this skips the
     /// barrier's path from the centre (≈ 60 Newton steps a round) when the new columns change little. The
     /// point and whether the KKT conditions held.
-    let polishFrom (n: int) (blocks: Block[]) (q: float[,]) (c: float[]) (smooth: float[] -> float[]) (lambda: float) (u0: float[]) =
+    let polishFrom
+        (deadline: Deadline)
+        (n: int)
+        (blocks: Block[])
+        (q: float[,])
+        (c: float[])
+        (smooth: float[] -> float[])
+        (lambda: float)
+        (u0: float[])
+        =
         let members =
             [|
                 for b in 0 .. blocks.Length - 1 do
@@ -578,4 +600,4 @@ module internal FacePolish =
                         | None -> ()
             |]
 
-        settle n blocks q c smooth lambda u0 members
+        settle deadline n blocks q c smooth lambda u0 members

@@ -3,6 +3,7 @@ namespace TvRelu.Core.Solver
 
 open System
 open TvRelu.Core.Numerics
+open TvRelu.Core.Certificates
 
 /// The restricted problem of column generation (THEORY.md §4)
 ///   min F(u) = ½ uᵀQu − cᵀu + ½‖y‖² + λ Σ_b ‖u_b‖,   u_b ∈ K_b = {θ : ⟨a_i, θ⟩ ≤ 0},
@@ -39,6 +40,8 @@ module internal InteriorPoint =
             /// ν, the barrier parameter: ν μ bounds the restricted gap on the central path.
             Nu: float
             NewtonSteps: int
+            /// Whether the deadline stopped the path before its target: U is then interior but not centred.
+            Interrupted: bool
         }
 
     /// t_b and s_b = √(μ² + λ² r²) = λ t_b − μ of a block of norm r.
@@ -125,7 +128,7 @@ module internal InteriorPoint =
     /// The Newton step −H⁻¹g. The Hessian is definite in exact arithmetic; when rounding makes its Cholesky
     /// fail (a ratio of 1e16 between Q's scale and the barrier's), a ridge of growing size is added, up to H's own
     /// scale.
-    let private newtonStep (g: float[]) (h: float[,]) =
+    let internal newtonStep (g: float[]) (h: float[,]) =
         let dim = g.Length
         let mutable dmax = Tolerances.tiny
 
@@ -302,8 +305,11 @@ module internal InteriorPoint =
 
     /// Follows the central path from u0 (padded with zeros) until ν μ ≤ target: at each μ, Newton steps with a
     /// line search until the Newton decrement (of f_μ/μ) is at most `Tolerances.barrierCentred`, then μ shrinks
-    /// by `shrink`. `smooth` is the gradient of ½‖Mu − y‖² (`Restricted.gradient`).
+    /// by `shrink`. `smooth` is the gradient of ½‖Mu − y‖² (`Restricted.gradient`). The deadline is read before
+    /// every Newton step, so the path stops within one step of it (one Hessian and its Cholesky) at an interior
+    /// point, which is feasible (issue 14).
     let solve
+        (deadline: Deadline)
         (n: int)
         (blocks: Block[])
         (q: float[,])
@@ -334,32 +340,37 @@ module internal InteriorPoint =
         let mutable steps = 0
         let mutable fin = fin0
 
-        while not fin && steps < maxSteps do
+        let mutable interrupted = false
+
+        while not fin && steps < maxSteps && not interrupted do
             let mutable centred = false
 
-            while not centred && steps < maxSteps do
-                steps <- steps + 1
-                let sl = (slacks n blocks u).Value
-                let g0 = smooth u
-                let g, h = newtonSystem n blocks q lambda mu u sl g0
-                let dx = newtonStep g h
-                let decrement = sqrt (max 0.0 (-(Dense.dot g dx)) / mu)
-                let alpha = lineSearch n blocks q lambda mu u sl g0 g dx
-                let next = Dense.axpy alpha dx u
+            while not centred && steps < maxSteps && not interrupted do
+                if deadline.Passed then
+                    interrupted <- true
+                else
+                    steps <- steps + 1
+                    let sl = (slacks n blocks u).Value
+                    let g0 = smooth u
+                    let g, h = newtonSystem n blocks q lambda mu u sl g0
+                    let dx = newtonStep g h
+                    let decrement = sqrt (max 0.0 (-(Dense.dot g dx)) / mu)
+                    let alpha = lineSearch n blocks q lambda mu u sl g0 g dx
+                    let next = Dense.axpy alpha dx u
 
-                if alpha > 0.0 && (slacks n blocks next).IsSome then
-                    u <- next
+                    if alpha > 0.0 && (slacks n blocks next).IsSome then
+                        u <- next
 
-                centred <- decrement <= Tolerances.barrierCentred || alpha <= Tolerances.stepLengthZero
+                    centred <- decrement <= Tolerances.barrierCentred || alpha <= Tolerances.stepLengthZero
 
-            if nu * mu <= target || mu = target / nu then
-                fin <- true
-            else
-                mu <- max (mu / shrink) (target / nu)
+            if interrupted then ()
+            elif nu * mu <= target || mu = target / nu then fin <- true
+            else mu <- max (mu / shrink) (target / nu)
 
         {
             U = u
             Mu = mu
             Nu = nu
             NewtonSteps = steps
+            Interrupted = interrupted
         }

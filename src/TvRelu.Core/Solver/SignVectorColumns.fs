@@ -223,8 +223,18 @@ module SignVectorColumns =
         Measure.ofAtoms n (s.Blocks |> Array.mapi (fun b blk -> Array.sub s.U (b * n) n, float blk.Sign))
 
     /// Drops the blocks that stayed at zero, appends the new ones and solves the restricted problem from the
-    /// previous point by the enumerating solver's restricted solve (`RestrictedSolve`), to ν μ ≤ target · J.
-    let private resolve (n: int) (y: float[]) (lambda: float) (scale: float) (target: float) (s: State) (added: (string * Block)[]) =
+    /// previous point by the enumerating solver's restricted solve (`RestrictedSolve`), to ν μ ≤ target · J or
+    /// until the deadline, when it returns its best feasible point.
+    let private resolve
+        (deadline: Deadline)
+        (n: int)
+        (y: float[])
+        (lambda: float)
+        (scale: float)
+        (target: float)
+        (s: State)
+        (added: (string * Block)[])
+        =
         let keep =
             [|
                 for b in 0 .. s.Blocks.Length - 1 do
@@ -244,7 +254,7 @@ module SignVectorColumns =
         {
             Blocks = blocks
             Keys = keys
-            U = RestrictedSolve.solve n y lambda blocks u0 scale target
+            U = RestrictedSolve.solveBefore deadline n y lambda blocks u0 scale target
         }
 
     /// The excess δ of sup|η| over 1 that the gap tolerance allows: the largest δ ∈ [1e-12, 1e-3] (by
@@ -384,8 +394,11 @@ module SignVectorColumns =
         else
             cg.Stalled <- 0
 
+        // The solve's time limit reaches inside the restricted solve (issue 14): the next round then prices the point
+        // it reached, in the last fifth of the budget, so the solve ends with that point's interval.
+        let deadline = Deadline.Remaining cg.Options.TimeLimit cg.Total.Elapsed
         cg.SolveWatch.Start()
-        cg.Problem <- resolve (cg.Data.Dimension + 1) cg.Data.LabelsRaw cg.Lambda scale cg.Target cg.Problem added
+        cg.Problem <- resolve deadline (cg.Data.Dimension + 1) cg.Data.LabelsRaw cg.Lambda scale cg.Target cg.Problem added
         cg.SolveWatch.Stop()
 
     /// One round of column generation: the measure of the restricted solution, the excess δ its gap
