@@ -254,3 +254,73 @@ let ``d = 1, N = 10^4 at 1e-3 λ_max certifies with the compensated enclosure (i
     let _, _, _, enc = Certificate.supremumAbsEnclosed cert
     // The old piece term alone was 3.95e-9; the new enclosure is 1e4 times narrower.
     Assert.True(enc.Upper - enc.Lower < 1e-11, sprintf "[%.17g, %.17g]" enc.Lower enc.Upper)
+
+/// The largest of ±η on the circle (d = 1) over the arcs of the true, unmerged arrangement: η is ⟨θ, v⟩ on each arc
+/// (v from the activity at the arc's midpoint, whose margin here is ~10⁻¹⁰, far above rounding), maximised at
+/// v's direction when it lies in the arc and at an end otherwise.
+let private circleSupremum (xs: float[]) (q: float[]) =
+    let angles =
+        xs
+        |> Array.collect (fun x ->
+            let t = atan2 (-x) 1.0
+            [| t; (if t > 0.0 then t - Math.PI else t + Math.PI) |])
+        |> Array.sort
+
+    let mutable best = Double.NegativeInfinity
+
+    for k in 0 .. angles.Length - 1 do
+        let a = angles.[k]
+
+        let b =
+            if k = angles.Length - 1 then
+                angles.[0] + 2.0 * Math.PI
+            else
+                angles.[k + 1]
+
+        let m = 0.5 * (a + b)
+        let mutable v0 = 0.0
+        let mutable v1 = 0.0
+
+        for i in 0 .. xs.Length - 1 do
+            if xs.[i] * cos m + sin m > 0.0 then
+                v0 <- v0 + q.[i] * xs.[i]
+                v1 <- v1 + q.[i]
+
+        for s in [ 1.0; -1.0 ] do
+            let f t = s * (v0 * cos t + v1 * sin t)
+            let tv = atan2 (s * v1) (s * v0)
+
+            let inside =
+                [ tv; tv + 2.0 * Math.PI; tv - 2.0 * Math.PI ]
+                |> List.exists (fun t -> t >= a && t <= b)
+
+            best <- max best (if inside then sqrt (v0 * v0 + v1 * v1) else max (f a) (f b))
+
+    best
+
+/// Two inputs 10⁻⁹ apart are one hyperplane (`Tolerances.mergeInputs`); the enclosure's upper end then carries
+/// Σ_i |q_i| dist(x̃_i, line of its hyperplane's normal) / λ (`Certificate.MergeSpread`), here in closed form
+/// |q_2| · 10⁻⁹ / ‖(0.5, 1)‖, and must hold the supremum over the true arrangement of the four rows.
+[<Fact>]
+let ``rows merged into one hyperplane widen the enclosure by their distance to it, which holds the true supremum`` () =
+    let xs = [| 0.5; 0.5 + 1e-9; -1.0; 2.0 |]
+
+    let data =
+        Dataset.CreateOrRaise(xs |> Array.map (fun v -> [| v |]), [| 1.0; -1.0; 0.3; 0.1 |])
+
+    let arr = Arrangement.ofDataset data
+    Assert.Equal(6, arr.CellCount)
+
+    for q in
+        [
+            [| 1.0; -1.0; 0.0; 0.0 |]
+            [| 1.0; -1.0; 1e-9; 0.0 |]
+            [| 1.0; -1.0; 0.3; -0.2 |]
+        ] do
+        let cert = Certificate.ofDual arr data 1.0 q
+        let _, _, _, enclosure = Certificate.supremumAbsEnclosed cert
+        let truth = circleSupremum xs q
+        let spread = (xs.[1] - xs.[0]) / sqrt (0.25 + 1.0)
+        Assert.InRange(cert.MergeSpread, spread * (1.0 - 1e-4), spread * (1.0 + 1e-4))
+        Assert.True(enclosure.Upper >= truth, sprintf "upper %g below the true supremum %g" enclosure.Upper truth)
+        Assert.True(enclosure.Lower <= truth, sprintf "lower %g above the true supremum %g" enclosure.Lower truth)

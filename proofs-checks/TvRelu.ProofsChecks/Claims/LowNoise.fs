@@ -188,12 +188,27 @@ module LowNoise =
 
             reference, noisy)
 
-    /// The levels in the regime of their p*, and among them the refuted, decided and undecided counts.
+    /// The levels in the regime of their p*, and among them the refuted, decided and lost counts. In the regime the
+    /// mechanism of §6 bounds the count from above (Σ_λ in the atoms' cells, each ridge kept), so more than k Diracs
+    /// refute anywhere. Fewer is what an atom whose amplitude has not yet come back does at a finite λ, which the
+    /// statement ("for small λ and ‖w‖") allows: it refutes only at the level nearest the limit (smallest ε, then
+    /// smallest noise); elsewhere it is recorded as lost. The long campaign of 2026-11-29 counted two k = 2 ridge
+    /// teachers with one Dirac at ε = 0.1 and 0.01 as refutations, while both had two at every smaller level.
     let private counts (k: int) (levels: (Level * LimitCertificate)[]) =
         let regime = levels |> Array.filter (fun (l, p) -> inRegime p l) |> Array.map fst
-        let refuted = regime |> Array.filter (fun l -> countVerdict k l = Some false)
+        let nearest = regime |> Array.sortBy (fun l -> l.Eps, l.Noise) |> Array.tryHead
+
+        let isNearest (l: Level) =
+            nearest |> Option.exists (fun n -> obj.ReferenceEquals(n, l))
+
+        let refuted =
+            regime
+            |> Array.filter (fun l -> l.Count.AtLeast > k || (l.Count.AtMost < k && isNearest l))
+
+        let lost = regime |> Array.filter (fun l -> l.Count.AtMost < k && not (isNearest l))
+
         let decided = regime |> Array.filter (fun l -> countVerdict k l = Some true)
-        regime, refuted, decided
+        regime, refuted, decided, lost
 
     /// The λ sweep's fits against the teacher, over regime levels with ε ≤ `fitBelow`, no refuted count and a
     /// resolved location error.
@@ -301,7 +316,7 @@ module LowNoise =
         match uncertifiedLevel (Seq.append (Seq.map fst all) others) with
         | Some o -> o
         | None ->
-            let regime, refuted, decided = counts s.K all
+            let regime, refuted, decided, lost = counts s.K all
             let lambdaErrors, res, loc, amp = lambdaFits s sweep
 
             let mutable o =
@@ -348,8 +363,9 @@ module LowNoise =
                 o
                     .With("regimeLevels", float regime.Length)
                     .With("decidedLevels", float decided.Length)
-                    .With("undecidedLevels", float (regime.Length - decided.Length - refuted.Length))
+                    .With("undecidedLevels", float (regime.Length - decided.Length - refuted.Length - lost.Length))
                     .With("refutedLevels", float refuted.Length)
+                    .With("lostAtFiniteLevels", float lost.Length)
 
             if regime.Length = 0 then
                 o.AsNotApplicable(
