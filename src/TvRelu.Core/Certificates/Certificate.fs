@@ -181,29 +181,42 @@ type Certificate internal (arr: Arrangement, data: Dataset, dual: float[], lambd
     /// input rows were merged into one hyperplane (`Tolerances.mergeInputs`): the cells decide row i's activity
     /// by its hyperplane's unit normal u_h, and where the two disagree, ⟨x̃_i, θ⟩ and c ⟨u_h, θ⟩ (c = ⟨x̃_i, u_h⟩ > 0)
     /// have opposite signs, so |⟨x̃_i, θ⟩| ≤ ‖x̃_i − c u_h‖ for unit θ and row i's term of η moves by at most
-    /// |q_i| ‖x̃_i − c u_h‖ / λ (THEORY.md §3). Summed over the rows, with the rounding of each distance
-    /// (4 (d + 3) u ‖x̃_i‖) and of the sum; 0 up to rounding when no rows were merged. Without it, rows 1e-9 apart
+    /// |q_i| ‖x̃_i − c u_h‖ / λ (THEORY.md §3). Summed over the rows that differ from their hyperplane's first row,
+    /// with the rounding of each distance (4 (d + 3) u ‖x̃_i‖) and of the sum; exactly 0 when no distinct rows were
+    /// merged (a row equal to the one its normal was taken from differs from it only by the normal's rounding,
+    /// which the cell bounds of `scanWith` carry; charging it here added 10⁻⁸ to sup|η| at 10⁻⁶ λ_max and lost a
+    /// certificate).
+    /// Conservative: in d = 1 the wedge's own excess is second order (its maximum sits at an end it shares with a
+    /// merged cell), and no case was found where the true supremum exceeded the upper end without this term. Without it, rows 1e-9 apart
     /// at λ ≈ 1e-8 λ_max could hide η ≈ 10⁻¹ of true supremum in wedges the merged arrangement does not have.
     member _.MergeSpread =
         let rows = data.AugmentedRaw
         let units = arr.UnitNormalsRaw
         let u = Tolerances.unitRoundoff
         let mutable s = 0.0
+        // The hyperplane's normal is its first row's (`Arrangement.distinctHyperplanes`).
+        let first = Array.create units.Length -1
 
         arr.RowMap
         |> Array.iteri (fun i h ->
-            let x = rows.[i]
-            let c = Dense.dot x units.[h]
-            let nx = Dense.norm x
+            if first.[h] < 0 then
+                first.[h] <- i)
 
-            let distance =
-                if c > 0.0 then
-                    Dense.norm (Array.map2 (fun xi ui -> xi - c * ui) x units.[h])
-                    + 4.0 * float (n + 3) * u * nx
-                else
-                    nx
+        arr.RowMap
+        |> Array.iteri (fun i h ->
+            if i <> first.[h] && rows.[i] <> rows.[first.[h]] then
+                let x = rows.[i]
+                let c = Dense.dot x units.[h]
+                let nx = Dense.norm x
 
-            s <- s + abs dual.[i] * distance)
+                let distance =
+                    if c > 0.0 then
+                        Dense.norm (Array.map2 (fun xi ui -> xi - c * ui) x units.[h])
+                        + 4.0 * float (n + 3) * u * nx
+                    else
+                        nx
+
+                s <- s + abs dual.[i] * distance)
 
         s / lambda * (1.0 + Dense.gamma (rows.Length + 2))
 

@@ -218,17 +218,22 @@ module internal ColumnGeneration =
             let best, _ = scan true (fun _ -> true) state cert
             Gap.ofCertificate cert (supOf best) options.Tolerance mu, best
 
-        /// The scan of the kept blocks and the restricted gap (never certified), or the certifying scan when
-        /// that gap is within the tolerance. The restricted supremum is the best kept value or a larger one the
-        /// rounding guard could not resolve: an upper bound, as the ball of a screening pass needs.
+        /// The scan of the kept blocks and the restricted gap (never certified), or the certifying scan. The
+        /// restricted supremum is the best kept value or a larger one the rounding guard could not resolve: an upper
+        /// bound, as the ball of a screening pass needs. The certifying scan is tried when the gap at the best kept
+        /// value is within the tolerance: the upper bound also carries every held cell's rigorous rounding (`Certificate.scanWith`), which on thin cones (inputs of
+        /// order 1e-7) kept the restricted gap above the tolerance for good, so the certifying scan never ran and
+        /// its reason ("doubles cannot decide") was never given.
         let restricted (state: State) (mu: Measure) (cert: Certificate) =
             let found, unresolved = scan false (fun b -> not screened.[b]) state cert
-            let s = max (supOf found) unresolved
 
-            let a =
+            let gapAt s =
                 Gap.ofResidual data.LabelsRaw cert.DualRaw lambda (Measure.totalVariation mu) s options.Tolerance
 
-            if a.Certified then full state mu cert else a, found
+            let a = gapAt (max (supOf found) unresolved)
+            let atValue = if unresolved > supOf found then gapAt (supOf found) else a
+
+            if atValue.Certified then full state mu cert else a, found
 
         /// The partial scan of the first rounds: the kept blocks of the `PartialCells` cells of largest ‖v_C‖ only.
         /// Its supremum is only a lower bound, so its gap vouches for nothing (and drives no screening); it is
