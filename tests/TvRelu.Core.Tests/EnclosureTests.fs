@@ -184,19 +184,6 @@ let ``the enclosure of sup|η| contains the exact supremum and is never wider th
         |> Prop.classify c.Centred "centred"
         |> Prop.classify (rows.Length > 1000) "N > 1000"
 
-/// The sine data of issue 16 and `report solver`: N points x ~ U(−3, 3), y = sin(2x) + 0.1·(standard normal), drawn
-/// from System.Random(seed) (whose seeded sequence .NET keeps stable).
-let private sine (seed: int) (n: int) =
-    let rnd = Random(seed)
-
-    let gaussian () =
-        sqrt (-2.0 * log (1.0 - rnd.NextDouble()))
-        * cos (2.0 * Math.PI * rnd.NextDouble())
-
-    let x = Array.init n (fun _ -> [| 6.0 * rnd.NextDouble() - 3.0 |])
-    let y = x |> Array.map (fun v -> sin (2.0 * v.[0]) + 0.1 * gaussian ())
-    Dataset.CreateOrRaise(x, y)
-
 /// Issue 16: d = 1, N = 10^4, λ = 1e-3 λ_max. Column generation reaches a gap of 4e-11 against a tolerance of
 /// 1.1e-7, but with the plain sums' a-priori rounding of the pieces (3.95e-9 on sup|η| here, times
 /// λ‖μ‖ = 57) the gap at the upper end of the enclosure was 2.3e-7, so main said "not certified". The measure is

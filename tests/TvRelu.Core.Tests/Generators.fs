@@ -402,3 +402,17 @@ type DualVectors =
 type Networks =
     static member Network() =
         Arb.fromGen (networks (latticeData [ 1, 7; 2, 5 ] allScales))
+
+/// The sine data of issue 16 and `report solver` (benchmarks/, same formula and seed): N points x ~ U(−3, 3),
+/// y = sin(2x) + 0.1·(standard normal by Box–Muller), drawn from System.Random(seed) (whose seeded sequence .NET
+/// keeps stable). A fixed data set for facts that pin a measured case, not a generator of hard cases.
+let sine (seed: int) (n: int) =
+    let rnd = Random(seed)
+
+    let gaussian () =
+        sqrt (-2.0 * log (1.0 - rnd.NextDouble()))
+        * cos (2.0 * Math.PI * rnd.NextDouble())
+
+    let x = Array.init n (fun _ -> [| 6.0 * rnd.NextDouble() - 3.0 |])
+    let y = x |> Array.map (fun v -> sin (2.0 * v.[0]) + 0.1 * gaussian ())
+    Dataset.CreateOrRaise(x, y)

@@ -882,15 +882,7 @@ let ``a planted wrong screening changes no certified answer on the reference dat
 /// (60–120 s) where 2–4 suffice. Rounds, not seconds: every warm-started point certifies within 10.
 [<Fact>]
 let ``the path's smallest λ certify in a few warm-started rounds`` () =
-    let rnd = Random 16
-
-    let gaussian () =
-        sqrt (-2.0 * log (1.0 - rnd.NextDouble()))
-        * cos (2.0 * Math.PI * rnd.NextDouble())
-
-    let x = Array.init 1000 (fun _ -> [| 6.0 * rnd.NextDouble() - 3.0 |])
-    let y = x |> Array.map (fun v -> sin (2.0 * v.[0]) + 0.1 * gaussian ())
-    let data = Dataset.CreateOrRaise(x, y)
+    let data = sine 16 1000
     let arr = Arrangement.ofDataset data
     let lmax = Solve.lambdaMax arr data
     let lambdas = Array.init 6 (fun i -> lmax * exp (log 1e-4 * float (44 + i) / 49.0))
