@@ -29,9 +29,11 @@ module Solve =
     /// non-negative terms), which at λ ≪ λ_max exceeds the fixed saturation tolerance: the threshold is lowered
     /// to take in every such atom, so that Σ contains the support it must. Every side is rounded: g carries the
     /// rounding of the gap formulas (at most `Tolerances.gapRounding` · ½‖y‖², the tolerance's own second term),
-    /// the miss that of η at the atom (2 (N + d + 1) u · scale), and the cell maxima Σ is read from that of the
-    /// pieces v_C (2 (2N + d + 3) √(d + 1) u · scale), both as in the enclosure of §3; the threshold is lowered by
-    /// both roundings too. Without them an atom whose miss equals its allowance in exact arithmetic (sup|η| < 1:
+    /// the miss that of η at the atom (the plain sum's a-priori 2 (N + d + 1) u · scale), and the cell maxima Σ is
+    /// read from that of the pieces and their projections (the plain sums' a-priori 2 (2N + d + 3) √(d + 1) u · scale,
+    /// deliberately wider than the compensated `Certificate.PieceRounding`, because a projection on a thin cone
+    /// adds its own rounding); the threshold is lowered by both. Lowering it further than needed only takes in
+    /// points within rounding of 1, which doubles cannot tell apart from Σ anyway. Without them an atom whose miss equals its allowance in exact arithmetic (sup|η| < 1:
     /// the gap is exactly λ |a| (1 − s η(θ_a))), or whose cell's computed maximum fell 1e-14 below η at the atom,
     /// was left out, and Σ missed part of a certified minimiser's support (uniqueness campaign of 2026-11-29,
     /// trial seeds 7982091570472434993 and -1859697448360225915).
